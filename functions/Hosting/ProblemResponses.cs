@@ -1,0 +1,108 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Diagnostics;
+using ServerlessCommerce.Common;
+using ServerlessCommerce.Storage;
+
+namespace ServerlessCommerce.Functions.Hosting;
+
+/// <summary>
+/// The one place errors become problem+json (RFC 9457): <see cref="AppProblem"/> with its fixed code, request-binding
+/// failures (malformed JSON, wrong types, huge bodies) as 400/413, storage outages as 503, anything else as a 500
+/// that leaks nothing.
+/// </summary>
+public sealed class ProblemExceptionHandler(ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
+    {
+        var (status, code, title, detail, errors) = exception switch
+        {
+            AppProblem p => (p.Status, p.Code, p.Title, p.Message, p.Errors),
+            BadHttpRequestException { StatusCode: 413 } => (413, ProblemCodes.TooLarge, "Too large", "The request body is larger than this route accepts.", null),
+            BadHttpRequestException b => (400, ProblemCodes.Validation, "Unreadable request", Explain(b), null),
+            JsonException j => (400, ProblemCodes.Validation, "Unreadable request", $"The body is not valid JSON: {j.Message}", null),
+            StorageException { Status: >= 500 } or HttpRequestException => (503, "unavailable", "Storage unavailable", "Storage could not be reached; nothing was changed. Try again shortly.", (IReadOnlyDictionary<string, string[]>?)null),
+            _ => (500, "internal", "Unexpected error", "Something went wrong on our side; nothing you sent was at fault. Try again; if it persists, tell the operator the trace id.", null),
+        };
+
+        if (status >= 500)
+        {
+            logger.LogError(exception, "Request {Method} {Path} failed with {Status}", httpContext.Request.Method, httpContext.Request.Path, status);
+        }
+        else
+        {
+            logger.LogInformation("Request {Method} {Path} refused: {Status} {Code}", httpContext.Request.Method, httpContext.Request.Path, status, code);
+        }
+
+        if (exception is AppProblem { RetryAfter: { } retry })
+        {
+            httpContext.Response.Headers.RetryAfter = Math.Ceiling(retry.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        await Problems.WriteAsync(httpContext, status, code, title, detail, errors);
+        return true;
+    }
+
+    private static string Explain(BadHttpRequestException ex)
+    {
+        if (ex.InnerException is JsonException json)
+        {
+            return $"The body is not the JSON this route expects: {json.Message.Split(". Path:")[0]}{(json.Path is null ? string.Empty : $" (at {json.Path})")}.";
+        }
+
+        if (ex.StatusCode == 415)
+        {
+            return "Send the body as JSON with 'Content-Type: application/json'.";
+        }
+
+        return ex.Message.Contains("body", StringComparison.OrdinalIgnoreCase)
+            ? "This route needs a JSON body (Content-Type: application/json)."
+            : ex.Message;
+    }
+}
+
+/// <summary>Writes problem+json bodies.</summary>
+public static class Problems
+{
+    public static Task WriteAsync(HttpContext context, int status, string code, string title, string detail, IReadOnlyDictionary<string, string[]>? errors = null)
+    {
+        if (context.Response.HasStarted)
+        {
+            return Task.CompletedTask;
+        }
+
+        context.Response.Clear();
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "application/problem+json; charset=utf-8";
+        var body = new Dictionary<string, object?>
+        {
+            ["type"] = $"/problems/{code}",
+            ["title"] = title,
+            ["status"] = status,
+            ["detail"] = detail,
+            ["code"] = code,
+            ["instance"] = context.Request.Path.Value,
+            ["traceId"] = context.TraceIdentifier,
+        };
+        if (errors is not null)
+        {
+            body["errors"] = errors;
+        }
+
+        return context.Response.WriteAsync(JsonSerializer.Serialize(body, JsonSerializerOptions.Web));
+    }
+
+    /// <summary>Bodiless 404/405 answers (no route, wrong verb) become problem+json too.</summary>
+    public static Task StatusCodePage(StatusCodeContext context)
+    {
+        var http = context.HttpContext;
+        return http.Response.StatusCode switch
+        {
+            404 => WriteAsync(http, 404, ProblemCodes.NotFound, "No such route", $"Nothing is served at {http.Request.Method} {http.Request.Path}. See /api/openapi.json."),
+            405 => WriteAsync(http, 405, "method-not-allowed", "Method not allowed", $"{http.Request.Method} is not accepted on {http.Request.Path}. See /api/openapi.json."),
+            401 => WriteAsync(http, 401, ProblemCodes.Unauthorized, "Sign-in required", "Send 'Authorization: Bearer <secret>'."),
+            413 => WriteAsync(http, 413, ProblemCodes.TooLarge, "Too large", "The request body is larger than this route accepts."),
+            415 => WriteAsync(http, 400, ProblemCodes.Validation, "Unreadable request", "Send the body as JSON with 'Content-Type: application/json'."),
+            _ => Task.CompletedTask,
+        };
+    }
+}

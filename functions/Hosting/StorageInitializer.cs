@@ -1,0 +1,53 @@
+using ServerlessCommerce.Chains;
+using ServerlessCommerce.Events;
+using ServerlessCommerce.Functions.Api;
+using ServerlessCommerce.Hosting;
+using ServerlessCommerce.Storage;
+
+namespace ServerlessCommerce.Functions.Hosting;
+
+/// <summary>
+/// Creates the tables and queues the app uses before it serves anything (idempotent). Retries for a while so the app
+/// may start alongside Azurite; then fails start-up with a message that says which storage it could not reach.
+/// </summary>
+public sealed class StorageInitializer(ITableStore tables, IQueueStore queues, TriggerCatalog triggers, AppSettings settings, ILogger<StorageInitializer> logger) : IHostedService
+{
+    public static readonly IReadOnlyList<string> Tables = [.. ChainTables.All, EventLog.Table, SystemStatus.Table];
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var deadline = DateTimeOffset.UtcNow.AddSeconds(30);
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                foreach (var table in Tables)
+                {
+                    await tables.CreateTableIfNotExistsAsync(table, cancellationToken);
+                }
+
+                foreach (var queue in triggers.Queues.Select(q => q.QueueName).Distinct())
+                {
+                    await queues.CreateQueueIfNotExistsAsync(queue, cancellationToken);
+                    await queues.CreateQueueIfNotExistsAsync(QueuePump.PoisonQueueName(queue), cancellationToken);
+                }
+
+                logger.LogInformation("Storage ready at {Account}", settings.Storage.TableEndpoint.GetLeftPart(UriPartial.Authority));
+                return;
+            }
+            catch (Exception ex) when (ex is HttpRequestException or StorageException or Azure.RequestFailedException && DateTimeOffset.UtcNow < deadline)
+            {
+                logger.LogWarning("Storage not reachable yet (attempt {Attempt}): {Reason}", attempt, ex.Message);
+                await Task.Delay(TimeSpan.FromSeconds(Math.Min(5, attempt)), cancellationToken);
+            }
+            catch (Exception ex) when (ex is HttpRequestException or StorageException or Azure.RequestFailedException)
+            {
+                throw new InvalidOperationException(
+                    $"Storage at {settings.Storage.TableEndpoint.GetLeftPart(UriPartial.Authority)} could not be reached: {ex.Message}. " +
+                    "Locally, start Azurite (bash infra/run.sh does); in Azure, check AzureWebJobsStorage.", ex);
+            }
+        }
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}

@@ -1,0 +1,116 @@
+using Microsoft.Extensions.Logging;
+using ServerlessCommerce.Common;
+using ServerlessCommerce.Events;
+using ServerlessCommerce.Identity;
+using ServerlessCommerce.Storage;
+
+namespace ServerlessCommerce.Chains;
+
+/// <summary>Members joining a chain, and their tokens.</summary>
+public sealed class MemberService(ITableStore tables, ChainService chains, MemberTokens tokens, IDomainEvents events, TimeProvider clock, ILogger<MemberService> logger)
+{
+    public async Task<(Member Member, string Token)> JoinAsync(string chainId, string? name, string? phone, string? storeId, string? referralCode, CancellationToken ct)
+    {
+        await chains.GetChainAsync(chainId, ct);
+        var v = new Validator();
+        var memberName = v.Text("name", name, 40);
+        var normalizedPhone = Phones.Normalize(phone);
+        if (normalizedPhone is null)
+        {
+            v.Add("phone", string.IsNullOrWhiteSpace(phone) ? "phone is required." : "phone must be a mainland China mobile number, e.g. 13812341234.");
+        }
+
+        var store = await chains.FindStoreAsync(chainId, storeId, ct);
+        if (store is null)
+        {
+            v.Add("storeId", string.IsNullOrWhiteSpace(storeId) ? "storeId is required." : $"There is no store '{storeId}' in this chain.");
+        }
+
+        string? referredBy = null;
+        if (!string.IsNullOrWhiteSpace(referralCode))
+        {
+            var code = referralCode.Trim().ToLowerInvariant();
+            var referrer = code.Length <= 16 && code.All(char.IsAsciiLetterOrDigit)
+                ? await tables.GetAsync(ChainTables.Members, chainId, ChainTables.ReferralRow(code), cancellationToken: ct)
+                : null;
+            referredBy = referrer?.GetString("MemberId");
+            if (referredBy is null)
+            {
+                v.Add("referralCode", "No member of this chain has that referral code.");
+            }
+        }
+
+        v.ThrowIfInvalid();
+        for (var attempt = 0; ; attempt++)
+        {
+            var member = new Member(Ids.New(chainId, 'm'), chainId, store!.StoreId, memberName, normalizedPhone!, Ids.Random(8), referredBy, 1, clock.GetUtcNow());
+            try
+            {
+                // Member, phone index and referral-code index land together or not at all.
+                await tables.SubmitTransactionAsync(ChainTables.Members,
+                [
+                    TableOperation.Insert(ChainTables.ToEntity(member)),
+                    TableOperation.Insert(new TableEntity(chainId, ChainTables.PhoneRow(member.Phone)) { ["Kind"] = "phone", ["MemberId"] = member.MemberId }),
+                    TableOperation.Insert(new TableEntity(chainId, ChainTables.ReferralRow(member.ReferralCode)) { ["Kind"] = "referral", ["MemberId"] = member.MemberId }),
+                ], ct);
+                logger.LogInformation("Member {MemberId} joined chain {ChainId} at store {StoreId}", member.MemberId, chainId, member.StoreId);
+                await events.RaiseAsync(DomainEvent.Create("member.joined", chainId, $"members/{member.MemberId}",
+                    new { member.MemberId, member.StoreId, referredBy }, member.JoinedAt), ct);
+                return (member, tokens.Issue(chainId, member.MemberId, member.TokenVersion));
+            }
+            catch (TableTransactionFailedException ex) when (ex.Status == 409 && ex.FailedOperationIndex == 1)
+            {
+                throw AppProblem.Conflict(ProblemCodes.MemberExists, "Already a member",
+                    "This phone number has already joined this chain. Ask your leader to re-issue your member token.");
+            }
+            catch (TableTransactionFailedException ex) when (ex.Status == 409 && attempt < 3)
+            {
+                // A referral-code (or, astronomically rarely, id) collision: draw again.
+                logger.LogWarning("Member join collided on {Index}; retrying", ex.FailedOperationIndex);
+            }
+        }
+    }
+
+    public async Task<Member> GetAsync(string chainId, string memberId, CancellationToken ct)
+    {
+        var row = Ids.ChainOf(memberId) == chainId
+            ? await tables.GetAsync(ChainTables.Members, chainId, ChainTables.MemberRow(memberId), cancellationToken: ct)
+            : null;
+        return row is null ? throw AppProblem.NotFound("member", memberId) : ChainTables.ToMember(row);
+    }
+
+    /// <summary>A leader (of the member's store) or admin issues a fresh token; the member's older tokens stop working.</summary>
+    public async Task<string> ReissueTokenAsync(Caller caller, string memberId, CancellationToken ct)
+    {
+        caller.Require(Role.Leader, Role.Admin).RequireChainOf(memberId, "member");
+        var row = await tables.GetAsync(ChainTables.Members, caller.ChainId!, ChainTables.MemberRow(memberId), cancellationToken: ct)
+                  ?? throw AppProblem.NotFound("member", memberId);
+        var member = ChainTables.ToMember(row);
+        if (caller.Role == Role.Leader && caller.StoreId != member.StoreId)
+        {
+            throw AppProblem.Forbidden("Only the leader of the member's own store (or the chain admin) can re-issue their token.");
+        }
+
+        var version = member.TokenVersion + 1;
+        row["TokenVersion"] = version;
+        try
+        {
+            await tables.UpdateAsync(ChainTables.Members, row, TableUpdateMode.Replace, row.ETag!, ct);
+        }
+        catch (ConcurrencyException)
+        {
+            throw AppProblem.Conflict(ProblemCodes.IdempotencyConflict, "Changed meanwhile", "The member changed at the same moment; try again.");
+        }
+
+        logger.LogInformation("Token of member {MemberId} re-issued by {Role} (version {Version})", memberId, caller.Role, version);
+        return tokens.Issue(member.ChainId, memberId, version);
+    }
+
+    /// <summary>A member swaps a valid token for a fresh one (a new 90 days), keeping its other tokens valid.</summary>
+    public async Task<string> RefreshTokenAsync(Caller caller, CancellationToken ct)
+    {
+        caller.Require(Role.Member);
+        var member = await GetAsync(caller.ChainId!, caller.MemberId!, ct);
+        return tokens.Issue(member.ChainId, member.MemberId, member.TokenVersion);
+    }
+}

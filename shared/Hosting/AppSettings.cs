@@ -1,0 +1,120 @@
+using Microsoft.Extensions.Configuration;
+using ServerlessCommerce.Storage;
+
+namespace ServerlessCommerce.Hosting;
+
+/// <summary>
+/// Every setting the app reads, from environment variables and the <c>Values</c> of <c>local.settings.json</c>.
+/// <c>local.settings.sample.json</c> and the Bicep app settings list exactly these names.
+/// </summary>
+public sealed class AppSettings
+{
+    public const string SampleLocalPlatformKey = "local-platform-admin-key";
+    public const string SampleLocalSigningKey = "local-token-signing-key-change-me-in-azure-0123456789";
+
+    /// <summary>The names of every setting read, for the config contract test and the docs.</summary>
+    public static readonly IReadOnlyList<string> Names =
+    [
+        "AzureWebJobsStorage", "PlatformAdminKey", "TokenSigningKey", "AzureSignalRConnectionString",
+        "EventGridTopicEndpoint", "EventGridTopicKey", "QueueMaxDequeueCount", "QueueVisibilityTimeoutSeconds",
+        "QueueMaxPollingIntervalMilliseconds", "PublicBaseUrl",
+    ];
+
+    public string AzureWebJobsStorage { get; init; } = "UseDevelopmentStorage=true";
+
+    public string? PlatformAdminKey { get; init; }
+
+    public string? TokenSigningKey { get; init; }
+
+    public string? AzureSignalRConnectionString { get; init; }
+
+    public string? EventGridTopicEndpoint { get; init; }
+
+    public string? EventGridTopicKey { get; init; }
+
+    /// <summary>Deliveries before a queue message moves to <c>&lt;queue&gt;-poison</c> (host.json says the same to the host).</summary>
+    public int QueueMaxDequeueCount { get; init; } = 5;
+
+    public int QueueVisibilityTimeoutSeconds { get; init; } = 60;
+
+    public int QueueMaxPollingIntervalMilliseconds { get; init; } = 2000;
+
+    /// <summary>The public URL people reach the app at (printed links, SAS-upload CORS origin). Optional.</summary>
+    public string? PublicBaseUrl { get; init; }
+
+    public StorageAccount Storage => StorageAccount.Parse(AzureWebJobsStorage);
+
+    public bool IsLocalDevelopment => Storage.IsDevelopmentStorage;
+
+    public static AppSettings From(IConfiguration configuration)
+    {
+        int Int(string name, int fallback, int min, int max) =>
+            int.TryParse(configuration[name], System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var v)
+                ? Math.Clamp(v, min, max)
+                : fallback;
+
+        string? Text(string name) => string.IsNullOrWhiteSpace(configuration[name]) ? null : configuration[name]!.Trim();
+
+        return new AppSettings
+        {
+            AzureWebJobsStorage = Text("AzureWebJobsStorage") ?? "UseDevelopmentStorage=true",
+            PlatformAdminKey = Text("PlatformAdminKey"),
+            TokenSigningKey = Text("TokenSigningKey"),
+            AzureSignalRConnectionString = Text("AzureSignalRConnectionString"),
+            EventGridTopicEndpoint = Text("EventGridTopicEndpoint"),
+            EventGridTopicKey = Text("EventGridTopicKey"),
+            QueueMaxDequeueCount = Int("QueueMaxDequeueCount", 5, 1, 100),
+            QueueVisibilityTimeoutSeconds = Int("QueueVisibilityTimeoutSeconds", 60, 5, 3600),
+            QueueMaxPollingIntervalMilliseconds = Int("QueueMaxPollingIntervalMilliseconds", 2000, 50, 60_000),
+            PublicBaseUrl = Text("PublicBaseUrl"),
+        };
+    }
+
+    /// <summary>
+    /// What is wrong with these settings, as sentences for the operator. Outside local development (storage that is
+    /// not Azurite) real secrets are required; locally, missing ones fall back to the sample's values.
+    /// </summary>
+    public IReadOnlyList<string> Problems()
+    {
+        var problems = new List<string>();
+        StorageAccount storage;
+        try
+        {
+            storage = Storage;
+        }
+        catch (FormatException ex)
+        {
+            problems.Add($"AzureWebJobsStorage: {ex.Message}");
+            return problems;
+        }
+
+        if (!storage.IsDevelopmentStorage)
+        {
+            if (PlatformAdminKey is null || PlatformAdminKey.Length < 24 || PlatformAdminKey == SampleLocalPlatformKey)
+            {
+                problems.Add("PlatformAdminKey must be set to a random secret of at least 24 characters outside local development.");
+            }
+
+            if (TokenSigningKey is null || TokenSigningKey.Length < 32 || TokenSigningKey == SampleLocalSigningKey)
+            {
+                problems.Add("TokenSigningKey must be set to a random secret of at least 32 characters outside local development.");
+            }
+        }
+
+        if ((EventGridTopicEndpoint is null) != (EventGridTopicKey is null))
+        {
+            problems.Add("EventGridTopicEndpoint and EventGridTopicKey must be set together (or neither).");
+        }
+
+        if (EventGridTopicEndpoint is not null && !Uri.TryCreate(EventGridTopicEndpoint, UriKind.Absolute, out _))
+        {
+            problems.Add("EventGridTopicEndpoint must be an absolute https URL.");
+        }
+
+        return problems;
+    }
+
+    public string EffectivePlatformAdminKey => PlatformAdminKey ?? SampleLocalPlatformKey;
+
+    public byte[] EffectiveTokenSigningKey => System.Text.Encoding.UTF8.GetBytes(TokenSigningKey ?? SampleLocalSigningKey);
+}

@@ -1,0 +1,144 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using ServerlessCommerce.Functions;
+
+namespace ServerlessCommerce.Tests.Infrastructure;
+
+/// <summary>
+/// The real app (Kestrel on a free 127.0.0.1 port) against the shared Azurite. <see cref="SharedAsync"/> serves the
+/// many tests that only need an app; tests that change settings start their own.
+/// </summary>
+public sealed class TestApp : IAsyncDisposable
+{
+    public const string PlatformKey = "test-platform-admin-key-0123456789";
+    private static readonly Lazy<Task<TestApp>> Shared = new(() => StartAsync());
+
+    private TestApp(WebApplication app, Uri baseAddress, Azurite azurite)
+    {
+        App = app;
+        BaseAddress = baseAddress;
+        Azurite = azurite;
+        Client = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(30) };
+    }
+
+    public WebApplication App { get; }
+
+    public Uri BaseAddress { get; }
+
+    public Azurite Azurite { get; }
+
+    public HttpClient Client { get; }
+
+    public IServiceProvider Services => App.Services;
+
+    public static Task<TestApp> SharedAsync() => Shared.Value;
+
+    public static async Task<TestApp> StartAsync(IDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
+    {
+        var azurite = await Azurite.SharedAsync();
+        var port = Azurite.FreePort();
+        var values = new Dictionary<string, string?>
+        {
+            ["AzureWebJobsStorage"] = azurite.ConnectionString,
+            ["PlatformAdminKey"] = PlatformKey,
+            ["TokenSigningKey"] = "test-token-signing-key-0123456789abcdef",
+            ["QueueMaxPollingIntervalMilliseconds"] = "200",
+        };
+        foreach (var (k, v) in settings ?? new Dictionary<string, string?>())
+        {
+            values[k] = v;
+        }
+
+        var app = ServerlessCommerceApp.Build(["--urls", $"http://127.0.0.1:{port}"], b =>
+        {
+            b.Configuration.AddInMemoryCollection(values);
+            b.Logging.SetMinimumLevel(LogLevel.Warning);
+            services?.Invoke(b.Services);
+        });
+        await app.StartAsync();
+        return new TestApp(app, new Uri($"http://127.0.0.1:{port}"), azurite);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        await App.StopAsync();
+        await App.DisposeAsync();
+    }
+
+    public Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, object? body = null, string? secret = null)
+    {
+        var request = new HttpRequestMessage(method, path);
+        if (body is not null)
+        {
+            request.Content = body is string raw
+                ? new StringContent(raw, Encoding.UTF8, "application/json")
+                : JsonContent.Create(body, options: JsonSerializerOptions.Web);
+        }
+
+        if (secret is not null)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", secret);
+        }
+
+        return Client.SendAsync(request);
+    }
+
+    public Task<HttpResponseMessage> PostAsync(string path, object? body = null, string? secret = null) => SendAsync(HttpMethod.Post, path, body, secret);
+
+    public Task<HttpResponseMessage> GetAsync(string path, string? secret = null) => SendAsync(HttpMethod.Get, path, secret: secret);
+
+    /// <summary>Reads a 2xx JSON body, failing with the problem text otherwise.</summary>
+    public static async Task<JsonElement> OkJsonAsync(HttpResponseMessage response, int expectedStatus = 200)
+    {
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True((int)response.StatusCode == expectedStatus, $"Expected {expectedStatus}, got {(int)response.StatusCode}: {text}");
+        return JsonDocument.Parse(text).RootElement.Clone();
+    }
+
+    /// <summary>Asserts a problem+json answer with the status and fixed code; returns it.</summary>
+    public static async Task<JsonElement> ProblemAsync(HttpResponseMessage response, int status, string code)
+    {
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True((int)response.StatusCode == status, $"Expected {status} {code}, got {(int)response.StatusCode}: {text}");
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = JsonDocument.Parse(text).RootElement.Clone();
+        Assert.Equal(code, problem.GetProperty("code").GetString());
+        Assert.Equal($"/problems/{code}", problem.GetProperty("type").GetString());
+        Assert.False(string.IsNullOrWhiteSpace(problem.GetProperty("detail").GetString()));
+        return problem;
+    }
+
+    // ----- builders for the people of a chain -----
+
+    public sealed record ChainFixture(string ChainId, string AdminKey, string StoreId, string LeaderId, string LeaderKey, string MemberId, string MemberToken, string Phone);
+
+    private static int _phoneCounter;
+
+    public static string NewPhone() => "139" + (Random.Shared.Next(1000, 9999) * 10000 + (Interlocked.Increment(ref _phoneCounter) % 10000)).ToString("D8", System.Globalization.CultureInfo.InvariantCulture);
+
+    public async Task<(string ChainId, string AdminKey)> NewChainAsync(string name = "邻里鲜社区店")
+    {
+        var chain = await OkJsonAsync(await PostAsync("/api/chains", new { name }, PlatformKey), 201);
+        return (chain.GetProperty("chainId").GetString()!, chain.GetProperty("adminKey").GetString()!);
+    }
+
+    /// <summary>A chain with one store, its leader and one member.</summary>
+    public async Task<ChainFixture> NewChainWithPeopleAsync()
+    {
+        var (chainId, adminKey) = await NewChainAsync();
+        var store = await OkJsonAsync(await PostAsync($"/api/chains/{chainId}/stores", new { name = "幸福里店", address = "幸福路 1 号" }, adminKey), 201);
+        var storeId = store.GetProperty("storeId").GetString()!;
+        var leader = await OkJsonAsync(await PostAsync($"/api/chains/{chainId}/leaders", new { name = "王团长", storeId }, adminKey), 201);
+        var phone = NewPhone();
+        var member = await OkJsonAsync(await PostAsync($"/api/chains/{chainId}/members", new { name = "李阿姨", phone, storeId }), 201);
+        return new ChainFixture(chainId, adminKey, storeId, leader.GetProperty("leaderId").GetString()!, leader.GetProperty("leaderKey").GetString()!,
+            member.GetProperty("memberId").GetString()!, member.GetProperty("memberToken").GetString()!, phone);
+    }
+}
