@@ -39,9 +39,9 @@ public sealed class TestApp : IAsyncDisposable
 
     public static Task<TestApp> SharedAsync() => Shared.Value;
 
-    public static async Task<TestApp> StartAsync(IDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
+    public static async Task<TestApp> StartAsync(IDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null, Azurite? storage = null)
     {
-        var azurite = await Azurite.SharedAsync();
+        var azurite = storage ?? await Azurite.SharedAsync();
         var port = Azurite.FreePort();
         var values = new Dictionary<string, string?>
         {

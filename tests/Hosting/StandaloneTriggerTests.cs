@@ -1,0 +1,112 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using ServerlessCommerce.Events;
+using ServerlessCommerce.Functions.Hosting;
+using ServerlessCommerce.Hosting;
+using ServerlessCommerce.Storage;
+using ServerlessCommerce.Tests.Infrastructure;
+
+namespace ServerlessCommerce.Tests.Hosting;
+
+/// <summary>Standalone mode runs the triggers itself: timers on their schedule, queue pumps with the poison policy.</summary>
+public sealed class StandaloneTriggerTests
+{
+    private sealed class CountingTimer(Counter counter) : ITimerHandler
+    {
+        public Task RunAsync(TimerInvocation timer, CancellationToken cancellationToken)
+        {
+            var n = counter.Increment(timer.ScheduledAt);
+            return n == 1 ? throw new InvalidOperationException("first run fails") : Task.CompletedTask;
+        }
+    }
+
+    public sealed class Counter
+    {
+        private readonly List<DateTimeOffset> _runs = [];
+
+        public IReadOnlyList<DateTimeOffset> Runs
+        {
+            get
+            {
+                lock (_runs)
+                {
+                    return _runs.ToList();
+                }
+            }
+        }
+
+        public int Increment(DateTimeOffset at)
+        {
+            lock (_runs)
+            {
+                _runs.Add(at);
+                return _runs.Count;
+            }
+        }
+    }
+
+    [Fact]
+    public async Task ATimerFiresOnItsScheduleAndKeepsFiringAfterAFailedRun()
+    {
+        var counter = new Counter();
+        var services = new ServiceCollection().AddSingleton(counter).AddScoped<CountingTimer>().BuildServiceProvider();
+        var catalog = new TriggerCatalog([new TimerTriggerDefinition("EverySecond", "*/1 * * * * *", typeof(CountingTimer))]);
+        var scheduler = new TimerScheduler(catalog, new TriggerInvoker(services.GetRequiredService<IServiceScopeFactory>(), NullLogger<TriggerInvoker>.Instance),
+            TimeProvider.System, NullLogger<TimerScheduler>.Instance);
+
+        await scheduler.StartAsync(CancellationToken.None);
+        for (var i = 0; i < 100 && counter.Runs.Count < 3; i++)
+        {
+            await Task.Delay(100);
+        }
+
+        await scheduler.StopAsync(CancellationToken.None);
+        var runs = counter.Runs;
+        Assert.True(runs.Count >= 3, $"ran {runs.Count} times");
+        Assert.All(runs, r => Assert.Equal(0, r.Millisecond));
+        Assert.Equal(runs.Count, runs.Distinct().Count());
+    }
+
+    [Fact]
+    public async Task AMessageThatKeepsFailingMovesToThePoisonQueueAndIsNotLost()
+    {
+        await using var azurite = await Azurite.StartAsync();
+        await using var app = await TestApp.StartAsync(new Dictionary<string, string?> { ["QueueMaxDequeueCount"] = "2" }, storage: azurite);
+        var queues = new AzureQueueStore(azurite.Account, NullLogger<AzureQueueStore>.Instance);
+
+        await queues.SendAsync(QueuedDomainEvents.QueueName, "this is not an event");
+
+        IReadOnlyList<QueueMessage> poisoned = [];
+        for (var i = 0; i < 150 && poisoned.Count == 0; i++)
+        {
+            await Task.Delay(100);
+            poisoned = await queues.PeekAsync(QueuePump.PoisonQueueName(QueuedDomainEvents.QueueName), 32);
+        }
+
+        Assert.Equal("this is not an event", Assert.Single(poisoned).Text);
+        Assert.Empty(await queues.PeekAsync(QueuedDomainEvents.QueueName, 32));
+    }
+
+    [Fact]
+    public async Task AGoodMessageIsHandledOnceAndDeleted()
+    {
+        await using var azurite = await Azurite.StartAsync();
+        await using var app = await TestApp.StartAsync(storage: azurite);
+        var queues = new AzureQueueStore(azurite.Account, NullLogger<AzureQueueStore>.Instance);
+        var events = new EventLog(new AzureTableStore(azurite.Account, NullLogger<AzureTableStore>.Instance));
+        var e = DomainEvent.Create("test.pumped", "cpumptest001", "tests/1", new { ok = true }, DateTimeOffset.UtcNow);
+
+        var domainEvents = app.Services.GetRequiredService<IDomainEvents>();
+        await domainEvents.RaiseAsync(e);
+        await domainEvents.RaiseAsync(e); // a duplicate delivery of the same event
+
+        IReadOnlyList<DomainEvent> recorded = [];
+        for (var i = 0; i < 100 && (recorded.Count == 0 || (await queues.GetApproximateCountAsync(QueuedDomainEvents.QueueName)) > 0); i++)
+        {
+            await Task.Delay(100);
+            recorded = await events.ListAsync("cpumptest001");
+        }
+
+        Assert.Equal(e.Id, Assert.Single(recorded).Id);
+        Assert.Empty(await queues.PeekAsync(QueuedDomainEvents.QueueName, 32));
+    }
+}

@@ -1,0 +1,90 @@
+using ServerlessCommerce.Chains;
+using ServerlessCommerce.Common;
+using ServerlessCommerce.Identity;
+
+namespace ServerlessCommerce.Tests.Identity;
+
+public sealed class IdentityTests
+{
+    private sealed class ManualClock(DateTimeOffset now) : TimeProvider
+    {
+        public DateTimeOffset Now { get; set; } = now;
+
+        public override DateTimeOffset GetUtcNow() => Now;
+    }
+
+    private static readonly byte[] Key = "unit-test-signing-key-0123456789abcdef"u8.ToArray();
+
+    [Fact]
+    public void AMemberTokenIsValidForNinetyDaysAndThenExpires()
+    {
+        var clock = new ManualClock(new DateTimeOffset(2026, 11, 22, 0, 0, 0, TimeSpan.Zero));
+        var tokens = new MemberTokens(Key, clock);
+        var token = tokens.Issue("cabcdefghjkm", "cabcdefghjkm-m123", 3);
+
+        var claims = tokens.Validate(token);
+        Assert.NotNull(claims);
+        Assert.Equal("cabcdefghjkm-m123", claims.MemberId);
+        Assert.Equal(3, claims.Version);
+
+        clock.Now = clock.Now.AddDays(89);
+        Assert.NotNull(tokens.Validate(token));
+        clock.Now = clock.Now.AddDays(1).AddSeconds(1);
+        Assert.Null(tokens.Validate(token));
+    }
+
+    [Fact]
+    public void ATamperedOrForeignTokenIsRefused()
+    {
+        var tokens = new MemberTokens(Key, TimeProvider.System);
+        var token = tokens.Issue("cabcdefghjkm", "cabcdefghjkm-m123", 1);
+        var body = token[4..token.LastIndexOf('.')];
+        var forged = "scm_" + body[..^2] + (body[^2] == 'A' ? "B" : "A") + body[^1] + token[token.LastIndexOf('.')..];
+
+        Assert.Null(tokens.Validate(forged));
+        Assert.Null(new MemberTokens("another-key-entirely-0123456789abcdef"u8.ToArray(), TimeProvider.System).Validate(token));
+        Assert.Null(tokens.Validate("scm_garbage"));
+        Assert.Null(tokens.Validate("scm_!!!.???"));
+    }
+
+    [Fact]
+    public void KeysNameTheirOwnerAndAreComparedByHash()
+    {
+        var key = Secrets.NewLeaderKey("cabcdefghjkm-l1");
+        Assert.Equal("cabcdefghjkm-l1", Secrets.OwnerOf(key, Secrets.LeaderPrefix));
+        Assert.Null(Secrets.OwnerOf(key, Secrets.AdminPrefix));
+        Assert.True(Secrets.Matches(key, Secrets.Hash(key)));
+        Assert.False(Secrets.Matches(key + "x", Secrets.Hash(key)));
+        Assert.NotEqual(Secrets.NewLeaderKey("cabcdefghjkm-l1"), key);
+    }
+
+    [Fact]
+    public void IdsLeadToTheirChain()
+    {
+        var chain = Ids.NewChainId();
+        var store = Ids.New(chain, 's');
+        Assert.True(Ids.IsChainId(chain));
+        Assert.Equal(chain, Ids.ChainOf(store));
+        Assert.True(Ids.IsKind(store, 's'));
+        Assert.Null(Ids.ChainOf("garbage"));
+        Assert.Null(Ids.ChainOf(chain + "-x/../y"));
+    }
+
+    [Theory]
+    [InlineData("13812345678", "13812345678")]
+    [InlineData("+86 138-1234-5678", "13812345678")]
+    [InlineData("0086 13812345678", "13812345678")]
+    [InlineData("12812345678", null)]
+    [InlineData("1381234567", null)]
+    [InlineData("", null)]
+    public void PhonesAreNormalizedToMainlandMobiles(string input, string? expected) => Assert.Equal(expected, Phones.Normalize(input));
+
+    [Fact]
+    public void PhonesAndNamesAreMaskedForOthers()
+    {
+        Assert.Equal("138****5678", Phones.Mask("13812345678"));
+        Assert.Equal("王**", Names.Mask("王小明"));
+        Assert.Equal("李**", Names.Mask("李"));
+        Assert.Equal("A****", Names.Mask("Alice"));
+    }
+}

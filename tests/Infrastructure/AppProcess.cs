@@ -1,0 +1,163 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace ServerlessCommerce.Tests.Infrastructure;
+
+/// <summary>
+/// The real executable (functions/bin/…/ServerlessCommerce.Functions.dll) started as its own process, as the Functions
+/// host or the run script starts it. Stopped by PID on dispose.
+/// </summary>
+public sealed class AppProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+
+    private AppProcess(Process process, Uri baseAddress)
+    {
+        _process = process;
+        BaseAddress = baseAddress;
+        Client = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(30) };
+    }
+
+    public Uri BaseAddress { get; }
+
+    public HttpClient Client { get; }
+
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    public static string FindAppDll()
+    {
+        var configuration = Path.GetFileName(Path.GetDirectoryName(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)))!; // tests/bin/<Configuration>/net10.0
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            var candidate = Path.Combine(dir.FullName, "functions", "bin", configuration, "net10.0", "ServerlessCommerce.Functions.dll");
+            if (File.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        throw new InvalidOperationException("functions/bin/<Configuration>/net10.0/ServerlessCommerce.Functions.dll not found; build the solution first.");
+    }
+
+    /// <summary>Starts the app with exactly these environment settings and waits until <c>GET /</c> answers.</summary>
+    public static async Task<AppProcess> StartAsync(int port, IDictionary<string, string> environment, string? workingDirectory = null)
+    {
+        var dll = FindAppDll();
+        var psi = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = workingDirectory ?? Path.GetDirectoryName(dll)!,
+        };
+        psi.ArgumentList.Add(dll);
+        foreach (var (k, v) in environment)
+        {
+            psi.Environment[k] = v;
+        }
+
+        psi.Environment["Logging__LogLevel__Default"] = "Warning";
+        var process = Process.Start(psi) ?? throw new InvalidOperationException("Could not start the app.");
+        var app = new AppProcess(process, new Uri($"http://127.0.0.1:{port}"));
+        process.OutputDataReceived += (_, e) => app.Append(e.Data);
+        process.ErrorDataReceived += (_, e) => app.Append(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (process.HasExited)
+            {
+                throw new InvalidOperationException($"The app exited with {process.ExitCode}:\n{app.Output}");
+            }
+
+            try
+            {
+                using var response = await app.Client.GetAsync("/");
+                return app;
+            }
+            catch (HttpRequestException)
+            {
+                await Task.Delay(200);
+            }
+        }
+
+        await app.DisposeAsync();
+        throw new TimeoutException($"The app did not answer GET / within 30 s:\n{app.Output}");
+    }
+
+    /// <summary>Runs the app to completion (for start-up refusals) and returns its exit code and output.</summary>
+    public static async Task<(int ExitCode, string Output)> RunToExitAsync(IDictionary<string, string> environment, TimeSpan timeout, params string[] args)
+    {
+        var dll = FindAppDll();
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = Path.GetDirectoryName(dll)! };
+        psi.ArgumentList.Add(dll);
+        foreach (var arg in args)
+        {
+            psi.ArgumentList.Add(arg);
+        }
+
+        foreach (var (k, v) in environment)
+        {
+            psi.Environment[k] = v;
+        }
+
+        using var process = Process.Start(psi)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            await process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException("The app did not exit.");
+        }
+
+        return (process.ExitCode, await stdout + await stderr);
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_output)
+        {
+            _output.AppendLine(line);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        try
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+                await _process.WaitForExitAsync();
+            }
+        }
+        catch (InvalidOperationException)
+        {
+        }
+
+        _process.Dispose();
+    }
+}
