@@ -22,6 +22,8 @@ public static class ServerlessCommerceApp
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         LocalSettings.AddTo(builder.Configuration);
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Information);
         configure?.Invoke(builder);
 
         var settings = AppSettings.From(builder.Configuration);

@@ -63,6 +63,12 @@ public sealed class ProblemExceptionHandler(ILogger<ProblemExceptionHandler> log
 /// <summary>Writes problem+json bodies.</summary>
 public static class Problems
 {
+    // Readable in a terminal: Chinese text and quotes are not \u-escaped (the body is UTF-8 and never HTML).
+    private static readonly JsonSerializerOptions ProblemJson = new(JsonSerializerOptions.Web)
+    {
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
     public static Task WriteAsync(HttpContext context, int status, string code, string title, string detail, IReadOnlyDictionary<string, string[]>? errors = null)
     {
         if (context.Response.HasStarted)
@@ -88,7 +94,7 @@ public static class Problems
             body["errors"] = errors;
         }
 
-        return context.Response.WriteAsync(JsonSerializer.Serialize(body, JsonSerializerOptions.Web));
+        return context.Response.WriteAsync(JsonSerializer.Serialize(body, ProblemJson));
     }
 
     /// <summary>Bodiless 404/405 answers (no route, wrong verb) become problem+json too.</summary>

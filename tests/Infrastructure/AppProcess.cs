@@ -53,14 +53,7 @@ public sealed class AppProcess : IAsyncDisposable
     public static async Task<AppProcess> StartAsync(int port, IDictionary<string, string> environment, string? workingDirectory = null)
     {
         var dll = FindAppDll();
-        var psi = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = workingDirectory ?? Path.GetDirectoryName(dll)!,
-        };
-        psi.ArgumentList.Add(dll);
+        var psi = ChildProcesses.Guarded("dotnet", [dll], workingDirectory ?? Path.GetDirectoryName(dll)!);
         foreach (var (k, v) in environment)
         {
             psi.Environment[k] = v;

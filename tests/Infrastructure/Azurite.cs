@@ -60,23 +60,14 @@ public sealed class Azurite : IAsyncDisposable
         for (var attempt = 1; ; attempt++)
         {
             int blob = FreePort(), queue = FreePort(), table = FreePort();
-            var psi = new ProcessStartInfo(exe)
-            {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                UseShellExecute = false,
-            };
-            foreach (var arg in new[]
-                     {
-                         "--inMemoryPersistence", "--disableTelemetry", "--skipApiVersionCheck", "--silent",
-                         "--blobHost", "127.0.0.1", "--queueHost", "127.0.0.1", "--tableHost", "127.0.0.1",
-                         "--blobPort", blob.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                         "--queuePort", queue.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                         "--tablePort", table.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                     })
-            {
-                psi.ArgumentList.Add(arg);
-            }
+            var psi = ChildProcesses.Guarded(exe,
+            [
+                "--inMemoryPersistence", "--disableTelemetry", "--skipApiVersionCheck", "--silent",
+                "--blobHost", "127.0.0.1", "--queueHost", "127.0.0.1", "--tableHost", "127.0.0.1",
+                "--blobPort", blob.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                "--queuePort", queue.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                "--tablePort", table.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ]);
 
             var process = Process.Start(psi) ?? throw new InvalidOperationException("Could not start Azurite.");
             var listening = 0;

@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# Runs ServerlessCommerce locally: Azurite (installed from npm, data in .azurite/) and the app on
+# http://127.0.0.1:7071 in standalone mode. Prints the URLs; Ctrl-C stops both.
+#   bash infra/run.sh [--port N]
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+root="$(repo_root)"
+cd "$root"
+
+port=7071
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --port) port="$2"; shift 2 ;;
+    -h|--help) sed -n '2,5p' "$0"; exit 0 ;;
+    *) die "Unknown option '$1'. Usage: bash infra/run.sh [--port N]" ;;
+  esac
+done
+
+require_tools
+command -v curl >/dev/null 2>&1 || die "curl is required: apt-get install curl"
+ensure_node_modules "$root"
+
+azurite_pid=""
+app_pid=""
+stop_pid() {
+  local pid="$1" i
+  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 0
+  kill -TERM "$pid" 2>/dev/null || true
+  for i in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
+cleanup() {
+  trap - INT TERM EXIT
+  stop_pid "$app_pid"
+  stop_pid "$azurite_pid"
+  log "Stopped."
+}
+trap cleanup INT TERM EXIT
+
+if port_open 10000 && port_open 10001 && port_open 10002; then
+  log "Azurite (or another storage emulator) already listens on 10000-10002; using it."
+elif port_open 10000 || port_open 10001 || port_open 10002; then
+  die "Some of the ports 10000-10002 are taken by something else; free them or stop the other emulator."
+else
+  mkdir -p "$root/.azurite"
+  log "Starting Azurite (data in .azurite/)…"
+  "$root/infra/node_modules/.bin/azurite" --silent --disableTelemetry --skipApiVersionCheck \
+    --location "$root/.azurite" \
+    --blobHost 127.0.0.1 --queueHost 127.0.0.1 --tableHost 127.0.0.1 >"$root/.azurite/azurite.log" 2>&1 &
+  azurite_pid=$!
+  for _ in $(seq 1 100); do
+    port_open 10002 && port_open 10001 && port_open 10000 && break
+    kill -0 "$azurite_pid" 2>/dev/null || die "Azurite exited; see .azurite/azurite.log"
+    sleep 0.2
+  done
+  port_open 10002 || die "Azurite did not start within 20 s; see .azurite/azurite.log"
+fi
+
+if [ ! -f local.settings.json ]; then
+  cp local.settings.sample.json local.settings.json
+  log "Created local.settings.json from local.settings.sample.json (edit it to change settings)."
+fi
+
+port_open "$port" && die "Port $port is taken. Stop what uses it, or run: bash infra/run.sh --port <other>"
+
+log "Building the app…"
+dotnet build "$root/functions/ServerlessCommerce.Functions.csproj" -c Release -nologo -v quiet -clp:ErrorsOnly >/dev/null \
+  || { dotnet build "$root/functions/ServerlessCommerce.Functions.csproj" -c Release -nologo -v quiet -clp:ErrorsOnly; die "Build failed."; }
+
+url="http://127.0.0.1:$port"
+log "Starting the app on $url…"
+ASPNETCORE_URLS="$url" dotnet "$root/functions/bin/Release/net10.0/ServerlessCommerce.Functions.dll" &
+app_pid=$!
+
+if ! wait_for_url "$url/api/health" 60 "$app_pid"; then
+  die "The app did not become healthy within 60 s (see the log above)."
+fi
+
+cat >&2 <<MSG
+
+  ServerlessCommerce is running (standalone mode, storage: Azurite).
+
+    Leader console:   $url/
+    Member live room: $url/live/{campaignId}
+    API (OpenAPI):    $url/api/openapi.json
+    Health:           $url/api/health
+
+  Platform key (local only): the PlatformAdminKey in local.settings.json.
+  Press Ctrl-C to stop the app and Azurite.
+
+MSG
+wait "$app_pid"
