@@ -25,7 +25,7 @@ public sealed class AzureBlobStore : IBlobStore
     /// <summary>How long a browser may cache a preflight answer.</summary>
     private const int CorsMaxAgeSeconds = 3600;
 
-    private readonly HttpPipeline _pipeline;
+    private readonly StorageRestClient _rest;
     private readonly StorageAccount _account;
     private readonly string _baseUrl;
 
@@ -33,8 +33,8 @@ public sealed class AzureBlobStore : IBlobStore
     {
         ArgumentNullException.ThrowIfNull(account);
         _account = account;
-        _baseUrl = account.BlobEndpoint.ToString().TrimEnd('/');
-        _pipeline = StoragePipeline.Build(account, StorageService.Blob, logger, options);
+        _rest = new StorageRestClient(account, StorageService.Blob, logger, options);
+        _baseUrl = _rest.BaseUrl;
     }
 
     /// <summary>
@@ -298,19 +298,9 @@ public sealed class AzureBlobStore : IBlobStore
             : null;
     }
 
-    private HttpMessage CreateMessage(RequestMethod method, string path)
-    {
-        var message = _pipeline.CreateMessage();
-        message.Request.Method = method;
-        message.Request.Uri.Reset(new Uri(_baseUrl + "/" + path));
-        return message;
-    }
+    private HttpMessage CreateMessage(RequestMethod method, string path) => _rest.CreateMessage(method, path);
 
-    private async Task<Response> SendAsync(HttpMessage message, CancellationToken cancellationToken)
-    {
-        await _pipeline.SendAsync(message, cancellationToken);
-        return message.Response;
-    }
+    private Task<Response> SendAsync(HttpMessage message, CancellationToken cancellationToken) => _rest.SendAsync(message, cancellationToken);
 
     private static string ContainerPath(string container)
     {

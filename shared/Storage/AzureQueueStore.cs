@@ -28,14 +28,14 @@ public sealed class AzureQueueStore : IQueueStore
 
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
-    private readonly HttpPipeline _pipeline;
+    private readonly StorageRestClient _rest;
     private readonly string _baseUrl;
 
     public AzureQueueStore(StorageAccount account, ILogger<AzureQueueStore> logger, StorageClientOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(account);
-        _baseUrl = account.QueueEndpoint.ToString().TrimEnd('/');
-        _pipeline = StoragePipeline.Build(account, StorageService.Queue, logger, options);
+        _rest = new StorageRestClient(account, StorageService.Queue, logger, options);
+        _baseUrl = _rest.BaseUrl;
     }
 
     public async Task CreateQueueIfNotExistsAsync(string queue, CancellationToken cancellationToken = default)
@@ -231,19 +231,9 @@ public sealed class AzureQueueStore : IQueueStore
         }
     }
 
-    private HttpMessage CreateMessage(RequestMethod method, string path)
-    {
-        var message = _pipeline.CreateMessage();
-        message.Request.Method = method;
-        message.Request.Uri.Reset(new Uri(_baseUrl + "/" + path));
-        return message;
-    }
+    private HttpMessage CreateMessage(RequestMethod method, string path) => _rest.CreateMessage(method, path);
 
-    private async Task<Response> SendRequestAsync(HttpMessage message, CancellationToken cancellationToken)
-    {
-        await _pipeline.SendAsync(message, cancellationToken);
-        return message.Response;
-    }
+    private Task<Response> SendRequestAsync(HttpMessage message, CancellationToken cancellationToken) => _rest.SendAsync(message, cancellationToken);
 
     private static string QueuePath(string queue)
     {

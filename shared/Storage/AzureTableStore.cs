@@ -18,13 +18,11 @@ public sealed partial class AzureTableStore : ITableStore
     private const string JsonMinimal = "application/json;odata=minimalmetadata";
     private static readonly RequestMethod Merge = new("MERGE");
 
-    private readonly HttpPipeline _pipeline;
-    private readonly Uri _endpoint;
+    private readonly StorageRestClient _rest;
 
     public AzureTableStore(StorageAccount account, ILogger<AzureTableStore> logger, StorageClientOptions? options = null)
     {
-        _endpoint = account.TableEndpoint;
-        _pipeline = StoragePipeline.Build(account, StorageService.Table, logger, options);
+        _rest = new StorageRestClient(account, StorageService.Table, logger, options);
     }
 
     public async Task CreateTableIfNotExistsAsync(string table, CancellationToken cancellationToken = default)
@@ -149,7 +147,7 @@ public sealed partial class AzureTableStore : ITableStore
         var body = new StringBuilder();
         body.Append("--").Append(batchBoundary).Append("\r\n")
             .Append("Content-Type: multipart/mixed; boundary=").Append(changesetBoundary).Append("\r\n\r\n");
-        var baseUrl = _endpoint.ToString().TrimEnd('/');
+        var baseUrl = _rest.BaseUrl;
         for (var i = 0; i < operations.Count; i++)
         {
             var op = operations[i];
@@ -312,10 +310,8 @@ public sealed partial class AzureTableStore : ITableStore
 
     private HttpMessage CreateMessage(RequestMethod method, string path)
     {
-        var message = _pipeline.CreateMessage();
+        var message = _rest.CreateMessage(method, path);
         var request = message.Request;
-        request.Method = method;
-        request.Uri.Reset(new Uri(_endpoint.ToString().TrimEnd('/') + "/" + path));
         request.Headers.SetValue("Accept", JsonMinimal);
         request.Headers.SetValue("DataServiceVersion", "3.0;");
         request.Headers.SetValue("MaxDataServiceVersion", "3.0;NetFx");
@@ -327,11 +323,7 @@ public sealed partial class AzureTableStore : ITableStore
         return message;
     }
 
-    private async Task<Response> SendAsync(HttpMessage message, CancellationToken cancellationToken)
-    {
-        await _pipeline.SendAsync(message, cancellationToken);
-        return message.Response;
-    }
+    private Task<Response> SendAsync(HttpMessage message, CancellationToken cancellationToken) => _rest.SendAsync(message, cancellationToken);
 
     private static string TablePath(string table)
     {

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using Azure;
 using Azure.Core;
 using Azure.Core.Pipeline;
 using Microsoft.Extensions.Logging;
@@ -189,5 +190,33 @@ public static class StoragePipeline
                     Stopwatch.GetElapsedTime(started).TotalMilliseconds, message.Request.ClientRequestId);
             }
         }
+    }
+}
+
+/// <summary>One service endpoint and the signed pipeline to it: how every adapter builds and sends its requests.</summary>
+internal sealed class StorageRestClient(StorageAccount account, StorageService service, ILogger logger, StorageClientOptions? options)
+{
+    private readonly HttpPipeline _pipeline = StoragePipeline.Build(account, service, logger, options);
+
+    /// <summary>The service endpoint without a trailing slash (path-style for Azurite: it ends with the account name).</summary>
+    public string BaseUrl { get; } = (service switch
+    {
+        StorageService.Blob => account.BlobEndpoint,
+        StorageService.Queue => account.QueueEndpoint,
+        _ => account.TableEndpoint,
+    }).ToString().TrimEnd('/');
+
+    public HttpMessage CreateMessage(RequestMethod method, string path)
+    {
+        var message = _pipeline.CreateMessage();
+        message.Request.Method = method;
+        message.Request.Uri.Reset(new Uri(BaseUrl + "/" + path));
+        return message;
+    }
+
+    public async Task<Response> SendAsync(HttpMessage message, CancellationToken cancellationToken)
+    {
+        await _pipeline.SendAsync(message, cancellationToken);
+        return message.Response;
     }
 }
