@@ -1,5 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using ServerlessCommerce.Chains;
+using ServerlessCommerce.Common;
 using ServerlessCommerce.Functions.Hosting;
 using ServerlessCommerce.Identity;
 
@@ -41,30 +43,40 @@ public static class ChainsApi
 
     public sealed record LeaderKeyResponse(string LeaderKey);
 
-    public sealed record Services(ChainService Chains, CallerContext Caller, CancellationToken Cancellation);
+    public sealed record Services(
+        ChainService Chains,
+        CallerContext Caller,
+        [property: FromHeader(Name = Idempotency.HeaderName)] string? IdempotencyKey,
+        CancellationToken Cancellation);
 
-    private static async Task<Created<ChainCreated>> CreateChain(CreateChainRequest body, [AsParameters] Services s)
+    private static async Task<Results<Created<ChainCreated>, Ok<ChainCreated>>> CreateChain(CreateChainRequest body, [AsParameters] Services s)
     {
-        var (chain, adminKey) = await s.Chains.CreateChainAsync(await s.Caller.GetAsync(), body.Name, body.TimeZone, s.Cancellation);
-        return TypedResults.Created($"/api/chains/{chain.ChainId}/stores", new ChainCreated(chain.ChainId, chain.Name, chain.TimeZone, adminKey));
+        var created = await s.Chains.CreateChainAsync(await s.Caller.GetAsync(), body.Name, body.TimeZone, s.IdempotencyKey, s.Cancellation);
+        var chain = created.Value;
+        return CreatedOrReplayed(created, $"/api/chains/{chain.ChainId}/stores", new ChainCreated(chain.ChainId, chain.Name, chain.TimeZone, created.Secret!));
     }
+
+    /// <summary>201 the first time; 200 with the same resource when an idempotent retry finds it already made.</summary>
+    internal static Results<Created<TBody>, Ok<TBody>> CreatedOrReplayed<T, TBody>(CreateResult<T> created, string location, TBody body) =>
+        created.Replayed ? TypedResults.Ok(body) : TypedResults.Created(location, body);
 
     private static async Task<Ok<AdminKeyResponse>> RotateAdminKey(string chainId, [AsParameters] Services s) =>
         TypedResults.Ok(new AdminKeyResponse(await s.Chains.RotateAdminKeyAsync(await s.Caller.GetAsync(), chainId, s.Cancellation)));
 
-    private static async Task<Created<StoreResponse>> CreateStore(string chainId, CreateStoreRequest body, [AsParameters] Services s)
+    private static async Task<Results<Created<StoreResponse>, Ok<StoreResponse>>> CreateStore(string chainId, CreateStoreRequest body, [AsParameters] Services s)
     {
-        var store = await s.Chains.CreateStoreAsync(await s.Caller.GetAsync(), chainId, body.Name, body.Address, s.Cancellation);
-        return TypedResults.Created($"/api/chains/{chainId}/stores", StoreResponse.From(store));
+        var created = await s.Chains.CreateStoreAsync(await s.Caller.GetAsync(), chainId, body.Name, body.Address, s.IdempotencyKey, s.Cancellation);
+        return CreatedOrReplayed(created, $"/api/chains/{chainId}/stores", StoreResponse.From(created.Value));
     }
 
     private static async Task<Ok<List<StoreResponse>>> ListStores(string chainId, [AsParameters] Services s) =>
         TypedResults.Ok((await s.Chains.ListStoresAsync(chainId, s.Cancellation)).Select(StoreResponse.From).ToList());
 
-    private static async Task<Created<LeaderCreated>> CreateLeader(string chainId, CreateLeaderRequest body, [AsParameters] Services s)
+    private static async Task<Results<Created<LeaderCreated>, Ok<LeaderCreated>>> CreateLeader(string chainId, CreateLeaderRequest body, [AsParameters] Services s)
     {
-        var (leader, key) = await s.Chains.CreateLeaderAsync(await s.Caller.GetAsync(), chainId, body.Name, body.StoreId, s.Cancellation);
-        return TypedResults.Created($"/api/chains/{chainId}/leaders", new LeaderCreated(leader.LeaderId, key, leader.Name, leader.StoreId));
+        var created = await s.Chains.CreateLeaderAsync(await s.Caller.GetAsync(), chainId, body.Name, body.StoreId, s.IdempotencyKey, s.Cancellation);
+        var leader = created.Value;
+        return CreatedOrReplayed(created, $"/api/chains/{chainId}/leaders", new LeaderCreated(leader.LeaderId, created.Secret!, leader.Name, leader.StoreId));
     }
 
     private static async Task<Ok<List<LeaderResponse>>> ListLeaders(string chainId, [AsParameters] Services s) =>

@@ -1,5 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using ServerlessCommerce.Chains;
+using ServerlessCommerce.Common;
 using ServerlessCommerce.Functions.Hosting;
 using ServerlessCommerce.Identity;
 
@@ -25,12 +27,17 @@ public static class MembersApi
 
     public sealed record MeResponse(string Role, string? ChainId, string? LeaderId, string? MemberId, string? StoreId, string? Name);
 
-    public sealed record Services(MemberService Members, CallerContext Caller, CancellationToken Cancellation);
+    public sealed record Services(
+        MemberService Members,
+        CallerContext Caller,
+        [property: FromHeader(Name = Idempotency.HeaderName)] string? IdempotencyKey,
+        CancellationToken Cancellation);
 
-    private static async Task<Created<Joined>> Join(string chainId, JoinRequest body, [AsParameters] Services s)
+    private static async Task<Results<Created<Joined>, Ok<Joined>>> Join(string chainId, JoinRequest body, [AsParameters] Services s)
     {
-        var (member, token) = await s.Members.JoinAsync(chainId, body.Name, body.Phone, body.StoreId, body.ReferralCode, s.Cancellation);
-        return TypedResults.Created($"/api/me", new Joined(member.MemberId, token, member.ReferralCode, member.Name, member.StoreId, member.MaskedPhone));
+        var joined = await s.Members.JoinAsync(chainId, body.Name, body.Phone, body.StoreId, body.ReferralCode, s.IdempotencyKey, s.Cancellation);
+        var member = joined.Value;
+        return ChainsApi.CreatedOrReplayed(joined, "/api/me", new Joined(member.MemberId, joined.Secret!, member.ReferralCode, member.Name, member.StoreId, member.MaskedPhone));
     }
 
     private static async Task<Ok<TokenResponse>> Refresh([AsParameters] Services s) =>

@@ -6,12 +6,22 @@ using ServerlessCommerce.Storage;
 
 namespace ServerlessCommerce.Chains;
 
+/// <summary>What a create returns: the thing, its one-time secret (if any), and whether this was a retry of an earlier create.</summary>
+public sealed record CreateResult<T>(T Value, string? Secret, bool Replayed);
+
 /// <summary>Chains, their stores and leaders, and the admin and leader keys.</summary>
 public sealed class ChainService(ITableStore tables, IDomainEvents events, TimeProvider clock, ILogger<ChainService> logger)
 {
-    public async Task<(Chain Chain, string AdminKey)> CreateChainAsync(Caller caller, string? name, string? timeZone, CancellationToken ct)
+    private const string RequestHash = "RequestHash";
+
+    /// <summary>
+    /// Creates a chain and its admin key. With an idempotency key, a retry returns the same chain with a fresh admin
+    /// key (the lost one stops working), since keys are never stored.
+    /// </summary>
+    public async Task<CreateResult<Chain>> CreateChainAsync(Caller caller, string? name, string? timeZone, string? idempotencyKey, CancellationToken ct)
     {
         caller.Require(Role.Platform);
+        var key = Idempotency.Normalize(idempotencyKey);
         var v = new Validator();
         var chainName = v.Text("name", name, 60);
         var zone = string.IsNullOrWhiteSpace(timeZone) ? TimeZones.Default : timeZone.Trim();
@@ -21,12 +31,27 @@ public sealed class ChainService(ITableStore tables, IDomainEvents events, TimeP
         }
 
         v.ThrowIfInvalid();
-        var chain = new Chain(Ids.NewChainId(), chainName, zone, clock.GetUtcNow());
+        var fingerprint = Idempotency.Fingerprint(new { chainName, zone });
+        var chain = new Chain(key is null ? Ids.NewChainId() : Ids.ChainIdFor(key), chainName, zone, clock.GetUtcNow());
         var adminKey = Secrets.NewAdminKey(chain.ChainId);
-        await tables.InsertAsync(ChainTables.Chains, ChainTables.ToEntity(chain, Secrets.Hash(adminKey)), ct);
-        logger.LogInformation("Chain {ChainId} created", chain.ChainId);
+        var row = ChainTables.ToEntity(chain, Secrets.Hash(adminKey));
+        row[RequestHash] = fingerprint;
+        var replayed = false;
+        try
+        {
+            await tables.InsertAsync(ChainTables.Chains, row, ct);
+            logger.LogInformation("Chain {ChainId} created", chain.ChainId);
+        }
+        catch (StorageConflictException) when (key is not null)
+        {
+            var existing = await ReplayAsync(ChainTables.Chains, chain.ChainId, ChainTables.ChainRow, fingerprint, ct);
+            chain = ChainTables.ToChain(existing);
+            adminKey = await ReplaceSecretAsync(ChainTables.Chains, chain.ChainId, ChainTables.ChainRow, "AdminKeyHash", () => Secrets.NewAdminKey(chain.ChainId), ct);
+            replayed = true;
+        }
+
         await events.RaiseAsync(DomainEvent.Create("chain.created", chain.ChainId, $"chains/{chain.ChainId}", new { chain.ChainId, chain.Name, chain.TimeZone }, chain.CreatedAt), ct);
-        return (chain, adminKey);
+        return new CreateResult<Chain>(chain, adminKey, replayed);
     }
 
     public async Task<Chain> GetChainAsync(string chainId, CancellationToken ct)
@@ -43,28 +68,37 @@ public sealed class ChainService(ITableStore tables, IDomainEvents events, TimeP
     public async Task<string> RotateAdminKeyAsync(Caller caller, string chainId, CancellationToken ct)
     {
         caller.Require(Role.Admin).RequireChain(chainId);
-        var adminKey = Secrets.NewAdminKey(chainId);
-        var row = await tables.GetAsync(ChainTables.Chains, chainId, ChainTables.ChainRow, cancellationToken: ct)
-                  ?? throw AppProblem.NotFound("chain", chainId);
-        row["AdminKeyHash"] = Secrets.Hash(adminKey);
-        // If-Match: a concurrent rotation wins or we do, never a mix; the loser gets a clear 409 to retry.
-        await UpdateOrConflictAsync(ChainTables.Chains, row, ct);
+        var adminKey = await ReplaceSecretAsync(ChainTables.Chains, chainId, ChainTables.ChainRow, "AdminKeyHash", () => Secrets.NewAdminKey(chainId), ct);
         logger.LogInformation("Admin key of chain {ChainId} rotated", chainId);
         return adminKey;
     }
 
-    public async Task<Store> CreateStoreAsync(Caller caller, string chainId, string? name, string? address, CancellationToken ct)
+    public async Task<CreateResult<Store>> CreateStoreAsync(Caller caller, string chainId, string? name, string? address, string? idempotencyKey, CancellationToken ct)
     {
         caller.Require(Role.Admin).RequireChain(chainId);
+        var key = Idempotency.Normalize(idempotencyKey);
         var v = new Validator();
         var storeName = v.Text("name", name, 60);
         var storeAddress = v.Text("address", address, 200);
         v.ThrowIfInvalid();
-        var store = new Store(Ids.New(chainId, 's'), chainId, storeName, storeAddress, clock.GetUtcNow());
-        await tables.InsertAsync(ChainTables.Stores, ChainTables.ToEntity(store), ct);
-        logger.LogInformation("Store {StoreId} created in chain {ChainId}", store.StoreId, chainId);
+        var fingerprint = Idempotency.Fingerprint(new { storeName, storeAddress });
+        var store = new Store(key is null ? Ids.New(chainId, 's') : Ids.For(chainId, 's', key), chainId, storeName, storeAddress, clock.GetUtcNow());
+        var row = ChainTables.ToEntity(store);
+        row[RequestHash] = fingerprint;
+        var replayed = false;
+        try
+        {
+            await tables.InsertAsync(ChainTables.Stores, row, ct);
+            logger.LogInformation("Store {StoreId} created in chain {ChainId}", store.StoreId, chainId);
+        }
+        catch (StorageConflictException) when (key is not null)
+        {
+            store = ChainTables.ToStore(await ReplayAsync(ChainTables.Stores, chainId, store.StoreId, fingerprint, ct));
+            replayed = true;
+        }
+
         await events.RaiseAsync(DomainEvent.Create("store.created", chainId, $"stores/{store.StoreId}", new { store.StoreId, store.Name }, store.CreatedAt), ct);
-        return store;
+        return new CreateResult<Store>(store, null, replayed);
     }
 
     public async Task<IReadOnlyList<Store>> ListStoresAsync(string chainId, CancellationToken ct)
@@ -90,9 +124,11 @@ public sealed class ChainService(ITableStore tables, IDomainEvents events, TimeP
         return row is null ? null : ChainTables.ToStore(row);
     }
 
-    public async Task<(Leader Leader, string LeaderKey)> CreateLeaderAsync(Caller caller, string chainId, string? name, string? storeId, CancellationToken ct)
+    /// <summary>Creates a leader and their key; a retry with the same idempotency key returns the same leader with a fresh key.</summary>
+    public async Task<CreateResult<Leader>> CreateLeaderAsync(Caller caller, string chainId, string? name, string? storeId, string? idempotencyKey, CancellationToken ct)
     {
         caller.Require(Role.Admin).RequireChain(chainId);
+        var key = Idempotency.Normalize(idempotencyKey);
         var v = new Validator();
         var leaderName = v.Text("name", name, 40);
         var store = await FindStoreAsync(chainId, storeId, ct);
@@ -102,12 +138,27 @@ public sealed class ChainService(ITableStore tables, IDomainEvents events, TimeP
         }
 
         v.ThrowIfInvalid();
-        var leader = new Leader(Ids.New(chainId, 'l'), chainId, store!.StoreId, leaderName, clock.GetUtcNow());
+        var fingerprint = Idempotency.Fingerprint(new { leaderName, store!.StoreId });
+        var leader = new Leader(key is null ? Ids.New(chainId, 'l') : Ids.For(chainId, 'l', key), chainId, store.StoreId, leaderName, clock.GetUtcNow());
         var leaderKey = Secrets.NewLeaderKey(leader.LeaderId);
-        await tables.InsertAsync(ChainTables.Leaders, ChainTables.ToEntity(leader, Secrets.Hash(leaderKey)), ct);
-        logger.LogInformation("Leader {LeaderId} created for store {StoreId}", leader.LeaderId, leader.StoreId);
+        var row = ChainTables.ToEntity(leader, Secrets.Hash(leaderKey));
+        row[RequestHash] = fingerprint;
+        var replayed = false;
+        try
+        {
+            await tables.InsertAsync(ChainTables.Leaders, row, ct);
+            logger.LogInformation("Leader {LeaderId} created for store {StoreId}", leader.LeaderId, leader.StoreId);
+        }
+        catch (StorageConflictException) when (key is not null)
+        {
+            leader = ChainTables.ToLeader(await ReplayAsync(ChainTables.Leaders, chainId, leader.LeaderId, fingerprint, ct));
+            var leaderId = leader.LeaderId;
+            leaderKey = await ReplaceSecretAsync(ChainTables.Leaders, chainId, leaderId, "KeyHash", () => Secrets.NewLeaderKey(leaderId), ct);
+            replayed = true;
+        }
+
         await events.RaiseAsync(DomainEvent.Create("leader.created", chainId, $"leaders/{leader.LeaderId}", new { leader.LeaderId, leader.StoreId }, leader.CreatedAt), ct);
-        return (leader, leaderKey);
+        return new CreateResult<Leader>(leader, leaderKey, replayed);
     }
 
     public async Task<IReadOnlyList<Leader>> ListLeadersAsync(Caller caller, string chainId, CancellationToken ct)
@@ -125,25 +176,37 @@ public sealed class ChainService(ITableStore tables, IDomainEvents events, TimeP
     public async Task<string> RotateLeaderKeyAsync(Caller caller, string leaderId, CancellationToken ct)
     {
         caller.Require(Role.Admin).RequireChainOf(leaderId, "leader");
-        var row = await tables.GetAsync(ChainTables.Leaders, caller.ChainId!, leaderId, cancellationToken: ct)
-                  ?? throw AppProblem.NotFound("leader", leaderId);
-        var leaderKey = Secrets.NewLeaderKey(leaderId);
-        row["KeyHash"] = Secrets.Hash(leaderKey);
-        await UpdateOrConflictAsync(ChainTables.Leaders, row, ct);
+        var leaderKey = await ReplaceSecretAsync(ChainTables.Leaders, caller.ChainId!, leaderId, "KeyHash", () => Secrets.NewLeaderKey(leaderId), ct);
         logger.LogInformation("Key of leader {LeaderId} rotated", leaderId);
         return leaderKey;
     }
 
-    private async Task UpdateOrConflictAsync(string table, TableEntity row, CancellationToken ct)
+    /// <summary>The row an earlier create under the same key made, if it was made from the same request.</summary>
+    private async Task<TableEntity> ReplayAsync(string table, string partitionKey, string rowKey, string fingerprint, CancellationToken ct)
     {
-        try
+        var existing = await tables.GetAsync(table, partitionKey, rowKey, cancellationToken: ct)
+                       ?? throw new InvalidOperationException($"{table} row {rowKey} conflicted on insert but cannot be read.");
+        return existing.GetString(RequestHash) == fingerprint ? existing : throw Idempotency.Conflict();
+    }
+
+    /// <summary>Stores the hash of a new secret on a row (If-Match, re-read on a race); returns the secret.</summary>
+    private async Task<string> ReplaceSecretAsync(string table, string partitionKey, string rowKey, string hashProperty, Func<string> newSecret, CancellationToken ct)
+    {
+        for (var attempt = 1; ; attempt++)
         {
-            await tables.UpdateAsync(table, row, TableUpdateMode.Replace, row.ETag!, ct);
-        }
-        catch (ConcurrencyException)
-        {
-            throw AppProblem.Conflict(ProblemCodes.IdempotencyConflict, "Changed meanwhile",
-                "Someone changed this at the same moment. Nothing was changed by this request; try again.");
+            var row = await tables.GetAsync(table, partitionKey, rowKey, cancellationToken: ct)
+                      ?? throw AppProblem.NotFound(table == ChainTables.Chains ? "chain" : "leader", rowKey);
+            var secret = newSecret();
+            row[hashProperty] = Secrets.Hash(secret);
+            try
+            {
+                await tables.UpdateAsync(table, row, TableUpdateMode.Replace, row.ETag!, ct);
+                return secret;
+            }
+            catch (ConcurrencyException) when (attempt < 5)
+            {
+                // Two rotations raced; the later one must win cleanly, so re-read and go again.
+            }
         }
     }
 }

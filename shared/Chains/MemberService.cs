@@ -9,9 +9,14 @@ namespace ServerlessCommerce.Chains;
 /// <summary>Members joining a chain, and their tokens.</summary>
 public sealed class MemberService(ITableStore tables, ChainService chains, MemberTokens tokens, IDomainEvents events, TimeProvider clock, ILogger<MemberService> logger)
 {
-    public async Task<(Member Member, string Token)> JoinAsync(string chainId, string? name, string? phone, string? storeId, string? referralCode, CancellationToken ct)
+    /// <summary>
+    /// A neighbour joins. With an idempotency key, a retry (say, the first answer was lost on a bad connection)
+    /// returns the same member and a fresh token instead of a confusing <c>member-exists</c>.
+    /// </summary>
+    public async Task<CreateResult<Member>> JoinAsync(string chainId, string? name, string? phone, string? storeId, string? referralCode, string? idempotencyKey, CancellationToken ct)
     {
         await chains.GetChainAsync(chainId, ct);
+        var key = Idempotency.Normalize(idempotencyKey);
         var v = new Validator();
         var memberName = v.Text("name", name, 40);
         var normalizedPhone = Phones.Normalize(phone);
@@ -41,22 +46,39 @@ public sealed class MemberService(ITableStore tables, ChainService chains, Membe
         }
 
         v.ThrowIfInvalid();
+        var fingerprint = Idempotency.Fingerprint(new { memberName, normalizedPhone, store!.StoreId, referredBy });
         for (var attempt = 0; ; attempt++)
         {
-            var member = new Member(Ids.New(chainId, 'm'), chainId, store!.StoreId, memberName, normalizedPhone!, Ids.Random(8), referredBy, 1, clock.GetUtcNow());
+            var memberId = key is null ? Ids.New(chainId, 'm') : Ids.For(chainId, 'm', key);
+            var member = new Member(memberId, chainId, store.StoreId, memberName, normalizedPhone!, Ids.Random(8), referredBy, 1, clock.GetUtcNow());
+            var memberRow = ChainTables.ToEntity(member);
+            memberRow["RequestHash"] = fingerprint;
             try
             {
                 // Member, phone index and referral-code index land together or not at all.
                 await tables.SubmitTransactionAsync(ChainTables.Members,
                 [
-                    TableOperation.Insert(ChainTables.ToEntity(member)),
+                    TableOperation.Insert(memberRow),
                     TableOperation.Insert(new TableEntity(chainId, ChainTables.PhoneRow(member.Phone)) { ["Kind"] = "phone", ["MemberId"] = member.MemberId }),
                     TableOperation.Insert(new TableEntity(chainId, ChainTables.ReferralRow(member.ReferralCode)) { ["Kind"] = "referral", ["MemberId"] = member.MemberId }),
                 ], ct);
                 logger.LogInformation("Member {MemberId} joined chain {ChainId} at store {StoreId}", member.MemberId, chainId, member.StoreId);
                 await events.RaiseAsync(DomainEvent.Create("member.joined", chainId, $"members/{member.MemberId}",
-                    new { member.MemberId, member.StoreId, referredBy }, member.JoinedAt), ct);
-                return (member, tokens.Issue(chainId, member.MemberId, member.TokenVersion));
+                    new { member.MemberId, member.StoreId, member.ReferredBy }, member.JoinedAt), ct);
+                return new CreateResult<Member>(member, tokens.Issue(chainId, member.MemberId, member.TokenVersion), false);
+            }
+            catch (TableTransactionFailedException ex) when (ex.Status == 409 && ex.FailedOperationIndex == 0 && key is not null)
+            {
+                var existing = await tables.GetAsync(ChainTables.Members, chainId, ChainTables.MemberRow(memberId), cancellationToken: ct);
+                if (existing is null || existing.GetString("RequestHash") != fingerprint)
+                {
+                    throw Idempotency.Conflict();
+                }
+
+                var joined = ChainTables.ToMember(existing);
+                await events.RaiseAsync(DomainEvent.Create("member.joined", chainId, $"members/{joined.MemberId}",
+                    new { joined.MemberId, joined.StoreId, joined.ReferredBy }, joined.JoinedAt), ct);
+                return new CreateResult<Member>(joined, tokens.Issue(chainId, joined.MemberId, joined.TokenVersion), true);
             }
             catch (TableTransactionFailedException ex) when (ex.Status == 409 && ex.FailedOperationIndex == 1)
             {
@@ -83,27 +105,30 @@ public sealed class MemberService(ITableStore tables, ChainService chains, Membe
     public async Task<string> ReissueTokenAsync(Caller caller, string memberId, CancellationToken ct)
     {
         caller.Require(Role.Leader, Role.Admin).RequireChainOf(memberId, "member");
-        var row = await tables.GetAsync(ChainTables.Members, caller.ChainId!, ChainTables.MemberRow(memberId), cancellationToken: ct)
-                  ?? throw AppProblem.NotFound("member", memberId);
-        var member = ChainTables.ToMember(row);
-        if (caller.Role == Role.Leader && caller.StoreId != member.StoreId)
+        for (var attempt = 1; ; attempt++)
         {
-            throw AppProblem.Forbidden("Only the leader of the member's own store (or the chain admin) can re-issue their token.");
-        }
+            var row = await tables.GetAsync(ChainTables.Members, caller.ChainId!, ChainTables.MemberRow(memberId), cancellationToken: ct)
+                      ?? throw AppProblem.NotFound("member", memberId);
+            var member = ChainTables.ToMember(row);
+            if (caller.Role == Role.Leader && caller.StoreId != member.StoreId)
+            {
+                throw AppProblem.Forbidden("Only the leader of the member's own store (or the chain admin) can re-issue their token.");
+            }
 
-        var version = member.TokenVersion + 1;
-        row["TokenVersion"] = version;
-        try
-        {
-            await tables.UpdateAsync(ChainTables.Members, row, TableUpdateMode.Replace, row.ETag!, ct);
-        }
-        catch (ConcurrencyException)
-        {
-            throw AppProblem.Conflict(ProblemCodes.IdempotencyConflict, "Changed meanwhile", "The member changed at the same moment; try again.");
-        }
+            var version = member.TokenVersion + 1;
+            row["TokenVersion"] = version;
+            try
+            {
+                await tables.UpdateAsync(ChainTables.Members, row, TableUpdateMode.Replace, row.ETag!, ct);
+            }
+            catch (ConcurrencyException) when (attempt < 5)
+            {
+                continue; // the member row changed meanwhile: re-read and bump from the new version
+            }
 
-        logger.LogInformation("Token of member {MemberId} re-issued by {Role} (version {Version})", memberId, caller.Role, version);
-        return tokens.Issue(member.ChainId, memberId, version);
+            logger.LogInformation("Token of member {MemberId} re-issued by {Role} (version {Version})", memberId, caller.Role, version);
+            return tokens.Issue(member.ChainId, memberId, version);
+        }
     }
 
     /// <summary>A member swaps a valid token for a fresh one (a new 90 days), keeping its other tokens valid.</summary>

@@ -19,6 +19,13 @@ public static class Ids
     /// <summary>A new id in <paramref name="chainId"/>; <paramref name="kind"/> is a lower-case letter naming the kind.</summary>
     public static string New(string chainId, char kind, int length = 12) => $"{chainId}-{kind}{Random(length)}";
 
+    /// <summary>The chain id a platform create with this idempotency key gets.</summary>
+    public static string ChainIdFor(string idempotencyKey) => "c" + Idempotency.Derive("chain", idempotencyKey, ChainIdLength - 1);
+
+    /// <summary>The id a create in <paramref name="chainId"/> with this idempotency key gets.</summary>
+    public static string For(string chainId, char kind, string idempotencyKey) =>
+        $"{chainId}-{kind}{Idempotency.Derive(chainId + "/" + kind, idempotencyKey, 12)}";
+
     /// <summary>Random characters from an unambiguous alphabet (no i, l, o, u).</summary>
     public static string Random(int length)
     {

@@ -8,8 +8,13 @@ namespace ServerlessCommerce.Events;
 /// </summary>
 public sealed record DomainEvent(string Id, string Type, string Subject, string ChainId, DateTimeOffset Time, JsonElement Data)
 {
-    public static DomainEvent Create<T>(string type, string chainId, string subject, T data, DateTimeOffset time) =>
-        new($"{time.ToUnixTimeMilliseconds():D13}-{Guid.NewGuid():N}", type, subject, chainId, time, JsonSerializer.SerializeToElement(data, JsonSerializerOptions.Web));
+    /// <summary>
+    /// An event whose id is derived from its type and subject, so raising it again (a retried request, a redelivered
+    /// message) records it once. Use <paramref name="occurrence"/> for things that happen more than once per subject.
+    /// </summary>
+    public static DomainEvent Create<T>(string type, string chainId, string subject, T data, DateTimeOffset time, string? occurrence = null) =>
+        new($"{type}:{subject}{(occurrence is null ? string.Empty : ":" + occurrence)}".Replace('/', '~'), type, subject, chainId, time,
+            JsonSerializer.SerializeToElement(data, JsonSerializerOptions.Web));
 }
 
 /// <summary>Hands domain events to the durable <c>domain-events</c> queue; a queue handler then records and publishes them.</summary>

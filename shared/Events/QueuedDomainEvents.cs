@@ -50,6 +50,6 @@ public sealed class EventLog(ITableStore tables)
                 row.GetDateTimeOffset("Time") ?? default, data.RootElement.Clone()));
         }
 
-        return list;
+        return list.OrderBy(e => e.Time).ThenBy(e => e.Id, StringComparer.Ordinal).ToList();
     }
 }
