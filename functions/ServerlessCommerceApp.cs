@@ -102,6 +102,7 @@ public static class ServerlessCommerceApp
 
     private static void Configure(WebApplication app, HostingMode mode)
     {
+        app.UseMiddleware<CorrelationMiddleware>();
         app.UseExceptionHandler();
         app.UseStatusCodePages(Problems.StatusCodePage);
         app.MapSystemApi();

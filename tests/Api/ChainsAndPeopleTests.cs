@@ -32,6 +32,30 @@ public sealed class ChainsAndPeopleTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task EveryAnswerCarriesACorrelationIdAndEchoesTheCallersOne()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/nothing-here");
+        request.Headers.Add("x-correlation-id", "abc-123");
+        using var response = await _app.Client.SendAsync(request);
+        Assert.Equal("abc-123", response.Headers.GetValues("x-correlation-id").Single());
+        var problem = await TestApp.ProblemAsync(response, 404, "not-found");
+        Assert.Equal("abc-123", problem.GetProperty("traceId").GetString());
+
+        using var plain = await _app.GetAsync("/api/health");
+        Assert.False(string.IsNullOrEmpty(plain.Headers.GetValues("x-correlation-id").Single()));
+    }
+
+    [Fact]
+    public async Task OpenApiDocumentsProblemAnswers()
+    {
+        var doc = await TestApp.OkJsonAsync(await _app.GetAsync("/api/openapi.json"));
+        var responses = doc.GetProperty("paths").GetProperty("/api/chains").GetProperty("post").GetProperty("responses");
+        Assert.True(responses.TryGetProperty("401", out var unauthorized));
+        Assert.True(unauthorized.GetProperty("content").TryGetProperty("application/problem+json", out _));
+        Assert.True(responses.TryGetProperty("201", out _));
+    }
+
+    [Fact]
     public async Task ConsolePageIsServedAtTheRoot()
     {
         var response = await _app.GetAsync("/");
