@@ -12,10 +12,7 @@ public static class ChainsApi
 {
     public static void MapChainsApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api").WithTags("Chains and people")
-            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized)
-            .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict);
+        var api = app.MapApiGroup("Chains and people");
         api.MapPost("/chains", CreateChain).AsFunction("CreateChain").WithSummary("Create a chain (platform key). Returns its admin key once.");
         api.MapPost("/chains/{chainId}/admin-key/rotate", RotateAdminKey).AsFunction("RotateAdminKey").WithSummary("Replace the chain's admin key; the old one stops working.");
         api.MapPost("/chains/{chainId}/stores", CreateStore).AsFunction("CreateStore").WithSummary("Add a store (admin).");

@@ -12,10 +12,7 @@ public static class MembersApi
 {
     public static void MapMembersApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api").WithTags("Chains and people")
-            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized)
-            .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict);
+        var api = app.MapApiGroup("Chains and people");
         api.MapPost("/chains/{chainId}/members", Join).AsFunction("JoinChain").WithSummary("Join a chain as a member (public). Returns a 90-day member token.");
         api.MapPost("/members/me/token", Refresh).AsFunction("RefreshMemberToken").WithSummary("Swap a valid member token for a fresh one.");
         api.MapPost("/members/{memberId}/token", Reissue).AsFunction("ReissueMemberToken").WithSummary("Re-issue a member's token (their store's leader, or the admin); older tokens stop working.");
