@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json.Serialization;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using ServerlessCommerce.Campaigns;
 using ServerlessCommerce.Chains;
 using ServerlessCommerce.Events;
 using ServerlessCommerce.Functions.Api;
@@ -71,6 +72,12 @@ public static class ServerlessCommerceApp
         services.AddSingleton<EventLog>();
         services.AddSingleton<ChainService>();
         services.AddSingleton<MemberService>();
+        services.AddSingleton<ICampaignCommitObserver, CampaignCommitEffects>();
+        services.AddSingleton<CampaignDesks>();
+        services.AddSingleton<CampaignService>();
+        services.AddSingleton<OrderService>();
+        services.AddSingleton<CampaignOutbox>();
+        services.TryAddSingleton<IEventPublisher, NoExternalEventPublisher>();
 
         services.AddHttpContextAccessor();
         services.AddScoped<CallerContext>();
@@ -108,6 +115,8 @@ public static class ServerlessCommerceApp
         app.MapSystemApi();
         app.MapChainsApi();
         app.MapMembersApi();
+        app.MapCampaignsApi();
+        app.MapOrdersApi();
         if (mode.IsCustomHandler)
         {
             app.MapInvocations(app.Services.GetRequiredService<TriggerCatalog>());

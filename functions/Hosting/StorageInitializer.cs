@@ -1,3 +1,4 @@
+using ServerlessCommerce.Campaigns;
 using ServerlessCommerce.Chains;
 using ServerlessCommerce.Events;
 using ServerlessCommerce.Functions.Api;
@@ -12,7 +13,7 @@ namespace ServerlessCommerce.Functions.Hosting;
 /// </summary>
 public sealed class StorageInitializer(ITableStore tables, IQueueStore queues, TriggerCatalog triggers, AppSettings settings, ILogger<StorageInitializer> logger) : IHostedService
 {
-    public static readonly IReadOnlyList<string> Tables = [.. ChainTables.All, EventLog.Table, SystemStatus.Table];
+    public static readonly IReadOnlyList<string> Tables = [.. ChainTables.All, .. CampaignTables.All, "Products", EventLog.Table, SystemStatus.Table];
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {

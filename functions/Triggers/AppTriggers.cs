@@ -1,3 +1,4 @@
+using ServerlessCommerce.Campaigns;
 using ServerlessCommerce.Events;
 using ServerlessCommerce.Hosting;
 
@@ -13,6 +14,9 @@ public static class AppTriggers
     [
         new TimerTriggerDefinition("Heartbeat", "0 */1 * * * *", typeof(HeartbeatTimer)),
         new QueueTriggerDefinition("DomainEvents", QueuedDomainEvents.QueueName, typeof(DomainEventsHandler)),
+        new QueueTriggerDefinition("CampaignOutbox", CampaignOutbox.QueueName, typeof(CampaignOutboxHandler)),
+        new QueueTriggerDefinition("CampaignWork", CampaignCommitEffects.WorkQueueName, typeof(CampaignWorkHandler)),
+        new TimerTriggerDefinition("OutboxSweeper", "30 */1 * * * *", typeof(OutboxSweeper)),
     ];
 
     public static IServiceCollection AddAppTriggers(this IServiceCollection services)

@@ -53,9 +53,10 @@ public sealed class Authenticator(ITableStore tables, MemberTokens tokens, Platf
 
         if (tokens.Validate(secret) is { } claims)
         {
-            var member = await tables.GetAsync(ChainTables.Members, claims.ChainId, ChainTables.MemberRow(claims.MemberId), ["TokenVersion", "StoreId", "Name"], ct);
+            var member = await tables.GetAsync(ChainTables.Members, claims.ChainId, ChainTables.MemberRow(claims.MemberId), ["TokenVersion", "StoreId", "Name", "Phone"], ct);
             return member is not null && member.GetInt32("TokenVersion") == claims.Version
-                ? new Caller(Role.Member, claims.ChainId, StoreId: member.GetString("StoreId"), MemberId: claims.MemberId, Name: member.GetString("Name"))
+                ? new Caller(Role.Member, claims.ChainId, StoreId: member.GetString("StoreId"), MemberId: claims.MemberId, Name: member.GetString("Name"),
+                    MaskedPhone: member.GetString("Phone") is { } phone ? Phones.Mask(phone) : null)
                 : null;
         }
 

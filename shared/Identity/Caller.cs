@@ -13,7 +13,7 @@ public enum Role
 }
 
 /// <summary>The authenticated caller of one request.</summary>
-public sealed record Caller(Role Role, string? ChainId = null, string? LeaderId = null, string? StoreId = null, string? MemberId = null, string? Name = null)
+public sealed record Caller(Role Role, string? ChainId = null, string? LeaderId = null, string? StoreId = null, string? MemberId = null, string? Name = null, string? MaskedPhone = null)
 {
     public static readonly Caller Anonymous = new(Role.Anonymous);
 

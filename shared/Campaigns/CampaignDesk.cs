@@ -1,0 +1,633 @@
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using ServerlessCommerce.Common;
+using ServerlessCommerce.Events;
+using ServerlessCommerce.Storage;
+
+namespace ServerlessCommerce.Campaigns;
+
+/// <summary>What one committed round changed, for effects that follow a commit (outbox dispatch, live room, fan-out).</summary>
+public sealed record CommittedRound(Campaign Campaign, IReadOnlyList<Order> PlacedOrders, IReadOnlyList<Order> CancelledOrders, IReadOnlyList<Transition> Transitions, bool HasEvents);
+
+/// <summary>Runs after each committed round, off the request path.</summary>
+public interface ICampaignCommitObserver
+{
+    Task OnCommittedAsync(CommittedRound round, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// The single writer of one campaign in this process (group commit). Commands queue up; each round takes as many as
+/// fit in one entity group transaction — the campaign row (phase and stock) replaced with If-Match, plus each order,
+/// member tally, reservation, history entry and outbox event — and commits them atomically. Correctness never rests on
+/// this process being the only writer: another instance's write changes the campaign row's ETag, our transaction is
+/// refused with 412, and the round is re-evaluated on fresh state. Nothing is oversold, nothing written twice.
+/// </summary>
+public sealed class CampaignDesk : IAsyncDisposable
+{
+    public const int MaxOperations = AzureTableStore.MaxTransactionOperations;
+    private const int MaxAttempts = 12;
+    private const int RecentOrderCapacity = 20_000;
+
+    private readonly string _campaignId;
+    private readonly ITableStore _tables;
+    private readonly TimeProvider _clock;
+    private readonly ICampaignCommitObserver _observer;
+    private readonly ILogger _logger;
+    private readonly Channel<DeskCommand> _commands = Channel.CreateUnbounded<DeskCommand>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly Dictionary<string, MemberTally> _tallies = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Order> _recentOrders = new(StringComparer.Ordinal);
+    private readonly Queue<string> _recentOrderIds = new();
+    private readonly Task _loop;
+    private Campaign? _campaign;
+
+    public CampaignDesk(string campaignId, ITableStore tables, TimeProvider clock, ICampaignCommitObserver observer, ILogger logger)
+    {
+        _campaignId = campaignId;
+        _tables = tables;
+        _clock = clock;
+        _observer = observer;
+        _logger = logger;
+        LastUsed = clock.GetUtcNow();
+        _loop = Task.Run(RunAsync);
+    }
+
+    public DateTimeOffset LastUsed { get; private set; }
+
+    public Task<TResult> SubmitAsync<TResult>(DeskCommand<TResult> command)
+    {
+        LastUsed = _clock.GetUtcNow();
+        if (!_commands.Writer.TryWrite(command))
+        {
+            command.Fail(new ObjectDisposedException(nameof(CampaignDesk), "The app is shutting down; retry the request."));
+        }
+
+        return command.Completion;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _commands.Writer.TryComplete();
+        await _stopping.CancelAsync();
+        try
+        {
+            await _loop;
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        _stopping.Dispose();
+    }
+
+    private async Task RunAsync()
+    {
+        var pending = new List<DeskCommand>();
+        try
+        {
+            while (await _commands.Reader.WaitToReadAsync(_stopping.Token))
+            {
+                while (pending.Count < MaxOperations && _commands.Reader.TryRead(out var command))
+                {
+                    pending.Add(command);
+                }
+
+                try
+                {
+                    await ProcessRoundAsync(pending);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    _logger.LogError(ex, "Campaign {CampaignId}: a round failed; its commands are refused", _campaignId);
+                    _campaign = null;
+                    _tallies.Clear();
+                    foreach (var command in pending)
+                    {
+                        command.Fail(ex);
+                    }
+
+                    pending.Clear();
+                }
+            }
+        }
+        finally
+        {
+            var shutdown = new ObjectDisposedException(nameof(CampaignDesk), "The app is shutting down; retry the request.");
+            foreach (var command in pending)
+            {
+                command.Fail(shutdown);
+            }
+
+            while (_commands.Reader.TryRead(out var command))
+            {
+                command.Fail(shutdown);
+            }
+        }
+    }
+
+    /// <summary>One round: evaluate what fits, commit it in one transaction, answer; commands that did not fit stay pending.</summary>
+    private async Task ProcessRoundAsync(List<DeskCommand> pending)
+    {
+        for (var attempt = 1; pending.Count > 0; attempt++)
+        {
+            if (attempt > MaxAttempts)
+            {
+                var busy = AppProblem.Conflict("busy", "Busy", "The campaign is changing very fast right now; nothing was written. Retry the request (with the same Idempotency-Key).");
+                foreach (var command in pending.Take(MaxOperations / 3))
+                {
+                    command.Fail(busy);
+                }
+
+                pending.RemoveRange(0, Math.Min(pending.Count, MaxOperations / 3));
+                return;
+            }
+
+            var committed = _campaign ??= await LoadCampaignAsync();
+            await PrefetchAsync(pending);
+            var round = new Round(committed.Clone(), _tallies, _clock.GetUtcNow());
+            var included = new List<DeskCommand>();
+            foreach (var command in pending)
+            {
+                if (!round.TryAdd(command, this))
+                {
+                    break; // no room left in this transaction: the rest waits for the next round
+                }
+
+                included.Add(command);
+            }
+
+            pending.RemoveAll(round.IsAnswered);
+            if (round.Operations.Count == 0)
+            {
+                continue;
+            }
+
+            var operations = new List<TableOperation>(round.Operations.Count + 1)
+            {
+                TableOperation.Replace(CampaignTables.ToEntity(round.Campaign), committed.ETag!),
+            };
+            operations.AddRange(round.Operations.Select(o => o.Operation));
+            IReadOnlyList<string?> etags;
+            try
+            {
+                etags = await _tables.SubmitTransactionAsync(CampaignTables.Campaigns, operations, _stopping.Token);
+            }
+            catch (TableTransactionFailedException ex)
+            {
+                await RecoverAsync(ex, round, pending);
+                continue;
+            }
+
+            round.Campaign.ETag = etags[0];
+            _campaign = round.Campaign;
+            for (var i = 0; i < round.Operations.Count; i++)
+            {
+                round.Operations[i].OnCommitted?.Invoke(etags[i + 1]);
+            }
+
+            foreach (var (memberId, tally) in round.Tallies)
+            {
+                _tallies[memberId] = tally;
+            }
+
+            foreach (var order in round.Placed.Concat(round.Cancelled))
+            {
+                Remember(order);
+            }
+
+            round.Answer();
+            pending.RemoveAll(included.Contains);
+            FireObserver(new CommittedRound(round.Campaign, round.Placed, round.Cancelled, round.Transitions, round.HasEvents));
+        }
+    }
+
+    /// <summary>After a refused transaction: learn why, fix the state or answer the command at fault, and go again.</summary>
+    private async Task RecoverAsync(TableTransactionFailedException ex, Round round, List<DeskCommand> pending)
+    {
+        var index = ex.FailedOperationIndex;
+        var op = index is > 0 && index.Value - 1 < round.Operations.Count ? round.Operations[index.Value - 1] : null;
+        _logger.LogDebug("Campaign {CampaignId}: transaction refused ({Status} at {Index}); re-evaluating", _campaignId, ex.Status, index);
+        switch (ex.Status)
+        {
+            case 409 when op?.Kind == OperationKind.OrderInsert && op.Command is PlaceOrderCommand place:
+                pending.Remove(place);
+                await AnswerReplayAsync(place);
+                break;
+            case 409 when op?.Kind == OperationKind.ReservationInsert && op.Command is ReserveCommand reserve:
+                pending.Remove(reserve);
+                reserve.Complete(false);
+                break;
+            case 409 or 412 or 404 when op?.Kind is OperationKind.TallyInsert or OperationKind.TallyReplace:
+                _tallies.Remove(op.Key);
+                break;
+            case 409 or 412 or 404:
+                // The campaign row moved (another instance, a leader action) or our counters are stale: reload.
+                _campaign = null;
+                _tallies.Clear();
+                break;
+            default:
+                throw ex;
+        }
+    }
+
+    private async Task AnswerReplayAsync(PlaceOrderCommand place)
+    {
+        try
+        {
+            var row = await _tables.GetAsync(CampaignTables.Campaigns, _campaignId, CampaignTables.OrderRow(place.OrderId), cancellationToken: _stopping.Token);
+            if (row is null)
+            {
+                place.Fail(new InvalidOperationException($"Order {place.OrderId} conflicted but cannot be read."));
+                return;
+            }
+
+            var order = CampaignTables.ToOrder(row);
+            Remember(order);
+            if (order.RequestHash == place.RequestHash)
+            {
+                place.Complete(new OrderOutcome(order, Replayed: true));
+            }
+            else
+            {
+                place.Fail(Idempotency.Conflict());
+            }
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            place.Fail(e);
+        }
+    }
+
+    private async Task<Campaign> LoadCampaignAsync()
+    {
+        var row = await _tables.GetAsync(CampaignTables.Campaigns, _campaignId, CampaignTables.CampaignRow, cancellationToken: _stopping.Token)
+                  ?? throw AppProblem.NotFound("campaign", _campaignId);
+        return CampaignTables.ToCampaign(row);
+    }
+
+    /// <summary>
+    /// Reads, in parallel, what the next round needs and the desk does not hold: member tallies, and the current row of
+    /// every order to cancel (always fresh: another instance may have changed it).
+    /// </summary>
+    private async Task PrefetchAsync(List<DeskCommand> pending)
+    {
+        var window = pending.Take(MaxOperations).ToList();
+        var cancels = window.OfType<CancelOrderCommand>().Select(c => c.OrderId).Distinct(StringComparer.Ordinal).ToList();
+        foreach (var (orderId, row) in await Task.WhenAll(cancels.Select(async id =>
+                     (id, await _tables.GetAsync(CampaignTables.Campaigns, _campaignId, CampaignTables.OrderRow(id), cancellationToken: _stopping.Token)))))
+        {
+            if (row is null)
+            {
+                _recentOrders.Remove(orderId);
+            }
+            else
+            {
+                Remember(CampaignTables.ToOrder(row));
+            }
+        }
+
+        var members = window.OfType<PlaceOrderCommand>().Select(p => p.MemberId)
+            .Concat(cancels.Select(id => _recentOrders.GetValueOrDefault(id)?.MemberId).OfType<string>())
+            .Where(m => !_tallies.ContainsKey(m)).Distinct(StringComparer.Ordinal).ToList();
+        foreach (var (memberId, row) in await Task.WhenAll(members.Select(async m =>
+                     (m, await _tables.GetAsync(CampaignTables.Campaigns, _campaignId, CampaignTables.TallyRow(m), cancellationToken: _stopping.Token)))))
+        {
+            _tallies[memberId] = CampaignTables.ToTally(memberId, row);
+        }
+    }
+
+    private void Remember(Order order)
+    {
+        if (!_recentOrders.ContainsKey(order.OrderId))
+        {
+            _recentOrderIds.Enqueue(order.OrderId);
+            if (_recentOrderIds.Count > RecentOrderCapacity)
+            {
+                _recentOrders.Remove(_recentOrderIds.Dequeue());
+            }
+        }
+
+        _recentOrders[order.OrderId] = order;
+    }
+
+    internal Order? RecentOrder(string orderId) => _recentOrders.GetValueOrDefault(orderId);
+
+    private void FireObserver(CommittedRound round)
+    {
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                await _observer.OnCommittedAsync(round, CancellationToken.None);
+            }
+            catch (Exception ex)
+            {
+                // Effects are at-least-once elsewhere (outbox sweeper); a failure here only delays them.
+                _logger.LogWarning(ex, "Campaign {CampaignId}: after-commit effects failed", round.Campaign.CampaignId);
+            }
+        });
+    }
+
+    internal enum OperationKind
+    {
+        OrderInsert,
+        OrderReplace,
+        TallyInsert,
+        TallyReplace,
+        ReservationInsert,
+        HistoryInsert,
+        EventInsert,
+    }
+
+    internal sealed record RoundOperation(OperationKind Kind, string Key, TableOperation Operation, DeskCommand? Command, Action<string?>? OnCommitted = null);
+
+    /// <summary>The working copy of one round: what the commands did to a copy of the campaign, and the rows to write.</summary>
+    private sealed class Round(Campaign campaign, IReadOnlyDictionary<string, MemberTally> committedTallies, DateTimeOffset now)
+    {
+        private readonly List<Action> _answers = [];
+        private readonly HashSet<DeskCommand> _answered = [];
+
+        public Campaign Campaign { get; } = campaign;
+
+        public Dictionary<string, MemberTally> Tallies { get; } = new(StringComparer.Ordinal);
+
+        public List<RoundOperation> Operations { get; } = [];
+
+        public List<Order> Placed { get; } = [];
+
+        public List<Order> Cancelled { get; } = [];
+
+        public List<Transition> Transitions { get; } = [];
+
+        public bool HasEvents { get; private set; }
+
+        public bool IsAnswered(DeskCommand command) => _answered.Contains(command);
+
+        /// <summary>An answer that does not depend on this round's commit (a refusal, a replay, a no-op).</summary>
+        private bool AnswerNow<TResult>(DeskCommand<TResult> command, TResult result)
+        {
+            command.Complete(result);
+            _answered.Add(command);
+            return true;
+        }
+
+        public void Answer()
+        {
+            foreach (var answer in _answers)
+            {
+                answer();
+            }
+        }
+
+        private int Room => MaxOperations - 1 - Operations.Count;
+
+        /// <summary>Adds the command's effect to the round; false when its rows would not fit.</summary>
+        public bool TryAdd(DeskCommand command, CampaignDesk desk)
+        {
+            try
+            {
+                return command switch
+                {
+                    PlaceOrderCommand p => Place(p, desk),
+                    CancelOrderCommand c => Cancel(c, desk),
+                    ReserveCommand r => Reserve(r),
+                    TransitionCommand t => Move(t),
+                    _ => throw new InvalidOperationException($"Unknown command {command.GetType().Name}."),
+                };
+            }
+            catch (AppProblem problem)
+            {
+                command.Fail(problem);
+                _answered.Add(command);
+                return true;
+            }
+        }
+
+        private MemberTally Tally(string memberId)
+        {
+            if (!Tallies.TryGetValue(memberId, out var tally))
+            {
+                tally = committedTallies.TryGetValue(memberId, out var committed) ? committed.Clone() : new MemberTally { MemberId = memberId };
+                Tallies[memberId] = tally;
+            }
+
+            return tally;
+        }
+
+        private bool Place(PlaceOrderCommand p, CampaignDesk desk)
+        {
+            if (Placed.FirstOrDefault(o => o.OrderId == p.OrderId) is { } inRound)
+            {
+                // The same key twice in one round: answer the second once the first commits.
+                if (inRound.RequestHash != p.RequestHash)
+                {
+                    throw Idempotency.Conflict();
+                }
+
+                _answers.Add(() => p.Complete(new OrderOutcome(inRound, Replayed: true)));
+                return true;
+            }
+
+            if (desk.RecentOrder(p.OrderId) is { } known)
+            {
+                return known.RequestHash == p.RequestHash ? AnswerNow(p, new OrderOutcome(known, Replayed: true)) : throw Idempotency.Conflict();
+            }
+
+            var needed = 2 + (HasTallyWrite(p.MemberId) ? 0 : 1);
+            if (Room < needed)
+            {
+                return false;
+            }
+
+            if (!Campaign.IsOrderable)
+            {
+                throw AppProblem.Conflict(ProblemCodes.NotLive, "Not live",
+                    $"Orders are taken only while the campaign is live; it is {Campaign.Wire(Campaign.Phase)}.");
+            }
+
+            var tally = Tally(p.MemberId);
+            var lines = new List<OrderLine>();
+            foreach (var requested in p.Lines)
+            {
+                var item = Campaign.FindItem(requested.ItemId)
+                           ?? throw AppProblem.Validation("items", $"Item '{requested.ItemId}' is not on sale in this campaign.");
+                if (item.Remaining < requested.Quantity)
+                {
+                    throw AppProblem.Conflict(ProblemCodes.SoldOut, "Sold out",
+                        item.Remaining == 0 ? $"{item.Name} is sold out." : $"Only {item.Remaining} of {item.Name} left; you asked for {requested.Quantity}.");
+                }
+
+                if (item.PerMemberLimit is { } limit && tally.Of(item.ItemId) + requested.Quantity > limit)
+                {
+                    throw AppProblem.Conflict(ProblemCodes.MemberLimit, "Over the limit",
+                        $"Each member may take at most {limit} of {item.Name}; you already have {tally.Of(item.ItemId)}.");
+                }
+
+                lines.Add(new OrderLine { ItemId = item.ItemId, ProductId = item.ProductId, Name = item.Name, Quantity = requested.Quantity, UnitPriceFen = item.OrderPriceFen });
+            }
+
+            // Only now, with every line valid, change the working copy.
+            foreach (var line in lines)
+            {
+                Campaign.FindItem(line.ItemId)!.Sold += line.Quantity;
+                tally.Quantities[line.ItemId] = tally.Of(line.ItemId) + line.Quantity;
+            }
+
+            Campaign.OrderCount++;
+            var order = new Order
+            {
+                OrderId = p.OrderId, CampaignId = Campaign.CampaignId, ChainId = Campaign.ChainId, StoreId = Campaign.StoreId,
+                MemberId = p.MemberId, MemberName = p.MemberName, MaskedPhone = p.MaskedPhone, Lines = lines,
+                Fulfilment = p.Fulfilment, Address = p.Address, CreatedAt = now, RequestHash = p.RequestHash,
+            };
+            Placed.Add(order);
+            Operations.Add(new RoundOperation(OperationKind.OrderInsert, order.OrderId, TableOperation.Insert(CampaignTables.ToEntity(order)), p, etag => order.ETag = etag));
+            AddTallyWrite(tally);
+            AddEvent("order.placed", $"orders/{order.OrderId}", new
+            {
+                order.OrderId, order.CampaignId, order.MemberId, maskedName = ServerlessCommerce.Chains.Names.Mask(order.MemberName),
+                items = lines.Select(l => new { l.ItemId, l.Quantity, l.UnitPriceFen }), order.TotalFen, fulfilment = order.Fulfilment.ToString().ToLowerInvariant(),
+            });
+            _answers.Add(() => p.Complete(new OrderOutcome(order, Replayed: false)));
+            return true;
+        }
+
+        private bool Cancel(CancelOrderCommand c, CampaignDesk desk)
+        {
+            if (Cancelled.FirstOrDefault(o => o.OrderId == c.OrderId) is { } inRound)
+            {
+                _answers.Add(() => c.Complete(inRound));
+                return true;
+            }
+
+            var order = desk.RecentOrder(c.OrderId) ?? throw AppProblem.NotFound("order", c.OrderId);
+            if (c.MemberId is not null && order.MemberId != c.MemberId)
+            {
+                throw AppProblem.Forbidden("Only the member who placed an order can cancel it.");
+            }
+
+            if (order.Status == OrderStatus.Cancelled)
+            {
+                return AnswerNow(c, order);
+            }
+
+            var needed = 2 + (HasTallyWrite(order.MemberId) ? 0 : 1);
+            if (Room < needed)
+            {
+                return false;
+            }
+
+            if (!Campaign.IsBeforeClose && c.MemberId is not null)
+            {
+                throw AppProblem.Conflict(ProblemCodes.InvalidTransition, "Too late to cancel",
+                    $"Orders can be cancelled only before the campaign closes; it is {Campaign.Wire(Campaign.Phase)}.");
+            }
+
+            var tally = Tally(order.MemberId);
+            var cancelled = CampaignTables.ToOrder(CampaignTables.ToEntity(order)); // a copy to change
+            foreach (var line in cancelled.Lines.Where(l => l.Status != OrderStatus.Cancelled))
+            {
+                if (Campaign.FindItem(line.ItemId) is { } item)
+                {
+                    item.Sold -= line.Quantity;
+                }
+
+                tally.Quantities[line.ItemId] = Math.Max(0, tally.Of(line.ItemId) - line.Quantity);
+                line.Status = OrderStatus.Cancelled;
+                line.CancelReason = c.Reason;
+            }
+
+            cancelled.CancelledAt = now;
+            Cancelled.Add(cancelled);
+            Operations.Add(new RoundOperation(OperationKind.OrderReplace, cancelled.OrderId,
+                TableOperation.Replace(CampaignTables.ToEntity(cancelled), order.ETag ?? "*"), c, etag => cancelled.ETag = etag));
+            AddTallyWrite(tally);
+            AddEvent("order.cancelled", $"orders/{order.OrderId}", new { order.OrderId, order.CampaignId, order.MemberId, reason = c.Reason });
+            _answers.Add(() => c.Complete(cancelled));
+            return true;
+        }
+
+        private bool Reserve(ReserveCommand r)
+        {
+            if (Room < 1)
+            {
+                return false;
+            }
+
+            if (!Campaign.IsBeforeClose)
+            {
+                throw AppProblem.Conflict(ProblemCodes.InvalidTransition, "Too late to reserve",
+                    $"Reservations are open until the campaign closes; it is {Campaign.Wire(Campaign.Phase)}.");
+            }
+
+            Campaign.ReservationCount++;
+            Operations.Add(new RoundOperation(OperationKind.ReservationInsert, r.MemberId,
+                TableOperation.Insert(new TableEntity(Campaign.CampaignId, CampaignTables.ReservationRow(r.MemberId)) { ["Kind"] = "reservation", ["MemberId"] = r.MemberId, ["At"] = now }), r));
+            _answers.Add(() => r.Complete(true));
+            return true;
+        }
+
+        private bool Move(TransitionCommand t)
+        {
+            if (Room < 2)
+            {
+                return false;
+            }
+
+            var transition = Campaign.Apply(t.Action);
+            if (!transition.Changed)
+            {
+                return AnswerNow(t, (Campaign.Clone(), transition));
+            }
+
+            Transitions.Add(transition);
+            Operations.Add(new RoundOperation(OperationKind.HistoryInsert, t.Action,
+                TableOperation.Insert(new TableEntity(Campaign.CampaignId, CampaignTables.HistoryRow(Campaign.HistoryCount))
+                {
+                    ["Kind"] = "history",
+                    ["From"] = Campaign.Wire(transition.From),
+                    ["To"] = Campaign.Wire(transition.To),
+                    ["At"] = now,
+                    ["Cause"] = t.Cause,
+                }), t));
+            AddEvent("campaign.phaseChanged", $"campaigns/{Campaign.CampaignId}", new
+            {
+                Campaign.CampaignId, from = Campaign.Wire(transition.From), to = Campaign.Wire(transition.To), cause = t.Cause, at = now,
+            }, occurrence: Campaign.Wire(transition.To));
+            var after = Campaign.Clone();
+            _answers.Add(() => t.Complete((after, transition)));
+            return true;
+        }
+
+        private bool HasTallyWrite(string memberId) =>
+            Operations.Any(o => o.Kind is OperationKind.TallyInsert or OperationKind.TallyReplace && o.Key == memberId);
+
+        /// <summary>One tally write per member per round, carrying the member's latest quantities.</summary>
+        private void AddTallyWrite(MemberTally tally)
+        {
+            Operations.RemoveAll(o => o.Kind is OperationKind.TallyInsert or OperationKind.TallyReplace && o.Key == tally.MemberId);
+
+            var entity = CampaignTables.ToEntity(Campaign.CampaignId, tally);
+            Operations.Add(tally.ETag is null
+                ? new RoundOperation(OperationKind.TallyInsert, tally.MemberId, TableOperation.Insert(entity), null, etag => tally.ETag = etag)
+                : new RoundOperation(OperationKind.TallyReplace, tally.MemberId, TableOperation.Replace(entity, tally.ETag), null, etag => tally.ETag = etag));
+        }
+
+        private void AddEvent<T>(string type, string subject, T data, string? occurrence = null)
+        {
+            var seq = Campaign.NextEventSeq();
+            var e = DomainEvent.Create(type, Campaign.ChainId, subject, data, now, occurrence);
+            HasEvents = true;
+            Operations.Add(new RoundOperation(OperationKind.EventInsert, e.Id,
+                TableOperation.Insert(new TableEntity(Campaign.CampaignId, CampaignTables.EventRow(seq))
+                {
+                    ["Kind"] = "event",
+                    ["EventId"] = e.Id,
+                    ["Type"] = e.Type,
+                    ["Subject"] = e.Subject,
+                    ["Time"] = e.Time,
+                    ["Data"] = e.Data.GetRawText(),
+                }), null));
+        }
+    }
+}

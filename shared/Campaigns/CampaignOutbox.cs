@@ -1,0 +1,134 @@
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using ServerlessCommerce.Events;
+using ServerlessCommerce.Storage;
+
+namespace ServerlessCommerce.Campaigns;
+
+/// <summary>
+/// Publishes a campaign's outbox. Events are written in the same transaction as the change they describe (an order,
+/// a cancellation, a phase change), so none is lost; this moves them out — to Event Grid and the chain's event log —
+/// in order, then advances a watermark. At least once: a crash before the watermark moves publishes again, and event
+/// ids are stable so consumers (and our log) keep one.
+/// </summary>
+public sealed class CampaignOutbox(ITableStore tables, IEventPublisher publisher, EventLog log, ILogger<CampaignOutbox> logger)
+{
+    public const string QueueName = "campaign-outbox";
+    private const int PageSize = 500;
+
+    /// <summary>Publishes everything past the watermark; returns how many events went out.</summary>
+    public async Task<int> DispatchAsync(string campaignId, CancellationToken ct)
+    {
+        var total = 0;
+        while (true)
+        {
+            var outbox = await tables.GetAsync(CampaignTables.Campaigns, campaignId, CampaignTables.OutboxRow, cancellationToken: ct);
+            var watermark = outbox?.GetInt64("PublishedSeq") ?? 0;
+            var page = await tables.QueryPageAsync(CampaignTables.Campaigns, new TableQuery(TableFilter.And(
+                TableFilter.Equal("PartitionKey", campaignId),
+                TableFilter.Compare("RowKey", "gt", CampaignTables.EventRow(watermark)),
+                TableFilter.Compare("RowKey", "lt", CampaignTables.EventPrefix + "~")), Top: PageSize), cancellationToken: ct);
+            if (page.Entities.Count == 0)
+            {
+                return total;
+            }
+
+            var events = page.Entities.Select(ToEvent).ToList();
+            await publisher.PublishAsync(events, ct);
+            foreach (var e in events)
+            {
+                await log.RecordAsync(e, ct);
+            }
+
+            var last = long.Parse(page.Entities[^1].RowKey[CampaignTables.EventPrefix.Length..], System.Globalization.CultureInfo.InvariantCulture);
+            var row = new TableEntity(campaignId, CampaignTables.OutboxRow) { ["PublishedSeq"] = last };
+            try
+            {
+                if (outbox is null)
+                {
+                    await tables.InsertAsync(CampaignTables.Campaigns, row, ct);
+                }
+                else
+                {
+                    await tables.UpdateAsync(CampaignTables.Campaigns, row, TableUpdateMode.Replace, outbox.ETag!, ct);
+                }
+            }
+            catch (Exception ex) when (ex is ConcurrencyException or StorageConflictException)
+            {
+                // Another dispatcher moved the watermark meanwhile; it owns the rest.
+                logger.LogDebug("Outbox of {CampaignId}: another dispatcher advanced the watermark", campaignId);
+                return total + events.Count;
+            }
+
+            total += events.Count;
+            logger.LogInformation("Outbox of {CampaignId}: published {Count} events up to {Seq}", campaignId, events.Count, last);
+        }
+    }
+
+    /// <summary>How far the outbox lags: events written but not yet published.</summary>
+    public async Task<long> LagAsync(string campaignId, CancellationToken ct)
+    {
+        var campaign = await tables.GetAsync(CampaignTables.Campaigns, campaignId, CampaignTables.CampaignRow, ["EventSeq"], ct);
+        var outbox = await tables.GetAsync(CampaignTables.Campaigns, campaignId, CampaignTables.OutboxRow, cancellationToken: ct);
+        return (campaign?.GetInt64("EventSeq") ?? 0) - (outbox?.GetInt64("PublishedSeq") ?? 0);
+    }
+
+    private static DomainEvent ToEvent(TableEntity row)
+    {
+        using var data = JsonDocument.Parse(row.GetString("Data") ?? "null");
+        var subject = row.GetString("Subject") ?? string.Empty;
+        return new DomainEvent(row.RequireString("EventId"), row.RequireString("Type"), subject,
+            ServerlessCommerce.Common.Ids.ChainOf(row.PartitionKey) ?? string.Empty, row.GetDateTimeOffset("Time") ?? default, data.RootElement.Clone());
+    }
+}
+
+/// <summary>
+/// What follows a committed round, off the request path: wake the outbox (at most one wake-up in flight per campaign),
+/// keep the campaign list's phase current, and start the order cancellation when a campaign is cancelled.
+/// </summary>
+public sealed class CampaignCommitEffects(IQueueStore queues, ITableStore tables, ILogger<CampaignCommitEffects> logger) : ICampaignCommitObserver
+{
+    public const string WorkQueueName = "campaign-work";
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _wakeInFlight = new(StringComparer.Ordinal);
+
+    public async Task OnCommittedAsync(CommittedRound round, CancellationToken cancellationToken)
+    {
+        var campaign = round.Campaign;
+        var tasks = new List<Task>();
+        if (round.HasEvents && _wakeInFlight.TryAdd(campaign.CampaignId, 0))
+        {
+            // Every round committed while this wake-up is in flight is already in storage when the dispatcher reads.
+            tasks.Add(WakeOutboxAsync(campaign.CampaignId, cancellationToken));
+        }
+
+        if (round.Transitions.Count > 0)
+        {
+            tasks.Add(tables.UpsertAsync(CampaignTables.CampaignIndex, CampaignTables.ToIndexEntity(campaign), TableUpdateMode.Merge, cancellationToken));
+            if (round.Transitions.Any(t => t.To == CampaignPhase.Cancelled))
+            {
+                logger.LogInformation("Campaign {CampaignId} cancelled: cancelling its orders", campaign.CampaignId);
+                tasks.Add(queues.SendAsync(WorkQueueName, JsonSerializer.Serialize(new CampaignWork(campaign.CampaignId, CampaignWork.CancelOrders), JsonSerializerOptions.Web), cancellationToken: cancellationToken));
+            }
+        }
+
+        await Task.WhenAll(tasks);
+    }
+
+    private async Task WakeOutboxAsync(string campaignId, CancellationToken ct)
+    {
+        try
+        {
+            await queues.SendAsync(CampaignOutbox.QueueName, JsonSerializer.Serialize(new CampaignWork(campaignId, "dispatch"), JsonSerializerOptions.Web), cancellationToken: ct);
+        }
+        finally
+        {
+            _wakeInFlight.TryRemove(campaignId, out _);
+        }
+    }
+}
+
+/// <summary>A unit of background work on one campaign (a queue message).</summary>
+public sealed record CampaignWork(string CampaignId, string Work)
+{
+    public const string CancelOrders = "cancel-orders";
+}

@@ -1,0 +1,305 @@
+using Microsoft.Extensions.Logging;
+using ServerlessCommerce.Chains;
+using ServerlessCommerce.Common;
+using ServerlessCommerce.Events;
+using ServerlessCommerce.Identity;
+using ServerlessCommerce.Storage;
+
+namespace ServerlessCommerce.Campaigns;
+
+/// <summary>What a leader or admin sends to open a group-buy.</summary>
+public sealed record CampaignDraft(
+    string? Title,
+    string? StoreId,
+    string? LeaderId,
+    IReadOnlyList<CampaignItemDraft>? Items,
+    DateTimeOffset? PreheatAt,
+    DateTimeOffset? LiveStartAt,
+    DateTimeOffset? LiveEndAt,
+    DateTimeOffset? PickupUntil,
+    double? FollowUpAfterHours,
+    double? FollowUpWindowHours);
+
+public sealed record CampaignItemDraft(string? ProductId, long? PriceFen, long? LivePriceFen, int? Stock, int? MinGroupSize, int? PerMemberLimit);
+
+/// <summary>One history entry: a phase change, when, and why.</summary>
+public sealed record HistoryEntry(string From, string To, DateTimeOffset At, string Cause);
+
+/// <summary>Campaigns: create, read, list, lifecycle actions, history, reservations.</summary>
+public sealed class CampaignService(ITableStore tables, CampaignDesks desks, ChainService chains, TimeProvider clock, ILogger<CampaignService> logger)
+{
+    public const int MaxItems = 20;
+    public const int MaxStock = 100_000;
+    public const long MaxPriceFen = 100_000_000; // ¥1,000,000
+
+    public async Task<CreateResult<Campaign>> CreateAsync(Caller caller, string chainId, CampaignDraft draft, string? idempotencyKey, CancellationToken ct)
+    {
+        caller.Require(Role.Admin, Role.Leader).RequireChain(chainId);
+        var key = Idempotency.Normalize(idempotencyKey);
+        var v = new Validator();
+        var title = v.Text("title", draft.Title, 80);
+        var store = await chains.FindStoreAsync(chainId, draft.StoreId, ct);
+        if (store is null)
+        {
+            v.Add("storeId", string.IsNullOrWhiteSpace(draft.StoreId) ? "storeId is required." : $"There is no store '{draft.StoreId}' in this chain.");
+        }
+
+        var leaderId = draft.LeaderId ?? caller.LeaderId;
+        var leader = leaderId is not null && Ids.ChainOf(leaderId) == chainId
+            ? await tables.GetAsync(ChainTables.Leaders, chainId, leaderId, cancellationToken: ct)
+            : null;
+        if (leader is null)
+        {
+            v.Add("leaderId", string.IsNullOrWhiteSpace(leaderId) ? "leaderId is required." : $"There is no leader '{leaderId}' in this chain.");
+        }
+        else if (store is not null && leader.GetString("StoreId") != store.StoreId)
+        {
+            v.Add("leaderId", "The leader must lead the campaign's store.");
+        }
+
+        if (caller.Role == Role.Leader && (store?.StoreId != caller.StoreId))
+        {
+            throw AppProblem.Forbidden("A leader opens campaigns for their own store only.");
+        }
+
+        var items = await ValidateItemsAsync(v, chainId, draft.Items, ct);
+        var schedule = ValidateSchedule(v, draft);
+        v.ThrowIfInvalid();
+
+        var campaignId = key is null ? Ids.New(chainId, 'k') : Ids.For(chainId, 'k', key);
+        var campaign = new Campaign
+        {
+            CampaignId = campaignId, ChainId = chainId, StoreId = store!.StoreId, LeaderId = leaderId!, Title = title,
+            Schedule = schedule!, Items = items, CreatedAt = clock.GetUtcNow(),
+        };
+        var fingerprint = Idempotency.Fingerprint(new { title, store.StoreId, leaderId, items = items.Select(i => new { i.ProductId, i.PriceFen, i.LivePriceFen, i.Stock, i.MinGroupSize, i.PerMemberLimit }), schedule });
+        var row = CampaignTables.ToEntity(campaign);
+        row["RequestHash"] = fingerprint;
+        var seq = campaign.NextEventSeq();
+        row["EventSeq"] = campaign.EventSeq;
+        var created = DomainEvent.Create("campaign.created", chainId, $"campaigns/{campaignId}", new { campaignId, title, store.StoreId, leaderId, schedule!.LiveStartAt }, campaign.CreatedAt);
+        var replayed = false;
+        try
+        {
+            await tables.SubmitTransactionAsync(CampaignTables.Campaigns,
+            [
+                TableOperation.Insert(row),
+                TableOperation.Insert(new TableEntity(campaignId, CampaignTables.EventRow(seq))
+                {
+                    ["Kind"] = "event", ["EventId"] = created.Id, ["Type"] = created.Type, ["Subject"] = created.Subject, ["Time"] = created.Time, ["Data"] = created.Data.GetRawText(),
+                }),
+            ], ct);
+            logger.LogInformation("Campaign {CampaignId} created for store {StoreId}", campaignId, store.StoreId);
+        }
+        catch (TableTransactionFailedException ex) when (ex.Status == 409 && key is not null)
+        {
+            var existing = await tables.GetAsync(CampaignTables.Campaigns, campaignId, CampaignTables.CampaignRow, cancellationToken: ct);
+            if (existing is null || existing.GetString("RequestHash") != fingerprint)
+            {
+                throw Idempotency.Conflict();
+            }
+
+            campaign = CampaignTables.ToCampaign(existing);
+            replayed = true;
+        }
+
+        // The index is what lists read; upserting it again on a retry repairs a first attempt that stopped here.
+        await tables.UpsertAsync(CampaignTables.CampaignIndex, CampaignTables.ToIndexEntity(campaign), TableUpdateMode.Merge, ct);
+        return new CreateResult<Campaign>(campaign, null, replayed);
+    }
+
+    private async Task<List<CampaignItem>> ValidateItemsAsync(Validator v, string chainId, IReadOnlyList<CampaignItemDraft>? drafts, CancellationToken ct)
+    {
+        var items = new List<CampaignItem>();
+        if (drafts is null || drafts.Count == 0)
+        {
+            v.Add("items", "A campaign needs at least one item.");
+            return items;
+        }
+
+        if (drafts.Count > MaxItems)
+        {
+            v.Add("items", $"A campaign has at most {MaxItems} items.");
+            return items;
+        }
+
+        for (var i = 0; i < drafts.Count; i++)
+        {
+            var d = drafts[i];
+            var field = $"items[{i}]";
+            var product = d.ProductId is not null && Ids.ChainOf(d.ProductId) == chainId
+                ? await tables.GetAsync("Products", chainId, d.ProductId, ["Name", "Unit"], ct)
+                : null;
+            if (product is null)
+            {
+                v.Add($"{field}.productId", string.IsNullOrWhiteSpace(d.ProductId) ? "productId is required." : $"There is no product '{d.ProductId}' in this chain's catalogue.");
+            }
+
+            if (d.PriceFen is not (> 0 and <= MaxPriceFen))
+            {
+                v.Add($"{field}.priceFen", $"priceFen must be a whole number of fen between 1 and {MaxPriceFen}.");
+            }
+
+            if (d.LivePriceFen is { } live && (live <= 0 || (d.PriceFen is { } list && live > list)))
+            {
+                v.Add($"{field}.livePriceFen", "livePriceFen must be positive and not above priceFen.");
+            }
+
+            if (d.Stock is not (> 0 and <= MaxStock))
+            {
+                v.Add($"{field}.stock", $"stock must be between 1 and {MaxStock}.");
+            }
+
+            var minimum = d.MinGroupSize ?? 1;
+            if (minimum < 1 || (d.Stock is { } stock && minimum > stock))
+            {
+                v.Add($"{field}.minGroupSize", "minGroupSize (成团 minimum) must be at least 1 and at most the stock.");
+            }
+
+            if (d.PerMemberLimit is { } limit && (limit < 1 || (d.Stock is { } s && limit > s)))
+            {
+                v.Add($"{field}.perMemberLimit", "perMemberLimit must be at least 1 and at most the stock.");
+            }
+
+            if (drafts.Take(i).Any(other => other.ProductId == d.ProductId))
+            {
+                v.Add($"{field}.productId", "Each product appears once per campaign.");
+            }
+
+            if (product is not null && v.IsValid)
+            {
+                items.Add(new CampaignItem
+                {
+                    ItemId = "i" + (i + 1).ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    ProductId = d.ProductId!, Name = product.GetString("Name") ?? d.ProductId!, Unit = product.GetString("Unit"),
+                    PriceFen = d.PriceFen!.Value, LivePriceFen = d.LivePriceFen, Stock = d.Stock!.Value, MinGroupSize = minimum, PerMemberLimit = d.PerMemberLimit,
+                });
+            }
+        }
+
+        return items;
+    }
+
+    private static CampaignSchedule? ValidateSchedule(Validator v, CampaignDraft d)
+    {
+        if (d.PreheatAt is null || d.LiveStartAt is null || d.LiveEndAt is null)
+        {
+            foreach (var (name, value) in new[] { ("preheatAt", d.PreheatAt), ("liveStartAt", d.LiveStartAt), ("liveEndAt", d.LiveEndAt) })
+            {
+                if (value is null)
+                {
+                    v.Add(name, $"{name} is required (ISO-8601, e.g. 2026-11-22T12:00:00Z).");
+                }
+            }
+
+            return null;
+        }
+
+        var preheat = d.PreheatAt.Value.ToUniversalTime();
+        var start = d.LiveStartAt.Value.ToUniversalTime();
+        var end = d.LiveEndAt.Value.ToUniversalTime();
+        var pickup = (d.PickupUntil ?? end.AddHours(48)).ToUniversalTime();
+        if (preheat > start)
+        {
+            v.Add("preheatAt", "preheatAt must not be after liveStartAt.");
+        }
+
+        if (end <= start)
+        {
+            v.Add("liveEndAt", "liveEndAt must be after liveStartAt.");
+        }
+        else if (end - start > TimeSpan.FromHours(24))
+        {
+            v.Add("liveEndAt", "A live session lasts at most 24 hours.");
+        }
+
+        if (pickup <= end)
+        {
+            v.Add("pickupUntil", "pickupUntil must be after liveEndAt.");
+        }
+
+        var after = d.FollowUpAfterHours ?? 24;
+        var window = d.FollowUpWindowHours ?? 72;
+        if (after is < 0 or > 720 || double.IsNaN(after))
+        {
+            v.Add("followUpAfterHours", "followUpAfterHours must be between 0 and 720 (decimals allowed).");
+        }
+
+        if (window is <= 0 or > 720 || double.IsNaN(window))
+        {
+            v.Add("followUpWindowHours", "followUpWindowHours must be above 0 and at most 720 (decimals allowed).");
+        }
+
+        return new CampaignSchedule(preheat, start, end, pickup, after, window);
+    }
+
+    /// <summary>The campaign as stored (public view data); 404 when there is none.</summary>
+    public async Task<Campaign> GetAsync(string campaignId, CancellationToken ct)
+    {
+        var row = Ids.ChainOf(campaignId) is not null
+            ? await tables.GetAsync(CampaignTables.Campaigns, campaignId, CampaignTables.CampaignRow, cancellationToken: ct)
+            : null;
+        return row is null ? throw AppProblem.NotFound("campaign", campaignId) : CampaignTables.ToCampaign(row);
+    }
+
+    /// <summary>The campaign, for a caller who must be its chain's admin or its store's leader.</summary>
+    public async Task<Campaign> GetForStaffAsync(Caller caller, string campaignId, CancellationToken ct)
+    {
+        caller.Require(Role.Admin, Role.Leader).RequireChainOf(campaignId, "campaign");
+        var campaign = await GetAsync(campaignId, ct);
+        if (caller.Role == Role.Leader && caller.StoreId != campaign.StoreId)
+        {
+            throw AppProblem.Forbidden("This campaign belongs to another store.");
+        }
+
+        return campaign;
+    }
+
+    public async Task<IReadOnlyList<TableEntity>> ListAsync(Caller caller, string chainId, CancellationToken ct)
+    {
+        caller.Require(Role.Admin, Role.Leader).RequireChain(chainId);
+        var filter = caller.Role == Role.Leader ? TableFilter.Equal("StoreId", caller.StoreId!) : null;
+        var rows = await tables.QueryAsync(CampaignTables.CampaignIndex, TableQuery.Partition(chainId, filter), ct).ToListAsync(ct);
+        return rows.OrderByDescending(r => r.GetDateTimeOffset("LiveStartAt")).ToList();
+    }
+
+    public async Task<IReadOnlyList<HistoryEntry>> HistoryAsync(Caller caller, string campaignId, CancellationToken ct)
+    {
+        await GetForStaffAsync(caller, campaignId, ct);
+        var rows = await tables.QueryAsync(CampaignTables.Campaigns,
+            TableQuery.Partition(campaignId, TableFilter.RowKeyStartsWith(CampaignTables.HistoryPrefix)), ct).ToListAsync(ct);
+        return rows.OrderBy(r => r.RowKey, StringComparer.Ordinal)
+            .Select(r => new HistoryEntry(r.RequireString("From"), r.RequireString("To"), r.GetDateTimeOffset("At") ?? default, r.GetString("Cause") ?? string.Empty))
+            .ToList();
+    }
+
+    /// <summary>A leader's or admin's lifecycle action; the same code the timers run.</summary>
+    public async Task<Campaign> ActAsync(Caller caller, string campaignId, string action, CancellationToken ct)
+    {
+        await GetForStaffAsync(caller, campaignId, ct);
+        if (!Campaign.Actions.ContainsKey(action))
+        {
+            throw AppProblem.Validation("action", $"Unknown action '{action}'. Use one of: {string.Join(", ", Campaign.Actions.Keys)}.");
+        }
+
+        var cause = caller.Role == Role.Leader ? $"leader:{caller.LeaderId}" : $"admin:{caller.ChainId}";
+        return (await ApplyAsync(campaignId, action, cause)).Campaign;
+    }
+
+    /// <summary>Runs a lifecycle action for any cause (a person, a timer, the sweeper).</summary>
+    public Task<(Campaign Campaign, Transition Transition)> ApplyAsync(string campaignId, string action, string cause) =>
+        desks.SubmitAsync(campaignId, new TransitionCommand { Action = action, Cause = cause });
+
+    /// <summary>预约: true when this created the reservation, false when the member had already reserved.</summary>
+    public async Task<bool> ReserveAsync(Caller caller, string campaignId, CancellationToken ct)
+    {
+        caller.Require(Role.Member).RequireChainOf(campaignId, "campaign");
+        await GetAsync(campaignId, ct);
+        if (await tables.GetAsync(CampaignTables.Campaigns, campaignId, CampaignTables.ReservationRow(caller.MemberId!), ["MemberId"], ct) is not null)
+        {
+            return false;
+        }
+
+        return await desks.SubmitAsync(campaignId, new ReserveCommand { MemberId = caller.MemberId! });
+    }
+}

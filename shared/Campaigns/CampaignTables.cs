@@ -1,0 +1,182 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using ServerlessCommerce.Storage;
+
+namespace ServerlessCommerce.Campaigns;
+
+/// <summary>
+/// Tables and keys of campaigns. Everything of one campaign shares <c>PartitionKey = campaignId</c> — the campaign row
+/// (phase, stock counters), its orders, member tallies, reservations, history and outbox events — so one entity group
+/// transaction can move stock, write orders and record their events together.
+/// </summary>
+public static class CampaignTables
+{
+    public const string Campaigns = "Campaigns";
+    public const string CampaignIndex = "CampaignIndex";
+    public const string MemberCampaigns = "MemberCampaigns";
+
+    public static readonly IReadOnlyList<string> All = [Campaigns, CampaignIndex, MemberCampaigns];
+
+    public const string CampaignRow = "campaign";
+    public const string OutboxRow = "outbox";
+    public const string OrderPrefix = "o_";
+    public const string EventPrefix = "e_";
+    public const string HistoryPrefix = "h_";
+
+    public static string OrderRow(string orderId) => OrderPrefix + orderId[(orderId.LastIndexOf('-') + 1)..];
+
+    public static string TallyRow(string memberId) => "t_" + memberId;
+
+    public static string ReservationRow(string memberId) => "r_" + memberId;
+
+    public static string HistoryRow(int seq) => HistoryPrefix + seq.ToString("D6", CultureInfo.InvariantCulture);
+
+    public static string EventRow(long seq) => EventPrefix + seq.ToString("D10", CultureInfo.InvariantCulture);
+
+    /// <summary>The campaign an order id belongs to (<c>{campaignId}-o…</c>), or null.</summary>
+    public static string? CampaignOf(string orderId)
+    {
+        var dash = orderId.LastIndexOf('-');
+        return dash > 0 && orderId.Length - dash > 2 && orderId[dash + 1] == 'o' ? orderId[..dash] : null;
+    }
+
+    internal static readonly JsonSerializerOptions Json = new(JsonSerializerOptions.Web)
+    {
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    public static TableEntity ToEntity(Campaign c)
+    {
+        var e = new TableEntity(c.CampaignId, CampaignRow)
+        {
+            ["ChainId"] = c.ChainId,
+            ["StoreId"] = c.StoreId,
+            ["LeaderId"] = c.LeaderId,
+            ["Title"] = c.Title,
+            ["Phase"] = Campaign.Wire(c.Phase),
+            ["PhasesReached"] = string.Join(',', c.PhasesReached.Select(Campaign.Wire)),
+            ["Items"] = JsonSerializer.Serialize(c.Items, Json),
+            ["PreheatAt"] = c.Schedule.PreheatAt,
+            ["LiveStartAt"] = c.Schedule.LiveStartAt,
+            ["LiveEndAt"] = c.Schedule.LiveEndAt,
+            ["PickupUntil"] = c.Schedule.PickupUntil,
+            ["FollowUpAfterHours"] = c.Schedule.FollowUpAfterHours,
+            ["FollowUpWindowHours"] = c.Schedule.FollowUpWindowHours,
+            ["ReservationCount"] = c.ReservationCount,
+            ["OrderCount"] = c.OrderCount,
+            ["HistoryCount"] = c.HistoryCount,
+            ["EventSeq"] = c.EventSeq,
+            ["CreatedAt"] = c.CreatedAt,
+        };
+        e.ETag = c.ETag;
+        return e;
+    }
+
+    public static Campaign ToCampaign(TableEntity e)
+    {
+        var shape = new Campaign
+        {
+            CampaignId = e.PartitionKey,
+            ChainId = e.RequireString("ChainId"),
+            StoreId = e.RequireString("StoreId"),
+            LeaderId = e.RequireString("LeaderId"),
+            Title = e.RequireString("Title"),
+            Items = JsonSerializer.Deserialize<List<CampaignItem>>(e.RequireString("Items"), Json) ?? [],
+            Schedule = new CampaignSchedule(
+                e.GetDateTimeOffset("PreheatAt") ?? default, e.GetDateTimeOffset("LiveStartAt") ?? default, e.GetDateTimeOffset("LiveEndAt") ?? default,
+                e.GetDateTimeOffset("PickupUntil") ?? default, e.GetDouble("FollowUpAfterHours") ?? 24, e.GetDouble("FollowUpWindowHours") ?? 72),
+            CreatedAt = e.GetDateTimeOffset("CreatedAt") ?? default,
+            ReservationCount = e.GetInt32("ReservationCount") ?? 0,
+            OrderCount = e.GetInt32("OrderCount") ?? 0,
+        };
+        var reached = (e.GetString("PhasesReached") ?? "draft").Split(',', StringSplitOptions.RemoveEmptyEntries).Select(Campaign.ParsePhase);
+        var campaign = Campaign.Restore(shape, Campaign.ParsePhase(e.RequireString("Phase")), reached, e.GetInt32("HistoryCount") ?? 0, e.GetInt64("EventSeq") ?? 0);
+        campaign.ETag = e.ETag;
+        return campaign;
+    }
+
+    public static TableEntity ToIndexEntity(Campaign c) => new(c.ChainId, c.CampaignId)
+    {
+        ["Title"] = c.Title,
+        ["StoreId"] = c.StoreId,
+        ["LeaderId"] = c.LeaderId,
+        ["Phase"] = Campaign.Wire(c.Phase),
+        ["LiveStartAt"] = c.Schedule.LiveStartAt,
+        ["LiveEndAt"] = c.Schedule.LiveEndAt,
+        ["CreatedAt"] = c.CreatedAt,
+    };
+
+    public static TableEntity ToEntity(Order o)
+    {
+        var e = new TableEntity(o.CampaignId, OrderRow(o.OrderId))
+        {
+            ["Kind"] = "order",
+            ["OrderId"] = o.OrderId,
+            ["ChainId"] = o.ChainId,
+            ["StoreId"] = o.StoreId,
+            ["MemberId"] = o.MemberId,
+            ["MemberName"] = o.MemberName,
+            ["MaskedPhone"] = o.MaskedPhone,
+            ["Lines"] = JsonSerializer.Serialize(o.Lines, Json),
+            ["Status"] = Order.Wire(o.Status),
+            ["FulfilmentStatus"] = o.FulfilmentStatus is { } fs ? Order.Wire(fs) : null,
+            ["TotalFen"] = o.TotalFen,
+            ["Fulfilment"] = o.Fulfilment == Fulfilment.Delivery ? "delivery" : "pickup",
+            ["Address"] = o.Address,
+            ["CreatedAt"] = o.CreatedAt,
+            ["CancelledAt"] = o.CancelledAt,
+            ["RequestHash"] = o.RequestHash,
+        };
+        e.ETag = o.ETag;
+        return e;
+    }
+
+    public static Order ToOrder(TableEntity e)
+    {
+        var order = new Order
+        {
+            OrderId = e.RequireString("OrderId"),
+            CampaignId = e.PartitionKey,
+            ChainId = e.RequireString("ChainId"),
+            StoreId = e.RequireString("StoreId"),
+            MemberId = e.RequireString("MemberId"),
+            MemberName = e.GetString("MemberName") ?? string.Empty,
+            MaskedPhone = e.GetString("MaskedPhone") ?? "****",
+            Lines = JsonSerializer.Deserialize<List<OrderLine>>(e.RequireString("Lines"), Json) ?? [],
+            Fulfilment = e.GetString("Fulfilment") == "delivery" ? Fulfilment.Delivery : Fulfilment.Pickup,
+            Address = e.GetString("Address"),
+            CreatedAt = e.GetDateTimeOffset("CreatedAt") ?? default,
+            CancelledAt = e.GetDateTimeOffset("CancelledAt"),
+            RequestHash = e.GetString("RequestHash") ?? string.Empty,
+            ETag = e.ETag,
+        };
+        if (e.GetString("FulfilmentStatus") is { } fs)
+        {
+            order.FulfilmentStatus = Enum.Parse<OrderStatus>(fs, ignoreCase: true);
+        }
+
+        return order;
+    }
+
+    public static TableEntity ToEntity(string campaignId, MemberTally t)
+    {
+        var e = new TableEntity(campaignId, TallyRow(t.MemberId))
+        {
+            ["Kind"] = "tally",
+            ["Quantities"] = JsonSerializer.Serialize(t.Quantities, Json),
+        };
+        e.ETag = t.ETag;
+        return e;
+    }
+
+    public static MemberTally ToTally(string memberId, TableEntity? e) => e is null
+        ? new MemberTally { MemberId = memberId }
+        : new MemberTally
+        {
+            MemberId = memberId,
+            Quantities = JsonSerializer.Deserialize<Dictionary<string, int>>(e.GetString("Quantities") ?? "{}", Json) ?? new(StringComparer.Ordinal),
+            ETag = e.ETag,
+        };
+}

@@ -1,0 +1,70 @@
+namespace ServerlessCommerce.Campaigns;
+
+/// <summary>A change to one campaign, handed to its <see cref="CampaignDesk"/>, answered when committed or refused.</summary>
+public abstract class DeskCommand
+{
+    internal abstract void Fail(Exception error);
+}
+
+/// <summary>A command with a typed answer.</summary>
+public abstract class DeskCommand<TResult> : DeskCommand
+{
+    private readonly TaskCompletionSource<TResult> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public Task<TResult> Completion => _done.Task;
+
+    internal void Complete(TResult result) => _done.TrySetResult(result);
+
+    internal override void Fail(Exception error) => _done.TrySetException(error);
+}
+
+/// <summary>What a member asks for in one order line.</summary>
+public sealed record RequestedLine(string ItemId, int Quantity);
+
+/// <summary>The answer to an order: the order, and whether an earlier request with the same key had already made it.</summary>
+public sealed record OrderOutcome(Order Order, bool Replayed);
+
+/// <summary>Place an order (接龙): stock, the member's tally, the order and its event move together.</summary>
+public sealed class PlaceOrderCommand : DeskCommand<OrderOutcome>
+{
+    public required string OrderId { get; init; }
+
+    public required string MemberId { get; init; }
+
+    public required string MemberName { get; init; }
+
+    public required string MaskedPhone { get; init; }
+
+    public required IReadOnlyList<RequestedLine> Lines { get; init; }
+
+    public required Fulfilment Fulfilment { get; init; }
+
+    public string? Address { get; init; }
+
+    public required string RequestHash { get; init; }
+}
+
+/// <summary>Cancel an order before close, returning its stock exactly once. By its member, or by the campaign's cancellation.</summary>
+public sealed class CancelOrderCommand : DeskCommand<Order>
+{
+    public required string OrderId { get; init; }
+
+    /// <summary>The member who must own the order, or null when the system cancels (campaign cancelled).</summary>
+    public string? MemberId { get; init; }
+
+    public required string Reason { get; init; }
+}
+
+/// <summary>Reserve (预约) the campaign; true when this created the reservation.</summary>
+public sealed class ReserveCommand : DeskCommand<bool>
+{
+    public required string MemberId { get; init; }
+}
+
+/// <summary>A lifecycle action, by a person (<c>leader:&lt;id&gt;</c>) or the system (<c>timer</c>, <c>sweeper</c>, <c>soldOut</c>).</summary>
+public sealed class TransitionCommand : DeskCommand<(Campaign Campaign, Transition Transition)>
+{
+    public required string Action { get; init; }
+
+    public required string Cause { get; init; }
+}

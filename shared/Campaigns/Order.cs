@@ -1,0 +1,108 @@
+namespace ServerlessCommerce.Campaigns;
+
+/// <summary>Status of an order line and (derived) of an order. Wire names are camelCase.</summary>
+public enum OrderStatus
+{
+    Placed,
+    Confirmed,
+    Cancelled,
+    PickedUp,
+    Dispatched,
+    Delivered,
+}
+
+public enum Fulfilment
+{
+    Pickup,
+    Delivery,
+}
+
+/// <summary>One line of an order: an item, a quantity at the price that applied, and its own status.</summary>
+public sealed class OrderLine
+{
+    public required string ItemId { get; init; }
+
+    public required string ProductId { get; init; }
+
+    public required string Name { get; init; }
+
+    public required int Quantity { get; init; }
+
+    public required long UnitPriceFen { get; init; }
+
+    public OrderStatus Status { get; set; } = OrderStatus.Placed;
+
+    public string? CancelReason { get; set; }
+
+    public long TotalFen => UnitPriceFen * Quantity;
+}
+
+/// <summary>A member's order in a campaign (接龙 line). Its id is derived from the member and their idempotency key.</summary>
+public sealed class Order
+{
+    public required string OrderId { get; init; }
+
+    public required string CampaignId { get; init; }
+
+    public required string ChainId { get; init; }
+
+    public required string StoreId { get; init; }
+
+    public required string MemberId { get; init; }
+
+    public required string MemberName { get; init; }
+
+    public required string MaskedPhone { get; init; }
+
+    public required List<OrderLine> Lines { get; init; }
+
+    public required Fulfilment Fulfilment { get; init; }
+
+    public string? Address { get; init; }
+
+    public required DateTimeOffset CreatedAt { get; init; }
+
+    public DateTimeOffset? CancelledAt { get; set; }
+
+    /// <summary>Order-level status, kept for the fulfilment states; otherwise derived from the lines.</summary>
+    public OrderStatus? FulfilmentStatus { get; set; }
+
+    /// <summary>A hash of what was asked, to tell an idempotent retry from a different order under the same key.</summary>
+    public required string RequestHash { get; init; }
+
+    public string? ETag { get; set; }
+
+    /// <summary>
+    /// API.md "Orders and 成团": <c>cancelled</c> when every line is; <c>confirmed</c> when any line is (unless a
+    /// fulfilment status moved on); otherwise <c>placed</c>.
+    /// </summary>
+    public OrderStatus Status => Lines.All(l => l.Status == OrderStatus.Cancelled)
+        ? OrderStatus.Cancelled
+        : FulfilmentStatus ?? (Lines.Any(l => l.Status == OrderStatus.Confirmed) ? OrderStatus.Confirmed : OrderStatus.Placed);
+
+    /// <summary>Placed lines before close; confirmed lines after (cancelled lines never count).</summary>
+    public long TotalFen => Lines.Any(l => l.Status == OrderStatus.Confirmed)
+        ? Lines.Where(l => l.Status == OrderStatus.Confirmed).Sum(l => l.TotalFen)
+        : Lines.Where(l => l.Status != OrderStatus.Cancelled).Sum(l => l.TotalFen);
+
+    public static string Wire(OrderStatus status) => status switch
+    {
+        OrderStatus.PickedUp => "pickedUp",
+        _ => status.ToString().ToLowerInvariant(),
+    };
+}
+
+/// <summary>How much of each item one member holds in a campaign (active lines only): the per-member limit's ledger.</summary>
+public sealed class MemberTally
+{
+    public required string MemberId { get; init; }
+
+    public Dictionary<string, int> Quantities { get; init; } = new(StringComparer.Ordinal);
+
+    /// <summary>Null when the row does not exist yet (the first order inserts it).</summary>
+    public string? ETag { get; set; }
+
+    public int Of(string itemId) => Quantities.GetValueOrDefault(itemId);
+
+    public MemberTally Clone() => new() { MemberId = MemberId, Quantities = new(Quantities, StringComparer.Ordinal), ETag = ETag };
+}

@@ -1,0 +1,238 @@
+using System.Globalization;
+using System.Text;
+using ServerlessCommerce.Common;
+using ServerlessCommerce.Identity;
+using ServerlessCommerce.Storage;
+
+namespace ServerlessCommerce.Campaigns;
+
+/// <summary>What a member sends to order.</summary>
+public sealed record OrderRequest(IReadOnlyList<OrderRequestLine>? Items, string? Fulfilment, string? Address);
+
+public sealed record OrderRequestLine(string? ItemId, int? Quantity);
+
+/// <summary>Order capture (接龙) and the order views of members, leaders and admins.</summary>
+public sealed class OrderService(ITableStore tables, CampaignDesks desks, CampaignService campaigns)
+{
+    public const int MaxLines = 20;
+    public const int MaxQuantity = 999;
+
+    private readonly HashSet<string> _indexed = [];
+
+    /// <summary>Places an order. The Idempotency-Key is required and scoped to the member.</summary>
+    public async Task<OrderOutcome> PlaceAsync(Caller caller, string campaignId, OrderRequest request, string? idempotencyKey, CancellationToken ct)
+    {
+        caller.Require(Role.Member).RequireChainOf(campaignId, "campaign");
+        var key = Idempotency.Normalize(idempotencyKey)
+                  ?? throw AppProblem.Validation(Idempotency.HeaderName, $"Orders need an {Idempotency.HeaderName} header (e.g. a UUID), so a retry never orders twice.");
+        var v = new Validator();
+        var lines = new List<RequestedLine>();
+        if (request.Items is null || request.Items.Count == 0)
+        {
+            v.Add("items", "An order needs at least one item.");
+        }
+        else if (request.Items.Count > MaxLines)
+        {
+            v.Add("items", $"An order has at most {MaxLines} lines.");
+        }
+        else
+        {
+            for (var i = 0; i < request.Items.Count; i++)
+            {
+                var line = request.Items[i];
+                if (string.IsNullOrWhiteSpace(line?.ItemId) || line.ItemId.Length > 40)
+                {
+                    v.Add($"items[{i}].itemId", "itemId is required.");
+                }
+                else if (lines.Any(l => l.ItemId == line.ItemId))
+                {
+                    v.Add($"items[{i}].itemId", "Each item appears once per order; put the total in quantity.");
+                }
+
+                if (line?.Quantity is not (>= 1 and <= MaxQuantity))
+                {
+                    v.Add($"items[{i}].quantity", $"quantity must be between 1 and {MaxQuantity}.");
+                }
+
+                if (v.IsValid)
+                {
+                    lines.Add(new RequestedLine(line!.ItemId!, line.Quantity!.Value));
+                }
+            }
+        }
+
+        var fulfilment = request.Fulfilment?.Trim().ToLowerInvariant() switch
+        {
+            null or "" or "pickup" => Fulfilment.Pickup,
+            "delivery" => Fulfilment.Delivery,
+            _ => (Fulfilment?)null,
+        };
+        if (fulfilment is null)
+        {
+            v.Add("fulfilment", "fulfilment must be 'pickup' or 'delivery'.");
+        }
+
+        var address = fulfilment == Fulfilment.Delivery ? v.Text("address", request.Address, 200) : null;
+        v.ThrowIfInvalid();
+
+        await EnsureMemberIndexAsync(caller.MemberId!, campaignId, ct);
+        var command = new PlaceOrderCommand
+        {
+            OrderId = $"{campaignId}-o{Idempotency.Derive(caller.MemberId!, key, 14)}",
+            MemberId = caller.MemberId!,
+            MemberName = caller.Name ?? string.Empty,
+            MaskedPhone = caller.MaskedPhone ?? "****",
+            Lines = lines,
+            Fulfilment = fulfilment!.Value,
+            Address = address,
+            RequestHash = Idempotency.Fingerprint(new { lines, fulfilment, address }),
+        };
+        return await desks.SubmitAsync(campaignId, command);
+    }
+
+    /// <summary>Records once that the member takes part in the campaign, so "my orders" finds it.</summary>
+    private async Task EnsureMemberIndexAsync(string memberId, string campaignId, CancellationToken ct)
+    {
+        var key = memberId + "|" + campaignId;
+        lock (_indexed)
+        {
+            if (_indexed.Contains(key))
+            {
+                return;
+            }
+        }
+
+        await tables.UpsertAsync(CampaignTables.MemberCampaigns, new TableEntity(memberId, campaignId) { ["At"] = DateTimeOffset.UtcNow }, TableUpdateMode.Merge, ct);
+        lock (_indexed)
+        {
+            if (_indexed.Count > 100_000)
+            {
+                _indexed.Clear();
+            }
+
+            _indexed.Add(key);
+        }
+    }
+
+    public async Task<Order> CancelAsync(Caller caller, string orderId, CancellationToken ct)
+    {
+        caller.Require(Role.Member);
+        var campaignId = CampaignOfOrder(caller, orderId);
+        await GetOwnOrderAsync(caller, campaignId, orderId, ct);
+        return await desks.SubmitAsync(campaignId, new CancelOrderCommand { OrderId = orderId, MemberId = caller.MemberId, Reason = "member-cancelled" });
+    }
+
+    /// <summary>One order: its member sees everything; the campaign's leader and the admin see it too.</summary>
+    public async Task<(Order Order, bool IsOwner)> GetAsync(Caller caller, string orderId, CancellationToken ct)
+    {
+        caller.Require(Role.Member, Role.Leader, Role.Admin);
+        var campaignId = CampaignOfOrder(caller, orderId);
+        if (caller.Role == Role.Member)
+        {
+            return (await GetOwnOrderAsync(caller, campaignId, orderId, ct), true);
+        }
+
+        await campaigns.GetForStaffAsync(caller, campaignId, ct);
+        return (await LoadAsync(campaignId, orderId, ct) ?? throw AppProblem.NotFound("order", orderId), false);
+    }
+
+    public async Task<IReadOnlyList<Order>> ListForCampaignAsync(Caller caller, string campaignId, CancellationToken ct)
+    {
+        await campaigns.GetForStaffAsync(caller, campaignId, ct);
+        return await QueryOrdersAsync(campaignId, null, ct);
+    }
+
+    public async Task<IReadOnlyList<Order>> ListForMemberAsync(Caller caller, CancellationToken ct)
+    {
+        caller.Require(Role.Member);
+        var campaignIds = await tables.QueryAsync(CampaignTables.MemberCampaigns, TableQuery.Partition(caller.MemberId!), ct).Select(r => r.RowKey).ToListAsync(ct);
+        var perCampaign = await Task.WhenAll(campaignIds.Select(id => QueryOrdersAsync(id, caller.MemberId, ct)));
+        return perCampaign.SelectMany(o => o).OrderByDescending(o => o.CreatedAt).ToList();
+    }
+
+    private async Task<IReadOnlyList<Order>> QueryOrdersAsync(string campaignId, string? memberId, CancellationToken ct)
+    {
+        var filter = TableFilter.RowKeyStartsWith(CampaignTables.OrderPrefix);
+        if (memberId is not null)
+        {
+            filter = TableFilter.And(filter, TableFilter.Equal("MemberId", memberId));
+        }
+
+        var rows = await tables.QueryAsync(CampaignTables.Campaigns, TableQuery.Partition(campaignId, filter), ct).ToListAsync(ct);
+        return rows.Select(CampaignTables.ToOrder).OrderBy(o => o.CreatedAt).ToList();
+    }
+
+    private static string CampaignOfOrder(Caller caller, string orderId)
+    {
+        var campaignId = CampaignTables.CampaignOf(orderId);
+        if (campaignId is null || Ids.ChainOf(campaignId) is null)
+        {
+            throw AppProblem.NotFound("order", orderId);
+        }
+
+        caller.RequireChainOf(campaignId, "order");
+        return campaignId;
+    }
+
+    private async Task<Order> GetOwnOrderAsync(Caller caller, string campaignId, string orderId, CancellationToken ct)
+    {
+        var order = await LoadAsync(campaignId, orderId, ct);
+        // Another member's order is "not found" to a member: order ids are not to be probed.
+        return order is null || order.MemberId != caller.MemberId ? throw AppProblem.NotFound("order", orderId) : order;
+    }
+
+    private async Task<Order?> LoadAsync(string campaignId, string orderId, CancellationToken ct)
+    {
+        var row = await tables.GetAsync(CampaignTables.Campaigns, campaignId, CampaignTables.OrderRow(orderId), cancellationToken: ct);
+        return row is null || row.GetString("OrderId") != orderId ? null : CampaignTables.ToOrder(row);
+    }
+
+    /// <summary>
+    /// The leader's order list as CSV (API.md "CSV"): UTF-8 with BOM, Chinese header, yuan with two decimals, times in
+    /// the chain's zone, masked phones, and cells that could start a formula prefixed with <c>'</c>.
+    /// </summary>
+    public static byte[] ToCsv(IReadOnlyList<Order> orders, TimeZoneInfo zone)
+    {
+        var sb = new StringBuilder();
+        sb.Append(string.Join(',', new[] { "订单号", "下单时间", "会员", "手机", "商品", "数量", "单价(元)", "小计(元)", "商品状态", "订单状态", "订单金额(元)", "取货方式", "地址" }.Select(Cell))).Append("\r\n");
+        foreach (var order in orders)
+        {
+            var at = TimeZoneInfo.ConvertTime(order.CreatedAt, zone).ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
+            foreach (var line in order.Lines)
+            {
+                sb.Append(string.Join(',', new[]
+                {
+                    order.OrderId, at, order.MemberName, order.MaskedPhone, line.Name, line.Quantity.ToString(CultureInfo.InvariantCulture),
+                    Yuan(line.UnitPriceFen), Yuan(line.TotalFen), StatusText(line.Status), StatusText(order.Status), Yuan(order.TotalFen),
+                    order.Fulfilment == Fulfilment.Delivery ? "配送" : "自提", order.Address ?? string.Empty,
+                }.Select(Cell))).Append("\r\n");
+            }
+        }
+
+        return [.. Encoding.UTF8.GetPreamble(), .. Encoding.UTF8.GetBytes(sb.ToString())];
+    }
+
+    public static string Yuan(long fen) => (fen / 100m).ToString("0.00", CultureInfo.InvariantCulture);
+
+    private static string StatusText(OrderStatus status) => status switch
+    {
+        OrderStatus.Placed => "已下单",
+        OrderStatus.Confirmed => "已成团",
+        OrderStatus.Cancelled => "已取消",
+        OrderStatus.PickedUp => "已取货",
+        OrderStatus.Dispatched => "配送中",
+        OrderStatus.Delivered => "已送达",
+        _ => status.ToString(),
+    };
+
+    /// <summary>One CSV cell: formula-leading characters neutralised, quoted when needed.</summary>
+    public static string Cell(string value)
+    {
+        if (value.Length > 0 && value[0] is '=' or '+' or '-' or '@' or '\t' or '\r')
+        {
+            value = "'" + value;
+        }
+
+        return value.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : value;
+    }
+}
