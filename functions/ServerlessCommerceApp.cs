@@ -69,6 +69,7 @@ public static class ServerlessCommerceApp
         services.AddSingleton<Authenticator>();
         services.AddSingleton<IDomainEvents, QueuedDomainEvents>();
         services.AddSingleton<EventLog>();
+        services.AddEventPublisher(settings);
         services.AddSingleton<ChainService>();
         services.AddSingleton<MemberService>();
 
