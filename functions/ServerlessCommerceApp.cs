@@ -70,6 +70,7 @@ public static class ServerlessCommerceApp
         services.AddSingleton<Authenticator>();
         services.AddSingleton<IDomainEvents, QueuedDomainEvents>();
         services.AddSingleton<EventLog>();
+        services.AddEventPublisher(settings);
         services.AddSingleton<ChainService>();
         services.AddSingleton<MemberService>();
         services.AddSingleton<ICampaignCommitObserver, CampaignCommitEffects>();
@@ -77,7 +78,6 @@ public static class ServerlessCommerceApp
         services.AddSingleton<CampaignService>();
         services.AddSingleton<OrderService>();
         services.AddSingleton<CampaignOutbox>();
-        services.TryAddSingleton<IEventPublisher, NoExternalEventPublisher>();
 
         services.AddHttpContextAccessor();
         services.AddScoped<CallerContext>();

@@ -5,30 +5,52 @@ using ServerlessCommerce.Hosting;
 namespace ServerlessCommerce.Functions.Triggers;
 
 /// <summary>
-/// Records each domain event once in the chain's event log. A redelivered message finds the event already there and
-/// does nothing; an unreadable message is refused (and so ends in the poison queue, visible to operators).
+/// Publishes domain events, then records each once in the chain's event log. A message holds one event (a JSON
+/// object) or several (a JSON array), published together. A row in the log means "published": publishing comes
+/// first, so when it fails the handler throws, nothing is recorded, and the redelivered message publishes again
+/// (at least once; consumers dedupe on the event id). A redelivered message finds its events already recorded and
+/// records nothing twice; an unreadable message is refused (and so ends in the poison queue, visible to operators).
 /// </summary>
-public sealed class DomainEventsHandler(EventLog log, ILogger<DomainEventsHandler> logger) : IQueueHandler
+public sealed class DomainEventsHandler(IEventPublisher publisher, EventLog log, ILogger<DomainEventsHandler> logger) : IQueueHandler
 {
     public async Task HandleAsync(QueueInvocation message, CancellationToken cancellationToken)
     {
-        DomainEvent? domainEvent;
+        var events = Read(message);
+        if (events.Count == 0)
+        {
+            logger.LogWarning("Message {MessageId} is an empty array of events; nothing to do", message.MessageId);
+            return;
+        }
+
+        await publisher.PublishAsync(events, cancellationToken);
+        foreach (var domainEvent in events)
+        {
+            var recorded = await log.RecordAsync(domainEvent, cancellationToken);
+            logger.LogInformation("Event {EventId} {EventType} of chain {ChainId} published and {Outcome}", domainEvent.Id, domainEvent.Type,
+                domainEvent.ChainId, recorded ? "recorded" : "was already recorded");
+        }
+    }
+
+    private static List<DomainEvent> Read(QueueInvocation message)
+    {
+        var isArray = message.Text.AsSpan().TrimStart().StartsWith("[", StringComparison.Ordinal);
+        List<DomainEvent>? events;
         try
         {
-            domainEvent = JsonSerializer.Deserialize<DomainEvent>(message.Text, JsonSerializerOptions.Web);
+            events = isArray
+                ? JsonSerializer.Deserialize<List<DomainEvent>>(message.Text, JsonSerializerOptions.Web)
+                : [JsonSerializer.Deserialize<DomainEvent>(message.Text, JsonSerializerOptions.Web)!];
         }
         catch (JsonException ex)
         {
-            throw new InvalidDataException($"Message {message.MessageId} is not a domain event.", ex);
+            throw new InvalidDataException($"Message {message.MessageId} is neither a domain event nor an array of them.", ex);
         }
 
-        if (domainEvent is null || string.IsNullOrEmpty(domainEvent.Id) || string.IsNullOrEmpty(domainEvent.ChainId) || string.IsNullOrEmpty(domainEvent.Type))
+        if (events is null || events.Any(e => e is null || string.IsNullOrEmpty(e.Id) || string.IsNullOrEmpty(e.ChainId) || string.IsNullOrEmpty(e.Type)))
         {
-            throw new InvalidDataException($"Message {message.MessageId} lacks an event id, chain or type.");
+            throw new InvalidDataException($"Message {message.MessageId} has an event that lacks an id, chain or type.");
         }
 
-        var recorded = await log.RecordAsync(domainEvent, cancellationToken);
-        logger.LogInformation("Event {EventId} {EventType} of chain {ChainId} {Outcome}", domainEvent.Id, domainEvent.Type, domainEvent.ChainId,
-            recorded ? "recorded" : "was already recorded");
+        return events;
     }
 }

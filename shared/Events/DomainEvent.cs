@@ -17,7 +17,7 @@ public sealed record DomainEvent(string Id, string Type, string Subject, string 
             JsonSerializer.SerializeToElement(data, JsonSerializerOptions.Web));
 }
 
-/// <summary>Hands domain events to the durable <c>domain-events</c> queue; a queue handler then records and publishes them.</summary>
+/// <summary>Hands domain events to the durable <c>domain-events</c> queue; a queue handler then publishes and records them.</summary>
 public interface IDomainEvents
 {
     Task RaiseAsync(DomainEvent domainEvent, CancellationToken cancellationToken = default);
