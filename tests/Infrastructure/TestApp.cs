@@ -129,6 +129,58 @@ public sealed class TestApp : IAsyncDisposable
         return (chain.GetProperty("chainId").GetString()!, chain.GetProperty("adminKey").GetString()!);
     }
 
+    /// <summary>A product in the chain's catalogue (through the API).</summary>
+    public async Task<string> NewProductAsync(ChainFixture f, string name = "阳山水蜜桃")
+    {
+        var product = await OkJsonAsync(await PostAsync($"/api/chains/{f.ChainId}/products",
+            new { name, category = "水果", unit = "盒", origin = "无锡阳山", batch = "2026-11-A", story = "果园直发" }, f.AdminKey), 201);
+        return product.GetProperty("productId").GetString()!;
+    }
+
+    /// <summary>A campaign of the fixture's store with one item, taken live by its leader; returns its id and item id.</summary>
+    public async Task<(string CampaignId, string ItemId)> NewLiveCampaignAsync(ChainFixture f, int stock = 100, int? perMemberLimit = null, int minGroupSize = 1, long priceFen = 3990, long? livePriceFen = 2990, bool goLive = true)
+    {
+        var productId = await NewProductAsync(f);
+        var now = DateTimeOffset.UtcNow;
+        var campaign = await OkJsonAsync(await PostAsync($"/api/chains/{f.ChainId}/campaigns", new
+        {
+            title = "周三厨房 · 水蜜桃专场",
+            storeId = f.StoreId,
+            leaderId = f.LeaderId,
+            items = new[] { new { productId, priceFen, livePriceFen, stock, minGroupSize, perMemberLimit } },
+            preheatAt = now.AddMinutes(-5),
+            liveStartAt = now.AddMinutes(-1),
+            liveEndAt = now.AddHours(2),
+            pickupUntil = now.AddDays(2),
+        }, f.LeaderKey), 201);
+        var campaignId = campaign.GetProperty("campaignId").GetString()!;
+        if (goLive)
+        {
+            await OkJsonAsync(await PostAsync($"/api/campaigns/{campaignId}/actions/go-live", secret: f.LeaderKey));
+        }
+
+        return (campaignId, campaign.GetProperty("items")[0].GetProperty("itemId").GetString()!);
+    }
+
+    /// <summary>A new member of the fixture's chain; returns its id and token.</summary>
+    public async Task<(string MemberId, string Token)> NewMemberAsync(ChainFixture f, string name = "邻居")
+    {
+        var member = await OkJsonAsync(await PostAsync($"/api/chains/{f.ChainId}/members", new { name, phone = NewPhone(), storeId = f.StoreId }), 201);
+        return (member.GetProperty("memberId").GetString()!, member.GetProperty("memberToken").GetString()!);
+    }
+
+    /// <summary>Places an order with an Idempotency-Key (a new one unless given).</summary>
+    public Task<HttpResponseMessage> OrderAsync(string campaignId, string token, string itemId, int quantity = 1, string? key = null, string fulfilment = "pickup", string? address = null)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, $"/api/campaigns/{campaignId}/orders")
+        {
+            Content = JsonContent.Create(new { items = new[] { new { itemId, quantity } }, fulfilment, address }, options: JsonSerializerOptions.Web),
+        };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        request.Headers.Add("Idempotency-Key", key ?? Guid.NewGuid().ToString());
+        return Client.SendAsync(request);
+    }
+
     /// <summary>A chain with one store, its leader and one member.</summary>
     public async Task<ChainFixture> NewChainWithPeopleAsync()
     {
