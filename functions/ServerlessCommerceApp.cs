@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json.Serialization;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using ServerlessCommerce.Catalogue;
 using ServerlessCommerce.Chains;
 using ServerlessCommerce.Events;
 using ServerlessCommerce.Functions.Api;
@@ -71,6 +72,7 @@ public static class ServerlessCommerceApp
         services.AddSingleton<EventLog>();
         services.AddSingleton<ChainService>();
         services.AddSingleton<MemberService>();
+        services.AddSingleton<ProductService>();
 
         services.AddHttpContextAccessor();
         services.AddScoped<CallerContext>();
@@ -108,6 +110,7 @@ public static class ServerlessCommerceApp
         app.MapSystemApi();
         app.MapChainsApi();
         app.MapMembersApi();
+        app.MapProductsApi();
         if (mode.IsCustomHandler)
         {
             app.MapInvocations(app.Services.GetRequiredService<TriggerCatalog>());
