@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json.Serialization;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using ServerlessCommerce.Campaigns;
+using ServerlessCommerce.Catalogue;
 using ServerlessCommerce.Chains;
 using ServerlessCommerce.Events;
 using ServerlessCommerce.Functions.Api;
@@ -78,6 +79,7 @@ public static class ServerlessCommerceApp
         services.AddSingleton<CampaignService>();
         services.AddSingleton<OrderService>();
         services.AddSingleton<CampaignOutbox>();
+        services.AddSingleton<ProductService>();
 
         services.AddHttpContextAccessor();
         services.AddScoped<CallerContext>();
@@ -117,6 +119,7 @@ public static class ServerlessCommerceApp
         app.MapMembersApi();
         app.MapCampaignsApi();
         app.MapOrdersApi();
+        app.MapProductsApi();
         if (mode.IsCustomHandler)
         {
             app.MapInvocations(app.Services.GetRequiredService<TriggerCatalog>());

@@ -1,4 +1,5 @@
 using ServerlessCommerce.Campaigns;
+using ServerlessCommerce.Catalogue;
 using ServerlessCommerce.Chains;
 using ServerlessCommerce.Events;
 using ServerlessCommerce.Functions.Api;
@@ -8,12 +9,15 @@ using ServerlessCommerce.Storage;
 namespace ServerlessCommerce.Functions.Hosting;
 
 /// <summary>
-/// Creates the tables and queues the app uses before it serves anything (idempotent). Retries for a while so the app
-/// may start alongside Azurite; then fails start-up with a message that says which storage it could not reach.
+/// Creates the tables, blob containers and queues the app uses before it serves anything (idempotent). Retries for a
+/// while so the app may start alongside Azurite; then fails start-up with a message that says which storage it could
+/// not reach.
 /// </summary>
-public sealed class StorageInitializer(ITableStore tables, IQueueStore queues, TriggerCatalog triggers, AppSettings settings, ILogger<StorageInitializer> logger) : IHostedService
+public sealed class StorageInitializer(ITableStore tables, IBlobStore blobs, IQueueStore queues, TriggerCatalog triggers, AppSettings settings, ILogger<StorageInitializer> logger) : IHostedService
 {
-    public static readonly IReadOnlyList<string> Tables = [.. ChainTables.All, .. CampaignTables.All, "Products", EventLog.Table, SystemStatus.Table];
+    public static readonly IReadOnlyList<string> Tables = [.. ChainTables.All, .. CatalogueTables.All, .. CampaignTables.All, EventLog.Table, SystemStatus.Table];
+
+    public static readonly IReadOnlyList<string> Containers = [.. CatalogueTables.Containers];
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -25,6 +29,11 @@ public sealed class StorageInitializer(ITableStore tables, IQueueStore queues, T
                 foreach (var table in Tables)
                 {
                     await tables.CreateTableIfNotExistsAsync(table, cancellationToken);
+                }
+
+                foreach (var container in Containers)
+                {
+                    await blobs.CreateContainerIfNotExistsAsync(container, cancellationToken);
                 }
 
                 foreach (var queue in triggers.Queues.Select(q => q.QueueName).Distinct())
