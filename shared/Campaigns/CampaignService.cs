@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using ServerlessCommerce.Catalogue;
 using ServerlessCommerce.Chains;
 using ServerlessCommerce.Common;
 using ServerlessCommerce.Events;
@@ -26,7 +27,7 @@ public sealed record CampaignItemDraft(string? ProductId, long? PriceFen, long? 
 public sealed record HistoryEntry(string From, string To, DateTimeOffset At, string Cause);
 
 /// <summary>Campaigns: create, read, list, lifecycle actions, history, reservations.</summary>
-public sealed class CampaignService(ITableStore tables, CampaignDesks desks, ChainService chains, TimeProvider clock, ILogger<CampaignService> logger)
+public sealed class CampaignService(ITableStore tables, CampaignDesks desks, ChainService chains, ProductService products, TimeProvider clock, ILogger<CampaignService> logger)
 {
     public const int MaxItems = 20;
     public const int MaxStock = 100_000;
@@ -127,9 +128,7 @@ public sealed class CampaignService(ITableStore tables, CampaignDesks desks, Cha
         {
             var d = drafts[i];
             var field = $"items[{i}]";
-            var product = d.ProductId is not null && Ids.ChainOf(d.ProductId) == chainId
-                ? await tables.GetAsync("Products", chainId, d.ProductId, ["Name", "Unit"], ct)
-                : null;
+            var product = await products.FindAsync(chainId, d.ProductId, ct);
             if (product is null)
             {
                 v.Add($"{field}.productId", string.IsNullOrWhiteSpace(d.ProductId) ? "productId is required." : $"There is no product '{d.ProductId}' in this chain's catalogue.");
@@ -171,7 +170,7 @@ public sealed class CampaignService(ITableStore tables, CampaignDesks desks, Cha
                 items.Add(new CampaignItem
                 {
                     ItemId = "i" + (i + 1).ToString(System.Globalization.CultureInfo.InvariantCulture),
-                    ProductId = d.ProductId!, Name = product.GetString("Name") ?? d.ProductId!, Unit = product.GetString("Unit"),
+                    ProductId = product.ProductId, Name = product.Name, Unit = product.Unit,
                     PriceFen = d.PriceFen!.Value, LivePriceFen = d.LivePriceFen, Stock = d.Stock!.Value, MinGroupSize = minimum, PerMemberLimit = d.PerMemberLimit,
                 });
             }

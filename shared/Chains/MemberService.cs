@@ -7,7 +7,7 @@ using ServerlessCommerce.Storage;
 namespace ServerlessCommerce.Chains;
 
 /// <summary>Members joining a chain, and their tokens.</summary>
-public sealed class MemberService(ITableStore tables, ChainService chains, MemberTokens tokens, IDomainEvents events, TimeProvider clock, ILogger<MemberService> logger)
+public sealed class MemberService(ITableStore tables, ChainService chains, MemberTokens tokens, Authenticator authenticator, IDomainEvents events, TimeProvider clock, ILogger<MemberService> logger)
 {
     /// <summary>
     /// A neighbour joins. With an idempotency key, a retry (say, the first answer was lost on a bad connection)
@@ -126,6 +126,7 @@ public sealed class MemberService(ITableStore tables, ChainService chains, Membe
                 continue; // the member row changed meanwhile: re-read and bump from the new version
             }
 
+            authenticator.Revoke(memberId, version);
             logger.LogInformation("Token of member {MemberId} re-issued by {Role} (version {Version})", memberId, caller.Role, version);
             return tokens.Issue(member.ChainId, memberId, version);
         }

@@ -8,8 +8,21 @@ namespace ServerlessCommerce.Identity;
 /// Turns the bearer secret of a request into a <see cref="Caller"/>: the platform key (a setting), a chain admin key,
 /// a leader key or a member token. An unknown, revoked or expired secret is a 401, never a silent anonymous.
 /// </summary>
-public sealed class Authenticator(ITableStore tables, MemberTokens tokens, PlatformKey platformKey)
+public sealed class Authenticator(ITableStore tables, MemberTokens tokens, PlatformKey platformKey, TimeProvider clock)
 {
+    /// <summary>
+    /// How long a checked member token is trusted without reading the member again. Order bursts authenticate the same
+    /// members many times a second; a re-issued token stops working at once on this instance and within this time on
+    /// the others.
+    /// </summary>
+    public static readonly TimeSpan MemberCacheLifetime = TimeSpan.FromSeconds(30);
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (Caller Caller, int Version, DateTimeOffset Until)> _members = new(StringComparer.Ordinal);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> _minimumVersion = new(StringComparer.Ordinal);
+
+    /// <summary>Tokens of <paramref name="memberId"/> older than <paramref name="version"/> stop working here now.</summary>
+    public void Revoke(string memberId, int version) => _minimumVersion.AddOrUpdate(memberId, version, (_, v) => Math.Max(v, version));
+
     public async Task<Caller> AuthenticateAsync(string? authorization, CancellationToken ct)
     {
         if (string.IsNullOrWhiteSpace(authorization))
@@ -53,11 +66,32 @@ public sealed class Authenticator(ITableStore tables, MemberTokens tokens, Platf
 
         if (tokens.Validate(secret) is { } claims)
         {
+            if (claims.Version < _minimumVersion.GetValueOrDefault(claims.MemberId))
+            {
+                return null;
+            }
+
+            var now = clock.GetUtcNow();
+            if (_members.TryGetValue(secret, out var cached) && cached.Until > now)
+            {
+                return cached.Caller;
+            }
+
             var member = await tables.GetAsync(ChainTables.Members, claims.ChainId, ChainTables.MemberRow(claims.MemberId), ["TokenVersion", "StoreId", "Name", "Phone"], ct);
-            return member is not null && member.GetInt32("TokenVersion") == claims.Version
-                ? new Caller(Role.Member, claims.ChainId, StoreId: member.GetString("StoreId"), MemberId: claims.MemberId, Name: member.GetString("Name"),
-                    MaskedPhone: member.GetString("Phone") is { } phone ? Phones.Mask(phone) : null)
-                : null;
+            if (member is null || member.GetInt32("TokenVersion") != claims.Version)
+            {
+                return null;
+            }
+
+            var caller = new Caller(Role.Member, claims.ChainId, StoreId: member.GetString("StoreId"), MemberId: claims.MemberId, Name: member.GetString("Name"),
+                MaskedPhone: member.GetString("Phone") is { } phone ? Phones.Mask(phone) : null);
+            if (_members.Count > 50_000)
+            {
+                _members.Clear();
+            }
+
+            _members[secret] = (caller, claims.Version, now + MemberCacheLifetime);
+            return caller;
         }
 
         return null;

@@ -1,0 +1,508 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Text.Json;
+using Microsoft.Extensions.Logging.Abstractions;
+using ServerlessCommerce.Storage;
+
+// Order-capture benchmark: the real app (Release build, its own process) against a real in-memory Azurite, driven by
+// closed-loop HTTP clients on this machine. Prints figures; never fails on timing. See README "Benchmarks".
+var options = BenchOptions.Parse(args);
+var root = Paths.RepoRoot();
+await using var azurite = await Child.StartAzuriteAsync(root);
+var appPort = Child.FreePort();
+await using var app = await Child.StartAppAsync(root, appPort, azurite.ConnectionString);
+using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 512, PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
+{
+    BaseAddress = new Uri($"http://127.0.0.1:{appPort}"),
+    Timeout = TimeSpan.FromSeconds(60),
+};
+var api = new Api(http);
+Console.WriteLine($"ServerlessCommerce order-capture benchmark — {Environment.ProcessorCount} cores, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
+Console.WriteLine($"app pid {app.Pid} on :{appPort}, Azurite (in memory) on :{azurite.TablePort}");
+
+var chain = await api.NewChainAsync();
+if (options.Burst)
+{
+    await BurstAsync(api, chain, app);
+}
+
+if (options.Throughput)
+{
+    await ThroughputAsync(api, chain, app, azurite, options);
+}
+
+return 0;
+
+static async Task BurstAsync(Api api, ChainSetup chain, Child app)
+{
+    const int stock = 500, buyers = 2000, concurrency = 200;
+    Console.WriteLine();
+    Console.WriteLine($"== Burst correctness: stock {stock}, {buyers} buyers, concurrency {concurrency}, every 5th buyer retries with the same key");
+    var members = await api.JoinManyAsync(chain, buyers, "burst");
+    var (campaignId, itemId) = await api.NewLiveCampaignAsync(chain, stock);
+    var acknowledged = new ConcurrentDictionary<string, string>(); // buyer/key → orderId
+    var duplicatedAnswers = 0;
+    var statuses = new ConcurrentDictionary<int, int>();
+    long soldOutAtTicks = 0;
+    var start = Stopwatch.GetTimestamp();
+    var memory = app.SampleMemory();
+    await Parallel.ForEachAsync(Enumerable.Range(0, buyers), new ParallelOptions { MaxDegreeOfParallelism = concurrency }, async (n, ct) =>
+    {
+        var key = $"burst-{n}";
+        for (var attempt = 0; attempt < (n % 5 == 0 ? 2 : 1); attempt++)
+        {
+            var (status, orderId, _) = await api.OrderAsync(campaignId, members[n], itemId, key);
+            statuses.AddOrUpdate(status, 1, (_, c) => c + 1);
+            if (orderId is not null && !acknowledged.TryAdd(members[n] + key, orderId) && acknowledged[members[n] + key] != orderId)
+            {
+                Interlocked.Increment(ref duplicatedAnswers);
+            }
+
+            if (status == 409 && orderId is null)
+            {
+                Interlocked.CompareExchange(ref soldOutAtTicks, Stopwatch.GetTimestamp() - start, 0);
+            }
+        }
+    });
+    var elapsed = Stopwatch.GetElapsedTime(start);
+    var peak = await memory.StopAsync();
+    var view = await api.CampaignAsync(campaignId);
+    var sold = view.GetProperty("items")[0].GetProperty("sold").GetInt32();
+    var stored = await api.OrdersAsync(chain, campaignId);
+    var storedIds = stored.Select(o => o.GetProperty("orderId").GetString()!).ToHashSet();
+    var lost = acknowledged.Values.Count(id => !storedIds.Contains(id));
+    var duplicated = stored.Count - stored.Select(o => o.GetProperty("orderId").GetString()).Distinct().Count() + duplicatedAnswers
+                     + Math.Max(0, stored.Count - acknowledged.Count);
+    Console.WriteLine($"sold                      {sold} of {stock}");
+    Console.WriteLine($"oversold                  {Math.Max(0, sold - stock)}");
+    Console.WriteLine($"duplicated orders         {duplicated}");
+    Console.WriteLine($"lost acknowledged orders  {lost}");
+    Console.WriteLine($"acknowledged orders       {acknowledged.Count} (stored {stored.Count})");
+    Console.WriteLine($"answers                   {string.Join(", ", statuses.OrderBy(s => s.Key).Select(s => $"{s.Key}×{s.Value}"))}");
+    Console.WriteLine($"time to sell out          {(soldOutAtTicks == 0 ? elapsed.TotalMilliseconds : TimeSpan.FromTicks(soldOutAtTicks * TimeSpan.TicksPerSecond / Stopwatch.Frequency).TotalMilliseconds):F0} ms (whole burst {elapsed.TotalMilliseconds:F0} ms)");
+    Console.WriteLine($"peak app memory           {peak / 1024 / 1024} MiB");
+}
+
+static async Task ThroughputAsync(Api api, ChainSetup chain, Child app, Child azurite, BenchOptions options)
+{
+    Console.WriteLine();
+    Console.WriteLine($"== Throughput: closed loop, concurrency {options.Concurrency}, {options.Duration.TotalSeconds:F0} s, stock never runs out");
+    var members = await api.JoinManyAsync(chain, 500, "tp");
+    var (campaignId, itemId) = await api.NewLiveCampaignAsync(chain, 100_000);
+    await api.OrderAsync(campaignId, members[0], itemId, "warm-up");
+    var memory = app.SampleMemory();
+    var ours = await ClosedLoop.RunAsync(options.Concurrency, options.Duration, async (worker, n) =>
+    {
+        var (status, _, _) = await api.OrderAsync(campaignId, members[(worker * 7919 + n) % members.Length], itemId, $"tp-{worker}-{n}");
+        return status == 201;
+    });
+    var peak = await memory.StopAsync();
+    ours.Print("ServerlessCommerce (HTTP → desk → group commit)");
+    Console.WriteLine($"  peak app memory   {peak / 1024 / 1024} MiB");
+
+    // The naive way: one stock row; read it, replace it with If-Match (retry on 412), then insert the order.
+    var account = StorageAccount.Parse(azurite.ConnectionString);
+    var store = new AzureTableStore(account, NullLogger<AzureTableStore>.Instance);
+    const string table = "NaiveOrders";
+    await store.CreateTableIfNotExistsAsync(table);
+    await store.UpsertAsync(table, new TableEntity("naive", "stock") { ["Remaining"] = 10_000_000 });
+    var conflicts = 0L;
+    var naive = await ClosedLoop.RunAsync(options.Concurrency, options.Duration, async (worker, n) =>
+    {
+        while (true)
+        {
+            var row = (await store.GetAsync(table, "naive", "stock"))!;
+            row["Remaining"] = row.GetInt32("Remaining")!.Value - 1;
+            try
+            {
+                await store.UpdateAsync(table, row, TableUpdateMode.Replace, row.ETag!);
+                break;
+            }
+            catch (ConcurrencyException)
+            {
+                Interlocked.Increment(ref conflicts);
+            }
+        }
+
+        await store.InsertAsync(table, new TableEntity("naive", $"o-{worker}-{n}") { ["Qty"] = 1 });
+        return true;
+    });
+    naive.Print("Naive baseline (one stock row: read, replace If-Match, retry; then insert)");
+    Console.WriteLine($"  ETag conflicts    {conflicts}");
+    Console.WriteLine();
+    Console.WriteLine($"throughput ratio (ours / naive): {ours.PerSecond / Math.Max(naive.PerSecond, 0.001):F1}×");
+    Console.WriteLine($"targets: ≥ 500 orders/s → {(ours.PerSecond >= 500 ? "met" : "NOT met")}; ≥ 30× naive → {(ours.PerSecond >= 30 * naive.PerSecond ? "met" : "NOT met")}; p99 ≤ 250 ms → {(ours.P(0.99) <= 250 ? "met" : "NOT met")}");
+}
+
+internal sealed record BenchOptions(bool Burst, bool Throughput, int Concurrency, TimeSpan Duration)
+{
+    public static BenchOptions Parse(string[] args)
+    {
+        string? Value(string name) => Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+        var scenario = Value("--scenario") ?? "all";
+        return new BenchOptions(scenario is "all" or "burst", scenario is "all" or "throughput",
+            int.Parse(Value("--concurrency") ?? "64", CultureInfo.InvariantCulture),
+            TimeSpan.FromSeconds(double.Parse(Value("--seconds") ?? "30", CultureInfo.InvariantCulture)));
+    }
+}
+
+internal sealed class ClosedLoopResult(List<double> latenciesMs, int accepted, TimeSpan elapsed)
+{
+    public double PerSecond => accepted / elapsed.TotalSeconds;
+
+    public double P(double q)
+    {
+        if (latenciesMs.Count == 0)
+        {
+            return double.NaN;
+        }
+
+        latenciesMs.Sort();
+        return latenciesMs[Math.Min(latenciesMs.Count - 1, (int)Math.Ceiling(q * latenciesMs.Count) - 1)];
+    }
+
+    public void Print(string title)
+    {
+        Console.WriteLine(title);
+        Console.WriteLine($"  accepted orders/s {PerSecond:F0} ({accepted} in {elapsed.TotalSeconds:F1} s)");
+        Console.WriteLine($"  latency p50 {P(0.50):F1} ms · p95 {P(0.95):F1} ms · p99 {P(0.99):F1} ms");
+    }
+}
+
+internal static class ClosedLoop
+{
+    /// <summary>Each worker sends its next request as soon as the previous one is answered, until the time is up.</summary>
+    public static async Task<ClosedLoopResult> RunAsync(int workers, TimeSpan duration, Func<int, int, Task<bool>> send)
+    {
+        var latencies = new ConcurrentBag<double>();
+        var accepted = 0;
+        var start = Stopwatch.GetTimestamp();
+        var end = start + (long)(duration.TotalSeconds * Stopwatch.Frequency);
+        await Task.WhenAll(Enumerable.Range(0, workers).Select(w => Task.Run(async () =>
+        {
+            for (var n = 0; Stopwatch.GetTimestamp() < end; n++)
+            {
+                var t = Stopwatch.GetTimestamp();
+                var ok = await send(w, n);
+                latencies.Add(Stopwatch.GetElapsedTime(t).TotalMilliseconds);
+                if (ok)
+                {
+                    Interlocked.Increment(ref accepted);
+                }
+            }
+        })));
+        return new ClosedLoopResult([.. latencies], accepted, Stopwatch.GetElapsedTime(start));
+    }
+}
+
+internal sealed record ChainSetup(string ChainId, string AdminKey, string StoreId, string LeaderId, string LeaderKey, string ProductId);
+
+internal sealed class Api(HttpClient http)
+{
+    private const string PlatformKey = "bench-platform-admin-key-0123456789";
+
+    public static string Platform => PlatformKey;
+
+    private async Task<JsonElement> SendAsync(HttpMethod method, string path, object? body, string? secret, int expected, string? key = null)
+    {
+        using var request = new HttpRequestMessage(method, path);
+        if (body is not null)
+        {
+            request.Content = JsonContent.Create(body, options: JsonSerializerOptions.Web);
+        }
+
+        if (secret is not null)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", secret);
+        }
+
+        if (key is not null)
+        {
+            request.Headers.Add("Idempotency-Key", key);
+        }
+
+        using var response = await http.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        if ((int)response.StatusCode != expected)
+        {
+            throw new InvalidOperationException($"{method} {path}: expected {expected}, got {(int)response.StatusCode}: {text}");
+        }
+
+        return JsonDocument.Parse(text).RootElement.Clone();
+    }
+
+    public async Task<ChainSetup> NewChainAsync()
+    {
+        var chain = await SendAsync(HttpMethod.Post, "/api/chains", new { name = "压测连锁" }, PlatformKey, 201);
+        var chainId = chain.GetProperty("chainId").GetString()!;
+        var admin = chain.GetProperty("adminKey").GetString()!;
+        var store = await SendAsync(HttpMethod.Post, $"/api/chains/{chainId}/stores", new { name = "压测店", address = "测试路 1 号" }, admin, 201);
+        var storeId = store.GetProperty("storeId").GetString()!;
+        var leader = await SendAsync(HttpMethod.Post, $"/api/chains/{chainId}/leaders", new { name = "压测团长", storeId }, admin, 201);
+        var product = await SendAsync(HttpMethod.Post, $"/api/chains/{chainId}/products", new { name = "水蜜桃", category = "水果", unit = "盒" }, admin, 201);
+        return new ChainSetup(chainId, admin, storeId, leader.GetProperty("leaderId").GetString()!, leader.GetProperty("leaderKey").GetString()!, product.GetProperty("productId").GetString()!);
+    }
+
+    public async Task<string[]> JoinManyAsync(ChainSetup chain, int count, string tag)
+    {
+        var tokens = new string[count];
+        var prefix = Random.Shared.Next(30, 39) * 100_000_000L + Random.Shared.Next(0, 90) * 1_000_000L;
+        await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = 32 }, async (i, _) =>
+        {
+            var phone = "1" + (prefix + i).ToString("D10", CultureInfo.InvariantCulture);
+            var member = await SendAsync(HttpMethod.Post, $"/api/chains/{chain.ChainId}/members", new { name = $"{tag}{i}", phone, storeId = chain.StoreId }, null, 201);
+            tokens[i] = member.GetProperty("memberToken").GetString()!;
+        });
+        return tokens;
+    }
+
+    public async Task<(string CampaignId, string ItemId)> NewLiveCampaignAsync(ChainSetup chain, int stock)
+    {
+        var now = DateTimeOffset.UtcNow;
+        var campaign = await SendAsync(HttpMethod.Post, $"/api/chains/{chain.ChainId}/campaigns", new
+        {
+            title = "压测专场", storeId = chain.StoreId, leaderId = chain.LeaderId,
+            items = new[] { new { productId = chain.ProductId, priceFen = 3990, livePriceFen = 2990, stock, minGroupSize = 1 } },
+            preheatAt = now.AddMinutes(-5), liveStartAt = now.AddMinutes(-1), liveEndAt = now.AddHours(3), pickupUntil = now.AddDays(2),
+        }, chain.LeaderKey, 201);
+        var id = campaign.GetProperty("campaignId").GetString()!;
+        await SendAsync(HttpMethod.Post, $"/api/campaigns/{id}/actions/go-live", null, chain.LeaderKey, 200);
+        return (id, campaign.GetProperty("items")[0].GetProperty("itemId").GetString()!);
+    }
+
+    /// <summary>Status, the order id when accepted (201/200), and the body.</summary>
+    public async Task<(int Status, string? OrderId, string Body)> OrderAsync(string campaignId, string token, string itemId, string key)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/campaigns/{campaignId}/orders")
+        {
+            Content = JsonContent.Create(new { items = new[] { new { itemId, quantity = 1 } } }, options: JsonSerializerOptions.Web),
+        };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        request.Headers.Add("Idempotency-Key", key);
+        using var response = await http.SendAsync(request);
+        var body = await response.Content.ReadAsStringAsync();
+        var status = (int)response.StatusCode;
+        string? orderId = null;
+        if (status is 200 or 201)
+        {
+            orderId = JsonDocument.Parse(body).RootElement.GetProperty("orderId").GetString();
+        }
+
+        return (status, orderId, body);
+    }
+
+    public Task<JsonElement> CampaignAsync(string campaignId) => SendAsync(HttpMethod.Get, $"/api/campaigns/{campaignId}", null, null, 200);
+
+    public async Task<List<JsonElement>> OrdersAsync(ChainSetup chain, string campaignId) =>
+        (await SendAsync(HttpMethod.Get, $"/api/campaigns/{campaignId}/orders", null, chain.AdminKey, 200)).EnumerateArray().ToList();
+}
+
+internal sealed class Child : IAsyncDisposable
+{
+    private readonly Process _process;
+
+    private Child(Process process, string connectionString = "", int tablePort = 0)
+    {
+        _process = process;
+        ConnectionString = connectionString;
+        TablePort = tablePort;
+    }
+
+    public string ConnectionString { get; }
+
+    public int TablePort { get; }
+
+    public int Pid => _process.Id;
+
+    public static int FreePort()
+    {
+        using var l = new TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        return ((IPEndPoint)l.LocalEndpoint).Port;
+    }
+
+    private static Process Start(string file, IEnumerable<string> args, IDictionary<string, string>? env = null)
+    {
+        var psi = new ProcessStartInfo(file) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in args)
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        foreach (var (k, v) in env ?? new Dictionary<string, string>())
+        {
+            psi.Environment[k] = v;
+        }
+
+        var p = Process.Start(psi)!;
+        p.OutputDataReceived += (_, _) => { };
+        p.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+            {
+                Console.Error.WriteLine(e.Data);
+            }
+        };
+        p.BeginOutputReadLine();
+        p.BeginErrorReadLine();
+        return p;
+    }
+
+    public static async Task<Child> StartAzuriteAsync(string root)
+    {
+        var exe = Path.Combine(root, "infra", "node_modules", ".bin", "azurite");
+        if (!File.Exists(exe))
+        {
+            throw new InvalidOperationException("Azurite is not installed; run `bash infra/bench.sh` (it runs npm ci).");
+        }
+
+        int blob = FreePort(), queue = FreePort(), table = FreePort();
+        var p = Start(exe, ["--inMemoryPersistence", "--disableTelemetry", "--skipApiVersionCheck", "--silent",
+            "--blobPort", $"{blob}", "--queuePort", $"{queue}", "--tablePort", $"{table}"]);
+        var account = StorageAccount.Development(blob, queue, table);
+        var child = new Child(p, account.ToConnectionString(), table);
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => child.Kill();
+        for (var i = 0; i < 100; i++)
+        {
+            try
+            {
+                using var c = new TcpClient();
+                await c.ConnectAsync(IPAddress.Loopback, table);
+                return child;
+            }
+            catch (SocketException)
+            {
+                await Task.Delay(200);
+            }
+        }
+
+        throw new TimeoutException("Azurite did not start.");
+    }
+
+    public static async Task<Child> StartAppAsync(string root, int port, string storage)
+    {
+        var dll = Path.Combine(root, "functions", "bin", "Release", "net10.0", "ServerlessCommerce.Functions.dll");
+        if (!File.Exists(dll))
+        {
+            throw new InvalidOperationException("Build the app in Release first: `bash infra/bench.sh` does.");
+        }
+
+        var p = Start("dotnet", [dll], new Dictionary<string, string>
+        {
+            ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}",
+            ["AzureWebJobsStorage"] = storage,
+            ["PlatformAdminKey"] = Api.Platform,
+            ["TokenSigningKey"] = "bench-token-signing-key-0123456789abcdef",
+            ["Logging__LogLevel__Default"] = "Warning",
+            ["FUNCTIONS_APP_ROOT_PATH"] = Path.GetTempPath(),
+        });
+        var child = new Child(p);
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => child.Kill();
+        using var probe = new HttpClient();
+        for (var i = 0; i < 150; i++)
+        {
+            try
+            {
+                if ((await probe.GetAsync($"http://127.0.0.1:{port}/api/health")).IsSuccessStatusCode)
+                {
+                    return child;
+                }
+            }
+            catch (HttpRequestException)
+            {
+            }
+
+            await Task.Delay(200);
+        }
+
+        throw new TimeoutException("The app did not become healthy.");
+    }
+
+    /// <summary>Samples the process's resident memory every 100 ms until stopped; returns the peak in bytes.</summary>
+    public MemorySampler SampleMemory() => new(_process.Id);
+
+    private void Kill()
+    {
+        try
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+            }
+        }
+        catch (InvalidOperationException)
+        {
+        }
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        Kill();
+        _process.Dispose();
+        return ValueTask.CompletedTask;
+    }
+}
+
+internal sealed class MemorySampler
+{
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task<long> _loop;
+
+    public MemorySampler(int pid) => _loop = Task.Run(async () =>
+    {
+        long peak = 0;
+        while (!_stop.IsCancellationRequested)
+        {
+            peak = Math.Max(peak, ResidentBytes(pid));
+            try
+            {
+                await Task.Delay(100, _stop.Token);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+
+        return Math.Max(peak, ResidentBytes(pid));
+    });
+
+    private static long ResidentBytes(int pid)
+    {
+        try
+        {
+            var line = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+            return line is null ? 0 : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024;
+        }
+        catch (IOException)
+        {
+            return 0;
+        }
+    }
+
+    public async Task<long> StopAsync()
+    {
+        await _stop.CancelAsync();
+        return await _loop;
+    }
+}
+
+internal static class Paths
+{
+    public static string RepoRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "ServerlessCommerce.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        return Directory.GetCurrentDirectory();
+    }
+}
