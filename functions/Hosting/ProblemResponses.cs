@@ -20,6 +20,7 @@ public sealed class ProblemExceptionHandler(ILogger<ProblemExceptionHandler> log
             BadHttpRequestException { StatusCode: 413 } => (413, ProblemCodes.TooLarge, "Too large", "The request body is larger than this route accepts.", null),
             BadHttpRequestException b => (400, ProblemCodes.Validation, "Unreadable request", Explain(b), null),
             JsonException j => (400, ProblemCodes.Validation, "Unreadable request", $"The body is not valid JSON: {j.Message}", null),
+            ObjectDisposedException => (503, "unavailable", "Restarting", "The service is restarting; nothing was changed. Retry in a moment.", (IReadOnlyDictionary<string, string[]>?)null),
             StorageException { Status: >= 500 } or HttpRequestException => (503, "unavailable", "Storage unavailable", "Storage could not be reached; nothing was changed. Try again shortly.", (IReadOnlyDictionary<string, string[]>?)null),
             _ => (500, "internal", "Unexpected error", "Something went wrong on our side; nothing you sent was at fault. Try again; if it persists, tell the operator the trace id.", null),
         };

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Configuration;
 using ServerlessCommerce.Functions;
 using ServerlessCommerce.Functions.Hosting;
 using ServerlessCommerce.Hosting;
+using Microsoft.AspNetCore.Routing;
 using ServerlessCommerce.Tests.Infrastructure;
 
 namespace ServerlessCommerce.Tests.Hosting;
@@ -74,6 +75,17 @@ public sealed class FunctionManifestTests
         Assert.Equal("msg", events["name"]!.GetValue<string>());
         Assert.Equal("domain-events", events["queueName"]!.GetValue<string>());
         Assert.Equal("AzureWebJobsStorage", events["connection"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void EveryMappedRouteIsAFunctionSoNothingIsUnreachableUnderTheHost()
+    {
+        using var app = ServerlessCommerceApp.Build([], b => b.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["AzureWebJobsStorage"] = "UseDevelopmentStorage=true" }));
+        var endpoints = ((IEndpointRouteBuilder)app).DataSources.SelectMany(d => d.Endpoints).OfType<RouteEndpoint>().ToList();
+        Assert.NotEmpty(endpoints);
+        var missing = endpoints.Where(e => e.Metadata.GetMetadata<InvocationEndpointMetadata>() is null && e.Metadata.GetMetadata<HttpFunctionAttribute>() is null)
+            .Select(e => e.RoutePattern.RawText).ToList();
+        Assert.True(missing.Count == 0, "Routes without .AsFunction(...): " + string.Join(", ", missing));
     }
 
     [Fact]
