@@ -56,7 +56,7 @@ public static class CampaignsApi
     {
         var draft = new CampaignDraft(body.Title, body.StoreId, body.LeaderId, body.Items, body.PreheatAt, body.LiveStartAt, body.LiveEndAt, body.PickupUntil, body.FollowUpAfterHours, body.FollowUpWindowHours);
         var created = await s.Campaigns.CreateAsync(await s.Caller.GetAsync(), chainId, draft, s.IdempotencyKey, s.Cancellation);
-        return ChainsApi.CreatedOrReplayed(created, $"/api/campaigns/{created.Value.CampaignId}", CampaignView.From(created.Value));
+        return ChainsApi.CreatedOrReplayed(created, $"/api/campaigns/{created.Value.CampaignId}", await ViewAsync(created.Value, s));
     }
 
     private static async Task<Ok<List<CampaignSummary>>> List(string chainId, [AsParameters] Services s) =>
@@ -65,17 +65,17 @@ public static class CampaignsApi
                 r.GetString("Phase") ?? "draft", r.GetDateTimeOffset("LiveStartAt"), r.GetDateTimeOffset("LiveEndAt")))
             .ToList());
 
-    private static async Task<Ok<CampaignView>> Get(string campaignId, [AsParameters] Services s)
-    {
-        var campaign = await s.Campaigns.GetAsync(campaignId, s.Cancellation);
-        return TypedResults.Ok(CampaignView.From(campaign, await s.Chains.FindStoreAsync(campaign.ChainId, campaign.StoreId, s.Cancellation)));
-    }
+    private static async Task<Ok<CampaignView>> Get(string campaignId, [AsParameters] Services s) =>
+        TypedResults.Ok(await ViewAsync(await s.Campaigns.GetAsync(campaignId, s.Cancellation), s));
+
+    private static async Task<CampaignView> ViewAsync(Campaign campaign, Services s) =>
+        CampaignView.From(campaign, await s.Chains.FindStoreAsync(campaign.ChainId, campaign.StoreId, s.Cancellation));
 
     private static async Task<Ok<IReadOnlyList<HistoryEntry>>> History(string campaignId, [AsParameters] Services s) =>
         TypedResults.Ok(await s.Campaigns.HistoryAsync(await s.Caller.GetAsync(), campaignId, s.Cancellation));
 
     private static async Task<Ok<CampaignView>> Act(string campaignId, string action, [AsParameters] Services s) =>
-        TypedResults.Ok(CampaignView.From(await s.Campaigns.ActAsync(await s.Caller.GetAsync(), campaignId, action, s.Cancellation)));
+        TypedResults.Ok(await ViewAsync(await s.Campaigns.ActAsync(await s.Caller.GetAsync(), campaignId, action, s.Cancellation), s));
 
     public sealed record ReservationResponse(string CampaignId, string MemberId, bool Created);
 
