@@ -312,4 +312,32 @@ public sealed class OrderCaptureTests : IAsyncLifetime
         Assert.Contains(events, e => e.Type == "campaign.created");
         Assert.DoesNotContain(_f.Phone, string.Join(" ", events.Select(e => e.Data.GetRawText())), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task PlacedOrdersReachEventGridAsCloudEvents()
+    {
+        await using var listener = await EventGridListener.StartAsync();
+        await using var azurite = await Azurite.StartAsync();
+        await using var app = await TestApp.StartAsync(new Dictionary<string, string?>
+        {
+            ["EventGridTopicEndpoint"] = listener.Endpoint.ToString(),
+            ["EventGridTopicKey"] = "topic-key",
+        }, storage: azurite);
+        var f = await app.NewChainWithPeopleAsync();
+        var (id, itemId) = await app.NewLiveCampaignAsync(f);
+        var order = await TestApp.OkJsonAsync(await app.OrderAsync(id, f.MemberToken, itemId, 2), 201);
+
+        JsonElement? placed = null;
+        for (var i = 0; i < 100 && placed is null; i++)
+        {
+            await Task.Delay(100);
+            placed = listener.Accepted.Cast<JsonElement?>().FirstOrDefault(e => e!.Value.GetProperty("type").GetString() == "ServerlessCommerce.order.placed");
+        }
+
+        Assert.NotNull(placed);
+        Assert.Equal("1.0", placed.Value.GetProperty("specversion").GetString());
+        Assert.Equal($"/chains/{f.ChainId}", placed.Value.GetProperty("source").GetString());
+        Assert.Equal(order.GetProperty("orderId").GetString(), placed.Value.GetProperty("data").GetProperty("orderId").GetString());
+        Assert.All(listener.Requests, r => Assert.Equal("topic-key", r.Headers["aeg-sas-key"]));
+    }
 }
