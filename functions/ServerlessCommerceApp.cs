@@ -9,7 +9,9 @@ using ServerlessCommerce.Functions.Api;
 using ServerlessCommerce.Functions.Hosting;
 using ServerlessCommerce.Functions.Triggers;
 using ServerlessCommerce.Hosting;
+using ServerlessCommerce.Functions.LiveRoom;
 using ServerlessCommerce.Identity;
+using ServerlessCommerce.LiveRoom;
 using ServerlessCommerce.Storage;
 
 namespace ServerlessCommerce.Functions;
@@ -79,6 +81,11 @@ public static class ServerlessCommerceApp
         services.AddSingleton<CampaignService>();
         services.AddSingleton<OrderService>();
         services.AddSingleton<CampaignOutbox>();
+        services.AddSingleton(sp => new LiveRoomTokens(settings.EffectiveTokenSigningKey, sp.GetRequiredService<TimeProvider>()));
+        services.AddSignalR();
+        services.AddSingleton<ILiveRoomTransport, EmbeddedHubTransport>();
+        services.AddSingleton<LiveRoomBroadcaster>();
+        services.AddSingleton<LiveRoomService>();
         services.AddSingleton<ProductService>();
 
         services.AddHttpContextAccessor();
@@ -119,6 +126,8 @@ public static class ServerlessCommerceApp
         app.MapMembersApi();
         app.MapCampaignsApi();
         app.MapOrdersApi();
+        app.MapLiveApi();
+        app.MapHub<LiveHub>(LiveHub.Path).WithMetadata(new HttpFunctionAttribute("LiveHub"));
         app.MapProductsApi();
         if (mode.IsCustomHandler)
         {

@@ -29,18 +29,22 @@ public static class CampaignsApi
 
     public sealed record ItemView(string ItemId, string ProductId, string Name, string? Unit, long PriceFen, long? LivePriceFen, int Stock, int Remaining, int Sold, int MinGroupSize, int? PerMemberLimit);
 
+    public sealed record FlashSaleState(string FlashSaleId, string ItemId, int Quantity, int Sold, long PriceFen, DateTimeOffset EndsAt, int FirstNGift, bool Active);
+
     public sealed record StoreView(string StoreId, string Name, string Address);
 
     public sealed record CampaignView(
         string CampaignId, string ChainId, string StoreId, StoreView? Store, string LeaderId, string Title, string Phase,
         DateTimeOffset PreheatAt, DateTimeOffset LiveStartAt, DateTimeOffset LiveEndAt, DateTimeOffset PickupUntil,
-        double FollowUpAfterHours, double FollowUpWindowHours, int ReservationCount, int OrderCount, string? PinnedItemId, List<ItemView> Items)
+        double FollowUpAfterHours, double FollowUpWindowHours, int ReservationCount, int OrderCount, string? PinnedItemId, List<ItemView> Items,
+        List<FlashSaleState> FlashSales)
     {
         public static CampaignView From(Campaign c, Store? store = null) => new(
             c.CampaignId, c.ChainId, c.StoreId, store is null ? null : new StoreView(store.StoreId, store.Name, store.Address), c.LeaderId, c.Title,
             Campaign.Wire(c.Phase), c.Schedule.PreheatAt, c.Schedule.LiveStartAt, c.Schedule.LiveEndAt, c.Schedule.PickupUntil,
-            c.Schedule.FollowUpAfterHours, c.Schedule.FollowUpWindowHours, c.ReservationCount, c.OrderCount, null,
-            c.Items.Select(i => new ItemView(i.ItemId, i.ProductId, i.Name, i.Unit, i.PriceFen, i.LivePriceFen, i.Stock, i.Remaining, i.Sold, i.MinGroupSize, i.PerMemberLimit)).ToList());
+            c.Schedule.FollowUpAfterHours, c.Schedule.FollowUpWindowHours, c.ReservationCount, c.OrderCount, c.PinnedItemId,
+            c.Items.Select(i => new ItemView(i.ItemId, i.ProductId, i.Name, i.Unit, i.PriceFen, i.LivePriceFen, i.Stock, i.Remaining, i.Sold, i.MinGroupSize, i.PerMemberLimit)).ToList(),
+            c.FlashSales.Select(f => new FlashSaleState(f.FlashSaleId, f.ItemId, f.Quantity, f.Sold, f.PriceFen, f.EndsAt, f.FirstNGift, f.EndedAt is null && f.Remaining > 0 && f.EndsAt > DateTimeOffset.UtcNow)).ToList());
     }
 
     public sealed record CampaignSummary(string CampaignId, string Title, string StoreId, string LeaderId, string Phase, DateTimeOffset? LiveStartAt, DateTimeOffset? LiveEndAt);

@@ -25,7 +25,7 @@ public static class OrdersApi
 
     public sealed record PlaceOrderRequest(List<OrderRequestLine>? Items, string? Fulfilment, string? Address);
 
-    public sealed record OrderLineView(string ItemId, string ProductId, string Name, int Quantity, long UnitPriceFen, long TotalFen, string Status, string? CancelReason);
+    public sealed record OrderLineView(string ItemId, string ProductId, string Name, int Quantity, long UnitPriceFen, long TotalFen, string Status, string? CancelReason, string? FlashSaleId, bool Gift);
 
     public sealed record OrderView(
         string OrderId, string CampaignId, string MemberId, string MemberName, string MaskedPhone, List<OrderLineView> Items, string Status,
@@ -33,7 +33,7 @@ public static class OrdersApi
     {
         public static OrderView From(Order o) => new(
             o.OrderId, o.CampaignId, o.MemberId, o.MemberName, o.MaskedPhone,
-            o.Lines.Select(l => new OrderLineView(l.ItemId, l.ProductId, l.Name, l.Quantity, l.UnitPriceFen, l.TotalFen, Order.Wire(l.Status), l.CancelReason)).ToList(),
+            o.Lines.Select(l => new OrderLineView(l.ItemId, l.ProductId, l.Name, l.Quantity, l.UnitPriceFen, l.TotalFen, Order.Wire(l.Status), l.CancelReason, l.FlashSaleId, l.Gift)).ToList(),
             Order.Wire(o.Status), o.TotalFen, o.Fulfilment == Campaigns.Fulfilment.Delivery ? "delivery" : "pickup", o.Address, o.CreatedAt, o.CancelledAt);
     }
 

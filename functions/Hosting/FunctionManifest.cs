@@ -28,8 +28,13 @@ public static partial class FunctionManifest
                 continue;
             }
 
-            var methods = endpoint.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? ["GET"];
-            functions.Add(new FunctionDefinition(fn.Name, new JsonObject
+            var methods = endpoint.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? ["GET", "POST", "DELETE"];
+            // One attribute may cover several endpoints (a SignalR hub maps its negotiate and connection routes):
+            // each becomes its own function, named after its last literal segment.
+            var name = functions.Any(f => f.Name == fn.Name) || endpoint.RoutePattern.RawText?.EndsWith("/negotiate", StringComparison.Ordinal) == true
+                ? fn.Name + Capitalize(endpoint.RoutePattern.PathSegments[^1].Parts.OfType<RoutePatternLiteralPart>().FirstOrDefault()?.Content ?? "Route")
+                : fn.Name;
+            functions.Add(new FunctionDefinition(name, new JsonObject
             {
                 ["bindings"] = new JsonArray(
                     new JsonObject
@@ -71,6 +76,8 @@ public static partial class FunctionManifest
         var duplicate = functions.GroupBy(f => f.Name, StringComparer.OrdinalIgnoreCase).FirstOrDefault(g => g.Count() > 1);
         return duplicate is null ? functions : throw new InvalidOperationException($"Function name '{duplicate.Key}' is used twice.");
     }
+
+    private static string Capitalize(string s) => s.Length == 0 ? s : char.ToUpperInvariant(s[0]) + s[1..];
 
     /// <summary>The route as the host writes it: no leading slash, parameters without ASP.NET constraints.</summary>
     public static string FunctionRoute(RoutePattern pattern)

@@ -4,6 +4,7 @@ using ServerlessCommerce.Chains;
 using ServerlessCommerce.Events;
 using ServerlessCommerce.Functions.Api;
 using ServerlessCommerce.Hosting;
+using ServerlessCommerce.LiveRoom;
 using ServerlessCommerce.Storage;
 
 namespace ServerlessCommerce.Functions.Hosting;
@@ -15,7 +16,7 @@ namespace ServerlessCommerce.Functions.Hosting;
 /// </summary>
 public sealed class StorageInitializer(ITableStore tables, IBlobStore blobs, IQueueStore queues, TriggerCatalog triggers, AppSettings settings, ILogger<StorageInitializer> logger) : IHostedService
 {
-    public static readonly IReadOnlyList<string> Tables = [.. ChainTables.All, .. CatalogueTables.All, .. CampaignTables.All, EventLog.Table, SystemStatus.Table];
+    public static readonly IReadOnlyList<string> Tables = [.. ChainTables.All, .. CatalogueTables.All, .. CampaignTables.All, LiveRoomService.Table, LiveRoomService.ViewersTable, EventLog.Table, SystemStatus.Table];
 
     public static readonly IReadOnlyList<string> Containers = [.. CatalogueTables.Containers];
 

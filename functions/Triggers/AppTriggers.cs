@@ -17,6 +17,7 @@ public static class AppTriggers
         new QueueTriggerDefinition("CampaignOutbox", CampaignOutbox.QueueName, typeof(CampaignOutboxHandler)),
         new QueueTriggerDefinition("CampaignWork", CampaignCommitEffects.WorkQueueName, typeof(CampaignWorkHandler)),
         new TimerTriggerDefinition("OutboxSweeper", "30 */1 * * * *", typeof(OutboxSweeper)),
+        new TimerTriggerDefinition("ViewerCount", "*/10 * * * * *", typeof(ViewerCountTimer)),
     ];
 
     public static IServiceCollection AddAppTriggers(this IServiceCollection services)

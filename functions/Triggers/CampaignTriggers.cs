@@ -22,6 +22,13 @@ public sealed class CampaignWorkHandler(ITableStore tables, CampaignDesks desks,
     public async Task HandleAsync(QueueInvocation message, CancellationToken cancellationToken)
     {
         var work = CampaignWorkMessage.Parse(message);
+        if (work.Work == CampaignWork.EndFlashSale && work.FlashSaleId is { } flashSaleId)
+        {
+            var ended = await desks.SubmitAsync(work.CampaignId, new EndFlashSaleCommand { FlashSaleId = flashSaleId });
+            logger.LogInformation("Campaign {CampaignId}: flash sale {FlashSaleId} ended on its timer ({Sold} sold)", work.CampaignId, flashSaleId, ended?.Sold);
+            return;
+        }
+
         if (work.Work != CampaignWork.CancelOrders)
         {
             throw new InvalidDataException($"Unknown campaign work '{work.Work}'.");
@@ -73,6 +80,19 @@ internal static class CampaignWorkMessage
         catch (JsonException ex)
         {
             throw new InvalidDataException($"Message {message.MessageId} is not campaign work.", ex);
+        }
+    }
+}
+
+/// <summary>Every 10 s, each live campaign's viewer count (from storage) goes to its live room.</summary>
+public sealed class ViewerCountTimer(ITableStore tables, ServerlessCommerce.LiveRoom.LiveRoomService live) : ITimerHandler
+{
+    public async Task RunAsync(TimerInvocation timer, CancellationToken cancellationToken)
+    {
+        var query = new TableQuery(TableFilter.Equal("Phase", "live"), ["Phase"]);
+        await foreach (var row in tables.QueryAsync(CampaignTables.CampaignIndex, query, cancellationToken))
+        {
+            await live.BroadcastViewerCountAsync(row.RowKey, cancellationToken);
         }
     }
 }

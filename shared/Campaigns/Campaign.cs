@@ -47,6 +47,41 @@ public sealed class CampaignItem
     public CampaignItem Clone() => (CampaignItem)MemberwiseClone();
 }
 
+/// <summary>
+/// A flash quota (限时秒杀): <see cref="Quantity"/> units of one item at <see cref="PriceFen"/> until
+/// <see cref="EndsAt"/>; the first <see cref="FirstNGift"/> orders that get it also get a gift. Its units come out of the
+/// item's stock, so the stock is never exceeded.
+/// </summary>
+public sealed class FlashSale
+{
+    public required string FlashSaleId { get; init; }
+
+    public required string ItemId { get; init; }
+
+    public required int Quantity { get; init; }
+
+    public required long PriceFen { get; init; }
+
+    public required DateTimeOffset StartsAt { get; init; }
+
+    public required DateTimeOffset EndsAt { get; init; }
+
+    public int FirstNGift { get; init; }
+
+    public int Sold { get; set; }
+
+    public int Orders { get; set; }
+
+    public DateTimeOffset? EndedAt { get; set; }
+
+    public int Remaining => Quantity - Sold;
+
+    /// <summary>Selling now: not ended, not past its end, units left. (Time decides, not only the end timer.)</summary>
+    public bool IsActive(DateTimeOffset now) => EndedAt is null && now < EndsAt && Remaining > 0;
+
+    public FlashSale Clone() => (FlashSale)MemberwiseClone();
+}
+
 /// <summary>When the campaign moves: preheat ≤ live start &lt; live end &lt; pickup until; follow-up after fulfilment.</summary>
 public sealed record CampaignSchedule(
     DateTimeOffset PreheatAt,
@@ -102,6 +137,13 @@ public sealed class Campaign
     public List<CampaignPhase> PhasesReached { get; private init; } = [CampaignPhase.Draft];
 
     public int ReservationCount { get; set; }
+
+    /// <summary>The item the leader is showing now (with its traceability).</summary>
+    public string? PinnedItemId { get; set; }
+
+    public List<FlashSale> FlashSales { get; init; } = [];
+
+    public FlashSale? ActiveFlashSale(string itemId, DateTimeOffset now) => FlashSales.FirstOrDefault(f => f.ItemId == itemId && f.IsActive(now));
 
     public int OrderCount { get; set; }
 
@@ -182,6 +224,8 @@ public sealed class Campaign
         Phase = Phase,
         PhasesReached = [.. PhasesReached],
         ReservationCount = ReservationCount,
+        PinnedItemId = PinnedItemId,
+        FlashSales = FlashSales.Select(f => f.Clone()).ToList(),
         OrderCount = OrderCount,
         HistoryCount = HistoryCount,
         EventSeq = EventSeq,

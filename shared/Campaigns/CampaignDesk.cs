@@ -7,7 +7,18 @@ using ServerlessCommerce.Storage;
 namespace ServerlessCommerce.Campaigns;
 
 /// <summary>What one committed round changed, for effects that follow a commit (outbox dispatch, live room, fan-out).</summary>
-public sealed record CommittedRound(Campaign Campaign, IReadOnlyList<Order> PlacedOrders, IReadOnlyList<Order> CancelledOrders, IReadOnlyList<Transition> Transitions, bool HasEvents);
+public sealed record CommittedRound(
+    Campaign Campaign,
+    IReadOnlyList<Order> PlacedOrders,
+    IReadOnlyList<Order> CancelledOrders,
+    IReadOnlyList<Transition> Transitions,
+    bool HasEvents,
+    IReadOnlyList<LiveMessage> LiveMessages,
+    IReadOnlySet<string> StockChangedItems,
+    IReadOnlyList<FlashSale> FlashSalesStarted);
+
+/// <summary>A live-room event a committed round produced (API.md "Live room events").</summary>
+public sealed record LiveMessage(string Target, object Payload);
 
 /// <summary>Runs after each committed round, off the request path.</summary>
 public interface ICampaignCommitObserver
@@ -197,7 +208,8 @@ public sealed class CampaignDesk : IAsyncDisposable
 
             round.Answer();
             pending.RemoveAll(included.Contains);
-            FireObserver(new CommittedRound(round.Campaign, round.Placed, round.Cancelled, round.Transitions, round.HasEvents));
+            FireObserver(new CommittedRound(round.Campaign, round.Placed, round.Cancelled, round.Transitions, round.HasEvents,
+                round.Live, round.StockChanged, round.FlashStarted));
         }
     }
 
@@ -361,6 +373,12 @@ public sealed class CampaignDesk : IAsyncDisposable
 
         public bool HasEvents { get; private set; }
 
+        public List<LiveMessage> Live { get; } = [];
+
+        public HashSet<string> StockChanged { get; } = new(StringComparer.Ordinal);
+
+        public List<FlashSale> FlashStarted { get; } = [];
+
         public bool IsAnswered(DeskCommand command) => _answered.Contains(command);
 
         /// <summary>An answer that does not depend on this round's commit (a refusal, a replay, a no-op).</summary>
@@ -392,6 +410,9 @@ public sealed class CampaignDesk : IAsyncDisposable
                     CancelOrderCommand c => Cancel(c, desk),
                     ReserveCommand r => Reserve(r),
                     TransitionCommand t => Move(t),
+                    PinItemCommand pin => Pin(pin),
+                    StartFlashSaleCommand start => StartFlash(start),
+                    EndFlashSaleCommand end => EndFlash(end),
                     _ => throw new InvalidOperationException($"Unknown command {command.GetType().Name}."),
                 };
             }
@@ -433,7 +454,8 @@ public sealed class CampaignDesk : IAsyncDisposable
                 return known.RequestHash == p.RequestHash ? AnswerNow(p, new OrderOutcome(known, Replayed: true)) : throw Idempotency.Conflict();
             }
 
-            var needed = 2 + (HasTallyWrite(p.MemberId) ? 0 : 1);
+            // Order row + event, the member's tally unless already written this round, and a flash sale's end event.
+            var needed = 2 + (HasTallyWrite(p.MemberId) ? 0 : 1) + (p.Lines.Any(l => Campaign.ActiveFlashSale(l.ItemId, now) is not null) ? 1 : 0);
             if (Room < needed)
             {
                 return false;
@@ -463,7 +485,16 @@ public sealed class CampaignDesk : IAsyncDisposable
                         $"Each member may take at most {limit} of {item.Name}; you already have {tally.Of(item.ItemId)}.");
                 }
 
-                lines.Add(new OrderLine { ItemId = item.ItemId, ProductId = item.ProductId, Name = item.Name, Quantity = requested.Quantity, UnitPriceFen = item.OrderPriceFen });
+                // A flash quota prices whole lines: a line it can cover entirely gets the flash price (and maybe a gift).
+                var flash = Campaign.ActiveFlashSale(item.ItemId, now);
+                var flashLine = flash is not null && flash.Remaining >= requested.Quantity;
+                lines.Add(new OrderLine
+                {
+                    ItemId = item.ItemId, ProductId = item.ProductId, Name = item.Name, Quantity = requested.Quantity,
+                    UnitPriceFen = flashLine ? flash!.PriceFen : item.OrderPriceFen,
+                    FlashSaleId = flashLine ? flash!.FlashSaleId : null,
+                    Gift = flashLine && flash!.Orders < flash.FirstNGift,
+                });
             }
 
             // Only now, with every line valid, change the working copy.
@@ -471,6 +502,16 @@ public sealed class CampaignDesk : IAsyncDisposable
             {
                 Campaign.FindItem(line.ItemId)!.Sold += line.Quantity;
                 tally.Quantities[line.ItemId] = tally.Of(line.ItemId) + line.Quantity;
+                StockChanged.Add(line.ItemId);
+                if (line.FlashSaleId is not null && Campaign.FlashSales.First(f => f.FlashSaleId == line.FlashSaleId) is var flash)
+                {
+                    flash.Sold += line.Quantity;
+                    flash.Orders++;
+                    if (flash.Remaining == 0)
+                    {
+                        EndFlashSale(flash);
+                    }
+                }
             }
 
             Campaign.OrderCount++;
@@ -488,6 +529,12 @@ public sealed class CampaignDesk : IAsyncDisposable
                 order.OrderId, order.CampaignId, order.MemberId, maskedName = ServerlessCommerce.Chains.Names.Mask(order.MemberName),
                 items = lines.Select(l => new { l.ItemId, l.Quantity, l.UnitPriceFen }), order.TotalFen, fulfilment = order.Fulfilment.ToString().ToLowerInvariant(),
             });
+            var maskedName = ServerlessCommerce.Chains.Names.Mask(order.MemberName);
+            foreach (var line in lines)
+            {
+                Live.Add(new LiveMessage("orderPlaced", new { maskedName, line.ItemId, line.Quantity, order.OrderId, gift = line.Gift }));
+            }
+
             _answers.Add(() => p.Complete(new OrderOutcome(order, Replayed: false)));
             return true;
         }
@@ -530,6 +577,7 @@ public sealed class CampaignDesk : IAsyncDisposable
                 if (Campaign.FindItem(line.ItemId) is { } item)
                 {
                     item.Sold -= line.Quantity;
+                    StockChanged.Add(item.ItemId);
                 }
 
                 tally.Quantities[line.ItemId] = Math.Max(0, tally.Of(line.ItemId) - line.Quantity);
@@ -594,9 +642,116 @@ public sealed class CampaignDesk : IAsyncDisposable
             {
                 Campaign.CampaignId, from = Campaign.Wire(transition.From), to = Campaign.Wire(transition.To), cause = t.Cause, at = now,
             }, occurrence: Campaign.Wire(transition.To));
+            Live.Add(new LiveMessage("phaseChanged", new { phase = Campaign.Wire(transition.To) }));
             var after = Campaign.Clone();
             _answers.Add(() => t.Complete((after, transition)));
             return true;
+        }
+
+        private bool Pin(PinItemCommand pin)
+        {
+            var item = Campaign.FindItem(pin.ItemId) ?? throw AppProblem.Validation("itemId", $"Item '{pin.ItemId}' is not in this campaign.");
+            if (Campaign.Phase is not (CampaignPhase.Preheat or CampaignPhase.Live))
+            {
+                throw AppProblem.Conflict(ProblemCodes.NotLive, "Not live", $"Pin items during preheat or live; the campaign is {Campaign.Wire(Campaign.Phase)}.");
+            }
+
+            if (Campaign.PinnedItemId == item.ItemId)
+            {
+                return AnswerNow(pin, Campaign.Clone());
+            }
+
+            if (Room < 1)
+            {
+                return false;
+            }
+
+            Campaign.PinnedItemId = item.ItemId;
+            AddEvent("campaign.itemPinned", $"campaigns/{Campaign.CampaignId}", new { Campaign.CampaignId, item.ItemId, item.ProductId }, occurrence: $"{Campaign.EventSeq + 1}");
+            Live.Add(new LiveMessage("productPinned", new { item.ItemId, item.ProductId, item.Name, traceabilityUrl = $"/api/products/{item.ProductId}/traceability" }));
+            var after = Campaign.Clone();
+            _answers.Add(() => pin.Complete(after));
+            return true;
+        }
+
+        private bool StartFlash(StartFlashSaleCommand start)
+        {
+            if (Campaign.FlashSales.FirstOrDefault(f => f.FlashSaleId == start.FlashSaleId) is { } existing)
+            {
+                return AnswerNow(start, existing.Clone());
+            }
+
+            if (Room < 1)
+            {
+                return false;
+            }
+
+            if (!Campaign.IsOrderable)
+            {
+                throw AppProblem.Conflict(ProblemCodes.NotLive, "Not live", $"Flash sales run while live; the campaign is {Campaign.Wire(Campaign.Phase)}.");
+            }
+
+            var item = Campaign.FindItem(start.ItemId) ?? throw AppProblem.Validation("itemId", $"Item '{start.ItemId}' is not in this campaign.");
+            var v = new Validator();
+            if (start.Quantity < 1 || start.Quantity > item.Remaining)
+            {
+                v.Add("quantity", $"quantity must be between 1 and the {item.Remaining} units of {item.Name} left.");
+            }
+
+            if (start.PriceFen < 1 || start.PriceFen > item.OrderPriceFen)
+            {
+                v.Add("priceFen", $"priceFen must be between 1 and the current price ({item.OrderPriceFen}).");
+            }
+
+            if (start.FirstNGift < 0 || start.FirstNGift > start.Quantity)
+            {
+                v.Add("firstNGift", "firstNGift must be between 0 and quantity.");
+            }
+
+            v.ThrowIfInvalid();
+            if (Campaign.ActiveFlashSale(item.ItemId, now) is not null)
+            {
+                throw AppProblem.Conflict(ProblemCodes.InvalidTransition, "Flash sale running", $"A flash sale on {item.Name} is already running; wait for it to end.");
+            }
+
+            var flash = new FlashSale
+            {
+                FlashSaleId = start.FlashSaleId, ItemId = item.ItemId, Quantity = start.Quantity, PriceFen = start.PriceFen,
+                StartsAt = now, EndsAt = now.AddSeconds(start.DurationSeconds), FirstNGift = start.FirstNGift,
+            };
+            Campaign.FlashSales.Add(flash);
+            FlashStarted.Add(flash);
+            AddEvent("flashSale.started", $"campaigns/{Campaign.CampaignId}/flash-sales/{flash.FlashSaleId}", new { Campaign.CampaignId, flash.FlashSaleId, flash.ItemId, flash.Quantity, flash.PriceFen, flash.EndsAt, flash.FirstNGift });
+            Live.Add(new LiveMessage("flashSaleStarted", new { flash.FlashSaleId, flash.ItemId, flash.PriceFen, flash.Quantity, flash.EndsAt, flash.FirstNGift }));
+            var copy = flash.Clone();
+            _answers.Add(() => start.Complete(copy));
+            return true;
+        }
+
+        private bool EndFlash(EndFlashSaleCommand end)
+        {
+            var flash = Campaign.FlashSales.FirstOrDefault(f => f.FlashSaleId == end.FlashSaleId);
+            if (flash is null || flash.EndedAt is not null)
+            {
+                return AnswerNow(end, flash?.Clone());
+            }
+
+            if (Room < 1)
+            {
+                return false;
+            }
+
+            EndFlashSale(flash);
+            var copy = flash.Clone();
+            _answers.Add(() => end.Complete(copy));
+            return true;
+        }
+
+        private void EndFlashSale(FlashSale flash)
+        {
+            flash.EndedAt = now;
+            AddEvent("flashSale.ended", $"campaigns/{Campaign.CampaignId}/flash-sales/{flash.FlashSaleId}", new { Campaign.CampaignId, flash.FlashSaleId, flash.ItemId, flash.Sold, flash.Orders });
+            Live.Add(new LiveMessage("flashSaleEnded", new { flash.FlashSaleId, flash.ItemId }));
         }
 
         private bool HasTallyWrite(string memberId) =>

@@ -86,7 +86,7 @@ public sealed class CampaignOutbox(ITableStore tables, IEventPublisher publisher
 /// What follows a committed round, off the request path: wake the outbox (at most one wake-up in flight per campaign),
 /// keep the campaign list's phase current, and start the order cancellation when a campaign is cancelled.
 /// </summary>
-public sealed class CampaignCommitEffects(IQueueStore queues, ITableStore tables, ILogger<CampaignCommitEffects> logger) : ICampaignCommitObserver
+public sealed class CampaignCommitEffects(IQueueStore queues, ITableStore tables, ServerlessCommerce.LiveRoom.LiveRoomBroadcaster live, TimeProvider clock, ILogger<CampaignCommitEffects> logger) : ICampaignCommitObserver
 {
     public const string WorkQueueName = "campaign-work";
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _wakeInFlight = new(StringComparer.Ordinal);
@@ -94,7 +94,15 @@ public sealed class CampaignCommitEffects(IQueueStore queues, ITableStore tables
     public async Task OnCommittedAsync(CommittedRound round, CancellationToken cancellationToken)
     {
         var campaign = round.Campaign;
-        var tasks = new List<Task>();
+        var tasks = new List<Task> { live.PublishAsync(round, cancellationToken) };
+        foreach (var flash in round.FlashSalesStarted)
+        {
+            // Durable end: the message survives restarts; pricing also checks the end time, so a late message is harmless.
+            var delay = flash.EndsAt - clock.GetUtcNow();
+            tasks.Add(queues.SendAsync(WorkQueueName, JsonSerializer.Serialize(new CampaignWork(campaign.CampaignId, CampaignWork.EndFlashSale, flash.FlashSaleId), JsonSerializerOptions.Web),
+                delay > TimeSpan.Zero ? delay : TimeSpan.Zero, cancellationToken: cancellationToken));
+        }
+
         if (round.HasEvents && _wakeInFlight.TryAdd(campaign.CampaignId, 0))
         {
             // Every round committed while this wake-up is in flight is already in storage when the dispatcher reads.
@@ -128,7 +136,8 @@ public sealed class CampaignCommitEffects(IQueueStore queues, ITableStore tables
 }
 
 /// <summary>A unit of background work on one campaign (a queue message).</summary>
-public sealed record CampaignWork(string CampaignId, string Work)
+public sealed record CampaignWork(string CampaignId, string Work, string? FlashSaleId = null)
 {
     public const string CancelOrders = "cancel-orders";
+    public const string EndFlashSale = "end-flash-sale";
 }

@@ -65,6 +65,8 @@ public static class CampaignTables
             ["FollowUpAfterHours"] = c.Schedule.FollowUpAfterHours,
             ["FollowUpWindowHours"] = c.Schedule.FollowUpWindowHours,
             ["ReservationCount"] = c.ReservationCount,
+            ["PinnedItemId"] = c.PinnedItemId,
+            ["FlashSales"] = c.FlashSales.Count == 0 ? null : JsonSerializer.Serialize(c.FlashSales, Json),
             ["OrderCount"] = c.OrderCount,
             ["HistoryCount"] = c.HistoryCount,
             ["EventSeq"] = c.EventSeq,
@@ -89,6 +91,8 @@ public static class CampaignTables
                 e.GetDateTimeOffset("PickupUntil") ?? default, e.GetDouble("FollowUpAfterHours") ?? 24, e.GetDouble("FollowUpWindowHours") ?? 72),
             CreatedAt = e.GetDateTimeOffset("CreatedAt") ?? default,
             ReservationCount = e.GetInt32("ReservationCount") ?? 0,
+            PinnedItemId = e.GetString("PinnedItemId"),
+            FlashSales = e.GetString("FlashSales") is { } flash ? JsonSerializer.Deserialize<List<FlashSale>>(flash, Json) ?? [] : [],
             OrderCount = e.GetInt32("OrderCount") ?? 0,
         };
         var reached = (e.GetString("PhasesReached") ?? "draft").Split(',', StringSplitOptions.RemoveEmptyEntries).Select(Campaign.ParsePhase);

@@ -68,3 +68,31 @@ public sealed class TransitionCommand : DeskCommand<(Campaign Campaign, Transiti
 
     public required string Cause { get; init; }
 }
+
+/// <summary>Pin an item: the live room shows it (with its traceability) until another is pinned.</summary>
+public sealed class PinItemCommand : DeskCommand<Campaign>
+{
+    public required string ItemId { get; init; }
+}
+
+/// <summary>Start a flash sale on an item of a live campaign.</summary>
+public sealed class StartFlashSaleCommand : DeskCommand<FlashSale>
+{
+    public required string FlashSaleId { get; init; }
+
+    public required string ItemId { get; init; }
+
+    public required int Quantity { get; init; }
+
+    public required long PriceFen { get; init; }
+
+    public required int DurationSeconds { get; init; }
+
+    public int FirstNGift { get; init; }
+}
+
+/// <summary>End a flash sale (its timer, or its quota sold out). Ending an ended one changes nothing.</summary>
+public sealed class EndFlashSaleCommand : DeskCommand<FlashSale?>
+{
+    public required string FlashSaleId { get; init; }
+}

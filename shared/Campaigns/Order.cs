@@ -34,6 +34,12 @@ public sealed class OrderLine
 
     public string? CancelReason { get; set; }
 
+    /// <summary>The flash sale whose price this line got, if any.</summary>
+    public string? FlashSaleId { get; init; }
+
+    /// <summary>Among the first orders of a flash sale: a gift comes with it.</summary>
+    public bool Gift { get; init; }
+
     public long TotalFen => UnitPriceFen * Quantity;
 }
 

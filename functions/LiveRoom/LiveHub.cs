@@ -1,0 +1,50 @@
+using Microsoft.AspNetCore.SignalR;
+using ServerlessCommerce.LiveRoom;
+
+namespace ServerlessCommerce.Functions.LiveRoom;
+
+/// <summary>
+/// The embedded live-room hub (<c>/hubs/live</c>), used when no Azure SignalR Service is configured. It only pushes:
+/// a connection presents the token from <c>POST /api/live/negotiate</c> and joins its campaign's group; clients act
+/// over HTTP, exactly as with the Service in serverless mode.
+/// </summary>
+public sealed class LiveHub(LiveRoomTokens tokens, ILogger<LiveHub> logger) : Hub
+{
+    public const string Path = "/hubs/live";
+
+    public override async Task OnConnectedAsync()
+    {
+        var http = Context.GetHttpContext();
+        var token = http?.Request.Query["access_token"].ToString();
+        if (string.IsNullOrEmpty(token) && http?.Request.Headers.Authorization.ToString() is { } header && header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            token = header["Bearer ".Length..].Trim();
+        }
+
+        var ticket = tokens.Validate(token);
+        if (ticket is null)
+        {
+            logger.LogInformation("Live hub connection {ConnectionId} refused: no valid token", Context.ConnectionId);
+            throw new HubException("Negotiate first: POST /api/live/negotiate?campaignId=… and connect with its accessToken.");
+        }
+
+        await Groups.AddToGroupAsync(Context.ConnectionId, LiveRoomNames.Group(ticket.CampaignId));
+        await Groups.AddToGroupAsync(Context.ConnectionId, EmbeddedHubTransport.UserGroup(ticket.UserId));
+        await base.OnConnectedAsync();
+    }
+}
+
+/// <summary>The live room over the embedded hub.</summary>
+public sealed class EmbeddedHubTransport(IHubContext<LiveHub> hub, LiveRoomTokens tokens) : ILiveRoomTransport
+{
+    public static string UserGroup(string userId) => "user_" + userId;
+
+    public Task<NegotiateResult> NegotiateAsync(string campaignId, string userId, Uri requestBase, CancellationToken cancellationToken) =>
+        Task.FromResult(new NegotiateResult(new Uri(requestBase, LiveHub.Path.TrimStart('/')).ToString(), tokens.Issue(campaignId, userId)));
+
+    public Task SendToCampaignAsync(string campaignId, string target, object payload, CancellationToken cancellationToken) =>
+        hub.Clients.Group(LiveRoomNames.Group(campaignId)).SendAsync(target, payload, cancellationToken);
+
+    public Task SendToUserAsync(string userId, string target, object payload, CancellationToken cancellationToken) =>
+        hub.Clients.Group(UserGroup(userId)).SendAsync(target, payload, cancellationToken);
+}
