@@ -34,12 +34,7 @@ public sealed class ProblemExceptionHandler(ILogger<ProblemExceptionHandler> log
             logger.LogInformation("Request {Method} {Path} refused: {Status} {Code}", httpContext.Request.Method, httpContext.Request.Path, status, code);
         }
 
-        if (exception is AppProblem { RetryAfter: { } retry })
-        {
-            httpContext.Response.Headers.RetryAfter = Math.Ceiling(retry.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
-        }
-
-        await Problems.WriteAsync(httpContext, status, code, title, detail, errors);
+        await Problems.WriteAsync(httpContext, status, code, title, detail, errors, (exception as AppProblem)?.RetryAfter);
         return true;
     }
 
@@ -70,7 +65,7 @@ public static class Problems
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
-    public static Task WriteAsync(HttpContext context, int status, string code, string title, string detail, IReadOnlyDictionary<string, string[]>? errors = null)
+    public static Task WriteAsync(HttpContext context, int status, string code, string title, string detail, IReadOnlyDictionary<string, string[]>? errors = null, TimeSpan? retryAfter = null)
     {
         if (context.Response.HasStarted)
         {
@@ -80,6 +75,11 @@ public static class Problems
         context.Response.Clear();
         context.Response.StatusCode = status;
         context.Response.ContentType = "application/problem+json; charset=utf-8";
+        if (retryAfter is { } wait)
+        {
+            context.Response.Headers.RetryAfter = Math.Max(1, Math.Ceiling(wait.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
         var body = new Dictionary<string, object?>
         {
             ["type"] = $"/problems/{code}",
