@@ -83,7 +83,16 @@ public static class ServerlessCommerceApp
         services.AddSingleton<CampaignOutbox>();
         services.AddSingleton(sp => new LiveRoomTokens(settings.EffectiveTokenSigningKey, sp.GetRequiredService<TimeProvider>()));
         services.AddSignalR();
-        services.AddSingleton<ILiveRoomTransport, EmbeddedHubTransport>();
+        if (settings.AzureSignalRConnectionString is { } signalR)
+        {
+            // In Azure: the Service in serverless mode over its REST API (the Functions host passes no WebSockets).
+            var connection = AzureSignalRConnection.Parse(signalR);
+            services.AddSingleton<ILiveRoomTransport>(sp => new AzureSignalRTransport(connection, sp.GetRequiredService<ILogger<AzureSignalRTransport>>(), sp.GetRequiredService<TimeProvider>()));
+        }
+        else
+        {
+            services.AddSingleton<ILiveRoomTransport, EmbeddedHubTransport>();
+        }
         services.AddSingleton<LiveRoomBroadcaster>();
         services.AddSingleton<LiveRoomService>();
         services.AddSingleton<ProductService>();

@@ -101,6 +101,18 @@ public sealed class AppSettings
             }
         }
 
+        if (AzureSignalRConnectionString is not null)
+        {
+            try
+            {
+                LiveRoom.AzureSignalRConnection.Parse(AzureSignalRConnectionString);
+            }
+            catch (FormatException ex)
+            {
+                problems.Add($"AzureSignalRConnectionString: {ex.Message}");
+            }
+        }
+
         if ((EventGridTopicEndpoint is null) != (EventGridTopicKey is null))
         {
             problems.Add("EventGridTopicEndpoint and EventGridTopicKey must be set together (or neither).");

@@ -61,7 +61,9 @@ public sealed class LiveRoomService(
             Role.Leader => caller.LeaderId!,
             _ => "v_" + Ids.Random(16),
         };
-        var result = await transport.NegotiateAsync(campaignId, viewerId, requestBase, ct);
+        // The real-time identity is scoped to the campaign: group membership is per user in the Service, and a member
+        // who watched another campaign must not receive its events here.
+        var result = await transport.NegotiateAsync(campaignId, $"{viewerId}@{campaignId}", requestBase, ct);
         await SeenAsync(campaignId, viewerId, ct);
         return new Negotiated(result.Url, result.AccessToken, viewerId, liveTokens.Issue(campaignId, viewerId));
     }
