@@ -14,6 +14,9 @@ public sealed class LiveRoomBroadcaster : IAsyncDisposable
 {
     public static readonly TimeSpan StockTick = TimeSpan.FromMilliseconds(100);
 
+    /// <summary>A send that takes longer is abandoned (logged): a stuck real-time service must not stall the room.</summary>
+    public static readonly TimeSpan SendTimeout = TimeSpan.FromSeconds(5);
+
     private readonly ILiveRoomTransport _transport;
     private readonly ILogger<LiveRoomBroadcaster> _logger;
     private readonly ConcurrentDictionary<(string CampaignId, string ItemId), (long Version, int Remaining)> _stock = new();
@@ -81,7 +84,7 @@ public sealed class LiveRoomBroadcaster : IAsyncDisposable
     {
         try
         {
-            await send();
+            await send().WaitAsync(SendTimeout);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
