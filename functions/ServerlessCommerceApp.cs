@@ -87,11 +87,11 @@ public static class ServerlessCommerceApp
         {
             // In Azure: the Service in serverless mode over its REST API (the Functions host passes no WebSockets).
             var connection = AzureSignalRConnection.Parse(signalR);
-            services.AddSingleton<ILiveRoomTransport>(sp => new AzureSignalRTransport(connection, sp.GetRequiredService<ILogger<AzureSignalRTransport>>(), sp.GetRequiredService<TimeProvider>()));
+            services.TryAddSingleton<ILiveRoomTransport>(sp => new AzureSignalRTransport(connection, sp.GetRequiredService<ILogger<AzureSignalRTransport>>(), sp.GetRequiredService<TimeProvider>()));
         }
         else
         {
-            services.AddSingleton<ILiveRoomTransport, EmbeddedHubTransport>();
+            services.TryAddSingleton<ILiveRoomTransport, EmbeddedHubTransport>();
         }
         services.AddSingleton<LiveRoomBroadcaster>();
         services.AddSingleton<LiveRoomService>();

@@ -30,6 +30,8 @@ public sealed class LiveHub(LiveRoomTokens tokens, ILogger<LiveHub> logger) : Hu
 
         await Groups.AddToGroupAsync(Context.ConnectionId, LiveRoomNames.Group(ticket.CampaignId));
         await Groups.AddToGroupAsync(Context.ConnectionId, EmbeddedHubTransport.UserGroup(ticket.UserId));
+        // Tells the client it is in its room (OnConnected runs after the handshake: nothing before this is missed).
+        await Clients.Caller.SendAsync("connected", new { campaignId = ticket.CampaignId });
         await base.OnConnectedAsync();
     }
 }
