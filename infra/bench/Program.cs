@@ -8,9 +8,16 @@ using System.Net.Sockets;
 using System.Text.Json;
 using Microsoft.Extensions.Logging.Abstractions;
 using ServerlessCommerce.Storage;
+using ServerlessCommerce.Tests.Infrastructure;
 
 // Order-capture benchmark: the real app (Release build, its own process) against a real in-memory Azurite, driven by
 // closed-loop HTTP clients on this machine. Prints figures; never fails on timing. See README "Benchmarks".
+if (args.Length > 0 && args[0] == "--viewer-process")
+{
+    // The viewers run in their own process so their garbage collections never pause the order clients' clocks.
+    return await ViewerProcess.RunAsync(args);
+}
+
 var options = BenchOptions.Parse(args);
 var root = Paths.RepoRoot();
 await using var azurite = await Child.StartAzuriteAsync(root);
@@ -34,6 +41,12 @@ if (options.Burst)
 if (options.Throughput)
 {
     await ThroughputAsync(api, chain, app, azurite, options);
+}
+
+if (options.Live)
+{
+    LiveRoomBench.StorageProbeUrl = $"http://127.0.0.1:{azurite.TablePort}/devstoreaccount1/Tables";
+    await LiveRoomBench.RunAsync(api, chain, app, options);
 }
 
 return 0;
@@ -139,13 +152,14 @@ static async Task ThroughputAsync(Api api, ChainSetup chain, Child app, Child az
     Console.WriteLine($"targets: ≥ 500 orders/s → {(ours.PerSecond >= 500 ? "met" : "NOT met")}; ≥ 30× naive → {(ours.PerSecond >= 30 * naive.PerSecond ? "met" : "NOT met")}; p99 ≤ 250 ms → {(ours.P(0.99) <= 250 ? "met" : "NOT met")}");
 }
 
-internal sealed record BenchOptions(bool Burst, bool Throughput, int Concurrency, TimeSpan Duration)
+internal sealed record BenchOptions(bool Burst, bool Throughput, bool Live, int Viewers, int Concurrency, TimeSpan Duration)
 {
     public static BenchOptions Parse(string[] args)
     {
         string? Value(string name) => Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? args[i + 1] : null;
         var scenario = Value("--scenario") ?? "all";
-        return new BenchOptions(scenario is "all" or "burst", scenario is "all" or "throughput",
+        return new BenchOptions(scenario is "all" or "burst", scenario is "all" or "throughput", scenario is "all" or "live",
+            int.Parse(Value("--viewers") ?? "1000", CultureInfo.InvariantCulture),
             int.Parse(Value("--concurrency") ?? "64", CultureInfo.InvariantCulture),
             TimeSpan.FromSeconds(double.Parse(Value("--seconds") ?? "30", CultureInfo.InvariantCulture)));
     }
@@ -204,6 +218,8 @@ internal sealed record ChainSetup(string ChainId, string AdminKey, string StoreI
 
 internal sealed class Api(HttpClient http)
 {
+    public string BaseAddress => http.BaseAddress!.ToString();
+
     private const string PlatformKey = "bench-platform-admin-key-0123456789";
 
     public static string Platform => PlatformKey;
@@ -296,6 +312,8 @@ internal sealed class Api(HttpClient http)
         return (status, orderId, body);
     }
 
+    public Task<JsonElement> NegotiateAsync(string campaignId) => SendAsync(HttpMethod.Post, $"/api/live/negotiate?campaignId={campaignId}", null, null, 200);
+
     public Task<JsonElement> CampaignAsync(string campaignId) => SendAsync(HttpMethod.Get, $"/api/campaigns/{campaignId}", null, null, 200);
 
     public async Task<List<JsonElement>> OrdersAsync(ChainSetup chain, string campaignId) =>
@@ -340,7 +358,13 @@ internal sealed class Child : IAsyncDisposable
         }
 
         var p = Process.Start(psi)!;
-        p.OutputDataReceived += (_, _) => { };
+        p.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is not null && Environment.GetEnvironmentVariable("BENCH_APP_LOG") is not null)
+            {
+                Console.Error.WriteLine(e.Data);
+            }
+        };
         p.ErrorDataReceived += (_, e) =>
         {
             if (e.Data is not null)
@@ -398,8 +422,11 @@ internal sealed class Child : IAsyncDisposable
             ["AzureWebJobsStorage"] = storage,
             ["PlatformAdminKey"] = Api.Platform,
             ["TokenSigningKey"] = "bench-token-signing-key-0123456789abcdef",
-            ["Logging__LogLevel__Default"] = "Warning",
+            ["Logging__LogLevel__Default"] = Environment.GetEnvironmentVariable("BENCH_APP_LOG") ?? "Warning",
+            ["Logging__Console__FormatterName"] = "simple",
+            ["Logging__Console__FormatterOptions__TimestampFormat"] = "HH:mm:ss.fff ",
             ["FUNCTIONS_APP_ROOT_PATH"] = Path.GetTempPath(),
+            ["DOTNET_gcServer"] = Environment.GetEnvironmentVariable("BENCH_APP_GC_SERVER") ?? "1",
         });
         var child = new Child(p);
         AppDomain.CurrentDomain.ProcessExit += (_, _) => child.Kill();
@@ -504,5 +531,311 @@ internal static class Paths
         }
 
         return Directory.GetCurrentDirectory();
+    }
+}
+
+/// <summary>
+/// 1,000 viewers watch one campaign while orders arrive at 10/s: delivery latency from the order's acknowledgement to
+/// each viewer's <c>orderPlaced</c>, messages delivered per second, whether every viewer saw every order and ends on the
+/// true stock, app memory, and order-capture latency with and without the viewers.
+/// </summary>
+internal static class LiveRoomBench
+{
+    /// <summary>An anonymous request Azurite answers at once (403), without involving the app.</summary>
+    public static string StorageProbeUrl { get; set; } = string.Empty;
+
+    public static async Task RunAsync(Api api, ChainSetup chain, Child app, BenchOptions options)
+    {
+        const double ordersPerSecond = 10;
+        var seconds = options.Duration.TotalSeconds;
+        var orders = (int)(ordersPerSecond * seconds);
+        Console.WriteLine();
+        Console.WriteLine($"== Live room: {options.Viewers} viewers on one campaign (embedded hub), orders at {ordersPerSecond}/s for {seconds:F0} s");
+        var members = await api.JoinManyAsync(chain, orders * 2, "live");
+        var (campaignId, itemId) = await api.NewLiveCampaignAsync(chain, 10_000);
+
+        var cpu = CpuClock.Start(app.Pid);
+        var quiet = await PacedOrdersAsync(api, campaignId, itemId, members[..orders], ordersPerSecond, "quiet");
+        var quietCpu = cpu.Stop();
+        Console.WriteLine($"order capture without viewers   p50 {quiet.P(0.50):F1} ms · p99 {quiet.P(0.99):F1} ms ({quiet.Acks.Count} orders)");
+
+        var results = Path.Combine(Path.GetTempPath(), $"viewers-{Guid.NewGuid():N}.txt");
+        var psi = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardInput = true, RedirectStandardOutput = true };
+        foreach (var a in new[] { typeof(LiveRoomBench).Assembly.Location, "--viewer-process", api.BaseAddress, campaignId, $"{options.Viewers}", results })
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        using var viewerProcess = Process.Start(psi)!;
+        var ready = await viewerProcess.StandardOutput.ReadLineAsync();
+        if (ready is null || !ready.StartsWith("READY", StringComparison.Ordinal))
+        {
+            throw new InvalidOperationException($"The viewer process did not start: {ready}");
+        }
+
+        Console.WriteLine($"viewers connected               {options.Viewers} ({ready})");
+        var memory = app.SampleMemory();
+        var start = Stopwatch.GetTimestamp();
+        cpu = CpuClock.Start(app.Pid, viewerProcess.Id);
+        using var probeStop = new CancellationTokenSource();
+        var probes = Task.Run(() => ProbeAsync($"{api.BaseAddress}api/health", probeStop.Token));
+        var storageProbes = Task.Run(() => ProbeAsync(StorageProbeUrl, probeStop.Token));
+        var busy = await PacedOrdersAsync(api, campaignId, itemId, members[orders..], ordersPerSecond, "busy");
+        await probeStop.CancelAsync();
+        var slowProbes = await probes;
+        var slowStorage = await storageProbes;
+        var busyCpu = cpu.Stop();
+        var finalRemaining = (await api.CampaignAsync(campaignId)).GetProperty("items")[0].GetProperty("remaining").GetInt32();
+        await viewerProcess.StandardInput.WriteLineAsync($"STOP {busy.Acks.Count} {finalRemaining}");
+        await viewerProcess.StandardInput.FlushAsync();
+        await viewerProcess.WaitForExitAsync();
+        var elapsed = Stopwatch.GetElapsedTime(start);
+        var peak = await memory.StopAsync();
+
+        var expected = busy.Acks.Keys.ToHashSet();
+        var latencies = new List<double>();
+        int early = 0, missing = 0, wrongStock = 0;
+        long delivered = 0;
+        foreach (var line in await File.ReadAllLinesAsync(results))
+        {
+            // viewer line: messages lastRemaining orderId=unixMs orderId=unixMs ...
+            var parts = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            delivered += long.Parse(parts[0], CultureInfo.InvariantCulture);
+            wrongStock += int.Parse(parts[1], CultureInfo.InvariantCulture) == finalRemaining ? 0 : 1;
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var entry in parts.Skip(2))
+            {
+                var eq = entry.IndexOf('=', StringComparison.Ordinal);
+                var orderId = entry[..eq];
+                seen.Add(orderId);
+                if (busy.Acks.TryGetValue(orderId, out var ack))
+                {
+                    var ms = DateTimeOffset.FromUnixTimeMilliseconds(long.Parse(entry[(eq + 1)..], CultureInfo.InvariantCulture)) - ack;
+                    early += ms.TotalMilliseconds < 0 ? 1 : 0;
+                    latencies.Add(Math.Max(0, ms.TotalMilliseconds));
+                }
+            }
+
+            missing += expected.IsSubsetOf(seen) ? 0 : 1;
+        }
+
+        File.Delete(results);
+        latencies.Sort();
+        double P(double q) => latencies.Count == 0 ? double.NaN : latencies[Math.Min(latencies.Count - 1, (int)Math.Ceiling(q * latencies.Count) - 1)];
+        Console.WriteLine($"order capture with viewers      p50 {busy.P(0.50):F1} ms · p99 {busy.P(0.99):F1} ms ({busy.Acks.Count} orders); slowest: {busy.Slowest(3)}");
+        Console.WriteLine($"orderPlaced delivery latency    p50 {P(0.50):F1} ms · p99 {P(0.99):F1} ms over {latencies.Count} deliveries ({early} arrived before the order's own answer; counted as 0; ms clock)");
+        Console.WriteLine($"messages delivered              {delivered / elapsed.TotalSeconds:F0}/s ({delivered} in {elapsed.TotalSeconds:F1} s)");
+        Console.WriteLine($"viewers missing an orderPlaced  {missing} of {options.Viewers}");
+        Console.WriteLine($"viewers not on the final stock  {wrongStock} of {options.Viewers} (final remaining {finalRemaining})");
+        Console.WriteLine($"peak app memory                 {peak / 1024 / 1024} MiB");
+        Console.WriteLine($"slowest health probes (app+storage) {slowProbes}");
+        Console.WriteLine($"slowest storage-only probes         {slowStorage}");
+        Console.WriteLine($"CPU (of 2 cores) without viewers app {quietCpu.App:P0}, order clients {quietCpu.Clients:P0}; with viewers app {busyCpu.App:P0}, order clients {busyCpu.Clients:P0}, viewer clients {busyCpu.Other:P0}");
+        Console.WriteLine($"target: delivery p99 ≤ 500 ms → {(P(0.99) <= 500 ? "met" : "NOT met")}; every viewer got every order and the final stock → {(missing == 0 && wrongStock == 0 ? "met" : "NOT met")}");
+    }
+
+
+    /// <summary>Every 50 ms a GET /api/health (one storage read): tells an app or storage stall from a client one.</summary>
+    private static async Task<string> ProbeAsync(string url, CancellationToken ct)
+    {
+        using var http = new HttpClient();
+        var slow = new List<(DateTimeOffset At, double Ms)>();
+        while (!ct.IsCancellationRequested)
+        {
+            var t = Stopwatch.GetTimestamp();
+            var at = DateTimeOffset.UtcNow;
+            try
+            {
+                using var r = await http.GetAsync(url, CancellationToken.None);
+            }
+            catch (HttpRequestException)
+            {
+            }
+
+            slow.Add((at, Stopwatch.GetElapsedTime(t).TotalMilliseconds));
+            await Task.Delay(50, CancellationToken.None);
+        }
+
+        return string.Join(", ", slow.OrderByDescending(s => s.Ms).Take(3).Select(s => $"{s.Ms:F0} ms at {s.At:HH:mm:ss.f}"));
+    }
+
+    private sealed class PacedResult
+    {
+        public ConcurrentDictionary<string, DateTimeOffset> Acks { get; } = new();
+
+        public ConcurrentBag<double> Latencies { get; } = [];
+
+        public ConcurrentBag<(double AtSeconds, double Ms)> Timeline { get; } = [];
+
+        public DateTimeOffset StartedAt { get; set; }
+
+        public string Slowest(int n) => string.Join(", ", Timeline.OrderByDescending(t => t.Ms).Take(n).Select(t => $"{t.Ms:F0} ms at {StartedAt.AddSeconds(t.AtSeconds):HH:mm:ss.f}"));
+
+        public double P(double q)
+        {
+            var sorted = Latencies.Order().ToList();
+            return sorted.Count == 0 ? double.NaN : sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(q * sorted.Count) - 1)];
+        }
+    }
+
+    /// <summary>Open loop: one order every 1/rate seconds, each on its own, whatever the previous one is doing.</summary>
+    private static async Task<PacedResult> PacedOrdersAsync(Api api, string campaignId, string itemId, string[] members, double rate, string tag)
+    {
+        var result = new PacedResult { StartedAt = DateTimeOffset.UtcNow };
+        var tasks = new List<Task>();
+        var start = Stopwatch.GetTimestamp();
+        for (var i = 0; i < members.Length; i++)
+        {
+            var due = TimeSpan.FromSeconds(i / rate) - Stopwatch.GetElapsedTime(start);
+            if (due > TimeSpan.Zero)
+            {
+                await Task.Delay(due);
+            }
+
+            var n = i;
+            tasks.Add(Task.Run(async () =>
+            {
+                var t = Stopwatch.GetTimestamp();
+                var (status, orderId, _) = await api.OrderAsync(campaignId, members[n], itemId, $"{tag}-{n}");
+                var ack = DateTimeOffset.UtcNow;
+                result.Latencies.Add(Stopwatch.GetElapsedTime(t).TotalMilliseconds);
+                result.Timeline.Add((TimeSpan.FromTicks((t - start) * TimeSpan.TicksPerSecond / Stopwatch.Frequency).TotalSeconds, Stopwatch.GetElapsedTime(t).TotalMilliseconds));
+                if (status == 201 && orderId is not null)
+                {
+                    result.Acks[orderId] = ack;
+                }
+            }));
+        }
+
+        await Task.WhenAll(tasks);
+        return result;
+    }
+}
+
+/// <summary>CPU used by the app process and by this (client) process over an interval, as a share of the machine.</summary>
+internal sealed class CpuClock
+{
+    private readonly int _pid;
+    private readonly int? _other;
+    private readonly long _otherTicks;
+    private readonly long _appTicks;
+    private readonly TimeSpan _clients;
+    private readonly long _start;
+
+    private CpuClock(int pid, int? other)
+    {
+        _pid = pid;
+        _other = other;
+        _otherTicks = other is { } o ? AppTicks(o) : 0;
+        _appTicks = AppTicks(pid);
+        _clients = Process.GetCurrentProcess().TotalProcessorTime;
+        _start = Stopwatch.GetTimestamp();
+    }
+
+    public static CpuClock Start(int pid, int? other = null) => new(pid, other);
+
+    public (double App, double Clients, double Other) Stop()
+    {
+        var wall = Stopwatch.GetElapsedTime(_start).TotalSeconds * Environment.ProcessorCount;
+        var app = (AppTicks(_pid) - _appTicks) / 100.0; // USER_HZ
+        var clients = (Process.GetCurrentProcess().TotalProcessorTime - _clients).TotalSeconds;
+        var other = _other is { } o ? (AppTicks(o) - _otherTicks) / 100.0 : 0;
+        return (app / wall, clients / wall, other / wall);
+    }
+
+    private static long AppTicks(int pid)
+    {
+        var stat = File.ReadAllText($"/proc/{pid}/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+    }
+}
+
+/// <summary>The viewers' side of the live-room benchmark, in its own process.</summary>
+internal static class ViewerProcess
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var (baseUrl, campaignId, count, output) = (args[1], args[2], int.Parse(args[3], CultureInfo.InvariantCulture), args[4]);
+        using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 64 }) { BaseAddress = new Uri(baseUrl) };
+        var viewers = new Viewer[count];
+        var started = Stopwatch.GetTimestamp();
+        await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = 50 }, async (i, _) =>
+        {
+            using var response = await http.PostAsync($"/api/live/negotiate?campaignId={campaignId}", null);
+            var n = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+            var viewer = new Viewer();
+            viewer.Client = await SignalRTestClient.ConnectAsync(n.GetProperty("url").GetString()!, n.GetProperty("accessToken").GetString(),
+                new SignalRTestClientOptions { HttpClient = http, RecordMessages = false, OnMessage = viewer.Receive });
+            await viewer.Connected.Task.WaitAsync(TimeSpan.FromSeconds(30));
+            viewers[i] = viewer;
+        });
+        Console.WriteLine($"READY in {Stopwatch.GetElapsedTime(started).TotalSeconds:F1} s");
+        var stop = (await Console.In.ReadLineAsync() ?? "STOP 0 -1").Split(' ');
+        var (orders, finalRemaining) = (int.Parse(stop[1], CultureInfo.InvariantCulture), int.Parse(stop[2], CultureInfo.InvariantCulture));
+        for (var i = 0; i < 100 && viewers.Any(v => v.OrderCount < orders || v.LastRemaining != finalRemaining); i++)
+        {
+            await Task.Delay(100);
+        }
+
+        await File.WriteAllLinesAsync(output, viewers.Select(v => $"{v.Messages} {v.LastRemaining} " + string.Join(' ', v.Orders.Select(o => $"{o.OrderId}={o.At.ToUnixTimeMilliseconds()}"))));
+        await Task.WhenAll(viewers.Select(v => v.Client!.DisposeAsync().AsTask()));
+        return 0;
+    }
+
+    private sealed class Viewer
+    {
+        private readonly List<(string OrderId, DateTimeOffset At)> _orders = [];
+
+        public SignalRTestClient? Client { get; set; }
+
+        public TaskCompletionSource Connected { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public int Messages;
+
+        public int LastRemaining = -1;
+
+        public int OrderCount
+        {
+            get
+            {
+                lock (_orders)
+                {
+                    return _orders.Count;
+                }
+            }
+        }
+
+        public List<(string OrderId, DateTimeOffset At)> Orders
+        {
+            get
+            {
+                lock (_orders)
+                {
+                    return [.. _orders];
+                }
+            }
+        }
+
+        public void Receive(ReceivedMessage m)
+        {
+            Interlocked.Increment(ref Messages);
+            switch (m.Target)
+            {
+                case "connected":
+                    Connected.TrySetResult();
+                    break;
+                case "orderPlaced" when m.Argument.TryGetProperty("orderId", out var id):
+                    lock (_orders)
+                    {
+                        _orders.Add((id.GetString()!, m.ReceivedAt));
+                    }
+
+                    break;
+                case "stockChanged":
+                    LastRemaining = m.Argument.GetProperty("remaining").GetInt32();
+                    break;
+            }
+        }
     }
 }
