@@ -81,6 +81,9 @@ public static class ServerlessCommerceApp
         services.AddSingleton<CampaignService>();
         services.AddSingleton<OrderService>();
         services.AddSingleton<CampaignOutbox>();
+        services.AddSingleton<LifecycleTimers>();
+        services.AddSingleton<LifecycleRunner>();
+        services.AddSingleton<CampaignWorkRunner>();
         services.AddSingleton(sp => new LiveRoomTokens(settings.EffectiveTokenSigningKey, sp.GetRequiredService<TimeProvider>()));
         services.AddSignalR();
         if (settings.AzureSignalRConnectionString is { } signalR)

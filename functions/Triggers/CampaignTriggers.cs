@@ -13,38 +13,96 @@ public sealed class CampaignOutboxHandler(CampaignOutbox outbox) : IQueueHandler
 }
 
 /// <summary>
-/// Background work on one campaign. <c>cancel-orders</c>: after a campaign is cancelled, every order still standing
-/// is cancelled through the campaign's desk (stock and tallies stay true); already-cancelled ones are skipped, so a
-/// redelivered message repeats nothing.
+/// Background work on one campaign (the <c>campaign-work</c> queue): fan-outs and follow-ups of a commit. Every kind is
+/// idempotent, so a redelivered message repeats nothing that was done.
 /// </summary>
-public sealed class CampaignWorkHandler(ITableStore tables, CampaignDesks desks, ILogger<CampaignWorkHandler> logger) : IQueueHandler
+public sealed class CampaignWorkHandler(CampaignWorkRunner work, CampaignDesks desks, IServiceProvider services, ILogger<CampaignWorkHandler> logger) : IQueueHandler
 {
     public async Task HandleAsync(QueueInvocation message, CancellationToken cancellationToken)
     {
-        var work = CampaignWorkMessage.Parse(message);
-        if (work.Work == CampaignWork.EndFlashSale && work.FlashSaleId is { } flashSaleId)
+        var w = CampaignWorkMessage.Parse(message);
+        switch (w.Work)
         {
-            var ended = await desks.SubmitAsync(work.CampaignId, new EndFlashSaleCommand { FlashSaleId = flashSaleId });
-            logger.LogInformation("Campaign {CampaignId}: flash sale {FlashSaleId} ended on its timer ({Sold} sold)", work.CampaignId, flashSaleId, ended?.Sold);
+            case CampaignWork.EndFlashSale when w.FlashSaleId is { } flashSaleId:
+                var ended = await desks.SubmitAsync(w.CampaignId, new EndFlashSaleCommand { FlashSaleId = flashSaleId });
+                logger.LogInformation("Campaign {CampaignId}: flash sale {FlashSaleId} ended on its timer ({Sold} sold)", w.CampaignId, flashSaleId, ended?.Sold);
+                break;
+            case CampaignWork.CancelOrders:
+                await work.CancelOrdersAsync(w.CampaignId, cancellationToken);
+                break;
+            case CampaignWork.CloseSoldOut:
+                try
+                {
+                    await desks.SubmitAsync(w.CampaignId, new TransitionCommand { Action = "close", Cause = "soldOut" });
+                }
+                catch (ServerlessCommerce.Common.AppProblem p) when (p.Code == ServerlessCommerce.Common.ProblemCodes.InvalidTransition)
+                {
+                    // Closed meanwhile by the leader or the clock.
+                }
+
+                break;
+            case CampaignWork.NotifyPreview:
+                await work.NotifyReservedAsync(w.CampaignId, "preview", "您预约的团购开始预热了，先来看看今天的好物！", cancellationToken);
+                break;
+            case CampaignWork.NotifyLive:
+                await work.NotifyReservedAsync(w.CampaignId, "live-reminder", "您预约的直播开始了，快进直播间抢购吧！", cancellationToken);
+                break;
+            case CampaignWork.NotifySurvey:
+                await work.NotifyBuyersAsync(w.CampaignId, "survey", "感谢参团！花一分钟评价一下这次的商品和服务吧。", cancellationToken);
+                break;
+            case CampaignWork.Report:
+                if (services.GetService<ICampaignReportGenerator>() is { } reports)
+                {
+                    await reports.GenerateAsync(w.CampaignId, cancellationToken);
+                }
+
+                break;
+            default:
+                throw new InvalidDataException($"Unknown campaign work '{w.Work}'.");
+        }
+    }
+}
+
+/// <summary>Runs a campaign's due lifecycle steps when its timer message arrives (re-sending it when not yet due).</summary>
+public sealed class CampaignLifecycleHandler(LifecycleRunner runner, LifecycleTimers timers, TimeProvider clock) : IQueueHandler
+{
+    public async Task HandleAsync(QueueInvocation message, CancellationToken cancellationToken)
+    {
+        LifecycleMessage? m;
+        try
+        {
+            m = JsonSerializer.Deserialize<LifecycleMessage>(message.Text, JsonSerializerOptions.Web);
+        }
+        catch (JsonException ex)
+        {
+            throw new InvalidDataException($"Message {message.MessageId} is not a lifecycle message.", ex);
+        }
+
+        if (m is null || string.IsNullOrEmpty(m.CampaignId))
+        {
+            throw new InvalidDataException($"Message {message.MessageId} names no campaign.");
+        }
+
+        if (m.DueAt > clock.GetUtcNow().AddSeconds(1))
+        {
+            await timers.SendAsync(m, cancellationToken); // more than the queue's 7-day delay away: wait again
             return;
         }
 
-        if (work.Work != CampaignWork.CancelOrders)
-        {
-            throw new InvalidDataException($"Unknown campaign work '{work.Work}'.");
-        }
+        await runner.RunAsync(m.CampaignId, "timer", cancellationToken);
+    }
+}
 
-        var filter = TableFilter.And(TableFilter.RowKeyStartsWith(CampaignTables.OrderPrefix), TableFilter.Equal("Status", "placed"));
-        var cancelled = 0;
-        await foreach (var chunk in tables.QueryAsync(CampaignTables.Campaigns, TableQuery.Partition(work.CampaignId, filter) with { Select = ["OrderId"] }, cancellationToken)
-                           .Chunk(500).WithCancellation(cancellationToken))
+/// <summary>Every minute: any campaign whose next step is overdue (a lost or late message) runs it now.</summary>
+public sealed class LifecycleSweeper(LifecycleTimers timers, LifecycleRunner runner, ILogger<LifecycleSweeper> logger) : ITimerHandler
+{
+    public async Task RunAsync(TimerInvocation timer, CancellationToken cancellationToken)
+    {
+        foreach (var campaignId in await timers.OverdueAsync(cancellationToken))
         {
-            await Task.WhenAll(chunk.Select(row => desks.SubmitAsync(work.CampaignId,
-                new CancelOrderCommand { OrderId = row.RequireString("OrderId"), Reason = "campaign-cancelled" })));
-            cancelled += chunk.Length;
+            logger.LogInformation("Lifecycle sweeper: {CampaignId} is overdue", campaignId);
+            await runner.RunAsync(campaignId, "sweeper", cancellationToken);
         }
-
-        logger.LogInformation("Campaign {CampaignId}: {Count} orders cancelled with the campaign", work.CampaignId, cancelled);
     }
 }
 

@@ -143,6 +143,22 @@ public sealed class Campaign
 
     public List<FlashSale> FlashSales { get; init; } = [];
 
+    /// <summary>When the current phase began (drives follow-up and completion).</summary>
+    public DateTimeOffset? PhaseEnteredAt { get; set; }
+
+    /// <summary>Confirmed orders not yet picked up or delivered (set by the 成团 evaluation).</summary>
+    public int ToFulfil { get; set; }
+
+    /// <summary>Confirmed orders (set by the 成团 evaluation).</summary>
+    public int Confirmed { get; set; }
+
+    /// <summary>When the last confirmed order was picked up or delivered.</summary>
+    public DateTimeOffset? FulfilledAt { get; set; }
+
+    public bool EvaluationDone { get; set; }
+
+    public bool PickupReminderSent { get; set; }
+
     public FlashSale? ActiveFlashSale(string itemId, DateTimeOffset now) => FlashSales.FirstOrDefault(f => f.ItemId == itemId && f.IsActive(now));
 
     public int OrderCount { get; set; }
@@ -225,6 +241,12 @@ public sealed class Campaign
         PhasesReached = [.. PhasesReached],
         ReservationCount = ReservationCount,
         PinnedItemId = PinnedItemId,
+        PhaseEnteredAt = PhaseEnteredAt,
+        ToFulfil = ToFulfil,
+        Confirmed = Confirmed,
+        FulfilledAt = FulfilledAt,
+        EvaluationDone = EvaluationDone,
+        PickupReminderSent = PickupReminderSent,
         FlashSales = FlashSales.Select(f => f.Clone()).ToList(),
         OrderCount = OrderCount,
         HistoryCount = HistoryCount,

@@ -15,7 +15,8 @@ public sealed record CommittedRound(
     bool HasEvents,
     IReadOnlyList<LiveMessage> LiveMessages,
     IReadOnlySet<string> StockChangedItems,
-    IReadOnlyList<FlashSale> FlashSalesStarted);
+    IReadOnlyList<FlashSale> FlashSalesStarted,
+    bool Fulfilments);
 
 /// <summary>A live-room event a committed round produced (API.md "Live room events").</summary>
 public sealed record LiveMessage(string Target, object Payload);
@@ -201,7 +202,7 @@ public sealed class CampaignDesk : IAsyncDisposable
                 _tallies[memberId] = tally;
             }
 
-            foreach (var order in round.Placed.Concat(round.Cancelled))
+            foreach (var order in round.Placed.Concat(round.Cancelled).Concat(round.Evaluated).Concat(round.Fulfilled))
             {
                 Remember(order);
             }
@@ -209,7 +210,7 @@ public sealed class CampaignDesk : IAsyncDisposable
             round.Answer();
             pending.RemoveAll(included.Contains);
             FireObserver(new CommittedRound(round.Campaign, round.Placed, round.Cancelled, round.Transitions, round.HasEvents,
-                round.Live, round.StockChanged, round.FlashStarted));
+                round.Live, round.StockChanged, round.FlashStarted, round.Fulfilled.Count > 0 || round.Evaluated.Count > 0));
         }
     }
 
@@ -284,7 +285,10 @@ public sealed class CampaignDesk : IAsyncDisposable
     private async Task PrefetchAsync(List<DeskCommand> pending)
     {
         var window = pending.Take(MaxOperations).ToList();
-        var cancels = window.OfType<CancelOrderCommand>().Select(c => c.OrderId).Distinct(StringComparer.Ordinal).ToList();
+        var cancels = window.OfType<CancelOrderCommand>().Select(c => c.OrderId)
+            .Concat(window.OfType<EvaluateOrdersCommand>().SelectMany(e => e.OrderIds))
+            .Concat(window.OfType<FulfilOrderCommand>().Select(f => f.OrderId))
+            .Distinct(StringComparer.Ordinal).ToList();
         foreach (var (orderId, row) in await Task.WhenAll(cancels.Select(async id =>
                      (id, await _tables.GetAsync(CampaignTables.Campaigns, _campaignId, CampaignTables.OrderRow(id), cancellationToken: _stopping.Token)))))
         {
@@ -349,6 +353,7 @@ public sealed class CampaignDesk : IAsyncDisposable
         ReservationInsert,
         HistoryInsert,
         EventInsert,
+        PickupCodeInsert,
     }
 
     internal sealed record RoundOperation(OperationKind Kind, string Key, TableOperation Operation, DeskCommand? Command, Action<string?>? OnCommitted = null);
@@ -413,6 +418,10 @@ public sealed class CampaignDesk : IAsyncDisposable
                     PinItemCommand pin => Pin(pin),
                     StartFlashSaleCommand start => StartFlash(start),
                     EndFlashSaleCommand end => EndFlash(end),
+                    EvaluateOrdersCommand e => Evaluate(e, desk),
+                    FinishEvaluationCommand f => FinishEvaluation(f),
+                    FulfilOrderCommand f => Fulfil(f, desk),
+                    NotifyMembersCommand n => Notify(n),
                     _ => throw new InvalidOperationException($"Unknown command {command.GetType().Name}."),
                 };
             }
@@ -629,6 +638,7 @@ public sealed class CampaignDesk : IAsyncDisposable
             }
 
             Transitions.Add(transition);
+            Campaign.PhaseEnteredAt = now;
             Operations.Add(new RoundOperation(OperationKind.HistoryInsert, t.Action,
                 TableOperation.Insert(new TableEntity(Campaign.CampaignId, CampaignTables.HistoryRow(Campaign.HistoryCount))
                 {
@@ -752,6 +762,188 @@ public sealed class CampaignDesk : IAsyncDisposable
             flash.EndedAt = now;
             AddEvent("flashSale.ended", $"campaigns/{Campaign.CampaignId}/flash-sales/{flash.FlashSaleId}", new { Campaign.CampaignId, flash.FlashSaleId, flash.ItemId, flash.Sold, flash.Orders });
             Live.Add(new LiveMessage("flashSaleEnded", new { flash.FlashSaleId, flash.ItemId }));
+        }
+
+        private bool Evaluate(EvaluateOrdersCommand e, CampaignDesk desk)
+        {
+            if (Campaign.Phase != CampaignPhase.Closed)
+            {
+                return AnswerNow(e, 0); // evaluation belongs to a closed campaign; anything else has moved on
+            }
+
+            var waiting = e.OrderIds.Distinct(StringComparer.Ordinal)
+                .Select(desk.RecentOrder).OfType<Order>()
+                .Where(o => o.Status == OrderStatus.Placed && !Evaluated.Any(x => x.OrderId == o.OrderId)).ToList();
+            if (waiting.Count == 0)
+            {
+                return AnswerNow(e, 0); // every order already has its outcome (a redelivered chunk, a restart mid-way)
+            }
+
+            if (Room < 3)
+            {
+                return false;
+            }
+
+            var evaluated = 0;
+            foreach (var order in waiting.TakeWhile(_ => Room >= 3))
+            {
+                var updated = CampaignTables.ToOrder(CampaignTables.ToEntity(order));
+                foreach (var line in updated.Lines.Where(l => l.Status == OrderStatus.Placed))
+                {
+                    var item = Campaign.FindItem(line.ItemId);
+                    if (item is not null && item.Sold >= item.MinGroupSize)
+                    {
+                        line.Status = OrderStatus.Confirmed;
+                    }
+                    else
+                    {
+                        line.Status = OrderStatus.Cancelled;
+                        line.CancelReason = "group-minimum-not-met";
+                    }
+                }
+
+                var confirmed = updated.Status == OrderStatus.Confirmed;
+                if (confirmed)
+                {
+                    Campaign.Confirmed++;
+                    Campaign.ToFulfil++;
+                    if (updated.Fulfilment == Fulfilment.Pickup)
+                    {
+                        updated.PickupCode = PickupCodes.New();
+                        Operations.Add(new RoundOperation(OperationKind.PickupCodeInsert, updated.PickupCode,
+                            TableOperation.Insert(new TableEntity(Campaign.CampaignId, CampaignTables.PickupCodeRow(updated.PickupCode)) { ["Kind"] = "pickupCode", ["OrderId"] = updated.OrderId }), null));
+                    }
+                }
+
+                Evaluated.Add(updated);
+                Operations.Add(new RoundOperation(OperationKind.OrderReplace, updated.OrderId, TableOperation.Replace(CampaignTables.ToEntity(updated), order.ETag ?? "*"), null, etag => updated.ETag = etag));
+                AddEvent(confirmed ? "order.confirmed" : "order.cancelled", $"orders/{updated.OrderId}", new
+                {
+                    updated.OrderId, updated.CampaignId, updated.MemberId, reason = confirmed ? null : "group-minimum-not-met", updated.TotalFen,
+                    lines = updated.Lines.Select(l => new { l.ItemId, status = Order.Wire(l.Status) }),
+                }, occurrence: "evaluation");
+                evaluated++;
+            }
+
+            var count = evaluated;
+            _answers.Add(() => e.Complete(count));
+            return true;
+        }
+
+        public List<Order> Evaluated { get; } = [];
+
+        private bool FinishEvaluation(FinishEvaluationCommand f)
+        {
+            if (Campaign.EvaluationDone || Campaign.Phase != CampaignPhase.Closed)
+            {
+                return AnswerNow(f, Campaign.Clone());
+            }
+
+            if (Room < 1)
+            {
+                return false;
+            }
+
+            Campaign.EvaluationDone = true;
+            if (Campaign.ToFulfil == 0)
+            {
+                Campaign.FulfilledAt = now;
+            }
+
+            AddEvent("campaign.groupEvaluated", $"campaigns/{Campaign.CampaignId}", new
+            {
+                Campaign.CampaignId, Campaign.Confirmed,
+                items = Campaign.Items.Select(i => new { i.ItemId, i.Sold, i.MinGroupSize, met = i.Sold >= i.MinGroupSize }),
+            });
+            var after = Campaign.Clone();
+            _answers.Add(() => f.Complete(after));
+            return true;
+        }
+
+        private bool Fulfil(FulfilOrderCommand f, CampaignDesk desk)
+        {
+            var order = Fulfilled.FirstOrDefault(o => o.OrderId == f.OrderId) ?? desk.RecentOrder(f.OrderId) ?? throw AppProblem.NotFound("order", f.OrderId);
+            if (f.To == OrderStatus.PickedUp && (order.PickupCode is null || !string.Equals(order.PickupCode, f.PickupCode?.Trim(), StringComparison.Ordinal)))
+            {
+                throw AppProblem.Conflict(ProblemCodes.WrongPickupCode, "Wrong pickup code", "That pickup code does not belong to this order; ask the member to show the code in their order.");
+            }
+
+            if (order.Status is OrderStatus.PickedUp or OrderStatus.Delivered)
+            {
+                throw AppProblem.Conflict(ProblemCodes.AlreadyPickedUp, "Already handed over",
+                    $"This order was already {(order.Status == OrderStatus.PickedUp ? "picked up" : "delivered")} at {order.FulfilledAt:yyyy-MM-dd HH:mm} UTC.");
+            }
+
+            if (order.Status is not (OrderStatus.Confirmed or OrderStatus.Dispatched))
+            {
+                throw AppProblem.Conflict(ProblemCodes.InvalidTransition, "Not ready", $"Only confirmed orders are handed over; this one is {Order.Wire(order.Status)}.");
+            }
+
+            var wantsDelivery = f.To is OrderStatus.Dispatched or OrderStatus.Delivered;
+            if (wantsDelivery != (order.Fulfilment == Fulfilment.Delivery))
+            {
+                throw AppProblem.Conflict(ProblemCodes.InvalidTransition, "Wrong handover", order.Fulfilment == Fulfilment.Delivery
+                    ? "This order is delivered, not picked up: use /delivery."
+                    : "This order is picked up at the store with its code, not delivered.");
+            }
+
+            if (f.To == OrderStatus.Dispatched && order.Status == OrderStatus.Dispatched)
+            {
+                return AnswerNow(f, order);
+            }
+
+            if (Room < 2)
+            {
+                return false;
+            }
+
+            var updated = CampaignTables.ToOrder(CampaignTables.ToEntity(order));
+            updated.FulfilmentStatus = f.To;
+            if (f.To is OrderStatus.PickedUp or OrderStatus.Delivered)
+            {
+                updated.FulfilledAt = now;
+                Campaign.ToFulfil = Math.Max(0, Campaign.ToFulfil - 1);
+                if (Campaign.ToFulfil == 0 && Campaign.EvaluationDone)
+                {
+                    Campaign.FulfilledAt = now;
+                }
+            }
+
+            Fulfilled.Add(updated);
+            Operations.Add(new RoundOperation(OperationKind.OrderReplace, updated.OrderId, TableOperation.Replace(CampaignTables.ToEntity(updated), order.ETag ?? "*"), f, etag => updated.ETag = etag));
+            AddEvent($"order.{Order.Wire(f.To)}", $"orders/{updated.OrderId}", new { updated.OrderId, updated.CampaignId, updated.MemberId, at = now }, occurrence: Order.Wire(f.To));
+            _answers.Add(() => f.Complete(updated));
+            return true;
+        }
+
+        public List<Order> Fulfilled { get; } = [];
+
+        private bool Notify(NotifyMembersCommand n)
+        {
+            if (n.MarksPickupReminder && Campaign.PickupReminderSent)
+            {
+                return AnswerNow(n, 0);
+            }
+
+            if (Room < n.Recipients.Count + 1)
+            {
+                if (Operations.Count > 0)
+                {
+                    return false;
+                }
+
+                throw new InvalidOperationException($"At most {MaxOperations - 2} recipients per notification command.");
+            }
+
+            foreach (var (memberId, orderId) in n.Recipients)
+            {
+                AddEvent($"notification.{n.Kind}", $"members/{memberId}", new { memberId, Campaign.CampaignId, kind = n.Kind, text = n.Text, orderId }, occurrence: n.Kind);
+            }
+
+            Campaign.PickupReminderSent |= n.MarksPickupReminder;
+            var count = n.Recipients.Count;
+            _answers.Add(() => n.Complete(count));
+            return true;
         }
 
         private bool HasTallyWrite(string memberId) =>

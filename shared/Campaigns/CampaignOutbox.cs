@@ -86,7 +86,7 @@ public sealed class CampaignOutbox(ITableStore tables, IEventPublisher publisher
 /// What follows a committed round, off the request path: wake the outbox (at most one wake-up in flight per campaign),
 /// keep the campaign list's phase current, and start the order cancellation when a campaign is cancelled.
 /// </summary>
-public sealed class CampaignCommitEffects(IQueueStore queues, ITableStore tables, ServerlessCommerce.LiveRoom.LiveRoomBroadcaster live, TimeProvider clock, ILogger<CampaignCommitEffects> logger) : ICampaignCommitObserver
+public sealed class CampaignCommitEffects(IQueueStore queues, ITableStore tables, ServerlessCommerce.LiveRoom.LiveRoomBroadcaster live, LifecycleTimers timers, TimeProvider clock, ILogger<CampaignCommitEffects> logger) : ICampaignCommitObserver
 {
     public const string WorkQueueName = "campaign-work";
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _wakeInFlight = new(StringComparer.Ordinal);
@@ -109,6 +109,34 @@ public sealed class CampaignCommitEffects(IQueueStore queues, ITableStore tables
             tasks.Add(WakeOutboxAsync(campaign.CampaignId, cancellationToken));
         }
 
+        if (campaign.Phase == CampaignPhase.Live && round.PlacedOrders.Count > 0 && campaign.Items.All(i => i.Remaining == 0))
+        {
+            // 截单 when sold out: the same transition, caused by the stock.
+            tasks.Add(Work(campaign.CampaignId, CampaignWork.CloseSoldOut));
+        }
+
+        if (round.Transitions.Count > 0 || round.Fulfilments)
+        {
+            // The clock follows the campaign: arm its next step (due now → runs as soon as the message is read).
+            tasks.Add(timers.ArmNextAsync(campaign, cancellationToken));
+        }
+
+        foreach (var to in round.Transitions.Select(t => t.To))
+        {
+            var work = to switch
+            {
+                CampaignPhase.Preheat => CampaignWork.NotifyPreview,
+                CampaignPhase.Live => CampaignWork.NotifyLive,
+                CampaignPhase.FollowUp => CampaignWork.NotifySurvey,
+                CampaignPhase.Completed => CampaignWork.Report,
+                _ => null,
+            };
+            if (work is not null)
+            {
+                tasks.Add(Work(campaign.CampaignId, work));
+            }
+        }
+
         if (round.Transitions.Count > 0)
         {
             tasks.Add(tables.UpsertAsync(CampaignTables.CampaignIndex, CampaignTables.ToIndexEntity(campaign), TableUpdateMode.Merge, cancellationToken));
@@ -121,6 +149,9 @@ public sealed class CampaignCommitEffects(IQueueStore queues, ITableStore tables
 
         await Task.WhenAll(tasks);
     }
+
+    private Task Work(string campaignId, string work) =>
+        queues.SendAsync(WorkQueueName, JsonSerializer.Serialize(new CampaignWork(campaignId, work), JsonSerializerOptions.Web));
 
     private async Task WakeOutboxAsync(string campaignId, CancellationToken ct)
     {
@@ -140,4 +171,9 @@ public sealed record CampaignWork(string CampaignId, string Work, string? FlashS
 {
     public const string CancelOrders = "cancel-orders";
     public const string EndFlashSale = "end-flash-sale";
+    public const string CloseSoldOut = "close-sold-out";
+    public const string NotifyPreview = "notify-preview";
+    public const string NotifyLive = "notify-live";
+    public const string NotifySurvey = "notify-survey";
+    public const string Report = "report";
 }

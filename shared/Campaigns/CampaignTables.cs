@@ -30,6 +30,10 @@ public static class CampaignTables
 
     public static string ReservationRow(string memberId) => "r_" + memberId;
 
+    public const string ReservationPrefix = "r_";
+
+    public static string PickupCodeRow(string code) => "pc_" + code;
+
     public static string HistoryRow(int seq) => HistoryPrefix + seq.ToString("D6", CultureInfo.InvariantCulture);
 
     public static string EventRow(long seq) => EventPrefix + seq.ToString("D10", CultureInfo.InvariantCulture);
@@ -66,6 +70,12 @@ public static class CampaignTables
             ["FollowUpWindowHours"] = c.Schedule.FollowUpWindowHours,
             ["ReservationCount"] = c.ReservationCount,
             ["PinnedItemId"] = c.PinnedItemId,
+            ["PhaseEnteredAt"] = c.PhaseEnteredAt,
+            ["ToFulfil"] = c.ToFulfil,
+            ["Confirmed"] = c.Confirmed,
+            ["FulfilledAt"] = c.FulfilledAt,
+            ["EvaluationDone"] = c.EvaluationDone,
+            ["PickupReminderSent"] = c.PickupReminderSent,
             ["FlashSales"] = c.FlashSales.Count == 0 ? null : JsonSerializer.Serialize(c.FlashSales, Json),
             ["OrderCount"] = c.OrderCount,
             ["HistoryCount"] = c.HistoryCount,
@@ -92,6 +102,12 @@ public static class CampaignTables
             CreatedAt = e.GetDateTimeOffset("CreatedAt") ?? default,
             ReservationCount = e.GetInt32("ReservationCount") ?? 0,
             PinnedItemId = e.GetString("PinnedItemId"),
+            PhaseEnteredAt = e.GetDateTimeOffset("PhaseEnteredAt"),
+            ToFulfil = e.GetInt32("ToFulfil") ?? 0,
+            Confirmed = e.GetInt32("Confirmed") ?? 0,
+            FulfilledAt = e.GetDateTimeOffset("FulfilledAt"),
+            EvaluationDone = e.GetBoolean("EvaluationDone") ?? false,
+            PickupReminderSent = e.GetBoolean("PickupReminderSent") ?? false,
             FlashSales = e.GetString("FlashSales") is { } flash ? JsonSerializer.Deserialize<List<FlashSale>>(flash, Json) ?? [] : [],
             OrderCount = e.GetInt32("OrderCount") ?? 0,
         };
@@ -132,6 +148,8 @@ public static class CampaignTables
             ["CreatedAt"] = o.CreatedAt,
             ["CancelledAt"] = o.CancelledAt,
             ["RequestHash"] = o.RequestHash,
+            ["PickupCode"] = o.PickupCode,
+            ["FulfilledAt"] = o.FulfilledAt,
         };
         e.ETag = o.ETag;
         return e;
@@ -154,6 +172,8 @@ public static class CampaignTables
             CreatedAt = e.GetDateTimeOffset("CreatedAt") ?? default,
             CancelledAt = e.GetDateTimeOffset("CancelledAt"),
             RequestHash = e.GetString("RequestHash") ?? string.Empty,
+            PickupCode = e.GetString("PickupCode"),
+            FulfilledAt = e.GetDateTimeOffset("FulfilledAt"),
             ETag = e.ETag,
         };
         if (e.GetString("FulfilmentStatus") is { } fs)

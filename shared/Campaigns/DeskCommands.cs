@@ -96,3 +96,38 @@ public sealed class EndFlashSaleCommand : DeskCommand<FlashSale?>
 {
     public required string FlashSaleId { get; init; }
 }
+
+/// <summary>成团 evaluation of some placed orders after close: lines of items that reached their minimum are confirmed (with a pickup code), the rest cancelled.</summary>
+public sealed class EvaluateOrdersCommand : DeskCommand<int>
+{
+    public required IReadOnlyList<string> OrderIds { get; init; }
+}
+
+/// <summary>Marks the 成团 evaluation finished (every order has its outcome).</summary>
+public sealed class FinishEvaluationCommand : DeskCommand<Campaign>
+{
+}
+
+/// <summary>What happens to a confirmed order at the end: picked up (with its code), dispatched, or delivered.</summary>
+public sealed class FulfilOrderCommand : DeskCommand<Order>
+{
+    public required string OrderId { get; init; }
+
+    public required OrderStatus To { get; init; }
+
+    /// <summary>For pickups: the code the member shows; must match.</summary>
+    public string? PickupCode { get; init; }
+}
+
+/// <summary>Tells members something (preview, live reminder, result, pickup reminder, survey invitation) through the outbox.</summary>
+public sealed class NotifyMembersCommand : DeskCommand<int>
+{
+    public required string Kind { get; init; }
+
+    public required IReadOnlyList<(string MemberId, string? OrderId)> Recipients { get; init; }
+
+    public required string Text { get; init; }
+
+    /// <summary>Record on the campaign that the pickup reminder went out.</summary>
+    public bool MarksPickupReminder { get; init; }
+}

@@ -73,6 +73,12 @@ public sealed class Order
     /// <summary>Order-level status, kept for the fulfilment states; otherwise derived from the lines.</summary>
     public OrderStatus? FulfilmentStatus { get; set; }
 
+    /// <summary>The code its member shows at the counter (核销码); set for confirmed pickup orders.</summary>
+    public string? PickupCode { get; set; }
+
+    /// <summary>When it was picked up or delivered.</summary>
+    public DateTimeOffset? FulfilledAt { get; set; }
+
     /// <summary>A hash of what was asked, to tell an idempotent retry from a different order under the same key.</summary>
     public required string RequestHash { get; init; }
 

@@ -141,16 +141,18 @@ public sealed class TestApp : IAsyncDisposable
     public async Task<(string CampaignId, string ItemId)> NewLiveCampaignAsync(ChainFixture f, int stock = 100, int? perMemberLimit = null, int minGroupSize = 1, long priceFen = 3990, long? livePriceFen = 2990, bool goLive = true)
     {
         var productId = await NewProductAsync(f);
+        // Timers are armed at creation: a campaign the test drives by hand is scheduled hours ahead, so they stay out of the way.
         var now = DateTimeOffset.UtcNow;
+        var start = goLive ? now.AddMinutes(-1) : now.AddHours(3);
         var campaign = await OkJsonAsync(await PostAsync($"/api/chains/{f.ChainId}/campaigns", new
         {
             title = "周三厨房 · 水蜜桃专场",
             storeId = f.StoreId,
             leaderId = f.LeaderId,
             items = new[] { new { productId, priceFen, livePriceFen, stock, minGroupSize, perMemberLimit } },
-            preheatAt = now.AddMinutes(-5),
-            liveStartAt = now.AddMinutes(-1),
-            liveEndAt = now.AddHours(2),
+            preheatAt = goLive ? now.AddMinutes(-5) : now.AddHours(2),
+            liveStartAt = start,
+            liveEndAt = now.AddHours(5),
             pickupUntil = now.AddDays(2),
         }, f.LeaderKey), 201);
         var campaignId = campaign.GetProperty("campaignId").GetString()!;

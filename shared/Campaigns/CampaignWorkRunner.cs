@@ -1,0 +1,99 @@
+using Microsoft.Extensions.Logging;
+using ServerlessCommerce.Storage;
+
+namespace ServerlessCommerce.Campaigns;
+
+/// <summary>
+/// Fan-out work on one campaign, in idempotent chunks through its desk: cancelling every order of a cancelled
+/// campaign, the 成团 evaluation after close, and member notifications. Re-running any of it (a redelivered message,
+/// a restart half-way) redoes only what is not done yet.
+/// </summary>
+public sealed class CampaignWorkRunner(ITableStore tables, CampaignDesks desks, ILogger<CampaignWorkRunner> logger)
+{
+    public const int EvaluationChunk = 24;
+    public const int NotificationChunk = 90;
+
+    public async Task CancelOrdersAsync(string campaignId, CancellationToken ct)
+    {
+        var cancelled = 0;
+        foreach (var chunk in (await PlacedOrderIdsAsync(campaignId, ct)).Chunk(500))
+        {
+            await Task.WhenAll(chunk.Select(id => desks.SubmitAsync(campaignId, new CancelOrderCommand { OrderId = id, Reason = "campaign-cancelled" })));
+            cancelled += chunk.Length;
+        }
+
+        logger.LogInformation("Campaign {CampaignId}: {Count} orders cancelled with the campaign", campaignId, cancelled);
+    }
+
+    /// <summary>成团 evaluation: every placed order gets its outcome, then the campaign moves to fulfilling.</summary>
+    public async Task EvaluateAsync(string campaignId, CancellationToken ct)
+    {
+        var total = 0;
+        for (var pass = 0; pass < 1000; pass++)
+        {
+            var placed = await PlacedOrderIdsAsync(campaignId, ct);
+            if (placed.Count == 0)
+            {
+                break;
+            }
+
+            var done = await Task.WhenAll(placed.Take(2000).Chunk(EvaluationChunk)
+                .Select(chunk => desks.SubmitAsync(campaignId, new EvaluateOrdersCommand { OrderIds = chunk })));
+            total += done.Sum();
+            if (done.Sum() == 0)
+            {
+                break; // the campaign is not closed (any more): evaluation does not apply
+            }
+        }
+
+        var campaign = await desks.SubmitAsync(campaignId, new FinishEvaluationCommand());
+        logger.LogInformation("Campaign {CampaignId}: 成团 evaluated {Count} orders ({Confirmed} confirmed)", campaignId, total, campaign.Confirmed);
+        if (campaign.Phase == CampaignPhase.Closed)
+        {
+            await desks.SubmitAsync(campaignId, new TransitionCommand { Action = "fulfil", Cause = "timer" });
+        }
+    }
+
+    public Task NotifyReservedAsync(string campaignId, string kind, string text, CancellationToken ct) =>
+        NotifyAsync(campaignId, kind, text, ReservedAsync(campaignId, ct), marksPickupReminder: false, ct);
+
+    public Task NotifyBuyersAsync(string campaignId, string kind, string text, CancellationToken ct) =>
+        NotifyAsync(campaignId, kind, text, OrdersAsync(campaignId, o => o.Status is OrderStatus.Confirmed or OrderStatus.PickedUp or OrderStatus.Delivered or OrderStatus.Dispatched, ct),
+            marksPickupReminder: false, ct);
+
+    /// <summary>Reminds members with a confirmed pickup order not yet picked up; marks the campaign when done.</summary>
+    public Task RemindPickupAsync(string campaignId, CancellationToken ct) =>
+        NotifyAsync(campaignId, "pickup-reminder", "您的团购商品已到店，请尽快凭取货码到门店自提。",
+            OrdersAsync(campaignId, o => o.Status == OrderStatus.Confirmed && o.Fulfilment == Fulfilment.Pickup, ct), marksPickupReminder: true, ct);
+
+    private async Task NotifyAsync(string campaignId, string kind, string text, Task<List<(string MemberId, string? OrderId)>> recipientsTask, bool marksPickupReminder, CancellationToken ct)
+    {
+        var recipients = await recipientsTask;
+        var chunks = recipients.Chunk(NotificationChunk).ToList();
+        if (chunks.Count == 0 && marksPickupReminder)
+        {
+            chunks.Add([]);
+        }
+
+        for (var i = 0; i < chunks.Count; i++)
+        {
+            // The last chunk carries the "done" mark: a restart before it repeats earlier ones (same event ids), never skips.
+            await desks.SubmitAsync(campaignId, new NotifyMembersCommand { Kind = kind, Text = text, Recipients = chunks[i], MarksPickupReminder = marksPickupReminder && i == chunks.Count - 1 });
+        }
+
+        logger.LogInformation("Campaign {CampaignId}: {Kind} sent to {Count} members", campaignId, kind, recipients.Count);
+    }
+
+    private async Task<List<string>> PlacedOrderIdsAsync(string campaignId, CancellationToken ct) =>
+        await tables.QueryAsync(CampaignTables.Campaigns, TableQuery.Partition(campaignId,
+                TableFilter.And(TableFilter.RowKeyStartsWith(CampaignTables.OrderPrefix), TableFilter.Equal("Status", "placed"))) with { Select = ["OrderId"] }, ct)
+            .Select(r => r.RequireString("OrderId")).ToListAsync(ct);
+
+    private async Task<List<(string MemberId, string? OrderId)>> ReservedAsync(string campaignId, CancellationToken ct) =>
+        await tables.QueryAsync(CampaignTables.Campaigns, TableQuery.Partition(campaignId, TableFilter.RowKeyStartsWith(CampaignTables.ReservationPrefix)) with { Select = ["MemberId"] }, ct)
+            .Select(r => (r.RequireString("MemberId"), (string?)null)).ToListAsync(ct);
+
+    private async Task<List<(string MemberId, string? OrderId)>> OrdersAsync(string campaignId, Func<Order, bool> which, CancellationToken ct) =>
+        await tables.QueryAsync(CampaignTables.Campaigns, TableQuery.Partition(campaignId, TableFilter.RowKeyStartsWith(CampaignTables.OrderPrefix)), ct)
+            .Select(CampaignTables.ToOrder).Where(which).Select(o => (o.MemberId, (string?)o.OrderId)).ToListAsync(ct);
+}
