@@ -84,6 +84,7 @@ public static class ServerlessCommerceApp
         services.AddSingleton<LifecycleTimers>();
         services.AddSingleton<LifecycleRunner>();
         services.AddSingleton<CampaignWorkRunner>();
+        services.AddSingleton<FulfilmentService>();
         services.AddSingleton(sp => new LiveRoomTokens(settings.EffectiveTokenSigningKey, sp.GetRequiredService<TimeProvider>()));
         services.AddSignalR();
         if (settings.AzureSignalRConnectionString is { } signalR)
@@ -139,6 +140,7 @@ public static class ServerlessCommerceApp
         app.MapCampaignsApi();
         app.MapOrdersApi();
         app.MapLiveApi();
+        app.MapFulfilmentApi();
         app.MapHub<LiveHub>(LiveHub.Path).WithMetadata(new HttpFunctionAttribute("LiveHub"));
         app.MapProductsApi();
         if (mode.IsCustomHandler)

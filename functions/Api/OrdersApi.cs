@@ -29,12 +29,14 @@ public static class OrdersApi
 
     public sealed record OrderView(
         string OrderId, string CampaignId, string MemberId, string MemberName, string MaskedPhone, List<OrderLineView> Items, string Status,
-        long TotalFen, string Fulfilment, string? Address, DateTimeOffset CreatedAt, DateTimeOffset? CancelledAt)
+        long TotalFen, string Fulfilment, string? Address, DateTimeOffset CreatedAt, DateTimeOffset? CancelledAt, string? PickupCode, DateTimeOffset? FulfilledAt)
     {
-        public static OrderView From(Order o) => new(
+        /// <summary>The pickup code is shown only to the order's member.</summary>
+        public static OrderView From(Order o, bool withPickupCode) => new(
             o.OrderId, o.CampaignId, o.MemberId, o.MemberName, o.MaskedPhone,
             o.Lines.Select(l => new OrderLineView(l.ItemId, l.ProductId, l.Name, l.Quantity, l.UnitPriceFen, l.TotalFen, Order.Wire(l.Status), l.CancelReason, l.FlashSaleId, l.Gift)).ToList(),
-            Order.Wire(o.Status), o.TotalFen, o.Fulfilment == Campaigns.Fulfilment.Delivery ? "delivery" : "pickup", o.Address, o.CreatedAt, o.CancelledAt);
+            Order.Wire(o.Status), o.TotalFen, o.Fulfilment == Campaigns.Fulfilment.Delivery ? "delivery" : "pickup", o.Address, o.CreatedAt, o.CancelledAt,
+            withPickupCode ? o.PickupCode : null, o.FulfilledAt);
     }
 
     public sealed record Services(
@@ -48,7 +50,7 @@ public static class OrdersApi
     private static async Task<Results<Created<OrderView>, Ok<OrderView>>> Place(string campaignId, PlaceOrderRequest body, [AsParameters] Services s)
     {
         var outcome = await s.Orders.PlaceAsync(await s.Caller.GetAsync(), campaignId, new OrderRequest(body.Items, body.Fulfilment, body.Address), s.IdempotencyKey, s.Cancellation);
-        var view = OrderView.From(outcome.Order);
+        var view = OrderView.From(outcome.Order, withPickupCode: true);
         return outcome.Replayed ? TypedResults.Ok(view) : TypedResults.Created($"/api/orders/{view.OrderId}", view);
     }
 
@@ -59,7 +61,7 @@ public static class OrdersApi
                        request.Headers.Accept.Any(a => a?.Contains("text/csv", StringComparison.OrdinalIgnoreCase) == true);
         if (!wantsCsv)
         {
-            return TypedResults.Ok(orders.Select(OrderView.From).ToList());
+            return TypedResults.Ok(orders.Select(o => OrderView.From(o, withPickupCode: false)).ToList());
         }
 
         var campaign = await s.Campaigns.GetAsync(campaignId, s.Cancellation);
@@ -69,11 +71,14 @@ public static class OrdersApi
     }
 
     private static async Task<Ok<List<OrderView>>> Mine([AsParameters] Services s) =>
-        TypedResults.Ok((await s.Orders.ListForMemberAsync(await s.Caller.GetAsync(), s.Cancellation)).Select(OrderView.From).ToList());
+        TypedResults.Ok((await s.Orders.ListForMemberAsync(await s.Caller.GetAsync(), s.Cancellation)).Select(o => OrderView.From(o, withPickupCode: true)).ToList());
 
-    private static async Task<Ok<OrderView>> Get(string orderId, [AsParameters] Services s) =>
-        TypedResults.Ok(OrderView.From((await s.Orders.GetAsync(await s.Caller.GetAsync(), orderId, s.Cancellation)).Order));
+    private static async Task<Ok<OrderView>> Get(string orderId, [AsParameters] Services s)
+    {
+        var (order, isOwner) = await s.Orders.GetAsync(await s.Caller.GetAsync(), orderId, s.Cancellation);
+        return TypedResults.Ok(OrderView.From(order, withPickupCode: isOwner));
+    }
 
     private static async Task<Ok<OrderView>> Cancel(string orderId, [AsParameters] Services s) =>
-        TypedResults.Ok(OrderView.From(await s.Orders.CancelAsync(await s.Caller.GetAsync(), orderId, s.Cancellation)));
+        TypedResults.Ok(OrderView.From(await s.Orders.CancelAsync(await s.Caller.GetAsync(), orderId, s.Cancellation), withPickupCode: true));
 }

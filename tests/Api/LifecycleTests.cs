@@ -1,0 +1,199 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.Extensions.Logging.Abstractions;
+using ServerlessCommerce.Storage;
+using ServerlessCommerce.Tests.Infrastructure;
+
+namespace ServerlessCommerce.Tests.Api;
+
+public sealed class LifecycleTests
+{
+    private static async Task<JsonElement> WaitForPhaseAsync(Func<Task<JsonElement>> read, string phase, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        JsonElement view;
+        do
+        {
+            view = await read();
+            if (view.GetProperty("phase").GetString() == phase)
+            {
+                return view;
+            }
+
+            await Task.Delay(200);
+        }
+        while (DateTime.UtcNow < deadline);
+
+        throw new TimeoutException($"Still {view.GetProperty("phase").GetString()} after {timeout.TotalSeconds} s; expected {phase}.");
+    }
+
+    [Fact]
+    public async Task AScheduledCampaignRunsFromPreheatToCompletedOnItsOwnTimers()
+    {
+        await using var azurite = await Azurite.StartAsync();
+        await using var app = await TestApp.StartAsync(storage: azurite);
+        var f = await app.NewChainWithPeopleAsync();
+        var productId = await app.NewProductAsync(f);
+        var t0 = DateTimeOffset.UtcNow;
+        var created = await TestApp.OkJsonAsync(await app.PostAsync($"/api/chains/{f.ChainId}/campaigns", new
+        {
+            title = "定时开团", storeId = f.StoreId, leaderId = f.LeaderId,
+            items = new object[]
+            {
+                new { productId, priceFen = 1000, stock = 10, minGroupSize = 2 },
+                new { productId = await app.NewProductAsync(f, "冷门商品"), priceFen = 500, stock = 10, minGroupSize = 5 },
+            },
+            preheatAt = t0.AddSeconds(2), liveStartAt = t0.AddSeconds(5), liveEndAt = t0.AddSeconds(10), pickupUntil = t0.AddSeconds(30),
+            followUpAfterHours = 1.0 / 3600, followUpWindowHours = 2.0 / 3600,
+        }, f.LeaderKey), 201);
+        var id = created.GetProperty("campaignId").GetString()!;
+        var items = created.GetProperty("items");
+        Task<JsonElement> View() => app.GetAsync($"/api/campaigns/{id}").ContinueWith(r => TestApp.OkJsonAsync(r.Result), TaskScheduler.Default).Unwrap();
+
+        await TestApp.OkJsonAsync(await app.PostAsync($"/api/campaigns/{id}/reservations", secret: f.MemberToken), 201);
+        await WaitForPhaseAsync(View, "live", TimeSpan.FromSeconds(20));
+        var (_, second) = await app.NewMemberAsync(f);
+        var mine = await TestApp.OkJsonAsync(await app.OrderAsync(id, f.MemberToken, items[0].GetProperty("itemId").GetString()!, 2), 201);
+        var theirs = await TestApp.OkJsonAsync(await app.OrderAsync(id, second, items[1].GetProperty("itemId").GetString()!, 1), 201);
+
+        await WaitForPhaseAsync(View, "fulfilling", TimeSpan.FromSeconds(25));
+        var myOrder = await TestApp.OkJsonAsync(await app.GetAsync($"/api/orders/{mine.GetProperty("orderId").GetString()}", f.MemberToken));
+        Assert.Equal("confirmed", myOrder.GetProperty("status").GetString());
+        var code = myOrder.GetProperty("pickupCode").GetString();
+        Assert.Matches("^[0-9]{8}$", code);
+        var theirOrder = await TestApp.OkJsonAsync(await app.GetAsync($"/api/orders/{theirs.GetProperty("orderId").GetString()}", second));
+        Assert.Equal("cancelled", theirOrder.GetProperty("status").GetString());
+        Assert.Equal("group-minimum-not-met", theirOrder.GetProperty("items")[0].GetProperty("cancelReason").GetString());
+        Assert.Equal(JsonValueKind.Null, (await TestApp.OkJsonAsync(await app.GetAsync($"/api/orders/{mine.GetProperty("orderId").GetString()}", f.LeaderKey))).GetProperty("pickupCode").ValueKind);
+
+        await TestApp.ProblemAsync(await app.PostAsync($"/api/campaigns/{id}/pickups", new { pickupCode = "00000000" }, f.LeaderKey), 400, "wrong-pickup-code");
+        var picked = await TestApp.OkJsonAsync(await app.PostAsync($"/api/campaigns/{id}/pickups", new { pickupCode = code }, f.LeaderKey));
+        Assert.Equal("pickedUp", picked.GetProperty("status").GetString());
+        await TestApp.ProblemAsync(await app.PostAsync($"/api/campaigns/{id}/pickups", new { pickupCode = code }, f.LeaderKey), 409, "already-picked-up");
+
+        // Every confirmed order is handed over: follow-up 1 s later, completion 2 s after that.
+        await WaitForPhaseAsync(View, "completed", TimeSpan.FromSeconds(30));
+        var history = await TestApp.OkJsonAsync(await app.GetAsync($"/api/campaigns/{id}/history", f.LeaderKey));
+        Assert.Equal(["preheat", "live", "closed", "fulfilling", "followUp", "completed"], history.EnumerateArray().Select(h => h.GetProperty("to").GetString()));
+        Assert.All(history.EnumerateArray(), h => Assert.Contains(h.GetProperty("cause").GetString(), new[] { "timer", "sweeper" }));
+
+        var notifications = await TestApp.OkJsonAsync(await app.GetAsync($"/api/campaigns/{id}/notifications", f.LeaderKey));
+        var kinds = notifications.EnumerateArray().Select(n => n.GetProperty("kind").GetString()).ToHashSet();
+        Assert.Contains("preview", kinds);
+        Assert.Contains("live-reminder", kinds);
+        Assert.Contains("survey", kinds);
+    }
+
+    [Fact]
+    public async Task ASoldOutCampaignClosesItselfWithTheStockAsCause()
+    {
+        var app = await TestApp.SharedAsync();
+        var f = await app.NewChainWithPeopleAsync();
+        var (id, itemId) = await app.NewLiveCampaignAsync(f, stock: 2);
+        await TestApp.OkJsonAsync(await app.OrderAsync(id, f.MemberToken, itemId, 2), 201);
+        await WaitForPhaseAsync(() => app.GetAsync($"/api/campaigns/{id}").ContinueWith(r => TestApp.OkJsonAsync(r.Result), TaskScheduler.Default).Unwrap(), "fulfilling", TimeSpan.FromSeconds(20));
+        var history = await TestApp.OkJsonAsync(await app.GetAsync($"/api/campaigns/{id}/history", f.LeaderKey));
+        Assert.Contains(history.EnumerateArray(), h => h.GetProperty("to").GetString() == "closed" && h.GetProperty("cause").GetString() == "soldOut");
+    }
+
+    [Fact]
+    public async Task DeliveryOrdersMoveFromDispatchedToDeliveredAndOnlyTheStoresLeaderHandsOver()
+    {
+        var app = await TestApp.SharedAsync();
+        var f = await app.NewChainWithPeopleAsync();
+        var (id, itemId) = await app.NewLiveCampaignAsync(f);
+        var order = await TestApp.OkJsonAsync(await app.OrderAsync(id, f.MemberToken, itemId, 1, fulfilment: "delivery", address: "幸福路 1 号 2 栋"), 201);
+        var orderId = order.GetProperty("orderId").GetString();
+        await app.PostAsync($"/api/campaigns/{id}/actions/close", secret: f.LeaderKey);
+        await WaitForPhaseAsync(() => app.GetAsync($"/api/campaigns/{id}").ContinueWith(r => TestApp.OkJsonAsync(r.Result), TaskScheduler.Default).Unwrap(), "fulfilling", TimeSpan.FromSeconds(20));
+
+        var other = await app.NewChainWithPeopleAsync();
+        await TestApp.ProblemAsync(await app.PostAsync($"/api/orders/{orderId}/delivery", new { status = "dispatched" }, other.LeaderKey), 403, "forbidden");
+        await TestApp.ProblemAsync(await app.PostAsync($"/api/orders/{orderId}/delivery", new { status = "teleported" }, f.LeaderKey), 400, "validation");
+        Assert.Equal("dispatched", (await TestApp.OkJsonAsync(await app.PostAsync($"/api/orders/{orderId}/delivery", new { status = "dispatched" }, f.LeaderKey))).GetProperty("status").GetString());
+        Assert.Equal("delivered", (await TestApp.OkJsonAsync(await app.PostAsync($"/api/orders/{orderId}/delivery", new { status = "delivered" }, f.LeaderKey))).GetProperty("status").GetString());
+        await TestApp.ProblemAsync(await app.PostAsync($"/api/orders/{orderId}/delivery", new { status = "delivered" }, f.LeaderKey), 409, "already-picked-up");
+        Assert.Empty((await TestApp.OkJsonAsync(await app.GetAsync($"/api/campaigns/{id}/pickup-list", f.LeaderKey))).EnumerateArray());
+    }
+
+    [Fact]
+    public async Task KillingTheAppDuringTheGroupEvaluationLosesAndDuplicatesNothing()
+    {
+        await using var azurite = await Azurite.StartAsync();
+        var env = new Dictionary<string, string>
+        {
+            ["AzureWebJobsStorage"] = azurite.ConnectionString, ["PlatformAdminKey"] = TestApp.PlatformKey,
+            ["TokenSigningKey"] = "restart-test-signing-key-0123456789abcdef", ["QueueMaxPollingIntervalMilliseconds"] = "100",
+            ["QueueVisibilityTimeoutSeconds"] = "5",
+        };
+        var port = Azurite.FreePort();
+        env["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
+        var first = await AppProcess.StartAsync(port, env);
+        TestApp.ChainFixture f;
+        string id;
+        const int buyers = 60, perBuyer = 12;
+        await using (var setup = await TestApp.StartAsync(new Dictionary<string, string?> { ["QueueMaxPollingIntervalMilliseconds"] = "60000" }, storage: azurite))
+        {
+            // Setup through a second instance whose pumps sleep; the process under test does the background work.
+            f = await setup.NewChainWithPeopleAsync();
+            (id, var itemId) = await setup.NewLiveCampaignAsync(f, stock: 10_000);
+            var members = await Task.WhenAll(Enumerable.Range(0, buyers).Select(i => setup.NewMemberAsync(f, $"重启{i}")));
+            await Parallel.ForEachAsync(Enumerable.Range(0, buyers * perBuyer), new ParallelOptions { MaxDegreeOfParallelism = 32 }, async (n, _) =>
+                await TestApp.OkJsonAsync(await setup.OrderAsync(id, members[n % buyers].Token, itemId, 1), 201));
+        }
+
+        var tables = new AzureTableStore(azurite.Account, NullLogger<AzureTableStore>.Instance);
+        async Task<(int Placed, int Confirmed)> CountAsync()
+        {
+            var rows = await tables.QueryAsync("Campaigns", TableQuery.Partition(id, TableFilter.RowKeyStartsWith("o_")) with { Select = ["Status"] }).ToListAsync();
+            return (rows.Count(r => r.GetString("Status") == "placed"), rows.Count(r => r.GetString("Status") == "confirmed"));
+        }
+
+        using (var close = new HttpRequestMessage(HttpMethod.Post, $"/api/campaigns/{id}/actions/close"))
+        {
+            close.Headers.Authorization = new("Bearer", f.LeaderKey);
+            Assert.Equal(200, (int)(await first.Client.SendAsync(close)).StatusCode);
+        }
+
+        (int Placed, int Confirmed) atKill = (0, 0);
+        for (var i = 0; i < 400; i++)
+        {
+            atKill = await CountAsync();
+            if (atKill.Confirmed > 0)
+            {
+                break;
+            }
+
+            await Task.Delay(25);
+        }
+
+        await first.DisposeAsync(); // killed mid-fan-out
+        Assert.True(atKill.Confirmed > 0, "the evaluation had started before the kill");
+
+        await using var second = await AppProcess.StartAsync(port, env);
+        for (var i = 0; i < 300 && (await CountAsync()).Placed > 0; i++)
+        {
+            await Task.Delay(200);
+        }
+
+        var end = await CountAsync();
+        Assert.Equal(0, end.Placed);
+        Assert.Equal(buyers * perBuyer, end.Confirmed);
+        var orders = await tables.QueryAsync("Campaigns", TableQuery.Partition(id, TableFilter.RowKeyStartsWith("o_"))).ToListAsync();
+        var codes = orders.Select(o => o.GetString("PickupCode")).ToList();
+        Assert.All(codes, c => Assert.Matches("^[0-9]{8}$", c));
+        Assert.Equal(codes.Count, codes.Distinct().Count());
+        var codeRows = await tables.QueryAsync("Campaigns", TableQuery.Partition(id, TableFilter.RowKeyStartsWith("pc_"))).ToListAsync();
+        Assert.Equal(codes.Order(StringComparer.Ordinal), codeRows.Select(r => r.RowKey[3..]).Order(StringComparer.Ordinal));
+        var campaign = (await tables.GetAsync("Campaigns", id, "campaign"))!;
+        for (var i = 0; i < 100 && campaign.GetString("Phase") != "fulfilling"; i++)
+        {
+            await Task.Delay(200);
+            campaign = (await tables.GetAsync("Campaigns", id, "campaign"))!;
+        }
+
+        Assert.Equal("fulfilling", campaign.GetString("Phase"));
+        Assert.Equal(buyers * perBuyer, campaign.GetInt32("Confirmed"));
+        Assert.Equal(buyers * perBuyer, campaign.GetInt32("ToFulfil"));
+    }
+}
