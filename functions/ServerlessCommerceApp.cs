@@ -12,6 +12,7 @@ using ServerlessCommerce.Hosting;
 using ServerlessCommerce.Functions.LiveRoom;
 using ServerlessCommerce.Identity;
 using ServerlessCommerce.LiveRoom;
+using ServerlessCommerce.Reports;
 using ServerlessCommerce.Storage;
 
 namespace ServerlessCommerce.Functions;
@@ -100,6 +101,10 @@ public static class ServerlessCommerceApp
         services.AddSingleton<LiveRoomBroadcaster>();
         services.AddSingleton<LiveRoomService>();
         services.AddSingleton<ProductService>();
+        services.AddSingleton<CampaignFactsReader>();
+        services.AddSingleton<CampaignReportService>();
+        services.AddSingleton<ICampaignReportGenerator>(sp => sp.GetRequiredService<CampaignReportService>());
+        services.AddSingleton<DashboardService>();
 
         services.AddHttpContextAccessor();
         services.AddScoped<CallerContext>();
@@ -143,6 +148,7 @@ public static class ServerlessCommerceApp
         app.MapFulfilmentApi();
         app.MapHub<LiveHub>(LiveHub.Path).WithMetadata(new HttpFunctionAttribute("LiveHub"));
         app.MapProductsApi();
+        app.MapReportsApi();
         if (mode.IsCustomHandler)
         {
             app.MapInvocations(app.Services.GetRequiredService<TriggerCatalog>());

@@ -5,6 +5,7 @@ using ServerlessCommerce.Events;
 using ServerlessCommerce.Functions.Api;
 using ServerlessCommerce.Hosting;
 using ServerlessCommerce.LiveRoom;
+using ServerlessCommerce.Reports;
 using ServerlessCommerce.Storage;
 
 namespace ServerlessCommerce.Functions.Hosting;
@@ -16,7 +17,7 @@ namespace ServerlessCommerce.Functions.Hosting;
 /// </summary>
 public sealed class StorageInitializer(ITableStore tables, IBlobStore blobs, IQueueStore queues, TriggerCatalog triggers, AppSettings settings, ILogger<StorageInitializer> logger) : IHostedService
 {
-    public static readonly IReadOnlyList<string> Tables = [.. ChainTables.All, .. CatalogueTables.All, .. CampaignTables.All, LiveRoomService.Table, LiveRoomService.ViewersTable, LifecycleTimers.DueTable, EventLog.Table, SystemStatus.Table];
+    public static readonly IReadOnlyList<string> Tables = [.. ChainTables.All, .. CatalogueTables.All, .. CampaignTables.All, LiveRoomService.Table, LiveRoomService.ViewersTable, LifecycleTimers.DueTable, EventLog.Table, SystemStatus.Table, ReportTables.FollowUp];
 
     public static readonly IReadOnlyList<string> Containers = [.. CatalogueTables.Containers];
 

@@ -1,0 +1,58 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using ServerlessCommerce.Functions.Hosting;
+using ServerlessCommerce.Reports;
+
+namespace ServerlessCommerce.Functions.Api;
+
+/// <summary>The post-campaign report (复盘) and the chain dashboard.</summary>
+public static class ReportsApi
+{
+    public static void MapReportsApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapApiGroup("Reports");
+        api.MapGet("/campaigns/{campaignId}/report", Get).AsFunction("GetCampaignReport")
+            .WithSummary("The campaign's report (leader of its store, admin): metrics and 2-hour links to report.html/.csv/.json; 409 report-not-ready before it was generated.");
+        api.MapPost("/campaigns/{campaignId}/report", Generate).AsFunction("GenerateCampaignReport")
+            .WithSummary("(Re)generate the report now from the campaign's rows (leader of its store, admin); answers like GET.");
+        api.MapGet("/chains/{chainId}/dashboard", Dashboard).AsFunction("ChainDashboard")
+            .WithSummary("Numbers of the campaigns whose live start is in [from, to) (default the last 30 days), per store and leader. Admin; a leader for their own store.");
+    }
+
+    public sealed record ReportView(CampaignMetrics Metrics, Uri ReportUrl, Uri CsvUrl, Uri JsonUrl, DateTimeOffset GeneratedAt, DateTimeOffset ExpiresAt)
+    {
+        public static ReportView From(CampaignReportLinks r) => new(r.Report.Metrics, r.ReportUrl, r.CsvUrl, r.JsonUrl, r.Report.GeneratedAt, r.ExpiresAt);
+    }
+
+    public sealed record GroupView(
+        string? StoreId, string? LeaderId, string? Name, int Campaigns, int Orders, int Buyers, long GmvFen, long? AverageOrderValueFen, double? RepurchaseRate,
+        double? GroupSuccessRate, double? ReviewRate, double? PhotoRate, int? Nps, double? ReservationToBuyerRate);
+
+    public sealed record DashboardView(
+        DateTimeOffset From, DateTimeOffset To, string? StoreId, string? LeaderId, int Campaigns, int Orders, int Buyers, long GmvFen, long? AverageOrderValueFen,
+        double? RepurchaseRate, double? GroupSuccessRate, double? ReviewRate, double? PhotoRate, int? Nps, double? ReservationToBuyerRate,
+        List<GroupView> PerStore, List<GroupView> PerLeader)
+    {
+        public static DashboardView Of(Dashboard d)
+        {
+            var f = d.Figures;
+            return new(d.From, d.To, d.StoreId, d.LeaderId, f.Campaigns, f.Orders, f.Buyers, f.GmvFen, f.AverageOrderValueFen, f.RepurchaseRate, f.GroupSuccessRate,
+                f.ReviewRate, f.PhotoRate, f.Nps, f.ReservationToBuyerRate,
+                d.PerStore.Select(g => Group(g.Id, null, g)).ToList(), d.PerLeader.Select(g => Group(g.StoreId, g.Id, g)).ToList());
+        }
+
+        private static GroupView Group(string? storeId, string? leaderId, DashboardGroup g) => new(
+            storeId, leaderId, g.Name, g.Figures.Campaigns, g.Figures.Orders, g.Figures.Buyers, g.Figures.GmvFen, g.Figures.AverageOrderValueFen, g.Figures.RepurchaseRate,
+            g.Figures.GroupSuccessRate, g.Figures.ReviewRate, g.Figures.PhotoRate, g.Figures.Nps, g.Figures.ReservationToBuyerRate);
+    }
+
+    public sealed record Services(CampaignReportService Reports, DashboardService Dashboards, CallerContext Caller, CancellationToken Cancellation);
+
+    private static async Task<Ok<ReportView>> Get(string campaignId, [AsParameters] Services s) =>
+        TypedResults.Ok(ReportView.From(await s.Reports.GetAsync(await s.Caller.GetAsync(), campaignId, s.Cancellation)));
+
+    private static async Task<Ok<ReportView>> Generate(string campaignId, [AsParameters] Services s) =>
+        TypedResults.Ok(ReportView.From(await s.Reports.GenerateAsync(await s.Caller.GetAsync(), campaignId, s.Cancellation)));
+
+    private static async Task<Ok<DashboardView>> Dashboard(string chainId, string? from, string? to, string? storeId, string? leaderId, [AsParameters] Services s) =>
+        TypedResults.Ok(DashboardView.Of(await s.Dashboards.GetAsync(await s.Caller.GetAsync(), chainId, from, to, storeId, leaderId, s.Cancellation)));
+}
