@@ -5,6 +5,7 @@ using ServerlessCommerce.Campaigns;
 using ServerlessCommerce.Catalogue;
 using ServerlessCommerce.Chains;
 using ServerlessCommerce.Events;
+using ServerlessCommerce.FollowUp;
 using ServerlessCommerce.Functions.Api;
 using ServerlessCommerce.Functions.Hosting;
 using ServerlessCommerce.Functions.Triggers;
@@ -96,6 +97,7 @@ public static class ServerlessCommerceApp
         services.AddSingleton<LiveRoomBroadcaster>();
         services.AddSingleton<LiveRoomService>();
         services.AddSingleton<ProductService>();
+        services.AddSingleton<FollowUpService>();
 
         services.AddHttpContextAccessor();
         services.AddScoped<CallerContext>();
@@ -138,6 +140,7 @@ public static class ServerlessCommerceApp
         app.MapLiveApi();
         app.MapHub<LiveHub>(LiveHub.Path).WithMetadata(new HttpFunctionAttribute("LiveHub"));
         app.MapProductsApi();
+        app.MapFollowUpApi();
         if (mode.IsCustomHandler)
         {
             app.MapInvocations(app.Services.GetRequiredService<TriggerCatalog>());
