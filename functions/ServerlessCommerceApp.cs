@@ -5,6 +5,7 @@ using ServerlessCommerce.Campaigns;
 using ServerlessCommerce.Catalogue;
 using ServerlessCommerce.Chains;
 using ServerlessCommerce.Events;
+using ServerlessCommerce.FollowUp;
 using ServerlessCommerce.Functions.Api;
 using ServerlessCommerce.Functions.Hosting;
 using ServerlessCommerce.Functions.Triggers;
@@ -105,6 +106,7 @@ public static class ServerlessCommerceApp
         services.AddSingleton<CampaignReportService>();
         services.AddSingleton<ICampaignReportGenerator>(sp => sp.GetRequiredService<CampaignReportService>());
         services.AddSingleton<DashboardService>();
+        services.AddSingleton<FollowUpService>();
 
         services.AddHttpContextAccessor();
         services.AddScoped<CallerContext>();
@@ -149,6 +151,7 @@ public static class ServerlessCommerceApp
         app.MapHub<LiveHub>(LiveHub.Path).WithMetadata(new HttpFunctionAttribute("LiveHub"));
         app.MapProductsApi();
         app.MapReportsApi();
+        app.MapFollowUpApi();
         if (mode.IsCustomHandler)
         {
             app.MapInvocations(app.Services.GetRequiredService<TriggerCatalog>());

@@ -2,6 +2,7 @@ using ServerlessCommerce.Campaigns;
 using ServerlessCommerce.Catalogue;
 using ServerlessCommerce.Chains;
 using ServerlessCommerce.Events;
+using ServerlessCommerce.FollowUp;
 using ServerlessCommerce.Functions.Api;
 using ServerlessCommerce.Hosting;
 using ServerlessCommerce.LiveRoom;
@@ -17,7 +18,7 @@ namespace ServerlessCommerce.Functions.Hosting;
 /// </summary>
 public sealed class StorageInitializer(ITableStore tables, IBlobStore blobs, IQueueStore queues, TriggerCatalog triggers, AppSettings settings, ILogger<StorageInitializer> logger) : IHostedService
 {
-    public static readonly IReadOnlyList<string> Tables = [.. ChainTables.All, .. CatalogueTables.All, .. CampaignTables.All, LiveRoomService.Table, LiveRoomService.ViewersTable, LifecycleTimers.DueTable, EventLog.Table, SystemStatus.Table, ReportTables.FollowUp];
+    public static readonly IReadOnlyList<string> Tables = [.. ChainTables.All, .. CatalogueTables.All, .. CampaignTables.All, LiveRoomService.Table, LiveRoomService.ViewersTable, LifecycleTimers.DueTable, EventLog.Table, SystemStatus.Table, .. FollowUpTables.All];
 
     public static readonly IReadOnlyList<string> Containers = [.. CatalogueTables.Containers];
 
@@ -37,6 +38,9 @@ public sealed class StorageInitializer(ITableStore tables, IBlobStore blobs, IQu
                 {
                     await blobs.CreateContainerIfNotExistsAsync(container, cancellationToken);
                 }
+
+                // Browsers PUT review photos straight to SAS URLs: the Blob service must allow the app's origin.
+                await blobs.SetCorsAsync([PublicOrigin(settings)], cancellationToken);
 
                 foreach (var queue in triggers.Queues.Select(q => q.QueueName).Distinct())
                 {
@@ -60,6 +64,10 @@ public sealed class StorageInitializer(ITableStore tables, IBlobStore blobs, IQu
             }
         }
     }
+
+    /// <summary>The origin (scheme://host[:port]) people reach the app at: <c>PublicBaseUrl</c>, else the local default.</summary>
+    public static string PublicOrigin(AppSettings settings) =>
+        new Uri(settings.PublicBaseUrl ?? ServerlessCommerceApp.DefaultUrl).GetLeftPart(UriPartial.Authority);
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

@@ -113,6 +113,11 @@ public sealed class AppSettings
             }
         }
 
+        if (PublicBaseUrl is not null && !(Uri.TryCreate(PublicBaseUrl, UriKind.Absolute, out var publicUrl) && publicUrl.Scheme is "http" or "https"))
+        {
+            problems.Add("PublicBaseUrl must be an absolute http(s) URL, e.g. https://shop.example.com (browsers upload review photos from its origin).");
+        }
+
         if ((EventGridTopicEndpoint is null) != (EventGridTopicKey is null))
         {
             problems.Add("EventGridTopicEndpoint and EventGridTopicKey must be set together (or neither).");

@@ -314,8 +314,11 @@ public sealed class BlobStoreTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task CorsRulesLetTheAllowedOriginPreflightAndRefuseOthers()
     {
-        await _store.SetCorsAsync(["http://127.0.0.1:5555", "https://shop.example.com/"]);
-        var blobUri = _store.GetBlobUri(_container, "uploads/new.jpg");
+        // Its own Azurite: CORS rules belong to the whole Blob service, and every app started on the shared one sets them.
+        await using var azurite = await Azurite.StartAsync();
+        var store = new AzureBlobStore(azurite.Account, NullLogger<AzureBlobStore>.Instance);
+        await store.SetCorsAsync(["http://127.0.0.1:5555", "https://shop.example.com/"]);
+        var blobUri = store.GetBlobUri(_container, "uploads/new.jpg");
 
         using var allowed = await PreflightAsync(blobUri, "http://127.0.0.1:5555");
         using var alsoAllowed = await PreflightAsync(blobUri, "https://shop.example.com");
@@ -329,7 +332,7 @@ public sealed class BlobStoreTests : IAsyncLifetime, IDisposable
         Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
         Assert.False(refused.Headers.Contains("Access-Control-Allow-Origin"));
 
-        await _store.SetCorsAsync([]);
+        await store.SetCorsAsync([]);
         using var cleared = await PreflightAsync(blobUri, "http://127.0.0.1:5555");
         Assert.Equal(HttpStatusCode.Forbidden, cleared.StatusCode);
     }
