@@ -77,6 +77,25 @@ public sealed class LifecycleTests
         Assert.Equal(["preheat", "live", "closed", "fulfilling", "followUp", "completed"], history.EnumerateArray().Select(h => h.GetProperty("to").GetString()));
         Assert.All(history.EnumerateArray(), h => Assert.Contains(h.GetProperty("cause").GetString(), new[] { "timer", "sweeper" }));
 
+        // Completion writes the post-campaign report; a person opens its HTML in a browser.
+        JsonElement report = default;
+        for (var i = 0; i < 100; i++)
+        {
+            using var r = await app.GetAsync($"/api/campaigns/{id}/report", f.LeaderKey);
+            if ((int)r.StatusCode == 200)
+            {
+                report = await TestApp.OkJsonAsync(r);
+                break;
+            }
+
+            await Task.Delay(200);
+        }
+
+        Assert.Equal(JsonValueKind.Object, report.ValueKind);
+        using var html = await new HttpClient().GetAsync(report.GetProperty("reportUrl").GetString());
+        Assert.Equal("text/html", html.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("定时开团", await html.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
         var notifications = await TestApp.OkJsonAsync(await app.GetAsync($"/api/campaigns/{id}/notifications", f.LeaderKey));
         var kinds = notifications.EnumerateArray().Select(n => n.GetProperty("kind").GetString()).ToHashSet();
         Assert.Contains("preview", kinds);
@@ -131,7 +150,7 @@ public sealed class LifecycleTests
         var first = await AppProcess.StartAsync(port, env);
         TestApp.ChainFixture f;
         string id;
-        const int buyers = 60, perBuyer = 12;
+        const int buyers = 60, perBuyer = 20; // 1,200 orders
         await using (var setup = await TestApp.StartAsync(new Dictionary<string, string?> { ["QueueMaxPollingIntervalMilliseconds"] = "60000" }, storage: azurite))
         {
             // Setup through a second instance whose pumps sleep; the process under test does the background work.
