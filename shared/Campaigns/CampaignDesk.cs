@@ -779,13 +779,13 @@ public sealed class CampaignDesk : IAsyncDisposable
                 return AnswerNow(e, 0); // every order already has its outcome (a redelivered chunk, a restart mid-way)
             }
 
-            if (Room < 3)
+            if (Room < 4)
             {
                 return false;
             }
 
             var evaluated = 0;
-            foreach (var order in waiting.TakeWhile(_ => Room >= 3))
+            foreach (var order in waiting.TakeWhile(_ => Room >= 4))
             {
                 var updated = CampaignTables.ToOrder(CampaignTables.ToEntity(order));
                 foreach (var line in updated.Lines.Where(l => l.Status == OrderStatus.Placed))
@@ -822,6 +822,13 @@ public sealed class CampaignDesk : IAsyncDisposable
                     updated.OrderId, updated.CampaignId, updated.MemberId, reason = confirmed ? null : "group-minimum-not-met", updated.TotalFen,
                     lines = updated.Lines.Select(l => new { l.ItemId, status = Order.Wire(l.Status) }),
                 }, occurrence: "evaluation");
+                AddEvent("notification.result", $"members/{updated.MemberId}", new
+                {
+                    memberId = updated.MemberId, Campaign.CampaignId, kind = "result", orderId = updated.OrderId,
+                    text = confirmed
+                        ? updated.Fulfilment == Fulfilment.Pickup ? $"成团成功！请凭取货码 {updated.PickupCode} 到门店自提。" : "成团成功！我们会尽快为您配送。"
+                        : "很遗憾，本次商品未达到成团人数，订单已取消。",
+                }, occurrence: updated.OrderId);
                 evaluated++;
             }
 

@@ -11,7 +11,7 @@ namespace ServerlessCommerce.Campaigns;
 /// in order, then advances a watermark. At least once: a crash before the watermark moves publishes again, and event
 /// ids are stable so consumers (and our log) keep one.
 /// </summary>
-public sealed class CampaignOutbox(ITableStore tables, IEventPublisher publisher, EventLog log, ILogger<CampaignOutbox> logger)
+public sealed class CampaignOutbox(ITableStore tables, IEventPublisher publisher, EventLog log, ServerlessCommerce.LiveRoom.ILiveRoomTransport live, ILogger<CampaignOutbox> logger)
 {
     public const string QueueName = "campaign-outbox";
     private const int PageSize = 500;
@@ -35,6 +35,7 @@ public sealed class CampaignOutbox(ITableStore tables, IEventPublisher publisher
 
             var events = page.Entities.Select(ToEvent).ToList();
             await publisher.PublishAsync(events, ct);
+            await PushNotificationsAsync(campaignId, events);
             foreach (var e in events)
             {
                 await log.RecordAsync(e, ct);
@@ -62,6 +63,26 @@ public sealed class CampaignOutbox(ITableStore tables, IEventPublisher publisher
 
             total += events.Count;
             logger.LogInformation("Outbox of {CampaignId}: published {Count} events up to {Seq}", campaignId, events.Count, last);
+        }
+    }
+
+    /// <summary>
+    /// Notifications also reach the member's open live-room connections (the "live room" side of the notification
+    /// port); external senders (SMS, WeChat) subscribe to the published events. Best effort: the outbox is the record.
+    /// </summary>
+    private async Task PushNotificationsAsync(string campaignId, IReadOnlyList<DomainEvent> events)
+    {
+        foreach (var e in events.Where(e => e.Type.StartsWith("notification.", StringComparison.Ordinal)))
+        {
+            try
+            {
+                var memberId = e.Data.GetProperty("memberId").GetString();
+                await live.SendToUserAsync($"{memberId}@{campaignId}", "notification", e.Data, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(5));
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                logger.LogDebug(ex, "Notification {EventId} not pushed live", e.Id);
+            }
         }
     }
 

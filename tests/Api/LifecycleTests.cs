@@ -101,6 +101,7 @@ public sealed class LifecycleTests
         Assert.Contains("preview", kinds);
         Assert.Contains("live-reminder", kinds);
         Assert.Contains("survey", kinds);
+        Assert.Equal(2, notifications.EnumerateArray().Count(n => n.GetProperty("kind").GetString() == "result"));
     }
 
     [Fact]
