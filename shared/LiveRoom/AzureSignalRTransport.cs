@@ -60,7 +60,7 @@ public sealed class AzureSignalRTransport : ILiveRoomTransport
         ArgumentNullException.ThrowIfNull(connection);
         _baseUrl = connection.BaseUrl;
         _tokens = new AzureSignalRTokens(connection.AccessKey, clock);
-        _pipeline = HttpPipelineBuilder.Build(options ?? new AzureSignalRClientOptions(), [], [new AttemptLoggingPolicy(logger)], new RetryOn429And5xx());
+        _pipeline = HttpPipelineBuilder.Build(options ?? new AzureSignalRClientOptions(), [], [new ServerlessCommerce.Common.AttemptLoggingPolicy(logger, "SignalR Service", status => status is < 200 or > 299)], new RetryOn429And5xx());
         ClientUrl = $"{_baseUrl}/client/?hub={Uri.EscapeDataString(LiveRoomNames.Hub)}";
     }
 
@@ -141,47 +141,5 @@ public sealed class AzureSignalRTransport : ILiveRoomTransport
     private sealed class RetryOn429And5xx : ResponseClassifier
     {
         public override bool IsRetriableResponse(HttpMessage message) => message.Response.Status is 408 or 429 or >= 500;
-    }
-
-    /// <summary>One structured line per attempt: verb, path (no query), status, elapsed, request id.</summary>
-    private sealed class AttemptLoggingPolicy(ILogger logger) : HttpPipelinePolicy
-    {
-        public override void Process(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline) =>
-            ProcessAsync(message, pipeline, async: false).AsTask().GetAwaiter().GetResult();
-
-        public override ValueTask ProcessAsync(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline) =>
-            ProcessAsync(message, pipeline, async: true);
-
-        private async ValueTask ProcessAsync(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline, bool async)
-        {
-            var started = Stopwatch.GetTimestamp();
-            try
-            {
-                if (async)
-                {
-                    await ProcessNextAsync(message, pipeline);
-                }
-                else
-                {
-                    ProcessNext(message, pipeline);
-                }
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                logger.LogWarning(ex, "SignalR Service {Method} {Path} failed after {ElapsedMs} ms (request {RequestId})",
-                    message.Request.Method, message.Request.Uri.Path, Stopwatch.GetElapsedTime(started).TotalMilliseconds,
-                    message.Request.ClientRequestId);
-                throw;
-            }
-
-            var status = message.Response.Status;
-            var level = status is >= 200 and <= 299 ? LogLevel.Debug : LogLevel.Warning;
-            if (logger.IsEnabled(level))
-            {
-                logger.Log(level, "SignalR Service {Method} {Path} -> {Status} in {ElapsedMs} ms (request {RequestId})",
-                    message.Request.Method, message.Request.Uri.Path, status,
-                    Stopwatch.GetElapsedTime(started).TotalMilliseconds, message.Request.ClientRequestId);
-            }
-        }
     }
 }

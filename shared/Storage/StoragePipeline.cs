@@ -46,7 +46,7 @@ public static class StoragePipeline
         HttpPipelineBuilder.Build(
             options ?? new StorageClientOptions(),
             [],
-            [new SharedKeyPolicy(account, service), new AttemptLoggingPolicy(logger, service)],
+            [new SharedKeyPolicy(account, service), new ServerlessCommerce.Common.AttemptLoggingPolicy(logger, $"Storage {service}", status => status >= 500 || status == 429)],
             new ResponseClassifier());
 
     /// <summary>Signs each attempt with the account key (SharedKeyLite for Tables, SharedKey for Blobs and Queues).</summary>
@@ -147,48 +147,6 @@ public static class StoragePipeline
             var key = Uri.UnescapeDataString(eq < 0 ? pair : pair[..eq]).ToLowerInvariant();
             var value = eq < 0 ? string.Empty : Uri.UnescapeDataString(pair[(eq + 1)..]);
             yield return new(key, value);
-        }
-    }
-
-    /// <summary>One structured line per attempt: service, verb, path (no query), status, elapsed, request id.</summary>
-    private sealed class AttemptLoggingPolicy(ILogger logger, StorageService service) : HttpPipelinePolicy
-    {
-        public override void Process(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline) =>
-            ProcessAsync(message, pipeline, async: false).AsTask().GetAwaiter().GetResult();
-
-        public override ValueTask ProcessAsync(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline) =>
-            ProcessAsync(message, pipeline, async: true);
-
-        private async ValueTask ProcessAsync(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline, bool async)
-        {
-            var started = Stopwatch.GetTimestamp();
-            try
-            {
-                if (async)
-                {
-                    await ProcessNextAsync(message, pipeline);
-                }
-                else
-                {
-                    ProcessNext(message, pipeline);
-                }
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                logger.LogWarning(ex, "Storage {Service} {Method} {Path} failed after {ElapsedMs} ms (request {RequestId})",
-                    service, message.Request.Method, message.Request.Uri.Path, Stopwatch.GetElapsedTime(started).TotalMilliseconds,
-                    message.Request.ClientRequestId);
-                throw;
-            }
-
-            var status = message.Response.Status;
-            var level = status >= 500 || status == 429 ? LogLevel.Warning : LogLevel.Debug;
-            if (logger.IsEnabled(level))
-            {
-                logger.Log(level, "Storage {Service} {Method} {Path} -> {Status} in {ElapsedMs} ms (request {RequestId})",
-                    service, message.Request.Method, message.Request.Uri.Path, status,
-                    Stopwatch.GetElapsedTime(started).TotalMilliseconds, message.Request.ClientRequestId);
-            }
         }
     }
 }
