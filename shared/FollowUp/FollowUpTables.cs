@@ -17,9 +17,12 @@ public static class FollowUpTables
 
     public static readonly IReadOnlyList<string> All = [FollowUp, Points];
 
-    public static string SurveyRow(string orderId) => "s_" + orderId;
+    public const string SurveyPrefix = "s_";
+    public const string ReviewPrefix = "rv_";
 
-    public static string ReviewRow(string orderId) => "rv_" + orderId;
+    public static string SurveyRow(string orderId) => SurveyPrefix + orderId;
+
+    public static string ReviewRow(string orderId) => ReviewPrefix + orderId;
 
     public static string PointsRow(string reason, string orderId) => $"{reason}:{orderId}";
 

@@ -14,10 +14,11 @@ namespace ServerlessCommerce.Reports;
 /// </summary>
 public static class ReportTables
 {
-    public const string FollowUp = "FollowUp";
+    // The follow-up rows are FollowUpTables' contract; reports only read them.
+    public const string FollowUp = ServerlessCommerce.FollowUp.FollowUpTables.FollowUp;
 
-    public const string SurveyPrefix = "s_";
-    public const string ReviewPrefix = "rv_";
+    public const string SurveyPrefix = ServerlessCommerce.FollowUp.FollowUpTables.SurveyPrefix;
+    public const string ReviewPrefix = ServerlessCommerce.FollowUp.FollowUpTables.ReviewPrefix;
 
     public const string ReportRow = "report";
 
