@@ -105,6 +105,48 @@ public sealed class LifecycleTests
     }
 
     [Fact]
+    public async Task MembersWhoHaveNotPickedUpAreRemindedBeforePickupEnds()
+    {
+        await using var azurite = await Azurite.StartAsync();
+        await using var app = await TestApp.StartAsync(storage: azurite);
+        var f = await app.NewChainWithPeopleAsync();
+        var productId = await app.NewProductAsync(f);
+        var t0 = DateTimeOffset.UtcNow;
+        var created = await TestApp.OkJsonAsync(await app.PostAsync($"/api/chains/{f.ChainId}/campaigns", new
+        {
+            title = "提醒取货", storeId = f.StoreId, leaderId = f.LeaderId,
+            items = new[] { new { productId, priceFen = 1000, stock = 10, minGroupSize = 1 } },
+            preheatAt = t0, liveStartAt = t0.AddSeconds(1), liveEndAt = t0.AddSeconds(6), pickupUntil = t0.AddSeconds(22),
+            followUpAfterHours = 1,
+        }, f.LeaderKey), 201);
+        var id = created.GetProperty("campaignId").GetString()!;
+        Task<JsonElement> View() => app.GetAsync($"/api/campaigns/{id}").ContinueWith(r => TestApp.OkJsonAsync(r.Result), TaskScheduler.Default).Unwrap();
+        await WaitForPhaseAsync(View, "live", TimeSpan.FromSeconds(15));
+        var (_, picker) = await app.NewMemberAsync(f);
+        var forgetful = await TestApp.OkJsonAsync(await app.OrderAsync(id, f.MemberToken, created.GetProperty("items")[0].GetProperty("itemId").GetString()!, 1), 201);
+        var prompt = await TestApp.OkJsonAsync(await app.OrderAsync(id, picker, created.GetProperty("items")[0].GetProperty("itemId").GetString()!, 1), 201);
+        await WaitForPhaseAsync(View, "fulfilling", TimeSpan.FromSeconds(20));
+        var code = (await TestApp.OkJsonAsync(await app.GetAsync($"/api/orders/{prompt.GetProperty("orderId").GetString()}", picker))).GetProperty("pickupCode").GetString();
+        await TestApp.OkJsonAsync(await app.PostAsync($"/api/campaigns/{id}/pickups", new { pickupCode = code }, f.LeaderKey));
+
+        JsonElement reminders = default;
+        for (var i = 0; i < 150; i++)
+        {
+            reminders = await TestApp.OkJsonAsync(await app.GetAsync($"/api/campaigns/{id}/notifications", f.LeaderKey));
+            if (reminders.EnumerateArray().Any(n => n.GetProperty("kind").GetString() == "pickup-reminder"))
+            {
+                break;
+            }
+
+            await Task.Delay(200);
+        }
+
+        var reminded = reminders.EnumerateArray().Where(n => n.GetProperty("kind").GetString() == "pickup-reminder").ToList();
+        Assert.Equal(forgetful.GetProperty("orderId").GetString(), Assert.Single(reminded).GetProperty("orderId").GetString());
+        Assert.True(reminded[0].GetProperty("at").GetDateTimeOffset() < t0.AddSeconds(22), "the reminder comes before pickup ends");
+    }
+
+    [Fact]
     public async Task ASoldOutCampaignClosesItselfWithTheStockAsCause()
     {
         var app = await TestApp.SharedAsync();
