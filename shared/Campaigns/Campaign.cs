@@ -159,6 +159,9 @@ public sealed class Campaign
 
     public bool PickupReminderSent { get; set; }
 
+    /// <summary>One-off follow-ups already done (<c>preview</c>, <c>live-reminder</c>, <c>survey</c>, <c>report</c>).</summary>
+    public HashSet<string> Done { get; init; } = new(StringComparer.Ordinal);
+
     public FlashSale? ActiveFlashSale(string itemId, DateTimeOffset now) => FlashSales.FirstOrDefault(f => f.ItemId == itemId && f.IsActive(now));
 
     public int OrderCount { get; set; }
@@ -247,6 +250,7 @@ public sealed class Campaign
         FulfilledAt = FulfilledAt,
         EvaluationDone = EvaluationDone,
         PickupReminderSent = PickupReminderSent,
+        Done = new HashSet<string>(Done, StringComparer.Ordinal),
         FlashSales = FlashSales.Select(f => f.Clone()).ToList(),
         OrderCount = OrderCount,
         HistoryCount = HistoryCount,

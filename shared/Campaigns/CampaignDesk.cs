@@ -169,7 +169,7 @@ public sealed class CampaignDesk : IAsyncDisposable
             }
 
             pending.RemoveAll(round.IsAnswered);
-            if (round.Operations.Count == 0)
+            if (round.Operations.Count == 0 && !round.CampaignChanged)
             {
                 continue;
             }
@@ -377,6 +377,9 @@ public sealed class CampaignDesk : IAsyncDisposable
         public List<Transition> Transitions { get; } = [];
 
         public bool HasEvents { get; private set; }
+
+        /// <summary>The campaign row changed with no other row (a one-off marked done): it is still written.</summary>
+        public bool CampaignChanged { get; private set; }
 
         public List<LiveMessage> Live { get; } = [];
 
@@ -927,7 +930,7 @@ public sealed class CampaignDesk : IAsyncDisposable
 
         private bool Notify(NotifyMembersCommand n)
         {
-            if (n.MarksPickupReminder && Campaign.PickupReminderSent)
+            if ((n.MarksPickupReminder && Campaign.PickupReminderSent) || (n.MarksDone is { } done && Campaign.Done.Contains(done)))
             {
                 return AnswerNow(n, 0);
             }
@@ -948,6 +951,12 @@ public sealed class CampaignDesk : IAsyncDisposable
             }
 
             Campaign.PickupReminderSent |= n.MarksPickupReminder;
+            if (n.MarksDone is { } mark)
+            {
+                Campaign.Done.Add(mark);
+            }
+
+            CampaignChanged |= n.MarksPickupReminder || n.MarksDone is not null;
             var count = n.Recipients.Count;
             _answers.Add(() => n.Complete(count));
             return true;

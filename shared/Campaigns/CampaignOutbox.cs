@@ -142,22 +142,7 @@ public sealed class CampaignCommitEffects(IQueueStore queues, ITableStore tables
             tasks.Add(timers.ArmNextAsync(campaign, cancellationToken));
         }
 
-        foreach (var to in round.Transitions.Select(t => t.To))
-        {
-            var work = to switch
-            {
-                CampaignPhase.Preheat => CampaignWork.NotifyPreview,
-                CampaignPhase.Live => CampaignWork.NotifyLive,
-                CampaignPhase.FollowUp => CampaignWork.NotifySurvey,
-                CampaignPhase.Completed => CampaignWork.Report,
-                _ => null,
-            };
-            if (work is not null)
-            {
-                tasks.Add(Work(campaign.CampaignId, work));
-            }
-        }
-
+        // Notifications and the report are lifecycle steps too (armed above, swept if lost): nothing to enqueue here.
         if (round.Transitions.Count > 0)
         {
             tasks.Add(tables.UpsertAsync(CampaignTables.CampaignIndex, CampaignTables.ToIndexEntity(campaign), TableUpdateMode.Merge, cancellationToken));

@@ -76,6 +76,7 @@ public static class CampaignTables
             ["FulfilledAt"] = c.FulfilledAt,
             ["EvaluationDone"] = c.EvaluationDone,
             ["PickupReminderSent"] = c.PickupReminderSent,
+            ["Done"] = string.Join(',', c.Done.Order(StringComparer.Ordinal)),
             ["FlashSales"] = c.FlashSales.Count == 0 ? null : JsonSerializer.Serialize(c.FlashSales, Json),
             ["OrderCount"] = c.OrderCount,
             ["HistoryCount"] = c.HistoryCount,
@@ -108,6 +109,7 @@ public static class CampaignTables
             FulfilledAt = e.GetDateTimeOffset("FulfilledAt"),
             EvaluationDone = e.GetBoolean("EvaluationDone") ?? false,
             PickupReminderSent = e.GetBoolean("PickupReminderSent") ?? false,
+            Done = new HashSet<string>((e.GetString("Done") ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries), StringComparer.Ordinal),
             FlashSales = e.GetString("FlashSales") is { } flash ? JsonSerializer.Deserialize<List<FlashSale>>(flash, Json) ?? [] : [],
             OrderCount = e.GetInt32("OrderCount") ?? 0,
         };

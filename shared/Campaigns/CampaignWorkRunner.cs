@@ -55,22 +55,26 @@ public sealed class CampaignWorkRunner(ITableStore tables, CampaignDesks desks, 
     }
 
     public Task NotifyReservedAsync(string campaignId, string kind, string text, CancellationToken ct) =>
-        NotifyAsync(campaignId, kind, text, ReservedAsync(campaignId, ct), marksPickupReminder: false, ct);
+        NotifyAsync(campaignId, kind, text, ReservedAsync(campaignId, ct), marksPickupReminder: false, ct, marksDone: kind);
 
     public Task NotifyBuyersAsync(string campaignId, string kind, string text, CancellationToken ct) =>
         NotifyAsync(campaignId, kind, text, OrdersAsync(campaignId, o => o.Status is OrderStatus.Confirmed or OrderStatus.PickedUp or OrderStatus.Delivered or OrderStatus.Dispatched, ct),
-            marksPickupReminder: false, ct);
+            marksPickupReminder: false, ct, marksDone: kind);
+
+    /// <summary>Records a one-off as done (e.g. the report) so the lifecycle stops asking for it.</summary>
+    public Task MarkDoneAsync(string campaignId, string what, CancellationToken ct) =>
+        desks.SubmitAsync(campaignId, new NotifyMembersCommand { Kind = what, Text = string.Empty, Recipients = [], MarksDone = what });
 
     /// <summary>Reminds members with a confirmed pickup order not yet picked up; marks the campaign when done.</summary>
     public Task RemindPickupAsync(string campaignId, CancellationToken ct) =>
         NotifyAsync(campaignId, "pickup-reminder", "您的团购商品已到店，请尽快凭取货码到门店自提。",
             OrdersAsync(campaignId, o => o.Status == OrderStatus.Confirmed && o.Fulfilment == Fulfilment.Pickup, ct), marksPickupReminder: true, ct);
 
-    private async Task NotifyAsync(string campaignId, string kind, string text, Task<List<(string MemberId, string? OrderId)>> recipientsTask, bool marksPickupReminder, CancellationToken ct)
+    private async Task NotifyAsync(string campaignId, string kind, string text, Task<List<(string MemberId, string? OrderId)>> recipientsTask, bool marksPickupReminder, CancellationToken ct, string? marksDone = null)
     {
         var recipients = await recipientsTask;
         var chunks = recipients.Chunk(NotificationChunk).ToList();
-        if (chunks.Count == 0 && marksPickupReminder)
+        if (chunks.Count == 0 && (marksPickupReminder || marksDone is not null))
         {
             chunks.Add([]);
         }
@@ -78,7 +82,11 @@ public sealed class CampaignWorkRunner(ITableStore tables, CampaignDesks desks, 
         for (var i = 0; i < chunks.Count; i++)
         {
             // The last chunk carries the "done" mark: a restart before it repeats earlier ones (same event ids), never skips.
-            await desks.SubmitAsync(campaignId, new NotifyMembersCommand { Kind = kind, Text = text, Recipients = chunks[i], MarksPickupReminder = marksPickupReminder && i == chunks.Count - 1 });
+            var last = i == chunks.Count - 1;
+            await desks.SubmitAsync(campaignId, new NotifyMembersCommand
+            {
+                Kind = kind, Text = text, Recipients = chunks[i], MarksPickupReminder = marksPickupReminder && last, MarksDone = last ? marksDone : null,
+            });
         }
 
         logger.LogInformation("Campaign {CampaignId}: {Kind} sent to {Count} members", campaignId, kind, recipients.Count);

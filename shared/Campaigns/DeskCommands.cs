@@ -130,4 +130,7 @@ public sealed class NotifyMembersCommand : DeskCommand<int>
 
     /// <summary>Record on the campaign that the pickup reminder went out.</summary>
     public bool MarksPickupReminder { get; init; }
+
+    /// <summary>Record on the campaign that this one-off is done (so the lifecycle stops asking for it).</summary>
+    public string? MarksDone { get; init; }
 }

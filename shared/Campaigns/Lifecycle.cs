@@ -24,9 +24,9 @@ public static class LifecyclePlan
             case CampaignPhase.Draft:
                 return s.PreheatAt < s.LiveStartAt ? new("preheat", s.PreheatAt) : new("go-live", s.LiveStartAt);
             case CampaignPhase.Preheat:
-                return new("go-live", s.LiveStartAt);
+                return c.Done.Contains("preview") ? new("go-live", s.LiveStartAt) : new("notify-preview", c.PhaseEnteredAt ?? s.PreheatAt);
             case CampaignPhase.Live:
-                return new("close", s.LiveEndAt);
+                return c.Done.Contains("live-reminder") ? new("close", s.LiveEndAt) : new("notify-live", c.PhaseEnteredAt ?? s.LiveStartAt);
             case CampaignPhase.Closed:
                 return c.EvaluationDone ? new("fulfil", c.PhaseEnteredAt ?? s.LiveEndAt) : new("evaluate", c.PhaseEnteredAt ?? s.LiveEndAt);
             case CampaignPhase.Fulfilling:
@@ -41,7 +41,11 @@ public static class LifecyclePlan
 
                 return followUp;
             case CampaignPhase.FollowUp:
-                return new("complete", (c.PhaseEnteredAt ?? s.PickupUntil).AddHours(s.FollowUpWindowHours));
+                return c.Done.Contains("survey")
+                    ? new("complete", (c.PhaseEnteredAt ?? s.PickupUntil).AddHours(s.FollowUpWindowHours))
+                    : new("notify-survey", c.PhaseEnteredAt ?? s.PickupUntil);
+            case CampaignPhase.Completed:
+                return c.Done.Contains("report") ? null : new("report", c.PhaseEnteredAt ?? s.PickupUntil);
             default:
                 return null;
         }
@@ -107,7 +111,7 @@ public sealed class LifecycleTimers(ITableStore tables, IQueueStore queues, Time
 }
 
 /// <summary>Runs what is due for a campaign: transitions through its desk, the 成团 evaluation, the pickup reminder. Idempotent.</summary>
-public sealed class LifecycleRunner(ITableStore tables, LifecycleTimers timers, CampaignDesks desks, CampaignWorkRunner work, TimeProvider clock, ILogger<LifecycleRunner> logger)
+public sealed class LifecycleRunner(ITableStore tables, LifecycleTimers timers, CampaignDesks desks, CampaignWorkRunner work, IEnumerable<ICampaignReportGenerator> reports, TimeProvider clock, ILogger<LifecycleRunner> logger)
 {
     /// <summary>Runs every step that is due now (with <paramref name="cause"/> in the history), then arms the next.</summary>
     public async Task RunAsync(string campaignId, string cause, CancellationToken ct)
@@ -149,6 +153,23 @@ public sealed class LifecycleRunner(ITableStore tables, LifecycleTimers timers, 
                 break;
             case "remind-pickup":
                 await work.RemindPickupAsync(campaign.CampaignId, CancellationToken.None);
+                break;
+            case "notify-preview":
+                await work.NotifyReservedAsync(campaign.CampaignId, "preview", "您预约的团购开始预热了，先来看看今天的好物！", CancellationToken.None);
+                break;
+            case "notify-live":
+                await work.NotifyReservedAsync(campaign.CampaignId, "live-reminder", "您预约的直播开始了，快进直播间抢购吧！", CancellationToken.None);
+                break;
+            case "notify-survey":
+                await work.NotifyBuyersAsync(campaign.CampaignId, "survey", "感谢参团！花一分钟评价一下这次的商品和服务吧。", CancellationToken.None);
+                break;
+            case "report":
+                foreach (var report in reports)
+                {
+                    await report.GenerateAsync(campaign.CampaignId, CancellationToken.None);
+                }
+
+                await work.MarkDoneAsync(campaign.CampaignId, "report", CancellationToken.None);
                 break;
             default:
                 try
