@@ -1,18 +1,20 @@
 #!/usr/bin/env bash
 # Runs ServerlessCommerce locally: Azurite (installed from npm, data in .azurite/) and the app on
 # http://127.0.0.1:7071 in standalone mode. Prints the URLs; Ctrl-C stops both.
-#   bash infra/run.sh [--port N]
+#   bash infra/run.sh [--port N] [--demo]
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 root="$(repo_root)"
 cd "$root"
 
 port=7071
+demo=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --port) port="$2"; shift 2 ;;
+    --demo) demo=1; shift ;;
     -h|--help) sed -n '2,5p' "$0"; exit 0 ;;
-    *) die "Unknown option '$1'. Usage: bash infra/run.sh [--port N]" ;;
+    *) die "Unknown option '$1'. Usage: bash infra/run.sh [--port N] [--demo]" ;;
   esac
 done
 
@@ -90,4 +92,8 @@ cat >&2 <<MSG
   Press Ctrl-C to stop the app and Azurite.
 
 MSG
+if [ "$demo" = 1 ]; then
+  log "Seeding the demo chain…"
+  dotnet "$root/functions/bin/Release/net10.0/ServerlessCommerce.Functions.dll" --seed-demo "$url" || log "The demo seed failed (see above); the app keeps running."
+fi
 wait "$app_pid"
