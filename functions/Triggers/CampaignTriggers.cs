@@ -16,7 +16,7 @@ public sealed class CampaignOutboxHandler(CampaignOutbox outbox) : IQueueHandler
 /// Background work on one campaign (the <c>campaign-work</c> queue): fan-outs and follow-ups of a commit. Every kind is
 /// idempotent, so a redelivered message repeats nothing that was done.
 /// </summary>
-public sealed class CampaignWorkHandler(CampaignWorkRunner work, CampaignDesks desks, IServiceProvider services, ILogger<CampaignWorkHandler> logger) : IQueueHandler
+public sealed class CampaignWorkHandler(CampaignWorkRunner work, CampaignDesks desks, ILogger<CampaignWorkHandler> logger) : IQueueHandler
 {
     public async Task HandleAsync(QueueInvocation message, CancellationToken cancellationToken)
     {
@@ -38,22 +38,6 @@ public sealed class CampaignWorkHandler(CampaignWorkRunner work, CampaignDesks d
                 catch (ServerlessCommerce.Common.AppProblem p) when (p.Code == ServerlessCommerce.Common.ProblemCodes.InvalidTransition)
                 {
                     // Closed meanwhile by the leader or the clock.
-                }
-
-                break;
-            case CampaignWork.NotifyPreview:
-                await work.NotifyReservedAsync(w.CampaignId, "preview", "您预约的团购开始预热了，先来看看今天的好物！", cancellationToken);
-                break;
-            case CampaignWork.NotifyLive:
-                await work.NotifyReservedAsync(w.CampaignId, "live-reminder", "您预约的直播开始了，快进直播间抢购吧！", cancellationToken);
-                break;
-            case CampaignWork.NotifySurvey:
-                await work.NotifyBuyersAsync(w.CampaignId, "survey", "感谢参团！花一分钟评价一下这次的商品和服务吧。", cancellationToken);
-                break;
-            case CampaignWork.Report:
-                if (services.GetService<ICampaignReportGenerator>() is { } reports)
-                {
-                    await reports.GenerateAsync(w.CampaignId, cancellationToken);
                 }
 
                 break;

@@ -178,8 +178,4 @@ public sealed record CampaignWork(string CampaignId, string Work, string? FlashS
     public const string CancelOrders = "cancel-orders";
     public const string EndFlashSale = "end-flash-sale";
     public const string CloseSoldOut = "close-sold-out";
-    public const string NotifyPreview = "notify-preview";
-    public const string NotifyLive = "notify-live";
-    public const string NotifySurvey = "notify-survey";
-    public const string Report = "report";
 }
