@@ -7,24 +7,13 @@ using ServerlessCommerce.Tests.Infrastructure;
 namespace ServerlessCommerce.Tests.Api;
 
 /// <summary>Follow-up (回访): the survey, reviews with photos uploaded straight to Blob Storage, and points.</summary>
-public sealed class FollowUpTests : IAsyncLifetime, IDisposable
+public sealed class FollowUpTests : ChainTest, IDisposable
 {
     // Real files, as small as they come: a JPEG's start and end markers and a 1×1 PNG.
     private static readonly byte[] Jpeg = [0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, (byte)'J', (byte)'F', (byte)'I', (byte)'F', 0x00, 0x01, 0x01, 0x00, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00, 0xFF, 0xD9];
     private static readonly byte[] Png = Convert.FromBase64String("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8/5+hHgAHggJ/PchI7wAAAABJRU5ErkJggg==");
 
     private readonly HttpClient _blobs = new();
-    private TestApp _app = null!;
-    private TestApp.ChainFixture _f = null!;
-
-    public async Task InitializeAsync()
-    {
-        _app = await TestApp.SharedAsync();
-        _f = await _app.NewChainWithPeopleAsync();
-    }
-
-    public Task DisposeAsync() => Task.CompletedTask;
-
     public void Dispose() => _blobs.Dispose();
 
     /// <summary>
@@ -47,16 +36,16 @@ public sealed class FollowUpTests : IAsyncLifetime, IDisposable
     }
 
     private Task<HttpResponseMessage> SurveyAsync(string orderId, object body, string? token = null) =>
-        _app.PostAsync($"/api/orders/{orderId}/survey", body, token ?? _f.MemberToken);
+        App.PostAsync($"/api/orders/{orderId}/survey", body, token ?? Chain.MemberToken);
 
     private Task<HttpResponseMessage> ReviewAsync(string orderId, object body, string? token = null) =>
-        _app.PostAsync($"/api/orders/{orderId}/reviews", body, token ?? _f.MemberToken);
+        App.PostAsync($"/api/orders/{orderId}/reviews", body, token ?? Chain.MemberToken);
 
     private Task<HttpResponseMessage> ConfirmAsync(string orderId, string? token = null) =>
-        _app.PostAsync($"/api/orders/{orderId}/reviews/photos/confirm", secret: token ?? _f.MemberToken);
+        App.PostAsync($"/api/orders/{orderId}/reviews/photos/confirm", secret: token ?? Chain.MemberToken);
 
     private async Task<JsonElement> PointsAsync(string? token = null) =>
-        await TestApp.OkJsonAsync(await _app.GetAsync("/api/members/me/points", token ?? _f.MemberToken));
+        await TestApp.OkJsonAsync(await App.GetAsync("/api/members/me/points", token ?? Chain.MemberToken));
 
     /// <summary>What a browser does with an upload URL: a plain PUT with the blob type header, no key.</summary>
     private async Task<HttpResponseMessage> PutPhotoAsync(string url, byte[] bytes, string contentType)
@@ -70,7 +59,7 @@ public sealed class FollowUpTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task ASurveyIsTakenOnceAndStoredForTheReport()
     {
-        var (campaignId, orderId) = await OrderInFollowUpAsync(_app, _f);
+        var (campaignId, orderId) = await OrderInFollowUpAsync(App, Chain);
 
         var survey = await TestApp.OkJsonAsync(await SurveyAsync(orderId, new { satisfaction = 5, nps = 9, comment = "  桃子很甜，下次还买  " }), 201);
         Assert.Equal(5, survey.GetProperty("satisfaction").GetInt32());
@@ -78,9 +67,9 @@ public sealed class FollowUpTests : IAsyncLifetime, IDisposable
         Assert.Equal("桃子很甜，下次还买", survey.GetProperty("comment").GetString());
         await TestApp.ProblemAsync(await SurveyAsync(orderId, new { satisfaction = 1, nps = 0 }), 409, "already-submitted");
 
-        var row = await _app.Services.GetRequiredService<ITableStore>().GetAsync("FollowUp", campaignId, "s_" + orderId);
+        var row = await App.Services.GetRequiredService<ITableStore>().GetAsync("FollowUp", campaignId, "s_" + orderId);
         Assert.NotNull(row);
-        Assert.Equal(_f.MemberId, row.GetString("MemberId"));
+        Assert.Equal(Chain.MemberId, row.GetString("MemberId"));
         Assert.Equal(orderId, row.GetString("OrderId"));
         Assert.Equal(5, row.GetInt32("Satisfaction"));
         Assert.Equal(9, row.GetInt32("Nps"));
@@ -91,7 +80,7 @@ public sealed class FollowUpTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task SurveyAndReviewAnswersOutOfRangeAreRefusedWithNothingStored()
     {
-        var (_, orderId) = await OrderInFollowUpAsync(_app, _f);
+        var (_, orderId) = await OrderInFollowUpAsync(App, Chain);
 
         foreach (var (body, field) in new (object, string)[]
         {
@@ -128,7 +117,7 @@ public sealed class FollowUpTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task BeforePickupOrFollowUpTheSurveyAndReviewAreAnInvalidTransition()
     {
-        var (_, orderId) = await OrderInFollowUpAsync(_app, _f, followUp: false);
+        var (_, orderId) = await OrderInFollowUpAsync(App, Chain, followUp: false);
 
         var survey = await TestApp.ProblemAsync(await SurveyAsync(orderId, new { satisfaction = 4, nps = 8 }), 409, "invalid-transition");
         Assert.Contains("after pickup", survey.GetProperty("detail").GetString(), StringComparison.Ordinal);
@@ -140,14 +129,14 @@ public sealed class FollowUpTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task ACancelledOrderGetsNoSurveyEvenInFollowUp()
     {
-        var (campaignId, itemId) = await _app.NewLiveCampaignAsync(_f);
-        var order = await TestApp.OkJsonAsync(await _app.OrderAsync(campaignId, _f.MemberToken, itemId), 201);
+        var (campaignId, itemId) = await App.NewLiveCampaignAsync(Chain);
+        var order = await TestApp.OkJsonAsync(await App.OrderAsync(campaignId, Chain.MemberToken, itemId), 201);
         var orderId = order.GetProperty("orderId").GetString()!;
-        await TestApp.OkJsonAsync(await _app.PostAsync($"/api/orders/{orderId}/cancel", secret: _f.MemberToken));
-        await TestApp.OkJsonAsync(await _app.OrderAsync(campaignId, _f.MemberToken, itemId), 201);
+        await TestApp.OkJsonAsync(await App.PostAsync($"/api/orders/{orderId}/cancel", secret: Chain.MemberToken));
+        await TestApp.OkJsonAsync(await App.OrderAsync(campaignId, Chain.MemberToken, itemId), 201);
         foreach (var action in new[] { "close", "fulfil", "follow-up" })
         {
-            await TestApp.OkJsonAsync(await _app.PostAsync($"/api/campaigns/{campaignId}/actions/{action}", secret: _f.LeaderKey));
+            await TestApp.OkJsonAsync(await App.PostAsync($"/api/campaigns/{campaignId}/actions/{action}", secret: Chain.LeaderKey));
         }
 
         await TestApp.ProblemAsync(await SurveyAsync(orderId, new { satisfaction = 4, nps = 8 }), 409, "invalid-transition");
@@ -156,18 +145,18 @@ public sealed class FollowUpTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task AnotherMembersOrderIsNotFoundAndAnotherChainIsForbidden()
     {
-        var (_, orderId) = await OrderInFollowUpAsync(_app, _f);
-        var (_, neighbour) = await _app.NewMemberAsync(_f);
-        var otherChain = await _app.NewChainWithPeopleAsync();
+        var (_, orderId) = await OrderInFollowUpAsync(App, Chain);
+        var (_, neighbour) = await App.NewMemberAsync(Chain);
+        var otherChain = await App.NewChainWithPeopleAsync();
 
         await TestApp.ProblemAsync(await SurveyAsync(orderId, new { satisfaction = 4, nps = 8 }, neighbour), 404, "not-found");
         await TestApp.ProblemAsync(await ReviewAsync(orderId, new { rating = 5, text = "好" }, neighbour), 404, "not-found");
         await TestApp.ProblemAsync(await ConfirmAsync(orderId, neighbour), 404, "not-found");
         await TestApp.ProblemAsync(await SurveyAsync(orderId, new { satisfaction = 4, nps = 8 }, otherChain.MemberToken), 403, "forbidden");
         await TestApp.ProblemAsync(await ReviewAsync(orderId, new { rating = 5, text = "好" }, otherChain.MemberToken), 403, "forbidden");
-        await TestApp.ProblemAsync(await SurveyAsync(orderId, new { satisfaction = 4, nps = 8 }, _f.LeaderKey), 403, "forbidden");
-        await TestApp.ProblemAsync(await _app.GetAsync("/api/members/me/points", _f.AdminKey), 403, "forbidden");
-        await TestApp.ProblemAsync(await _app.PostAsync($"/api/orders/{orderId}/survey", new { satisfaction = 4, nps = 8 }), 401, "unauthorized");
+        await TestApp.ProblemAsync(await SurveyAsync(orderId, new { satisfaction = 4, nps = 8 }, Chain.LeaderKey), 403, "forbidden");
+        await TestApp.ProblemAsync(await App.GetAsync("/api/members/me/points", Chain.AdminKey), 403, "forbidden");
+        await TestApp.ProblemAsync(await App.PostAsync($"/api/orders/{orderId}/survey", new { satisfaction = 4, nps = 8 }), 401, "unauthorized");
 
         // The order's own member was never blocked by any of that.
         await TestApp.OkJsonAsync(await SurveyAsync(orderId, new { satisfaction = 4, nps = 8 }), 201);
@@ -176,7 +165,7 @@ public sealed class FollowUpTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task ConfirmingPhotosBeforeReviewingIsNotFound()
     {
-        var (_, orderId) = await OrderInFollowUpAsync(_app, _f);
+        var (_, orderId) = await OrderInFollowUpAsync(App, Chain);
         var problem = await TestApp.ProblemAsync(await ConfirmAsync(orderId), 404, "not-found");
         Assert.Contains("/reviews", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
     }
@@ -184,7 +173,7 @@ public sealed class FollowUpTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task AReviewWithPhotosEarnsTenPointsAndFivePerRealPhotoNeverTwice()
     {
-        var (campaignId, orderId) = await OrderInFollowUpAsync(_app, _f);
+        var (campaignId, orderId) = await OrderInFollowUpAsync(App, Chain);
 
         var review = await TestApp.OkJsonAsync(await ReviewAsync(orderId, new { rating = 5, text = "水蜜桃汁水很多，孩子很爱吃", photoCount = 2 }), 201);
         Assert.False(string.IsNullOrEmpty(review.GetProperty("reviewId").GetString()));
@@ -223,7 +212,7 @@ public sealed class FollowUpTests : IAsyncLifetime, IDisposable
         Assert.Equal(1, confirmed.GetProperty("photosUploaded").GetInt32());
         Assert.Equal(10 + 5, confirmed.GetProperty("points").GetInt32());
         Assert.Equal(10 + 5, confirmed.GetProperty("balance").GetInt32());
-        var blobs = _app.Services.GetRequiredService<IBlobStore>();
+        var blobs = App.Services.GetRequiredService<IBlobStore>();
         var stored = await blobs.ListAsync("media", $"reviews/{campaignId}/{orderId}/").Select(b => b.Name).ToListAsync();
         Assert.Equal(new[] { $"reviews/{campaignId}/{orderId}/1.jpg" }, stored);
 
@@ -254,21 +243,21 @@ public sealed class FollowUpTests : IAsyncLifetime, IDisposable
         await TestApp.ProblemAsync(await ReviewAsync(orderId, new { rating = 1, text = "再来一次", photoCount = 9 }), 409, "already-submitted");
         Assert.Equal(20, (await PointsAsync()).GetProperty("balance").GetInt32());
 
-        var tables = _app.Services.GetRequiredService<ITableStore>();
+        var tables = App.Services.GetRequiredService<ITableStore>();
         var row = await tables.GetAsync("FollowUp", campaignId, "rv_" + orderId);
         Assert.NotNull(row);
         Assert.Equal(review.GetProperty("reviewId").GetString(), row.GetString("ReviewId"));
-        Assert.Equal(_f.MemberId, row.GetString("MemberId"));
+        Assert.Equal(Chain.MemberId, row.GetString("MemberId"));
         Assert.Equal(orderId, row.GetString("OrderId"));
         Assert.Equal(5, row.GetInt32("Rating"));
         Assert.Equal("水蜜桃汁水很多，孩子很爱吃", row.GetString("Text"));
         Assert.Equal(2, row.GetInt32("PhotoCount"));
         Assert.Equal(2, row.GetInt32("PhotosUploaded"));
         Assert.NotNull(row.GetDateTimeOffset("At"));
-        var ledger = await tables.GetAsync("Points", _f.MemberId, "photos:" + orderId);
+        var ledger = await tables.GetAsync("Points", Chain.MemberId, "photos:" + orderId);
         Assert.Equal(10, ledger!.GetInt32("Amount"));
         Assert.Equal(campaignId, ledger.GetString("CampaignId"));
-        Assert.Equal(10, (await tables.GetAsync("Points", _f.MemberId, "review:" + orderId))!.GetInt32("Amount"));
+        Assert.Equal(10, (await tables.GetAsync("Points", Chain.MemberId, "review:" + orderId))!.GetInt32("Amount"));
     }
 
     [Fact]

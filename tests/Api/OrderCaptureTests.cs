@@ -7,27 +7,16 @@ using ServerlessCommerce.Tests.Infrastructure;
 
 namespace ServerlessCommerce.Tests.Api;
 
-public sealed class OrderCaptureTests : IAsyncLifetime
+public sealed class OrderCaptureTests : ChainTest
 {
-    private TestApp _app = null!;
-    private TestApp.ChainFixture _f = null!;
-
-    public async Task InitializeAsync()
-    {
-        _app = await TestApp.SharedAsync();
-        _f = await _app.NewChainWithPeopleAsync();
-    }
-
-    public Task DisposeAsync() => Task.CompletedTask;
-
     private async Task<int> RemainingAsync(string campaignId) =>
-        (await TestApp.OkJsonAsync(await _app.GetAsync($"/api/campaigns/{campaignId}"))).GetProperty("items")[0].GetProperty("remaining").GetInt32();
+        (await TestApp.OkJsonAsync(await App.GetAsync($"/api/campaigns/{campaignId}"))).GetProperty("items")[0].GetProperty("remaining").GetInt32();
 
     [Fact]
     public async Task AnOrderWhileLiveTakesTheLivePriceAndMovesTheStock()
     {
-        var (id, itemId) = await _app.NewLiveCampaignAsync(_f, stock: 100, priceFen: 3990, livePriceFen: 2990);
-        var order = await TestApp.OkJsonAsync(await _app.OrderAsync(id, _f.MemberToken, itemId, 3), 201);
+        var (id, itemId) = await App.NewLiveCampaignAsync(Chain, stock: 100, priceFen: 3990, livePriceFen: 2990);
+        var order = await TestApp.OkJsonAsync(await App.OrderAsync(id, Chain.MemberToken, itemId, 3), 201);
 
         Assert.Equal("placed", order.GetProperty("status").GetString());
         Assert.Equal(3 * 2990, order.GetProperty("totalFen").GetInt64());
@@ -41,19 +30,19 @@ public sealed class OrderCaptureTests : IAsyncLifetime
     [Fact]
     public async Task OrdersAreRefusedUnlessLive()
     {
-        var (id, itemId) = await _app.NewLiveCampaignAsync(_f, goLive: false);
-        await TestApp.ProblemAsync(await _app.OrderAsync(id, _f.MemberToken, itemId), 409, "not-live");
-        await _app.PostAsync($"/api/campaigns/{id}/actions/go-live", secret: _f.LeaderKey);
-        await TestApp.OkJsonAsync(await _app.OrderAsync(id, _f.MemberToken, itemId), 201);
-        await _app.PostAsync($"/api/campaigns/{id}/actions/close", secret: _f.LeaderKey);
-        await TestApp.ProblemAsync(await _app.OrderAsync(id, _f.MemberToken, itemId), 409, "not-live");
+        var (id, itemId) = await App.NewLiveCampaignAsync(Chain, goLive: false);
+        await TestApp.ProblemAsync(await App.OrderAsync(id, Chain.MemberToken, itemId), 409, "not-live");
+        await App.PostAsync($"/api/campaigns/{id}/actions/go-live", secret: Chain.LeaderKey);
+        await TestApp.OkJsonAsync(await App.OrderAsync(id, Chain.MemberToken, itemId), 201);
+        await App.PostAsync($"/api/campaigns/{id}/actions/close", secret: Chain.LeaderKey);
+        await TestApp.ProblemAsync(await App.OrderAsync(id, Chain.MemberToken, itemId), 409, "not-live");
     }
 
     [Fact]
     public async Task AnOrderWithoutAnIdempotencyKeyIsRefused()
     {
-        var (id, itemId) = await _app.NewLiveCampaignAsync(_f);
-        var problem = await TestApp.ProblemAsync(await _app.PostAsync($"/api/campaigns/{id}/orders", new { items = new[] { new { itemId, quantity = 1 } } }, _f.MemberToken), 400, "validation");
+        var (id, itemId) = await App.NewLiveCampaignAsync(Chain);
+        var problem = await TestApp.ProblemAsync(await App.PostAsync($"/api/campaigns/{id}/orders", new { items = new[] { new { itemId, quantity = 1 } } }, Chain.MemberToken), 400, "validation");
         Assert.Contains("Idempotency-Key", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
         Assert.Equal(100, await RemainingAsync(id));
     }
@@ -61,25 +50,25 @@ public sealed class OrderCaptureTests : IAsyncLifetime
     [Fact]
     public async Task TheSameKeyAndBodyReturnTheSameOrderOnceAndAnotherBodyIsAConflict()
     {
-        var (id, itemId) = await _app.NewLiveCampaignAsync(_f);
+        var (id, itemId) = await App.NewLiveCampaignAsync(Chain);
         var key = Guid.NewGuid().ToString();
-        var first = await TestApp.OkJsonAsync(await _app.OrderAsync(id, _f.MemberToken, itemId, 2, key), 201);
-        var again = await TestApp.OkJsonAsync(await _app.OrderAsync(id, _f.MemberToken, itemId, 2, key), 200);
+        var first = await TestApp.OkJsonAsync(await App.OrderAsync(id, Chain.MemberToken, itemId, 2, key), 201);
+        var again = await TestApp.OkJsonAsync(await App.OrderAsync(id, Chain.MemberToken, itemId, 2, key), 200);
 
         Assert.Equal(first.GetProperty("orderId").GetString(), again.GetProperty("orderId").GetString());
         Assert.Equal(98, await RemainingAsync(id));
-        await TestApp.ProblemAsync(await _app.OrderAsync(id, _f.MemberToken, itemId, 5, key), 409, "idempotency-conflict");
+        await TestApp.ProblemAsync(await App.OrderAsync(id, Chain.MemberToken, itemId, 5, key), 409, "idempotency-conflict");
         Assert.Equal(98, await RemainingAsync(id));
     }
 
     [Fact]
     public async Task IdempotencyKeysAreScopedToTheMember()
     {
-        var (id, itemId) = await _app.NewLiveCampaignAsync(_f);
-        var (_, other) = await _app.NewMemberAsync(_f);
+        var (id, itemId) = await App.NewLiveCampaignAsync(Chain);
+        var (_, other) = await App.NewMemberAsync(Chain);
         const string key = "same-key-for-two-neighbours";
-        var a = await TestApp.OkJsonAsync(await _app.OrderAsync(id, _f.MemberToken, itemId, 1, key), 201);
-        var b = await TestApp.OkJsonAsync(await _app.OrderAsync(id, other, itemId, 1, key), 201);
+        var a = await TestApp.OkJsonAsync(await App.OrderAsync(id, Chain.MemberToken, itemId, 1, key), 201);
+        var b = await TestApp.OkJsonAsync(await App.OrderAsync(id, other, itemId, 1, key), 201);
         Assert.NotEqual(a.GetProperty("orderId").GetString(), b.GetProperty("orderId").GetString());
         Assert.Equal(98, await RemainingAsync(id));
     }
@@ -87,11 +76,11 @@ public sealed class OrderCaptureTests : IAsyncLifetime
     [Fact]
     public async Task ARetryAfterALostAnswerFindsTheOrderEvenOnAnotherInstance()
     {
-        var (id, itemId) = await _app.NewLiveCampaignAsync(_f);
-        await using var second = await TestApp.StartAsync(storage: _app.Azurite);
+        var (id, itemId) = await App.NewLiveCampaignAsync(Chain);
+        await using var second = await TestApp.StartAsync(storage: App.Azurite);
         var key = Guid.NewGuid().ToString();
-        var first = await TestApp.OkJsonAsync(await _app.OrderAsync(id, _f.MemberToken, itemId, 1, key), 201);
-        var retried = await TestApp.OkJsonAsync(await second.OrderAsync(id, _f.MemberToken, itemId, 1, key), 200);
+        var first = await TestApp.OkJsonAsync(await App.OrderAsync(id, Chain.MemberToken, itemId, 1, key), 201);
+        var retried = await TestApp.OkJsonAsync(await second.OrderAsync(id, Chain.MemberToken, itemId, 1, key), 200);
         Assert.Equal(first.GetProperty("orderId").GetString(), retried.GetProperty("orderId").GetString());
         Assert.Equal(99, await RemainingAsync(id));
     }
@@ -99,66 +88,66 @@ public sealed class OrderCaptureTests : IAsyncLifetime
     [Fact]
     public async Task SoldOutIsAnImmediate409AndNothingIsOversold()
     {
-        var (id, itemId) = await _app.NewLiveCampaignAsync(_f, stock: 3);
-        await TestApp.OkJsonAsync(await _app.OrderAsync(id, _f.MemberToken, itemId, 2), 201);
-        var problem = await TestApp.ProblemAsync(await _app.OrderAsync(id, _f.MemberToken, itemId, 2), 409, "sold-out");
+        var (id, itemId) = await App.NewLiveCampaignAsync(Chain, stock: 3);
+        await TestApp.OkJsonAsync(await App.OrderAsync(id, Chain.MemberToken, itemId, 2), 201);
+        var problem = await TestApp.ProblemAsync(await App.OrderAsync(id, Chain.MemberToken, itemId, 2), 409, "sold-out");
         Assert.Contains("1", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
-        await TestApp.OkJsonAsync(await _app.OrderAsync(id, _f.MemberToken, itemId, 1), 201);
-        await TestApp.ProblemAsync(await _app.OrderAsync(id, _f.MemberToken, itemId, 1), 409, "sold-out");
+        await TestApp.OkJsonAsync(await App.OrderAsync(id, Chain.MemberToken, itemId, 1), 201);
+        await TestApp.ProblemAsync(await App.OrderAsync(id, Chain.MemberToken, itemId, 1), 409, "sold-out");
         Assert.Equal(0, await RemainingAsync(id));
     }
 
     [Fact]
     public async Task ThePerMemberLimitCountsEveryOrderOfTheMember()
     {
-        var (id, itemId) = await _app.NewLiveCampaignAsync(_f, perMemberLimit: 3);
-        await TestApp.OkJsonAsync(await _app.OrderAsync(id, _f.MemberToken, itemId, 2), 201);
-        await TestApp.ProblemAsync(await _app.OrderAsync(id, _f.MemberToken, itemId, 2), 409, "member-limit");
-        await TestApp.OkJsonAsync(await _app.OrderAsync(id, _f.MemberToken, itemId, 1), 201);
-        await TestApp.ProblemAsync(await _app.OrderAsync(id, _f.MemberToken, itemId, 1), 409, "member-limit");
-        var (_, other) = await _app.NewMemberAsync(_f);
-        await TestApp.OkJsonAsync(await _app.OrderAsync(id, other, itemId, 3), 201);
+        var (id, itemId) = await App.NewLiveCampaignAsync(Chain, perMemberLimit: 3);
+        await TestApp.OkJsonAsync(await App.OrderAsync(id, Chain.MemberToken, itemId, 2), 201);
+        await TestApp.ProblemAsync(await App.OrderAsync(id, Chain.MemberToken, itemId, 2), 409, "member-limit");
+        await TestApp.OkJsonAsync(await App.OrderAsync(id, Chain.MemberToken, itemId, 1), 201);
+        await TestApp.ProblemAsync(await App.OrderAsync(id, Chain.MemberToken, itemId, 1), 409, "member-limit");
+        var (_, other) = await App.NewMemberAsync(Chain);
+        await TestApp.OkJsonAsync(await App.OrderAsync(id, other, itemId, 3), 201);
     }
 
     [Fact]
     public async Task CancellingBeforeCloseReturnsStockExactlyOnceAndFreesTheLimit()
     {
-        var (id, itemId) = await _app.NewLiveCampaignAsync(_f, stock: 10, perMemberLimit: 4);
-        var order = await TestApp.OkJsonAsync(await _app.OrderAsync(id, _f.MemberToken, itemId, 4), 201);
+        var (id, itemId) = await App.NewLiveCampaignAsync(Chain, stock: 10, perMemberLimit: 4);
+        var order = await TestApp.OkJsonAsync(await App.OrderAsync(id, Chain.MemberToken, itemId, 4), 201);
         var orderId = order.GetProperty("orderId").GetString();
         Assert.Equal(6, await RemainingAsync(id));
 
-        var cancelled = await TestApp.OkJsonAsync(await _app.PostAsync($"/api/orders/{orderId}/cancel", secret: _f.MemberToken));
+        var cancelled = await TestApp.OkJsonAsync(await App.PostAsync($"/api/orders/{orderId}/cancel", secret: Chain.MemberToken));
         Assert.Equal("cancelled", cancelled.GetProperty("status").GetString());
         Assert.Equal(0, cancelled.GetProperty("totalFen").GetInt64());
-        await TestApp.OkJsonAsync(await _app.PostAsync($"/api/orders/{orderId}/cancel", secret: _f.MemberToken));
+        await TestApp.OkJsonAsync(await App.PostAsync($"/api/orders/{orderId}/cancel", secret: Chain.MemberToken));
         Assert.Equal(10, await RemainingAsync(id));
-        await TestApp.OkJsonAsync(await _app.OrderAsync(id, _f.MemberToken, itemId, 4), 201);
+        await TestApp.OkJsonAsync(await App.OrderAsync(id, Chain.MemberToken, itemId, 4), 201);
 
-        var (_, other) = await _app.NewMemberAsync(_f);
-        await TestApp.ProblemAsync(await _app.PostAsync($"/api/orders/{orderId}/cancel", secret: other), 404, "not-found");
+        var (_, other) = await App.NewMemberAsync(Chain);
+        await TestApp.ProblemAsync(await App.PostAsync($"/api/orders/{orderId}/cancel", secret: other), 404, "not-found");
     }
 
     [Fact]
     public async Task AfterCloseAnOrderCanNoLongerBeCancelled()
     {
-        var (id, itemId) = await _app.NewLiveCampaignAsync(_f);
-        var order = await TestApp.OkJsonAsync(await _app.OrderAsync(id, _f.MemberToken, itemId), 201);
-        await _app.PostAsync($"/api/campaigns/{id}/actions/close", secret: _f.LeaderKey);
-        await TestApp.ProblemAsync(await _app.PostAsync($"/api/orders/{order.GetProperty("orderId").GetString()}/cancel", secret: _f.MemberToken), 409, "invalid-transition");
+        var (id, itemId) = await App.NewLiveCampaignAsync(Chain);
+        var order = await TestApp.OkJsonAsync(await App.OrderAsync(id, Chain.MemberToken, itemId), 201);
+        await App.PostAsync($"/api/campaigns/{id}/actions/close", secret: Chain.LeaderKey);
+        await TestApp.ProblemAsync(await App.PostAsync($"/api/orders/{order.GetProperty("orderId").GetString()}/cancel", secret: Chain.MemberToken), 409, "invalid-transition");
         Assert.Equal(99, await RemainingAsync(id));
     }
 
     [Fact]
     public async Task BadOrdersAreRefusedWithTheFieldsNamed()
     {
-        var (id, itemId) = await _app.NewLiveCampaignAsync(_f);
+        var (id, itemId) = await App.NewLiveCampaignAsync(Chain);
         async Task<JsonElement> Bad(object body)
         {
             using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/campaigns/{id}/orders") { Content = JsonContent.Create(body, options: JsonSerializerOptions.Web) };
-            request.Headers.Authorization = new("Bearer", _f.MemberToken);
+            request.Headers.Authorization = new("Bearer", Chain.MemberToken);
             request.Headers.Add("Idempotency-Key", Guid.NewGuid().ToString());
-            return await TestApp.ProblemAsync(await _app.Client.SendAsync(request), 400, "validation");
+            return await TestApp.ProblemAsync(await App.Client.SendAsync(request), 400, "validation");
         }
 
         Assert.True((await Bad(new { items = new[] { new { itemId, quantity = 0 } } })).GetProperty("errors").TryGetProperty("items[0].quantity", out _));
@@ -173,10 +162,10 @@ public sealed class OrderCaptureTests : IAsyncLifetime
     [Fact]
     public async Task OnlyMembersOfTheChainOrder()
     {
-        var (id, itemId) = await _app.NewLiveCampaignAsync(_f);
-        var other = await _app.NewChainWithPeopleAsync();
-        await TestApp.ProblemAsync(await _app.OrderAsync(id, other.MemberToken, itemId), 403, "forbidden");
-        await TestApp.ProblemAsync(await _app.OrderAsync(id, _f.LeaderKey, itemId), 403, "forbidden");
+        var (id, itemId) = await App.NewLiveCampaignAsync(Chain);
+        var other = await App.NewChainWithPeopleAsync();
+        await TestApp.ProblemAsync(await App.OrderAsync(id, other.MemberToken, itemId), 403, "forbidden");
+        await TestApp.ProblemAsync(await App.OrderAsync(id, Chain.LeaderKey, itemId), 403, "forbidden");
         Assert.Equal(100, await RemainingAsync(id));
     }
 
@@ -184,8 +173,8 @@ public sealed class OrderCaptureTests : IAsyncLifetime
     public async Task ABurstOfConcurrentOrdersWithRetriesNeverOversellsOrDuplicates()
     {
         const int stock = 60;
-        var (id, itemId) = await _app.NewLiveCampaignAsync(_f, stock: stock);
-        var members = await Task.WhenAll(Enumerable.Range(0, 40).Select(i => _app.NewMemberAsync(_f, $"买家{i}")));
+        var (id, itemId) = await App.NewLiveCampaignAsync(Chain, stock: stock);
+        var members = await Task.WhenAll(Enumerable.Range(0, 40).Select(i => App.NewMemberAsync(Chain, $"买家{i}")));
         var accepted = new ConcurrentDictionary<string, string>();
         var statuses = new ConcurrentBag<int>();
 
@@ -196,7 +185,7 @@ public sealed class OrderCaptureTests : IAsyncLifetime
             for (var attempt = 0; attempt < (n % 4 == 0 ? 2 : 1); attempt++)
             {
                 // Every fourth buyer sends the same request twice, as a phone on a bad connection would.
-                using var response = await _app.OrderAsync(id, token, itemId, 1, key);
+                using var response = await App.OrderAsync(id, token, itemId, 1, key);
                 statuses.Add((int)response.StatusCode);
                 if (response.IsSuccessStatusCode)
                 {
@@ -210,7 +199,7 @@ public sealed class OrderCaptureTests : IAsyncLifetime
         Assert.DoesNotContain(statuses, s => s is not (201 or 200 or 409));
         Assert.Equal(stock, accepted.Count);
         Assert.Equal(0, await RemainingAsync(id));
-        var orders = await TestApp.OkJsonAsync(await _app.GetAsync($"/api/campaigns/{id}/orders", _f.LeaderKey));
+        var orders = await TestApp.OkJsonAsync(await App.GetAsync($"/api/campaigns/{id}/orders", Chain.LeaderKey));
         Assert.Equal(stock, orders.GetArrayLength());
         Assert.Equal(accepted.Values.Order(StringComparer.Ordinal), orders.EnumerateArray().Select(o => o.GetProperty("orderId").GetString()!).Order(StringComparer.Ordinal));
     }
@@ -219,13 +208,13 @@ public sealed class OrderCaptureTests : IAsyncLifetime
     public async Task TwoInstancesOrderingOnOneCampaignNeverOversell()
     {
         const int stock = 40;
-        var (id, itemId) = await _app.NewLiveCampaignAsync(_f, stock: stock);
-        await using var second = await TestApp.StartAsync(storage: _app.Azurite);
-        var members = await Task.WhenAll(Enumerable.Range(0, 30).Select(i => _app.NewMemberAsync(_f, $"两地{i}")));
+        var (id, itemId) = await App.NewLiveCampaignAsync(Chain, stock: stock);
+        await using var second = await TestApp.StartAsync(storage: App.Azurite);
+        var members = await Task.WhenAll(Enumerable.Range(0, 30).Select(i => App.NewMemberAsync(Chain, $"两地{i}")));
         var created = 0;
         await Parallel.ForEachAsync(Enumerable.Range(0, 90), new ParallelOptions { MaxDegreeOfParallelism = 32 }, async (n, _) =>
         {
-            var app = n % 2 == 0 ? _app : second;
+            var app = n % 2 == 0 ? App : second;
             using var response = await app.OrderAsync(id, members[n % members.Length].Token, itemId, 1);
             Assert.True((int)response.StatusCode is 201 or 409, $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
             if ((int)response.StatusCode == 201)
@@ -236,23 +225,23 @@ public sealed class OrderCaptureTests : IAsyncLifetime
 
         Assert.Equal(stock, created);
         Assert.Equal(0, await RemainingAsync(id));
-        Assert.Equal(stock, (await TestApp.OkJsonAsync(await _app.GetAsync($"/api/campaigns/{id}/orders", _f.AdminKey))).GetArrayLength());
+        Assert.Equal(stock, (await TestApp.OkJsonAsync(await App.GetAsync($"/api/campaigns/{id}/orders", Chain.AdminKey))).GetArrayLength());
     }
 
     [Fact]
     public async Task LeadersGetTheOrderListAsJsonAndAsCsvThatSpreadsheetsOpenSafely()
     {
-        var (id, itemId) = await _app.NewLiveCampaignAsync(_f, priceFen: 3990, livePriceFen: 2990);
-        var evil = await TestApp.OkJsonAsync(await _app.PostAsync($"/api/chains/{_f.ChainId}/members", new { name = "=HYPERLINK(\"x\")", phone = TestApp.NewPhone(), storeId = _f.StoreId }), 201);
-        await TestApp.OkJsonAsync(await _app.OrderAsync(id, _f.MemberToken, itemId, 2), 201);
-        await TestApp.OkJsonAsync(await _app.OrderAsync(id, evil.GetProperty("memberToken").GetString()!, itemId, 1), 201);
+        var (id, itemId) = await App.NewLiveCampaignAsync(Chain, priceFen: 3990, livePriceFen: 2990);
+        var evil = await TestApp.OkJsonAsync(await App.PostAsync($"/api/chains/{Chain.ChainId}/members", new { name = "=HYPERLINK(\"x\")", phone = TestApp.NewPhone(), storeId = Chain.StoreId }), 201);
+        await TestApp.OkJsonAsync(await App.OrderAsync(id, Chain.MemberToken, itemId, 2), 201);
+        await TestApp.OkJsonAsync(await App.OrderAsync(id, evil.GetProperty("memberToken").GetString()!, itemId, 1), 201);
 
-        var json = await TestApp.OkJsonAsync(await _app.GetAsync($"/api/campaigns/{id}/orders", _f.LeaderKey));
+        var json = await TestApp.OkJsonAsync(await App.GetAsync($"/api/campaigns/{id}/orders", Chain.LeaderKey));
         Assert.Equal(2, json.GetArrayLength());
         Assert.All(json.EnumerateArray(), o => Assert.Matches(@"^1\d\d\*\*\*\*\d{4}$", o.GetProperty("maskedPhone").GetString()));
         Assert.All(json.EnumerateArray(), o => Assert.Equal(JsonValueKind.Null, o.GetProperty("pickupCode").ValueKind)); // never pickup codes
 
-        using var csvResponse = await _app.GetAsync($"/api/campaigns/{id}/orders?format=csv", _f.LeaderKey);
+        using var csvResponse = await App.GetAsync($"/api/campaigns/{id}/orders?format=csv", Chain.LeaderKey);
         Assert.Equal("text/csv", csvResponse.Content.Headers.ContentType?.MediaType);
         var bytes = await csvResponse.Content.ReadAsByteArrayAsync();
         Assert.Equal(new byte[] { 0xEF, 0xBB, 0xBF }, bytes[..3]);
@@ -261,48 +250,48 @@ public sealed class OrderCaptureTests : IAsyncLifetime
         Assert.Equal(3, lines.Length);
         Assert.Contains(",59.80,", lines[1], StringComparison.Ordinal);
         Assert.Contains("\"'=HYPERLINK(\"\"x\"\")\"", lines[2], StringComparison.Ordinal);
-        Assert.DoesNotContain(_f.Phone, lines[1], StringComparison.Ordinal);
+        Assert.DoesNotContain(Chain.Phone, lines[1], StringComparison.Ordinal);
         var createdAt = json[0].GetProperty("createdAt").GetDateTimeOffset();
         Assert.Contains(createdAt.ToOffset(TimeSpan.FromHours(8)).ToString("yyyy-MM-dd HH:mm", System.Globalization.CultureInfo.InvariantCulture), lines[1], StringComparison.Ordinal);
 
         using var viaAccept = new HttpRequestMessage(HttpMethod.Get, $"/api/campaigns/{id}/orders");
-        viaAccept.Headers.Authorization = new("Bearer", _f.AdminKey);
+        viaAccept.Headers.Authorization = new("Bearer", Chain.AdminKey);
         viaAccept.Headers.Accept.ParseAdd("text/csv");
-        Assert.Equal("text/csv", (await _app.Client.SendAsync(viaAccept)).Content.Headers.ContentType?.MediaType);
-        await TestApp.ProblemAsync(await _app.GetAsync($"/api/campaigns/{id}/orders", _f.MemberToken), 403, "forbidden");
+        Assert.Equal("text/csv", (await App.Client.SendAsync(viaAccept)).Content.Headers.ContentType?.MediaType);
+        await TestApp.ProblemAsync(await App.GetAsync($"/api/campaigns/{id}/orders", Chain.MemberToken), 403, "forbidden");
     }
 
     [Fact]
     public async Task AMemberSeesOnlyTheirOwnOrders()
     {
-        var (id, itemId) = await _app.NewLiveCampaignAsync(_f);
-        var (_, other) = await _app.NewMemberAsync(_f);
-        var mine = await TestApp.OkJsonAsync(await _app.OrderAsync(id, _f.MemberToken, itemId, 1), 201);
-        var theirs = await TestApp.OkJsonAsync(await _app.OrderAsync(id, other, itemId, 2), 201);
+        var (id, itemId) = await App.NewLiveCampaignAsync(Chain);
+        var (_, other) = await App.NewMemberAsync(Chain);
+        var mine = await TestApp.OkJsonAsync(await App.OrderAsync(id, Chain.MemberToken, itemId, 1), 201);
+        var theirs = await TestApp.OkJsonAsync(await App.OrderAsync(id, other, itemId, 2), 201);
 
-        var list = await TestApp.OkJsonAsync(await _app.GetAsync("/api/members/me/orders", _f.MemberToken));
+        var list = await TestApp.OkJsonAsync(await App.GetAsync("/api/members/me/orders", Chain.MemberToken));
         Assert.Equal(mine.GetProperty("orderId").GetString(), Assert.Single(list.EnumerateArray()).GetProperty("orderId").GetString());
-        await TestApp.OkJsonAsync(await _app.GetAsync($"/api/orders/{mine.GetProperty("orderId").GetString()}", _f.MemberToken));
-        await TestApp.ProblemAsync(await _app.GetAsync($"/api/orders/{theirs.GetProperty("orderId").GetString()}", _f.MemberToken), 404, "not-found");
-        await TestApp.OkJsonAsync(await _app.GetAsync($"/api/orders/{theirs.GetProperty("orderId").GetString()}", _f.LeaderKey));
-        var otherChain = await _app.NewChainWithPeopleAsync();
-        await TestApp.ProblemAsync(await _app.GetAsync($"/api/orders/{theirs.GetProperty("orderId").GetString()}", otherChain.AdminKey), 403, "forbidden");
+        await TestApp.OkJsonAsync(await App.GetAsync($"/api/orders/{mine.GetProperty("orderId").GetString()}", Chain.MemberToken));
+        await TestApp.ProblemAsync(await App.GetAsync($"/api/orders/{theirs.GetProperty("orderId").GetString()}", Chain.MemberToken), 404, "not-found");
+        await TestApp.OkJsonAsync(await App.GetAsync($"/api/orders/{theirs.GetProperty("orderId").GetString()}", Chain.LeaderKey));
+        var otherChain = await App.NewChainWithPeopleAsync();
+        await TestApp.ProblemAsync(await App.GetAsync($"/api/orders/{theirs.GetProperty("orderId").GetString()}", otherChain.AdminKey), 403, "forbidden");
     }
 
     [Fact]
     public async Task OrderEventsLeaveThroughTheOutboxOnce()
     {
-        var (id, itemId) = await _app.NewLiveCampaignAsync(_f);
-        var order = await TestApp.OkJsonAsync(await _app.OrderAsync(id, _f.MemberToken, itemId, 1), 201);
+        var (id, itemId) = await App.NewLiveCampaignAsync(Chain);
+        var order = await TestApp.OkJsonAsync(await App.OrderAsync(id, Chain.MemberToken, itemId, 1), 201);
         var orderId = order.GetProperty("orderId").GetString()!;
-        await _app.PostAsync($"/api/orders/{orderId}/cancel", secret: _f.MemberToken);
+        await App.PostAsync($"/api/orders/{orderId}/cancel", secret: Chain.MemberToken);
 
-        var log = _app.Services.GetRequiredService<EventLog>();
+        var log = App.Services.GetRequiredService<EventLog>();
         IReadOnlyList<DomainEvent> events = [];
         for (var i = 0; i < 100 && !events.Any(e => e.Type == "order.cancelled"); i++)
         {
             await Task.Delay(100);
-            events = await log.ListAsync(_f.ChainId);
+            events = await log.ListAsync(Chain.ChainId);
         }
 
         var placed = Assert.Single(events, e => e.Type == "order.placed");
@@ -310,7 +299,7 @@ public sealed class OrderCaptureTests : IAsyncLifetime
         Assert.Single(events, e => e.Type == "order.cancelled");
         Assert.Contains(events, e => e.Type == "campaign.phaseChanged" && e.Data.GetProperty("to").GetString() == "live");
         Assert.Contains(events, e => e.Type == "campaign.created");
-        Assert.DoesNotContain(_f.Phone, string.Join(" ", events.Select(e => e.Data.GetRawText())), StringComparison.Ordinal);
+        Assert.DoesNotContain(Chain.Phone, string.Join(" ", events.Select(e => e.Data.GetRawText())), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -9,24 +9,13 @@ using ServerlessCommerce.Tests.Infrastructure;
 namespace ServerlessCommerce.Tests.Api;
 
 /// <summary>The post-campaign report (复盘) and the chain dashboard, computed from real rows in Azurite over real HTTP.</summary>
-public sealed class ReportTests : IAsyncLifetime
+public sealed class ReportTests : ChainTest
 {
-    private TestApp _app = null!;
-    private TestApp.ChainFixture _f = null!;
-
-    public async Task InitializeAsync()
-    {
-        _app = await TestApp.SharedAsync();
-        _f = await _app.NewChainWithPeopleAsync();
-    }
-
-    public Task DisposeAsync() => Task.CompletedTask;
-
     private sealed record Item(string ProductId, long LivePriceFen, int Stock, int MinGroupSize);
 
     private async Task<(string CampaignId, string[] ItemIds)> LiveCampaignAsync(string title, string secret, string storeId, string leaderId, DateTimeOffset liveStartAt, params Item[] items)
     {
-        var campaign = await TestApp.OkJsonAsync(await _app.PostAsync($"/api/chains/{_f.ChainId}/campaigns", new
+        var campaign = await TestApp.OkJsonAsync(await App.PostAsync($"/api/chains/{Chain.ChainId}/campaigns", new
         {
             title,
             storeId,
@@ -38,7 +27,7 @@ public sealed class ReportTests : IAsyncLifetime
             pickupUntil = liveStartAt.AddDays(2),
         }, secret), 201);
         var id = campaign.GetProperty("campaignId").GetString()!;
-        await TestApp.OkJsonAsync(await _app.PostAsync($"/api/campaigns/{id}/actions/go-live", secret: secret));
+        await TestApp.OkJsonAsync(await App.PostAsync($"/api/campaigns/{id}/actions/go-live", secret: secret));
         return (id, campaign.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("itemId").GetString()!).ToArray());
     }
 
@@ -50,24 +39,24 @@ public sealed class ReportTests : IAsyncLifetime
         };
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
         request.Headers.Add("Idempotency-Key", Guid.NewGuid().ToString());
-        return await TestApp.OkJsonAsync(await _app.Client.SendAsync(request), 201);
+        return await TestApp.OkJsonAsync(await App.Client.SendAsync(request), 201);
     }
 
     private async Task CloseAndFulfilAsync(string campaignId, string secret)
     {
-        await TestApp.OkJsonAsync(await _app.PostAsync($"/api/campaigns/{campaignId}/actions/close", secret: secret));
-        await TestApp.OkJsonAsync(await _app.PostAsync($"/api/campaigns/{campaignId}/actions/fulfil", secret: secret));
+        await TestApp.OkJsonAsync(await App.PostAsync($"/api/campaigns/{campaignId}/actions/close", secret: secret));
+        await TestApp.OkJsonAsync(await App.PostAsync($"/api/campaigns/{campaignId}/actions/fulfil", secret: secret));
     }
 
     /// <summary>Follow-up rows as the follow-up feature writes them (its routes are built elsewhere).</summary>
     private Task SurveyAsync(string campaignId, JsonElement order, int satisfaction, int nps) =>
-        _app.Services.GetRequiredService<ITableStore>().UpsertAsync("FollowUp", new TableEntity(campaignId, "s_" + order.GetProperty("orderId").GetString())
+        App.Services.GetRequiredService<ITableStore>().UpsertAsync("FollowUp", new TableEntity(campaignId, "s_" + order.GetProperty("orderId").GetString())
         {
             ["MemberId"] = order.GetProperty("memberId").GetString(), ["Satisfaction"] = satisfaction, ["Nps"] = nps, ["At"] = DateTimeOffset.UtcNow,
         });
 
     private Task ReviewAsync(string campaignId, JsonElement order, int rating, int photos) =>
-        _app.Services.GetRequiredService<ITableStore>().UpsertAsync("FollowUp", new TableEntity(campaignId, "rv_" + order.GetProperty("orderId").GetString())
+        App.Services.GetRequiredService<ITableStore>().UpsertAsync("FollowUp", new TableEntity(campaignId, "rv_" + order.GetProperty("orderId").GetString())
         {
             ["MemberId"] = order.GetProperty("memberId").GetString(), ["Rating"] = rating, ["PhotoCount"] = photos, ["PhotosUploaded"] = photos, ["Text"] = "很新鲜",
         });
@@ -77,31 +66,31 @@ public sealed class ReportTests : IAsyncLifetime
     [Fact]
     public async Task TheReportComputesEveryMetricFromTheCampaignsRowsAndWritesReadableFiles()
     {
-        var (m2, t2) = await _app.NewMemberAsync(_f, "张阿姨");
-        var (_, t3) = await _app.NewMemberAsync(_f, "赵叔叔");
-        var (_, t4) = await _app.NewMemberAsync(_f, "钱奶奶");
-        var peach = await _app.NewProductAsync(_f, "阳山水蜜桃");
-        var rice = await _app.NewProductAsync(_f, "五常大米");
+        var (m2, t2) = await App.NewMemberAsync(Chain, "张阿姨");
+        var (_, t3) = await App.NewMemberAsync(Chain, "赵叔叔");
+        var (_, t4) = await App.NewMemberAsync(Chain, "钱奶奶");
+        var peach = await App.NewProductAsync(Chain, "阳山水蜜桃");
+        var rice = await App.NewProductAsync(Chain, "五常大米");
 
         // An earlier campaign of the same store where 张阿姨 bought: she is a repeat buyer of the next one.
-        var (earlier, earlierItems) = await LiveCampaignAsync("上周厨房", _f.LeaderKey, _f.StoreId, _f.LeaderId, DateTimeOffset.UtcNow.AddDays(-7), new Item(peach, 800, 10, 1));
+        var (earlier, earlierItems) = await LiveCampaignAsync("上周厨房", Chain.LeaderKey, Chain.StoreId, Chain.LeaderId, DateTimeOffset.UtcNow.AddDays(-7), new Item(peach, 800, 10, 1));
         await OrderAsync(earlier, t2, (earlierItems[0], 1));
-        await CloseAndFulfilAsync(earlier, _f.LeaderKey);
+        await CloseAndFulfilAsync(earlier, Chain.LeaderKey);
 
         // Peaches: stock 5, 成团 at 3. Rice: stock 10, 成团 at 5 (missed).
         const string title = "周三厨房 · 复盘专场";
-        var (id, items) = await LiveCampaignAsync(title, _f.LeaderKey, _f.StoreId, _f.LeaderId, DateTimeOffset.UtcNow.AddMinutes(-1), new Item(peach, 1000, 5, 3), new Item(rice, 2000, 10, 5));
+        var (id, items) = await LiveCampaignAsync(title, Chain.LeaderKey, Chain.StoreId, Chain.LeaderId, DateTimeOffset.UtcNow.AddMinutes(-1), new Item(peach, 1000, 5, 3), new Item(rice, 2000, 10, 5));
         var (a, b) = (items[0], items[1]);
-        await TestApp.ProblemAsync(await _app.GetAsync($"/api/campaigns/{id}/report", _f.LeaderKey), 409, "report-not-ready");
+        await TestApp.ProblemAsync(await App.GetAsync($"/api/campaigns/{id}/report", Chain.LeaderKey), 409, "report-not-ready");
 
-        await _app.PostAsync($"/api/campaigns/{id}/reservations", secret: _f.MemberToken); // reserves and buys
-        await _app.PostAsync($"/api/campaigns/{id}/reservations", secret: t4);             // reserves, never buys
-        var o1 = await OrderAsync(id, _f.MemberToken, (a, 2), (b, 1));
-        var o2 = await OrderAsync(id, _f.MemberToken, (a, 1));
+        await App.PostAsync($"/api/campaigns/{id}/reservations", secret: Chain.MemberToken); // reserves and buys
+        await App.PostAsync($"/api/campaigns/{id}/reservations", secret: t4);             // reserves, never buys
+        var o1 = await OrderAsync(id, Chain.MemberToken, (a, 2), (b, 1));
+        var o2 = await OrderAsync(id, Chain.MemberToken, (a, 1));
         var o3 = await OrderAsync(id, t3, (b, 2));
-        await TestApp.OkJsonAsync(await _app.PostAsync($"/api/orders/{Id(o3, "orderId")}/cancel", secret: t3));
+        await TestApp.OkJsonAsync(await App.PostAsync($"/api/orders/{Id(o3, "orderId")}/cancel", secret: t3));
         var o4 = await OrderAsync(id, t2, (a, 2)); // the 5th peach: sold out
-        await CloseAndFulfilAsync(id, _f.LeaderKey);
+        await CloseAndFulfilAsync(id, Chain.LeaderKey);
 
         await SurveyAsync(id, o1, satisfaction: 5, nps: 10);
         await SurveyAsync(id, o2, satisfaction: 3, nps: 5);
@@ -109,7 +98,7 @@ public sealed class ReportTests : IAsyncLifetime
         await ReviewAsync(id, o1, rating: 5, photos: 2);
         await ReviewAsync(id, o4, rating: 4, photos: 0);
 
-        var generated = await TestApp.OkJsonAsync(await _app.PostAsync($"/api/campaigns/{id}/report", secret: _f.LeaderKey));
+        var generated = await TestApp.OkJsonAsync(await App.PostAsync($"/api/campaigns/{id}/report", secret: Chain.LeaderKey));
         var m = generated.GetProperty("metrics");
 
         Assert.Equal(5 * 1000, m.GetProperty("gmvFen").GetInt64());          // peaches only: the rice line fell with its 成团
@@ -133,7 +122,7 @@ public sealed class ReportTests : IAsyncLifetime
         Assert.Equal(4.0, m.GetProperty("averageSatisfaction").GetDouble());
         Assert.Equal(33, m.GetProperty("nps").GetInt32());                    // (2 promoters − 1 detractor) / 3
 
-        var history = await TestApp.OkJsonAsync(await _app.GetAsync($"/api/campaigns/{id}/history", _f.LeaderKey));
+        var history = await TestApp.OkJsonAsync(await App.GetAsync($"/api/campaigns/{id}/history", Chain.LeaderKey));
         var wentLive = history.EnumerateArray().First(h => h.GetProperty("to").GetString() == "live").GetProperty("at").GetDateTimeOffset();
         var soldOut = Math.Round((o4.GetProperty("createdAt").GetDateTimeOffset() - wentLive).TotalSeconds, 1, MidpointRounding.AwayFromZero);
         var peaches = m.GetProperty("items")[0];
@@ -145,7 +134,7 @@ public sealed class ReportTests : IAsyncLifetime
         Assert.Equal(JsonValueKind.Null, riceMetrics.GetProperty("sellOutSeconds").ValueKind);
 
         // GET answers what was generated; the files download through their 2-hour links.
-        var read = await TestApp.OkJsonAsync(await _app.GetAsync($"/api/campaigns/{id}/report", _f.AdminKey));
+        var read = await TestApp.OkJsonAsync(await App.GetAsync($"/api/campaigns/{id}/report", Chain.AdminKey));
         Assert.Equal(generated.GetProperty("generatedAt").GetDateTimeOffset(), read.GetProperty("generatedAt").GetDateTimeOffset());
         Assert.Equal(m.GetRawText(), read.GetProperty("metrics").GetRawText());
         Assert.InRange(read.GetProperty("expiresAt").GetDateTimeOffset() - DateTimeOffset.UtcNow, TimeSpan.FromMinutes(115), TimeSpan.FromMinutes(121));
@@ -174,57 +163,57 @@ public sealed class ReportTests : IAsyncLifetime
         Assert.Equal(33, json.GetProperty("nps").GetInt32());
 
         // Regenerating overwrites the same three files, and the campaign itself is untouched.
-        var again = await TestApp.OkJsonAsync(await _app.PostAsync($"/api/campaigns/{id}/report", secret: _f.AdminKey));
+        var again = await TestApp.OkJsonAsync(await App.PostAsync($"/api/campaigns/{id}/report", secret: Chain.AdminKey));
         Assert.True(again.GetProperty("generatedAt").GetDateTimeOffset() >= generated.GetProperty("generatedAt").GetDateTimeOffset());
         Assert.Equal(m.GetRawText(), again.GetProperty("metrics").GetRawText());
-        var blobs = await _app.Services.GetRequiredService<IBlobStore>().ListAsync("media", $"reports/{id}/").Select(x => x.Name).ToListAsync();
+        var blobs = await App.Services.GetRequiredService<IBlobStore>().ListAsync("media", $"reports/{id}/").Select(x => x.Name).ToListAsync();
         Assert.Equal(new[] { $"reports/{id}/report.csv", $"reports/{id}/report.html", $"reports/{id}/report.json" }, blobs.Order(StringComparer.Ordinal));
-        var campaign = await TestApp.OkJsonAsync(await _app.GetAsync($"/api/campaigns/{id}"));
+        var campaign = await TestApp.OkJsonAsync(await App.GetAsync($"/api/campaigns/{id}"));
         Assert.Equal("fulfilling", campaign.GetProperty("phase").GetString());
         Assert.Equal(5, campaign.GetProperty("items")[0].GetProperty("sold").GetInt32());
 
-        await TestApp.ProblemAsync(await _app.GetAsync($"/api/campaigns/{id}/report", _f.MemberToken), 403, "forbidden");
-        await TestApp.ProblemAsync(await _app.GetAsync($"/api/campaigns/{id}/report"), 401, "unauthorized");
+        await TestApp.ProblemAsync(await App.GetAsync($"/api/campaigns/{id}/report", Chain.MemberToken), 403, "forbidden");
+        await TestApp.ProblemAsync(await App.GetAsync($"/api/campaigns/{id}/report"), 401, "unauthorized");
     }
 
     [Fact]
     public async Task TheDashboardAddsUpThePeriodsCampaignsPerStoreAndLeader()
     {
-        var store2 = Id(await TestApp.OkJsonAsync(await _app.PostAsync($"/api/chains/{_f.ChainId}/stores", new { name = "和平里店", address = "和平路 9 号" }, _f.AdminKey), 201), "storeId");
-        var leader2 = await TestApp.OkJsonAsync(await _app.PostAsync($"/api/chains/{_f.ChainId}/leaders", new { name = "刘团长", storeId = store2 }, _f.AdminKey), 201);
+        var store2 = Id(await TestApp.OkJsonAsync(await App.PostAsync($"/api/chains/{Chain.ChainId}/stores", new { name = "和平里店", address = "和平路 9 号" }, Chain.AdminKey), 201), "storeId");
+        var leader2 = await TestApp.OkJsonAsync(await App.PostAsync($"/api/chains/{Chain.ChainId}/leaders", new { name = "刘团长", storeId = store2 }, Chain.AdminKey), 201);
         var (leader2Id, leader2Key) = (Id(leader2, "leaderId"), Id(leader2, "leaderKey"));
-        var (_, t2) = await _app.NewMemberAsync(_f, "张阿姨");
-        var (_, t3) = await _app.NewMemberAsync(_f, "赵叔叔");
-        var product = await _app.NewProductAsync(_f);
+        var (_, t2) = await App.NewMemberAsync(Chain, "张阿姨");
+        var (_, t3) = await App.NewMemberAsync(Chain, "赵叔叔");
+        var product = await App.NewProductAsync(Chain);
         var now = DateTimeOffset.UtcNow;
 
         // Outside the default 30 days.
-        var (old, oldItems) = await LiveCampaignAsync("两月前", _f.LeaderKey, _f.StoreId, _f.LeaderId, now.AddDays(-60), new Item(product, 700, 10, 1));
-        await OrderAsync(old, _f.MemberToken, (oldItems[0], 1));
-        await CloseAndFulfilAsync(old, _f.LeaderKey);
+        var (old, oldItems) = await LiveCampaignAsync("两月前", Chain.LeaderKey, Chain.StoreId, Chain.LeaderId, now.AddDays(-60), new Item(product, 700, 10, 1));
+        await OrderAsync(old, Chain.MemberToken, (oldItems[0], 1));
+        await CloseAndFulfilAsync(old, Chain.LeaderKey);
 
         // Store 1, three days ago: 张阿姨 and 赵叔叔 buy one each at ¥5.
-        var (e, eItems) = await LiveCampaignAsync("三天前", _f.LeaderKey, _f.StoreId, _f.LeaderId, now.AddDays(-3), new Item(product, 500, 10, 1));
+        var (e, eItems) = await LiveCampaignAsync("三天前", Chain.LeaderKey, Chain.StoreId, Chain.LeaderId, now.AddDays(-3), new Item(product, 500, 10, 1));
         await OrderAsync(e, t2, (eItems[0], 1));
         await OrderAsync(e, t3, (eItems[0], 1));
-        await CloseAndFulfilAsync(e, _f.LeaderKey);
+        await CloseAndFulfilAsync(e, Chain.LeaderKey);
 
         // Store 1, now: 李阿姨 (reserved) 2 × ¥10, 张阿姨 (buying again) 1 × ¥10; one review, one survey.
-        var (mId, mItems) = await LiveCampaignAsync("今天", _f.LeaderKey, _f.StoreId, _f.LeaderId, now.AddMinutes(-1), new Item(product, 1000, 10, 1));
-        await _app.PostAsync($"/api/campaigns/{mId}/reservations", secret: _f.MemberToken);
-        var reviewed = await OrderAsync(mId, _f.MemberToken, (mItems[0], 2));
+        var (mId, mItems) = await LiveCampaignAsync("今天", Chain.LeaderKey, Chain.StoreId, Chain.LeaderId, now.AddMinutes(-1), new Item(product, 1000, 10, 1));
+        await App.PostAsync($"/api/campaigns/{mId}/reservations", secret: Chain.MemberToken);
+        var reviewed = await OrderAsync(mId, Chain.MemberToken, (mItems[0], 2));
         await OrderAsync(mId, t2, (mItems[0], 1));
-        await CloseAndFulfilAsync(mId, _f.LeaderKey);
+        await CloseAndFulfilAsync(mId, Chain.LeaderKey);
         await ReviewAsync(mId, reviewed, rating: 5, photos: 1);
         await SurveyAsync(mId, reviewed, satisfaction: 5, nps: 10);
 
         // Store 2, now: 成团 needs 2, only 1 ordered → nothing sold; 赵叔叔 reserved and did not buy.
-        var (s, sItems) = await LiveCampaignAsync("和平里", _f.AdminKey, store2, leader2Id, now.AddMinutes(-1), new Item(product, 3000, 10, 2));
-        await _app.PostAsync($"/api/campaigns/{s}/reservations", secret: t3);
-        await OrderAsync(s, _f.MemberToken, (sItems[0], 1));
+        var (s, sItems) = await LiveCampaignAsync("和平里", Chain.AdminKey, store2, leader2Id, now.AddMinutes(-1), new Item(product, 3000, 10, 2));
+        await App.PostAsync($"/api/campaigns/{s}/reservations", secret: t3);
+        await OrderAsync(s, Chain.MemberToken, (sItems[0], 1));
         await CloseAndFulfilAsync(s, leader2Key);
 
-        var all = await TestApp.OkJsonAsync(await _app.GetAsync($"/api/chains/{_f.ChainId}/dashboard", _f.AdminKey));
+        var all = await TestApp.OkJsonAsync(await App.GetAsync($"/api/chains/{Chain.ChainId}/dashboard", Chain.AdminKey));
         Assert.Equal(3, all.GetProperty("campaigns").GetInt32());
         Assert.Equal(4, all.GetProperty("orders").GetInt32());
         Assert.Equal(3, all.GetProperty("buyers").GetInt32());
@@ -238,41 +227,41 @@ public sealed class ReportTests : IAsyncLifetime
         Assert.InRange(all.GetProperty("to").GetDateTimeOffset() - all.GetProperty("from").GetDateTimeOffset(), TimeSpan.FromDays(30), TimeSpan.FromDays(30));
 
         var perStore = all.GetProperty("perStore").EnumerateArray().ToDictionary(x => Id(x, "storeId"));
-        Assert.Equal((2, 4, 3, 4000L), (perStore[_f.StoreId].GetProperty("campaigns").GetInt32(), perStore[_f.StoreId].GetProperty("orders").GetInt32(),
-            perStore[_f.StoreId].GetProperty("buyers").GetInt32(), perStore[_f.StoreId].GetProperty("gmvFen").GetInt64()));
-        Assert.Equal("幸福里店", perStore[_f.StoreId].GetProperty("name").GetString());
+        Assert.Equal((2, 4, 3, 4000L), (perStore[Chain.StoreId].GetProperty("campaigns").GetInt32(), perStore[Chain.StoreId].GetProperty("orders").GetInt32(),
+            perStore[Chain.StoreId].GetProperty("buyers").GetInt32(), perStore[Chain.StoreId].GetProperty("gmvFen").GetInt64()));
+        Assert.Equal("幸福里店", perStore[Chain.StoreId].GetProperty("name").GetString());
         Assert.Equal((1, 0, 0L), (perStore[store2].GetProperty("campaigns").GetInt32(), perStore[store2].GetProperty("orders").GetInt32(), perStore[store2].GetProperty("gmvFen").GetInt64()));
         Assert.Equal(0.0, perStore[store2].GetProperty("groupSuccessRate").GetDouble());
         Assert.Equal(JsonValueKind.Null, perStore[store2].GetProperty("averageOrderValueFen").ValueKind);
         var perLeader = all.GetProperty("perLeader").EnumerateArray().ToDictionary(x => Id(x, "leaderId"));
-        Assert.Equal(4000, perLeader[_f.LeaderId].GetProperty("gmvFen").GetInt64());
+        Assert.Equal(4000, perLeader[Chain.LeaderId].GetProperty("gmvFen").GetInt64());
         Assert.Equal("刘团长", perLeader[leader2Id].GetProperty("name").GetString());
 
         // A narrower period leaves out three days ago; dates in the chain's zone reach back to two months ago.
-        var recent = await TestApp.OkJsonAsync(await _app.GetAsync($"/api/chains/{_f.ChainId}/dashboard?from={Uri.EscapeDataString(now.AddDays(-1).ToString("O"))}&to={Uri.EscapeDataString(now.AddDays(1).ToString("O"))}", _f.AdminKey));
+        var recent = await TestApp.OkJsonAsync(await App.GetAsync($"/api/chains/{Chain.ChainId}/dashboard?from={Uri.EscapeDataString(now.AddDays(-1).ToString("O"))}&to={Uri.EscapeDataString(now.AddDays(1).ToString("O"))}", Chain.AdminKey));
         Assert.Equal((2, 2, 3000L), (recent.GetProperty("campaigns").GetInt32(), recent.GetProperty("orders").GetInt32(), recent.GetProperty("gmvFen").GetInt64()));
         Assert.Equal(0.0, recent.GetProperty("repurchaseRate").GetDouble());
         var shanghai = TimeZoneInfo.ConvertTime(now, TimeZoneInfo.FindSystemTimeZoneById("Asia/Shanghai"));
-        var wide = await TestApp.OkJsonAsync(await _app.GetAsync($"/api/chains/{_f.ChainId}/dashboard?from={shanghai.AddDays(-90):yyyy-MM-dd}&to={shanghai.AddDays(1):yyyy-MM-dd}", _f.AdminKey));
+        var wide = await TestApp.OkJsonAsync(await App.GetAsync($"/api/chains/{Chain.ChainId}/dashboard?from={shanghai.AddDays(-90):yyyy-MM-dd}&to={shanghai.AddDays(1):yyyy-MM-dd}", Chain.AdminKey));
         Assert.Equal(4, wide.GetProperty("campaigns").GetInt32());
-        var byLeader = await TestApp.OkJsonAsync(await _app.GetAsync($"/api/chains/{_f.ChainId}/dashboard?leaderId={leader2Id}", _f.AdminKey));
+        var byLeader = await TestApp.OkJsonAsync(await App.GetAsync($"/api/chains/{Chain.ChainId}/dashboard?leaderId={leader2Id}", Chain.AdminKey));
         Assert.Equal(1, byLeader.GetProperty("campaigns").GetInt32());
 
         // A leader sees their own store, never another's.
-        var own = await TestApp.OkJsonAsync(await _app.GetAsync($"/api/chains/{_f.ChainId}/dashboard", _f.LeaderKey));
-        Assert.Equal((_f.StoreId, 2, 4000L), (Id(own, "storeId"), own.GetProperty("campaigns").GetInt32(), own.GetProperty("gmvFen").GetInt64()));
-        await TestApp.ProblemAsync(await _app.GetAsync($"/api/chains/{_f.ChainId}/dashboard?storeId={store2}", _f.LeaderKey), 403, "forbidden");
-        await TestApp.ProblemAsync(await _app.GetAsync($"/api/campaigns/{mId}/report", leader2Key), 403, "forbidden");
-        await TestApp.ProblemAsync(await _app.PostAsync($"/api/campaigns/{mId}/report", secret: leader2Key), 403, "forbidden");
-        await TestApp.ProblemAsync(await _app.GetAsync($"/api/chains/{_f.ChainId}/dashboard", _f.MemberToken), 403, "forbidden");
-        var (otherChain, otherAdmin) = await _app.NewChainAsync("别家连锁");
-        await TestApp.ProblemAsync(await _app.GetAsync($"/api/chains/{_f.ChainId}/dashboard", otherAdmin), 403, "forbidden");
-        Assert.NotEqual(otherChain, _f.ChainId);
+        var own = await TestApp.OkJsonAsync(await App.GetAsync($"/api/chains/{Chain.ChainId}/dashboard", Chain.LeaderKey));
+        Assert.Equal((Chain.StoreId, 2, 4000L), (Id(own, "storeId"), own.GetProperty("campaigns").GetInt32(), own.GetProperty("gmvFen").GetInt64()));
+        await TestApp.ProblemAsync(await App.GetAsync($"/api/chains/{Chain.ChainId}/dashboard?storeId={store2}", Chain.LeaderKey), 403, "forbidden");
+        await TestApp.ProblemAsync(await App.GetAsync($"/api/campaigns/{mId}/report", leader2Key), 403, "forbidden");
+        await TestApp.ProblemAsync(await App.PostAsync($"/api/campaigns/{mId}/report", secret: leader2Key), 403, "forbidden");
+        await TestApp.ProblemAsync(await App.GetAsync($"/api/chains/{Chain.ChainId}/dashboard", Chain.MemberToken), 403, "forbidden");
+        var (otherChain, otherAdmin) = await App.NewChainAsync("别家连锁");
+        await TestApp.ProblemAsync(await App.GetAsync($"/api/chains/{Chain.ChainId}/dashboard", otherAdmin), 403, "forbidden");
+        Assert.NotEqual(otherChain, Chain.ChainId);
 
         // Bad dates and empty periods are refused.
         foreach (var query in new[] { "from=yesterday", "to=2026-13-45", "from=2026-11-02&to=2026-11-01", "from=2026-11-01&to=2026-11-01", "from=2024-01-01&to=2026-01-01" })
         {
-            await TestApp.ProblemAsync(await _app.GetAsync($"/api/chains/{_f.ChainId}/dashboard?{query}", _f.AdminKey), 400, "validation");
+            await TestApp.ProblemAsync(await App.GetAsync($"/api/chains/{Chain.ChainId}/dashboard?{query}", Chain.AdminKey), 400, "validation");
         }
     }
 }

@@ -5,22 +5,11 @@ using ServerlessCommerce.Tests.Infrastructure;
 namespace ServerlessCommerce.Tests.LiveRoom;
 
 /// <summary>Real SignalR clients (JSON hub protocol over WebSockets) in the live room of the real app.</summary>
-public sealed class LiveRoomEventTests : IAsyncLifetime
+public sealed class LiveRoomEventTests : ChainTest
 {
-    private TestApp _app = null!;
-    private TestApp.ChainFixture _f = null!;
-
-    public async Task InitializeAsync()
-    {
-        _app = await TestApp.SharedAsync();
-        _f = await _app.NewChainWithPeopleAsync();
-    }
-
-    public Task DisposeAsync() => Task.CompletedTask;
-
     private async Task<SignalRTestClient> WatchAsync(string campaignId, string? secret = null)
     {
-        var negotiated = await TestApp.OkJsonAsync(await _app.PostAsync($"/api/live/negotiate?campaignId={campaignId}", secret: secret));
+        var negotiated = await TestApp.OkJsonAsync(await App.PostAsync($"/api/live/negotiate?campaignId={campaignId}", secret: secret));
         var client = await SignalRTestClient.ConnectAsync(negotiated.GetProperty("url").GetString()!, negotiated.GetProperty("accessToken").GetString());
         await client.WaitForAsync("connected");
         return client;
@@ -29,13 +18,13 @@ public sealed class LiveRoomEventTests : IAsyncLifetime
     [Fact]
     public async Task AViewerSeesEveryKindOfLiveEventWithItsPayload()
     {
-        var (id, itemId) = await _app.NewLiveCampaignAsync(_f, stock: 30, goLive: false);
+        var (id, itemId) = await App.NewLiveCampaignAsync(Chain, stock: 30, goLive: false);
         await using var viewer = await WatchAsync(id);
 
-        await _app.PostAsync($"/api/campaigns/{id}/actions/go-live", secret: _f.LeaderKey);
+        await App.PostAsync($"/api/campaigns/{id}/actions/go-live", secret: Chain.LeaderKey);
         Assert.Equal("live", (await viewer.WaitForAsync("phaseChanged")).Argument.GetProperty("phase").GetString());
 
-        await TestApp.OkJsonAsync(await _app.OrderAsync(id, _f.MemberToken, itemId, 2), 201);
+        await TestApp.OkJsonAsync(await App.OrderAsync(id, Chain.MemberToken, itemId, 2), 201);
         var placed = (await viewer.WaitForAsync("orderPlaced")).Argument;
         Assert.Equal("李**", placed.GetProperty("maskedName").GetString());
         Assert.Equal(itemId, placed.GetProperty("itemId").GetString());
@@ -43,39 +32,39 @@ public sealed class LiveRoomEventTests : IAsyncLifetime
         var stock = (await viewer.WaitForAsync("stockChanged", a => a.GetProperty("remaining").GetInt32() == 28)).Argument;
         Assert.Equal(itemId, stock.GetProperty("itemId").GetString());
 
-        var comment = await TestApp.OkJsonAsync(await _app.PostAsync($"/api/campaigns/{id}/comments", new { text = "能送货吗？" }, _f.MemberToken), 201);
+        var comment = await TestApp.OkJsonAsync(await App.PostAsync($"/api/campaigns/{id}/comments", new { text = "能送货吗？" }, Chain.MemberToken), 201);
         var posted = (await viewer.WaitForAsync("commentPosted")).Argument;
         Assert.Equal("能送货吗？", posted.GetProperty("text").GetString());
         Assert.Equal("李**", posted.GetProperty("maskedName").GetString());
         var commentId = comment.GetProperty("commentId").GetString();
-        await _app.PostAsync($"/api/campaigns/{id}/comments/{commentId}/answer", new { text = "可以，三公里内。" }, _f.LeaderKey);
+        await App.PostAsync($"/api/campaigns/{id}/comments/{commentId}/answer", new { text = "可以，三公里内。" }, Chain.LeaderKey);
         var answered = (await viewer.WaitForAsync("commentAnswered")).Argument;
         Assert.Equal(commentId, answered.GetProperty("commentId").GetString());
         Assert.Equal("可以，三公里内。", answered.GetProperty("text").GetString());
 
-        var poll = await TestApp.OkJsonAsync(await _app.PostAsync($"/api/campaigns/{id}/polls", new { question = "下次？", options = new[] { "A", "B" } }, _f.LeaderKey), 201);
+        var poll = await TestApp.OkJsonAsync(await App.PostAsync($"/api/campaigns/{id}/polls", new { question = "下次？", options = new[] { "A", "B" } }, Chain.LeaderKey), 201);
         var pollId = poll.GetProperty("pollId").GetString();
         var opened = (await viewer.WaitForAsync("pollOpened")).Argument;
         Assert.Equal(["A", "B"], opened.GetProperty("options").EnumerateArray().Select(o => o.GetString()));
         Assert.Equal([0, 0], opened.GetProperty("counts").EnumerateArray().Select(o => o.GetInt32()));
-        await _app.PostAsync($"/api/campaigns/{id}/polls/{pollId}/votes", new { option = 1 }, _f.MemberToken);
+        await App.PostAsync($"/api/campaigns/{id}/polls/{pollId}/votes", new { option = 1 }, Chain.MemberToken);
         var updated = (await viewer.WaitForAsync("pollUpdated", a => a.GetProperty("counts")[1].GetInt32() == 1)).Argument;
         Assert.Equal(pollId, updated.GetProperty("pollId").GetString());
-        await _app.PostAsync($"/api/campaigns/{id}/polls/{pollId}/close", secret: _f.LeaderKey);
+        await App.PostAsync($"/api/campaigns/{id}/polls/{pollId}/close", secret: Chain.LeaderKey);
         Assert.Equal("下次？", (await viewer.WaitForAsync("pollClosed")).Argument.GetProperty("question").GetString());
 
-        await _app.PostAsync($"/api/campaigns/{id}/pin", new { itemId }, _f.LeaderKey);
+        await App.PostAsync($"/api/campaigns/{id}/pin", new { itemId }, Chain.LeaderKey);
         var pinned = (await viewer.WaitForAsync("productPinned")).Argument;
         Assert.Equal(itemId, pinned.GetProperty("itemId").GetString());
         Assert.StartsWith("/api/products/", pinned.GetProperty("traceabilityUrl").GetString(), StringComparison.Ordinal);
 
-        var flash = await TestApp.OkJsonAsync(await _app.PostAsync($"/api/campaigns/{id}/flash-sales", new { itemId, quantity = 1, priceFen = 100, durationSeconds = 30, firstNGift = 1 }, _f.LeaderKey), 201);
+        var flash = await TestApp.OkJsonAsync(await App.PostAsync($"/api/campaigns/{id}/flash-sales", new { itemId, quantity = 1, priceFen = 100, durationSeconds = 30, firstNGift = 1 }, Chain.LeaderKey), 201);
         var started = (await viewer.WaitForAsync("flashSaleStarted")).Argument;
         Assert.Equal(flash.GetProperty("flashSaleId").GetString(), started.GetProperty("flashSaleId").GetString());
         Assert.Equal(100, started.GetProperty("priceFen").GetInt64());
         Assert.Equal(1, started.GetProperty("quantity").GetInt32());
         Assert.True(started.GetProperty("endsAt").GetDateTimeOffset() > DateTimeOffset.UtcNow);
-        await TestApp.OkJsonAsync(await _app.OrderAsync(id, _f.MemberToken, itemId, 1), 201); // takes the whole quota
+        await TestApp.OkJsonAsync(await App.OrderAsync(id, Chain.MemberToken, itemId, 1), 201); // takes the whole quota
         Assert.Equal(flash.GetProperty("flashSaleId").GetString(), (await viewer.WaitForAsync("flashSaleEnded")).Argument.GetProperty("flashSaleId").GetString());
 
         Assert.True((await viewer.WaitForAsync("viewerCount", timeout: TimeSpan.FromSeconds(15))).Argument.GetProperty("count").GetInt32() >= 1);
@@ -84,12 +73,12 @@ public sealed class LiveRoomEventTests : IAsyncLifetime
     [Fact]
     public async Task RoomsAreIsolatedPerCampaign()
     {
-        var (a, itemA) = await _app.NewLiveCampaignAsync(_f);
-        var (b, _) = await _app.NewLiveCampaignAsync(_f);
-        await using var inA = await WatchAsync(a, _f.MemberToken);
-        await using var inB = await WatchAsync(b, _f.MemberToken);
+        var (a, itemA) = await App.NewLiveCampaignAsync(Chain);
+        var (b, _) = await App.NewLiveCampaignAsync(Chain);
+        await using var inA = await WatchAsync(a, Chain.MemberToken);
+        await using var inB = await WatchAsync(b, Chain.MemberToken);
 
-        await TestApp.OkJsonAsync(await _app.OrderAsync(a, _f.MemberToken, itemA, 1), 201);
+        await TestApp.OkJsonAsync(await App.OrderAsync(a, Chain.MemberToken, itemA, 1), 201);
         await inA.WaitForAsync("orderPlaced");
         await inA.WaitForAsync("stockChanged");
         await Task.Delay(500);
@@ -99,7 +88,7 @@ public sealed class LiveRoomEventTests : IAsyncLifetime
     [Fact]
     public async Task AConnectionWithoutANegotiatedTokenIsRefused()
     {
-        var hub = new Uri(_app.BaseAddress, "/hubs/live").ToString();
+        var hub = new Uri(App.BaseAddress, "/hubs/live").ToString();
         await using var client = await SignalRTestClient.ConnectAsync(hub, "lrt_forged.token");
         var refused = await Assert.ThrowsAsync<SignalRConnectionException>(() => client.Closed.WaitAsync(TimeSpan.FromSeconds(10)));
         Assert.Contains("Negotiate first", refused.Message, StringComparison.Ordinal);
@@ -109,13 +98,13 @@ public sealed class LiveRoomEventTests : IAsyncLifetime
     public async Task EveryViewerEndsOnTheTrueFinalStockAfterABurst()
     {
         const int stock = 25;
-        var (id, itemId) = await _app.NewLiveCampaignAsync(_f, stock: stock);
+        var (id, itemId) = await App.NewLiveCampaignAsync(Chain, stock: stock);
         var viewers = await Task.WhenAll(Enumerable.Range(0, 5).Select(_ => WatchAsync(id)));
-        var members = await Task.WhenAll(Enumerable.Range(0, 10).Select(i => _app.NewMemberAsync(_f, $"观众{i}")));
+        var members = await Task.WhenAll(Enumerable.Range(0, 10).Select(i => App.NewMemberAsync(Chain, $"观众{i}")));
         var accepted = 0;
         await Parallel.ForEachAsync(Enumerable.Range(0, 40), new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (n, _) =>
         {
-            using var r = await _app.OrderAsync(id, members[n % members.Length].Token, itemId, 1);
+            using var r = await App.OrderAsync(id, members[n % members.Length].Token, itemId, 1);
             if ((int)r.StatusCode == 201)
             {
                 Interlocked.Increment(ref accepted);
@@ -138,7 +127,7 @@ public sealed class LiveRoomEventTests : IAsyncLifetime
     public async Task AHungOrFailingLiveRoomNeverHoldsUpOrFailsAnOrder()
     {
         var hung = new HungTransport();
-        await using var app = await TestApp.StartAsync(services: s => s.AddSingleton<ILiveRoomTransport>(hung), storage: _app.Azurite);
+        await using var app = await TestApp.StartAsync(services: s => s.AddSingleton<ILiveRoomTransport>(hung), storage: App.Azurite);
         var f = await app.NewChainWithPeopleAsync();
         var (id, itemId) = await app.NewLiveCampaignAsync(f);
 
