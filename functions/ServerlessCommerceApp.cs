@@ -11,6 +11,7 @@ using ServerlessCommerce.Functions.Hosting;
 using ServerlessCommerce.Functions.Triggers;
 using ServerlessCommerce.Hosting;
 using ServerlessCommerce.Functions.LiveRoom;
+using ServerlessCommerce.Functions.Pages;
 using ServerlessCommerce.Identity;
 using ServerlessCommerce.LiveRoom;
 using ServerlessCommerce.Reports;
@@ -142,6 +143,7 @@ public static class ServerlessCommerceApp
         app.UseExceptionHandler();
         app.UseStatusCodePages(Problems.StatusCodePage);
         app.MapSystemApi();
+        app.MapPages();
         app.MapChainsApi();
         app.MapMembersApi();
         app.MapCampaignsApi();

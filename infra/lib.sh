@@ -11,13 +11,32 @@ require_tools() {
   command -v npm >/dev/null 2>&1 || die "npm is required for Azurite: apt-get install npm"
 }
 
-# Installs infra/node_modules (Azurite) from the lock file when missing or stale.
+# Installs infra/node_modules (Azurite; the pages' SignalR client, embedded by the build) from the lock file when
+# missing or stale.
 ensure_node_modules() {
   local infra="$1/infra"
-  if [ ! -x "$infra/node_modules/.bin/azurite" ] || [ "$infra/package-lock.json" -nt "$infra/node_modules/.package-lock.json" ]; then
-    log "Installing Azurite and tools from npm (infra/package-lock.json)…"
+  if [ ! -x "$infra/node_modules/.bin/azurite" ] || [ ! -f "$infra/node_modules/@microsoft/signalr/dist/browser/signalr.min.js" ] \
+    || [ "$infra/package-lock.json" -nt "$infra/node_modules/.package-lock.json" ]; then
+    log "Installing Azurite and the SignalR browser client from npm (infra/package-lock.json)…"
     (cd "$infra" && npm ci --no-audit --no-fund --loglevel=error) || die "npm ci failed in infra/; check that the npm registry is reachable."
   fi
+}
+
+# Installs Debian's chromium (for the browser tests) when it is missing. Never downloads a browser any other way.
+ensure_chromium() {
+  local chromium="${CHROMIUM_PATH:-/usr/bin/chromium}"
+  [ -x "$chromium" ] && return 0
+  command -v apt-get >/dev/null 2>&1 || die "Chromium is missing at $chromium and apt-get is not available: install Chromium and set CHROMIUM_PATH."
+  local sudo=""
+  if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null 2>&1 || die "Chromium is missing: run 'apt-get install chromium' as root (the browser tests need it)."
+    sudo="sudo"
+  fi
+  log "Installing Debian's chromium for the browser tests (apt-get)…"
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null \
+    && $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null \
+    || die "apt-get could not install chromium; check that Debian's package mirror is reachable."
+  [ -x "$chromium" ] || die "chromium was installed but $chromium does not exist: set CHROMIUM_PATH."
 }
 
 # True when something listens on 127.0.0.1:$1.

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds and runs every test: unit tests, Azurite integration tests (each run starts its own Azurite on free
-# ports, in memory), HTTP end-to-end tests against the real app, and the custom-handler contract tests.
+# ports, in memory), HTTP end-to-end tests against the real app, the custom-handler contract tests, and browser tests
+# of the pages in Debian's Chromium (installed with apt-get when missing). Screenshots go to artifacts/screenshots.
 #   bash infra/test.sh [extra dotnet test arguments, e.g. --filter FullyQualifiedName~TableStore]
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -9,10 +10,11 @@ cd "$root"
 
 require_tools
 ensure_node_modules "$root"
+ensure_chromium
 export AZURITE_BIN="$root/infra/node_modules/.bin/azurite"
 
 results="$root/artifacts/test-results"
-rm -rf "$results"
+rm -rf "$results" "$root/artifacts/screenshots"
 mkdir -p "$results"
 
 status=0

@@ -37,14 +37,14 @@ public static class CampaignsApi
         string CampaignId, string ChainId, string StoreId, StoreView? Store, string LeaderId, string Title, string Phase,
         DateTimeOffset PreheatAt, DateTimeOffset LiveStartAt, DateTimeOffset LiveEndAt, DateTimeOffset PickupUntil,
         double FollowUpAfterHours, double FollowUpWindowHours, int ReservationCount, int OrderCount, string? PinnedItemId, List<ItemView> Items,
-        List<FlashSaleState> FlashSales)
+        List<FlashSaleState> FlashSales, string? TimeZone = null)
     {
-        public static CampaignView From(Campaign c, Store? store = null) => new(
+        public static CampaignView From(Campaign c, Store? store = null, string? timeZone = null) => new(
             c.CampaignId, c.ChainId, c.StoreId, store is null ? null : new StoreView(store.StoreId, store.Name, store.Address), c.LeaderId, c.Title,
             Campaign.Wire(c.Phase), c.Schedule.PreheatAt, c.Schedule.LiveStartAt, c.Schedule.LiveEndAt, c.Schedule.PickupUntil,
             c.Schedule.FollowUpAfterHours, c.Schedule.FollowUpWindowHours, c.ReservationCount, c.OrderCount, c.PinnedItemId,
             c.Items.Select(i => new ItemView(i.ItemId, i.ProductId, i.Name, i.Unit, i.PriceFen, i.LivePriceFen, i.Stock, i.Remaining, i.Sold, i.MinGroupSize, i.PerMemberLimit)).ToList(),
-            c.FlashSales.Select(f => new FlashSaleState(f.FlashSaleId, f.ItemId, f.Quantity, f.Sold, f.PriceFen, f.EndsAt, f.FirstNGift, f.EndedAt is null && f.Remaining > 0 && f.EndsAt > DateTimeOffset.UtcNow)).ToList());
+            c.FlashSales.Select(f => new FlashSaleState(f.FlashSaleId, f.ItemId, f.Quantity, f.Sold, f.PriceFen, f.EndsAt, f.FirstNGift, f.EndedAt is null && f.Remaining > 0 && f.EndsAt > DateTimeOffset.UtcNow)).ToList(), timeZone);
     }
 
     public sealed record CampaignSummary(string CampaignId, string Title, string StoreId, string LeaderId, string Phase, DateTimeOffset? LiveStartAt, DateTimeOffset? LiveEndAt);
@@ -73,7 +73,8 @@ public static class CampaignsApi
         TypedResults.Ok(await ViewAsync(await s.Campaigns.GetAsync(campaignId, s.Cancellation), s));
 
     private static async Task<CampaignView> ViewAsync(Campaign campaign, Services s) =>
-        CampaignView.From(campaign, await s.Chains.FindStoreAsync(campaign.ChainId, campaign.StoreId, s.Cancellation));
+        CampaignView.From(campaign, await s.Chains.FindStoreAsync(campaign.ChainId, campaign.StoreId, s.Cancellation),
+            (await s.Chains.GetChainAsync(campaign.ChainId, s.Cancellation)).TimeZone);
 
     private static async Task<Ok<IReadOnlyList<HistoryEntry>>> History(string campaignId, [AsParameters] Services s) =>
         TypedResults.Ok(await s.Campaigns.HistoryAsync(await s.Caller.GetAsync(), campaignId, s.Cancellation));

@@ -25,10 +25,11 @@ public static class MembersApi
 
     public sealed record TokenResponse(string MemberToken);
 
-    public sealed record MeResponse(string Role, string? ChainId, string? LeaderId, string? MemberId, string? StoreId, string? Name);
+    public sealed record MeResponse(string Role, string? ChainId, string? LeaderId, string? MemberId, string? StoreId, string? Name, string? ChainName, string? TimeZone);
 
     public sealed record Services(
         MemberService Members,
+        ChainService Chains,
         CallerContext Caller,
         [property: FromHeader(Name = Idempotency.HeaderName)] string? IdempotencyKey,
         CancellationToken Cancellation);
@@ -49,6 +50,9 @@ public static class MembersApi
     private static async Task<Ok<MeResponse>> Me([AsParameters] Services s)
     {
         var caller = await s.Caller.RequireAsync(Role.Platform, Role.Admin, Role.Leader, Role.Member);
-        return TypedResults.Ok(new MeResponse(caller.Role.ToString().ToLowerInvariant(), caller.ChainId, caller.LeaderId, caller.MemberId, caller.StoreId, caller.Name));
+        // The chain's name and time zone let the pages show times as the chain's people read them.
+        var chain = caller.ChainId is null ? null : await s.Chains.GetChainAsync(caller.ChainId, s.Cancellation);
+        return TypedResults.Ok(new MeResponse(caller.Role.ToString().ToLowerInvariant(), caller.ChainId, caller.LeaderId, caller.MemberId, caller.StoreId, caller.Name,
+            chain?.Name, chain?.TimeZone));
     }
 }

@@ -1,0 +1,90 @@
+using System.Collections.Frozen;
+using System.Security.Cryptography;
+using ServerlessCommerce.Common;
+using ServerlessCommerce.Functions.Hosting;
+
+namespace ServerlessCommerce.Functions.Pages;
+
+/// <summary>
+/// The web pages: the console at <c>/</c>, the member live room at <c>/live/{campaignId}</c> and their assets at
+/// <c>/assets/{name}</c>. The files are embedded in the executable (see the project file), so both hosting modes serve
+/// the same bytes and the Functions package needs no content folder. Each route is an HTTP function.
+/// </summary>
+public static class PageEndpoints
+{
+    private const string ResourcePrefix = "web/";
+
+    // Pages talk to their own origin, to the SignalR Service and to Blob SAS URLs (photo uploads), nothing else.
+    private const string ContentSecurityPolicy =
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob: http: https:; " +
+        "connect-src 'self' http: https: ws: wss:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'";
+
+    private static readonly Lazy<FrozenDictionary<string, PageAsset>> Assets = new(Load);
+
+    public static void MapPages(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/", (HttpContext http) => Serve(http, "console.html")).AsFunction("ConsolePage").ExcludeFromDescription();
+        app.MapGet("/live/{campaignId}", (HttpContext http) => Serve(http, "live.html")).AsFunction("LiveRoomPage").ExcludeFromDescription();
+        app.MapGet("/assets/{name}", (string name, HttpContext http) => Serve(http, name)).AsFunction("PageAssets").ExcludeFromDescription();
+    }
+
+    /// <summary>Names of every embedded page file (tests check that each one is served).</summary>
+    public static IReadOnlyCollection<string> Names => Assets.Value.Keys;
+
+    private static IResult Serve(HttpContext http, string name)
+    {
+        if (!Assets.Value.TryGetValue(name, out var asset))
+        {
+            throw AppProblem.NotFound("page file", name);
+        }
+
+        var headers = http.Response.Headers;
+        headers.ETag = asset.ETag;
+        // Revalidate every time: a new deployment must reach phones at once; the ETag keeps it to a 304.
+        headers.CacheControl = "no-cache";
+        headers.XContentTypeOptions = "nosniff";
+        headers["Referrer-Policy"] = "no-referrer";
+        if (asset.ContentType.StartsWith("text/html", StringComparison.Ordinal))
+        {
+            headers.ContentSecurityPolicy = ContentSecurityPolicy;
+        }
+
+        if (http.Request.Headers.IfNoneMatch.ToString() == asset.ETag)
+        {
+            return Results.StatusCode(StatusCodes.Status304NotModified);
+        }
+
+        return Results.Bytes(asset.Bytes, asset.ContentType);
+    }
+
+    private static FrozenDictionary<string, PageAsset> Load()
+    {
+        var assembly = typeof(PageEndpoints).Assembly;
+        var assets = new Dictionary<string, PageAsset>(StringComparer.Ordinal);
+        foreach (var resource in assembly.GetManifestResourceNames().Where(n => n.StartsWith(ResourcePrefix, StringComparison.Ordinal)))
+        {
+            using var stream = assembly.GetManifestResourceStream(resource)!;
+            using var buffer = new MemoryStream();
+            stream.CopyTo(buffer);
+            var bytes = buffer.ToArray();
+            var name = resource[ResourcePrefix.Length..];
+            assets[name] = new PageAsset(bytes, ContentTypeOf(name), "\"" + Convert.ToHexStringLower(SHA256.HashData(bytes))[..16] + "\"");
+        }
+
+        return assets.ToFrozenDictionary(StringComparer.Ordinal);
+    }
+
+    private static string ContentTypeOf(string name) => Path.GetExtension(name).ToLowerInvariant() switch
+    {
+        ".html" => "text/html; charset=utf-8",
+        ".js" => "text/javascript; charset=utf-8",
+        ".css" => "text/css; charset=utf-8",
+        ".svg" => "image/svg+xml",
+        ".png" => "image/png",
+        ".ico" => "image/x-icon",
+        ".json" => "application/json; charset=utf-8",
+        _ => "application/octet-stream",
+    };
+
+    private sealed record PageAsset(byte[] Bytes, string ContentType, string ETag);
+}

@@ -1,0 +1,110 @@
+using Microsoft.Playwright;
+
+namespace ServerlessCommerce.Tests.Browser;
+
+/// <summary>
+/// Debian's Chromium driven by Playwright .NET: one browser per test run, a fresh context (its own storage, so its own
+/// signed-in person) per page under test. infra/test.sh installs <c>chromium</c> when it is missing; nothing is
+/// downloaded. Screenshots land in <c>artifacts/screenshots</c>.
+/// </summary>
+public sealed class Browser : IAsyncDisposable
+{
+    private static readonly Lazy<Task<Browser>> Shared = new(LaunchAsync);
+
+    private readonly IPlaywright _playwright;
+
+    private Browser(IPlaywright playwright, IBrowser chromium)
+    {
+        _playwright = playwright;
+        Chromium = chromium;
+    }
+
+    public IBrowser Chromium { get; }
+
+    public static string ExecutablePath => Environment.GetEnvironmentVariable("CHROMIUM_PATH") is { Length: > 0 } path ? path : "/usr/bin/chromium";
+
+    public static Task<Browser> SharedAsync() => Shared.Value;
+
+    private static async Task<Browser> LaunchAsync()
+    {
+        if (!File.Exists(ExecutablePath))
+        {
+            throw new InvalidOperationException(
+                $"Chromium is not at {ExecutablePath}. Run the tests with 'bash infra/test.sh' (it installs Debian's chromium), or 'apt-get install chromium', or set CHROMIUM_PATH.");
+        }
+
+        var playwright = await Playwright.CreateAsync();
+        var chromium = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = ExecutablePath,
+            Headless = true,
+            Args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-sync"],
+        });
+        return new Browser(playwright, chromium);
+    }
+
+    /// <summary>A new person at a phone-sized (or desktop) screen, talking to <paramref name="baseUrl"/>.</summary>
+    public async Task<IBrowserContext> NewContextAsync(Uri baseUrl, bool phone = false, string locale = "zh-CN")
+    {
+        var context = await Chromium.NewContextAsync(new BrowserNewContextOptions
+        {
+            BaseURL = baseUrl.ToString(),
+            Locale = locale,
+            TimezoneId = "Europe/London", // deliberately not the chain's zone: pages must show the chain's time, not the device's
+            ViewportSize = phone ? new ViewportSize { Width = 390, Height = 844 } : new ViewportSize { Width = 1280, Height = 900 },
+            IsMobile = phone,
+            HasTouch = phone,
+        });
+        context.SetDefaultTimeout(15_000);
+        return context;
+    }
+
+    /// <summary>Saves a full-page screenshot as a test artefact: artifacts/screenshots/{name}.png.</summary>
+    public static async Task ScreenshotAsync(IPage page, string name)
+    {
+        var dir = Path.Combine(RepoRoot(), "artifacts", "screenshots");
+        Directory.CreateDirectory(dir);
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(dir, name + ".png"), FullPage = true });
+    }
+
+    /// <summary>Collects console errors and failed page scripts, so a test can assert a page ran cleanly.</summary>
+    public static List<string> CaptureErrors(IPage page)
+    {
+        var errors = new List<string>();
+        page.Console += (_, message) =>
+        {
+            if (message.Type == "error" && !message.Text.Contains("Failed to load resource", StringComparison.Ordinal))
+            {
+                lock (errors)
+                {
+                    errors.Add(message.Text);
+                }
+            }
+        };
+        page.PageError += (_, error) =>
+        {
+            lock (errors)
+            {
+                errors.Add(error);
+            }
+        };
+        return errors;
+    }
+
+    private static string RepoRoot()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "ServerlessCommerce.sln")))
+        {
+            dir = dir.Parent;
+        }
+
+        return dir?.FullName ?? AppContext.BaseDirectory;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Chromium.DisposeAsync();
+        _playwright.Dispose();
+    }
+}
