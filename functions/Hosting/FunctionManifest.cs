@@ -31,7 +31,9 @@ public static partial class FunctionManifest
             var methods = endpoint.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? ["GET", "POST", "DELETE"];
             // One attribute may cover several endpoints (a SignalR hub maps its negotiate and connection routes):
             // each becomes its own function, named after its last literal segment.
-            var name = functions.Any(f => f.Name == fn.Name) || endpoint.RoutePattern.RawText?.EndsWith("/negotiate", StringComparison.Ordinal) == true
+            var hubNegotiate = endpoint.Metadata.GetMetadata<Microsoft.AspNetCore.SignalR.HubMetadata>() is not null
+                && endpoint.RoutePattern.RawText?.EndsWith("/negotiate", StringComparison.Ordinal) == true;
+            var name = functions.Any(f => f.Name == fn.Name) || hubNegotiate
                 ? fn.Name + Capitalize(endpoint.RoutePattern.PathSegments[^1].Parts.OfType<RoutePatternLiteralPart>().FirstOrDefault()?.Content ?? "Route")
                 : fn.Name;
             functions.Add(new FunctionDefinition(name, new JsonObject

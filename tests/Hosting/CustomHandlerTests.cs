@@ -77,6 +77,18 @@ public sealed class CustomHandlerTests : IAsyncLifetime
         Assert.Equal(201, (int)created.StatusCode);
     }
 
+    [Theory]
+    [InlineData("/", "text/html")]
+    [InlineData("/live/c_x", "text/html")]
+    [InlineData("/assets/live.js", "text/javascript")]
+    [InlineData("/assets/signalr.min.js", "text/javascript")]
+    public async Task ForwardedPageRequestsAreServedUnderTheHostToo(string path, string mediaType)
+    {
+        using var response = await _app.Client.GetAsync(path);
+        Assert.Equal(200, (int)response.StatusCode);
+        Assert.Equal(mediaType, response.Content.Headers.ContentType?.MediaType);
+    }
+
     [Fact]
     public async Task QueueInvocationWithQuotedDataAndMetadataIsDecodedAndHandledOnce()
     {
