@@ -22,20 +22,24 @@ ensure_node_modules() {
   fi
 }
 
-# Installs Debian's chromium (for the browser tests) when it is missing. Never downloads a browser any other way.
+# Installs Debian's chromium (for the browser tests) and a small Chinese font (so screenshots show the pages' text)
+# with apt-get when missing. Never downloads a browser any other way. The font is nice to have; Chromium is required.
 ensure_chromium() {
-  local chromium="${CHROMIUM_PATH:-/usr/bin/chromium}"
-  [ -x "$chromium" ] && return 0
-  command -v apt-get >/dev/null 2>&1 || die "Chromium is missing at $chromium and apt-get is not available: install Chromium and set CHROMIUM_PATH."
-  local sudo=""
-  if [ "$(id -u)" -ne 0 ]; then
-    command -v sudo >/dev/null 2>&1 || die "Chromium is missing: run 'apt-get install chromium' as root (the browser tests need it)."
-    sudo="sudo"
+  local chromium="${CHROMIUM_PATH:-/usr/bin/chromium}" packages=() sudo=""
+  [ -x "$chromium" ] || packages+=(chromium)
+  [ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || packages+=(fonts-wqy-microhei)
+  [ ${#packages[@]} -eq 0 ] && return 0
+  if ! command -v apt-get >/dev/null 2>&1 || { [ "$(id -u)" -ne 0 ] && ! command -v sudo >/dev/null 2>&1; }; then
+    [ -x "$chromium" ] && return 0
+    die "Chromium is missing at $chromium: install Debian's 'chromium' package as root, or set CHROMIUM_PATH."
   fi
-  log "Installing Debian's chromium for the browser tests (apt-get)…"
-  $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null \
-    && $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null \
-    || die "apt-get could not install chromium; check that Debian's package mirror is reachable."
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  log "Installing ${packages[*]} for the browser tests (apt-get)…"
+  if ! { $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null \
+      && $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null; }; then
+    [ -x "$chromium" ] || die "apt-get could not install chromium; check that Debian's package mirror is reachable."
+    log "Could not install the Chinese font; screenshots will show boxes for Chinese text."
+  fi
   [ -x "$chromium" ] || die "chromium was installed but $chromium does not exist: set CHROMIUM_PATH."
 }
 
