@@ -72,7 +72,8 @@ dotnet build "$root/functions/ServerlessCommerce.Functions.csproj" -c Release -n
 
 url="http://127.0.0.1:$port"
 log "Starting the app on $url…"
-ASPNETCORE_URLS="$url" dotnet "$root/functions/bin/Release/net10.0/ServerlessCommerce.Functions.dll" &
+# PublicBaseUrl follows the port: it is the origin the Blob service lets browsers upload review photos from.
+ASPNETCORE_URLS="$url" PublicBaseUrl="${PublicBaseUrl:-$url}" dotnet "$root/functions/bin/Release/net10.0/ServerlessCommerce.Functions.dll" &
 app_pid=$!
 
 if ! wait_for_url "$url/api/health" 60 "$app_pid"; then

@@ -40,7 +40,7 @@ public sealed class StorageInitializer(ITableStore tables, IBlobStore blobs, IQu
                 }
 
                 // Browsers PUT review photos straight to SAS URLs: the Blob service must allow the app's origin.
-                await blobs.SetCorsAsync([PublicOrigin(settings)], cancellationToken);
+                await blobs.SetCorsAsync(CorsOrigins(settings), cancellationToken);
 
                 foreach (var queue in triggers.Queues.Select(q => q.QueueName).Distinct())
                 {
@@ -68,6 +68,22 @@ public sealed class StorageInitializer(ITableStore tables, IBlobStore blobs, IQu
     /// <summary>The origin (scheme://host[:port]) people reach the app at: <c>PublicBaseUrl</c>, else the local default.</summary>
     public static string PublicOrigin(AppSettings settings) =>
         new Uri(settings.PublicBaseUrl ?? ServerlessCommerceApp.DefaultUrl).GetLeftPart(UriPartial.Authority);
+
+    /// <summary>
+    /// Origins allowed to PUT to Blob SAS URLs: the public origin; on Azurite also its other loopback spelling
+    /// (a newcomer may open localhost instead of 127.0.0.1).
+    /// </summary>
+    public static IReadOnlyList<string> CorsOrigins(AppSettings settings)
+    {
+        var origin = new Uri(PublicOrigin(settings));
+        if (!settings.IsLocalDevelopment || !origin.IsLoopback)
+        {
+            return [origin.GetLeftPart(UriPartial.Authority)];
+        }
+
+        var port = origin.IsDefaultPort ? string.Empty : ":" + origin.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return [$"{origin.Scheme}://127.0.0.1{port}", $"{origin.Scheme}://localhost{port}"];
+    }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

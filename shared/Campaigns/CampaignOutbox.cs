@@ -72,7 +72,9 @@ public sealed class CampaignOutbox(ITableStore tables, IEventPublisher publisher
     /// </summary>
     private async Task PushNotificationsAsync(string campaignId, IReadOnlyList<DomainEvent> events)
     {
-        foreach (var e in events.Where(e => e.Type.StartsWith("notification.", StringComparison.Ordinal)))
+        // Handovers (picked up, dispatched, delivered) also reach the member's page, so it moves on without polling.
+        foreach (var e in events.Where(e => e.Type.StartsWith("notification.", StringComparison.Ordinal)
+            || e.Type is "order.pickedUp" or "order.dispatched" or "order.delivered"))
         {
             try
             {

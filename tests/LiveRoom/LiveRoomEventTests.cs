@@ -71,6 +71,24 @@ public sealed class LiveRoomEventTests : ChainTest
     }
 
     [Fact]
+    public async Task AMembersOwnConnectionHearsTheGroupResultAndThePickupSoTheirPageMovesOnWithoutPolling()
+    {
+        var (campaignId, itemId) = await App.NewLiveCampaignAsync(Chain);
+        var order = await TestApp.OkJsonAsync(await App.OrderAsync(campaignId, Chain.MemberToken, itemId), 201);
+        var orderId = order.GetProperty("orderId").GetString()!;
+        await using var member = await WatchAsync(campaignId, Chain.MemberToken);
+        await using var anonymous = await WatchAsync(campaignId);
+
+        await TestApp.OkJsonAsync(await App.PostAsync($"/api/campaigns/{campaignId}/actions/close", secret: Chain.LeaderKey));
+        await member.WaitForAsync("notification", n => n.GetProperty("memberId").GetString() == Chain.MemberId, TimeSpan.FromSeconds(20));
+        var code = (await TestApp.OkJsonAsync(await App.GetAsync($"/api/orders/{orderId}", Chain.MemberToken))).GetProperty("pickupCode").GetString();
+
+        await TestApp.OkJsonAsync(await App.PostAsync($"/api/campaigns/{campaignId}/pickups", new { pickupCode = code }, Chain.LeaderKey));
+        await member.WaitForAsync("notification", n => n.TryGetProperty("orderId", out var id) && id.GetString() == orderId, TimeSpan.FromSeconds(20));
+        Assert.DoesNotContain(anonymous.Messages, m => m.Target == "notification");
+    }
+
+    [Fact]
     public async Task RoomsAreIsolatedPerCampaign()
     {
         var (a, itemA) = await App.NewLiveCampaignAsync(Chain);
