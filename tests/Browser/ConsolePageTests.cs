@@ -89,6 +89,13 @@ public sealed class ConsolePageTests : ChainTest
         await Expect(rotated).ToBeVisibleAsync();
         Assert.NotEqual(leaderKey, (await rotated.TextContentAsync())!.Trim());
         Assert.Equal(401, (int)(await App.GetAsync("/api/me", leaderKey)).StatusCode);
+
+        // Opening a campaign, the admin picks the store and then one of that store's leaders.
+        await page.GetByRole(AriaRole.Link, new() { Name = "新建开团", Exact = true }).First.ClickAsync();
+        await page.GetByLabel("门店", new() { Exact = true }).SelectOptionAsync(new SelectOptionValue { Label = "桂花园店" });
+        await Expect(page.GetByLabel("团长", new() { Exact = true })).ToContainTextAsync("赵团长");
+        await page.GetByLabel("门店", new() { Exact = true }).SelectOptionAsync(new SelectOptionValue { Label = "幸福里店" });
+        await Expect(page.GetByLabel("团长", new() { Exact = true })).ToContainTextAsync("王团长");
         Assert.Empty(errors);
     }
 
@@ -235,6 +242,17 @@ public sealed class ConsolePageTests : ChainTest
         await Expect(row).ToContainTextAsync("李阿姨", new() { Timeout = 15_000 });
         await Expect(row).ToContainTextAsync("已下单");
 
+        // A flash sale: its countdown ticks every second.
+        await page.GetByLabel("秒杀数量").FillAsync("5");
+        await page.GetByLabel("秒杀价（元）").FillAsync("19.9");
+        await Expect(page.GetByLabel("持续时间（秒）")).ToHaveValueAsync("60");
+        await page.Locator("#flash-start").ClickAsync();
+        var countdown = page.Locator("#flash-countdown");
+        await Expect(countdown).ToHaveTextAsync(new Regex("^0[01]:[0-5][0-9]$"));
+        var first = await countdown.TextContentAsync();
+        await Expect(countdown).Not.ToHaveTextAsync(first!);
+        await Expect(page.Locator("#flash-active")).ToContainTextAsync("0/5");
+
         await page.Locator($"button[data-pin-item='{itemId}']").ClickAsync();
         await Expect(page.Locator($"button[data-pin-item='{itemId}']")).ToHaveAttributeAsync("aria-pressed", "true");
         await Browser.ScreenshotAsync(page, "console-campaign-live");
@@ -251,6 +269,9 @@ public sealed class ConsolePageTests : ChainTest
         var (campaignId, itemId) = await App.NewLiveCampaignAsync(Chain);
         var order = await TestApp.OkJsonAsync(await App.OrderAsync(campaignId, Chain.MemberToken, itemId, 1), 201);
         var orderId = order.GetProperty("orderId").GetString();
+        var (_, neighbour) = await App.NewMemberAsync(Chain, "张大爷");
+        var delivery = await TestApp.OkJsonAsync(await App.OrderAsync(campaignId, neighbour, itemId, 1, fulfilment: "delivery", address: "幸福里 3 栋 201"), 201);
+        var deliveryRow = $"#orders tbody tr[data-order-id='{delivery.GetProperty("orderId").GetString()}']";
         var browser = await Browser.SharedAsync();
         await using var context = await browser.NewContextAsync(App.BaseAddress);
         var (page, errors) = await SignedInAsync(context, Chain.LeaderKey, $"#/campaigns/{campaignId}");
@@ -280,9 +301,15 @@ public sealed class ConsolePageTests : ChainTest
         await Expect(page.Locator("#pickup-result")).ToHaveAttributeAsync("data-result", "error");
         await Expect(page.Locator("#pickup-result")).Not.ToBeEmptyAsync();
 
+        // A delivery order moves dispatched → delivered from the orders table.
+        await page.Locator(deliveryRow).GetByRole(AriaRole.Button, new() { Name = "标记已发货" }).ClickAsync();
+        await Expect(page.Locator(deliveryRow + " td.status")).ToHaveTextAsync("配送中");
+        await page.Locator(deliveryRow).GetByRole(AriaRole.Button, new() { Name = "标记已送达" }).ClickAsync();
+        await Expect(page.Locator(deliveryRow + " td.status")).ToHaveTextAsync("已送达");
+
         await page.Locator("#report-generate").ClickAsync();
         await Expect(page.Locator("#report-link")).ToHaveAttributeAsync("href", new Regex("^https?://"));
-        await Expect(page.Locator("#report-metrics [data-metric='orders'] dd")).ToHaveTextAsync("1");
+        await Expect(page.Locator("#report-metrics [data-metric='orders'] dd")).ToHaveTextAsync("2");
 
         var download = await page.RunAndWaitForDownloadAsync(() => page.Locator("#orders-csv").ClickAsync());
         Assert.EndsWith(".csv", download.SuggestedFilename, StringComparison.Ordinal);
