@@ -67,6 +67,41 @@ public sealed class Browser : IAsyncDisposable
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(dir, name + ".png"), FullPage = true });
     }
 
+    /// <summary>
+    /// Runs a browser scenario; when it fails, saves each page's screenshot and HTML as <c>failed-{name}</c> artefacts
+    /// (what the person would have seen), then rethrows.
+    /// </summary>
+    public static async Task ExplainFailureAsync(Func<Task> scenario, params (IPage Page, string Name)[] pages)
+    {
+        try
+        {
+            await scenario();
+        }
+        catch (Exception)
+        {
+            await SaveFailureAsync(pages);
+            throw;
+        }
+    }
+
+    private static async Task SaveFailureAsync((IPage Page, string Name)[] pages)
+    {
+        var dir = Path.Combine(RepoRoot(), "artifacts", "screenshots");
+        Directory.CreateDirectory(dir);
+        foreach (var (page, name) in pages)
+        {
+            try
+            {
+                await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(dir, $"failed-{name}.png"), FullPage = true, Timeout = 5_000 });
+                await File.WriteAllTextAsync(Path.Combine(dir, $"failed-{name}.html"), await page.ContentAsync());
+            }
+            catch (PlaywrightException)
+            {
+                // The page may be gone; the failure itself is what matters.
+            }
+        }
+    }
+
     /// <summary>Collects console errors and failed page scripts, so a test can assert a page ran cleanly.</summary>
     public static List<string> CaptureErrors(IPage page)
     {
