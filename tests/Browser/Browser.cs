@@ -33,6 +33,8 @@ public sealed class Browser : IAsyncDisposable
                 $"Chromium is not at {ExecutablePath}. Run the tests with 'bash infra/test.sh' (it installs Debian's chromium), or 'apt-get install chromium', or set CHROMIUM_PATH.");
         }
 
+        // Tests run in parallel on two cores beside Azurite and the app: give expectations room (they end as soon as met).
+        Assertions.SetDefaultExpectTimeout(15_000);
         var playwright = await Playwright.CreateAsync();
         var chromium = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {

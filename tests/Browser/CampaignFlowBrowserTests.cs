@@ -34,6 +34,7 @@ public sealed class CampaignFlowBrowserTests : ChainTest
             await Expect(leader.Locator("#whoami")).ToContainTextAsync("王团长");
             await leader.GotoAsync($"/#/campaigns/{campaignId}");
             await Expect(leader.Locator("#campaign-phase")).ToHaveAttributeAsync("data-phase", "draft");
+            await Expect(leader.Locator("#actions-hint")).ToContainTextAsync("自动开播"); // timers will do it; buttons are optional
             await Browser.ScreenshotAsync(leader, "flow-1-leader-draft");
 
             // A neighbour opens the shared link on a phone and joins.

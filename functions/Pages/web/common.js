@@ -279,10 +279,24 @@
           .configureLogging(signalR.LogLevel.Warning)
           .build();
         for (const [name, fn] of Object.entries(options.handlers || {})) connection.on(name, fn);
+        // The embedded hub greets a connection ("connected") once it is in its room's group: only then is no event
+        // missed, so only then do we report "connected" and reload state. The SignalR Service adds the group at
+        // negotiate and sends no greeting: a short wait stands in for it.
+        let greeted = () => {};
+        const greeting = new Promise((resolve) => { greeted = resolve; });
+        let resyncPending = false;
+        const ready = () => {
+          if (!resyncPending) return;
+          resyncPending = false;
+          status("connected");
+          options.onResync && options.onResync();
+        };
+        connection.on("connected", () => { greeted(); ready(); });
         connection.onreconnecting(() => status("reconnecting"));
-        connection.onreconnected(() => { status("connected"); options.onResync && options.onResync(); });
+        connection.onreconnected(() => { resyncPending = true; setTimeout(ready, 3000); });
         connection.onclose(() => { if (!stopped) { status("disconnected"); later(); } });
         await connection.start();
+        await Promise.race([greeting, new Promise((resolve) => setTimeout(resolve, 3000))]);
         retry = 0;
         status("connected");
         options.onResync && options.onResync();

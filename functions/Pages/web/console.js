@@ -69,6 +69,12 @@
       "c.groupShort": "还差 {n} 份", "c.livePrice": "直播价 {price}",
       "action.preheat": "开始预热", "action.go-live": "开播", "action.close": "截单", "action.fulfil": "开始履约", "action.follow-up": "进入回访",
       "action.complete": "完成活动", "action.cancel": "取消开团", "action.done": "已执行：{action}", "action.none": "当前阶段无需操作。",
+      "hint.draft": "不用守着按：到 {preheat} 自动预热，{start} 自动开播，{end} 自动截单。想提前也可以手动点。",
+      "hint.preheat": "到 {start} 自动开播，{end} 自动截单；也可以现在手动开播。",
+      "hint.live": "到 {end} 自动截单。截单后系统自动核算成团、生成提货码并通知会员。",
+      "hint.closed": "正在核算成团，几秒后自动进入履约。",
+      "hint.fulfilling": "会员到店出示 8 位提货码，在下方“提货核销”输入即可。全部提货或到 {pickup} 后自动进入回访。",
+      "hint.followUp": "回访期间会员可填写满意度和晒单；回访结束后自动完成并生成复盘报告。",
       "cause.timer": "定时", "cause.leader": "团长操作", "cause.admin": "总部操作", "cause.sweeper": "系统巡检", "cause.soldOut": "售罄自动截单",
       "flash.heading": "限时秒杀", "flash.item": "秒杀商品", "flash.quantity": "秒杀数量", "flash.price": "秒杀价（元）",
       "flash.duration": "持续时间（秒）", "flash.gift": "前 N 单赠品（选填）", "flash.start": "开始秒杀", "flash.active": "{name} · {price} · 已抢 {sold}/{quantity}",
@@ -141,6 +147,12 @@
       "c.groupShort": "{n} more needed", "c.livePrice": "Live {price}",
       "action.preheat": "Start preheat", "action.go-live": "Go live", "action.close": "Close orders", "action.fulfil": "Start fulfilment", "action.follow-up": "Start follow-up",
       "action.complete": "Complete", "action.cancel": "Cancel campaign", "action.done": "Done: {action}", "action.none": "Nothing to do in this phase.",
+      "hint.draft": "No need to wait by the screen: preheat starts at {preheat}, live at {start}, orders close at {end}, all by themselves. You can also do it early by hand.",
+      "hint.preheat": "Goes live at {start} and closes at {end} by itself; you can also go live now.",
+      "hint.live": "Orders close at {end} by itself. After closing, the group result is worked out, pickup codes are made and members are told.",
+      "hint.closed": "Working out the group result; fulfilment starts by itself in a few seconds.",
+      "hint.fulfilling": "Members show their 8-digit pickup code at the counter: type it under Pickup below. Follow-up starts once all is picked up, or at {pickup}.",
+      "hint.followUp": "Members can leave a survey and a photo review; the campaign completes and its report is written when follow-up ends.",
       "cause.timer": "timer", "cause.leader": "leader", "cause.admin": "HQ", "cause.sweeper": "system sweep", "cause.soldOut": "sold out",
       "flash.heading": "Flash sale", "flash.item": "Item", "flash.quantity": "Quantity", "flash.price": "Flash price (yuan)",
       "flash.duration": "Duration (seconds)", "flash.gift": "Gift for the first N orders (optional)", "flash.start": "Start flash sale", "flash.active": "{name} · {price} · {sold}/{quantity} sold",
@@ -912,6 +924,9 @@
       const actions = ACTIONS[c.phase] || [];
       SC.fill($("#actions"), actions.length ? actions.map((a) => h("button", { type: "button", "data-action": a, class: a === "cancel" ? "danger" : "primary" }, SC.t("action." + a)))
         : tx("p", "action.none", { class: "muted" }));
+      // What happens by itself, and when: first-time leaders asked whether they must press every button.
+      const hint = SC.t("hint." + c.phase, { preheat: SC.formatTime(c.preheatAt), start: SC.formatTime(c.liveStartAt), end: SC.formatTime(c.liveEndAt), pickup: SC.formatTime(c.pickupUntil) });
+      if (hint !== "hint." + c.phase) $("#actions").append(h("p", { id: "actions-hint", class: "muted hint" }, hint));
       if (!actions.includes("cancel")) confirm.hidden = true;
       const after = AFTER_CLOSE.includes(c.phase);
       flashCard.hidden = c.phase !== "live";

@@ -484,6 +484,8 @@
   // ---- items and ordering -----------------------------------------------------------------------------------------
 
   const itemCards = new Map();
+  // What the member typed per item, kept outside the DOM: a re-render (language switch, sign-in) never loses it.
+  const quantities = new Map();
 
   function unitPrice(item) {
     const flash = [...S.flash.values()].find((f) => f.itemId === item.itemId);
@@ -507,7 +509,8 @@
       SC.el("div", { class: "buy" },
         SC.el("div", { class: "qty" },
           SC.el("label", { for: id }, SC.t("live.quantity")),
-          SC.el("input", { id, name: "quantity", type: "number", inputmode: "numeric", min: "1", step: "1", value: "1" })),
+          SC.el("input", { id, name: "quantity", type: "number", inputmode: "numeric", min: "1", step: "1", value: quantities.get(item.itemId) || "1",
+            oninput: (e) => quantities.set(item.itemId, e.target.value) })),
         SC.el("button", { type: "button", class: "order-button primary big", "aria-label": SC.t("live.orderName", { name: item.name }), onclick: () => placeOrder(item.itemId) },
           SC.t("live.order"))));
     return card;
@@ -519,9 +522,7 @@
     const live = S.campaign.phase === "live";
     if (rebuild) {
       for (const [itemId, card] of itemCards) {
-        const q = card.querySelector('input[name="quantity"]').value;
         const fresh = buildItemCard(S.items.get(itemId) || { itemId, name: "" });
-        fresh.querySelector('input[name="quantity"]').value = q;
         card.replaceWith(fresh);
         itemCards.set(itemId, fresh);
       }
@@ -575,7 +576,7 @@
     const item = S.items.get(itemId);
     const card = itemCards.get(itemId);
     if (!item || !card || S.ordering.has(itemId)) return;
-    const quantity = Number(card.querySelector('input[name="quantity"]').value);
+    const quantity = Number(quantities.get(itemId) ?? card.querySelector('input[name="quantity"]').value);
     if (!Number.isInteger(quantity) || quantity < 1) { showOrderResult(false, SC.t("live.quantityInvalid")); return; }
     const fulfilment = document.querySelector('input[name="fulfilment"]:checked').value;
     const address = $("delivery-address").value.trim();
@@ -646,7 +647,8 @@
       S.trace.set(item.productId, null);
       SC.api("GET", `/api/products/${encodeURIComponent(item.productId)}/traceability`)
         .then((t) => { S.trace.set(item.productId, t); invalidate("pinned"); })
-        .catch(() => {});
+        // A failed read is tried again shortly, never left blank for good.
+        .catch(() => { S.trace.delete(item.productId); soon("trace", () => invalidate("pinned"), 3000); });
       trace = null;
     }
     const safe = (url) => /^https?:\/\//i.test(url || "") || String(url || "").startsWith("/") ? url : null;
