@@ -1111,7 +1111,25 @@
       }
       SC.showError($("#" + boxId), e);
     });
-    const loadCampaign = () => guard(api("GET", path).then((c) => { if (!alive) return; s.campaign = c; if (c.timeZone) SC.setTimeZone(c.timeZone); drawHead(); drawItems(); drawOrders(); }), "campaign-load-error");
+    // What an event brought after a read was issued is newer than that read: keep it (stock, phase, pin, flash sales).
+    const stockAt = new Map();
+    const eventAt = new Map();
+    const touched = (key) => eventAt.set(key, performance.now());
+    const newerThan = (key, issued) => (eventAt.get(key) || 0) > issued;
+    const loadCampaign = () => {
+      const issued = performance.now();
+      return guard(api("GET", path).then((c) => {
+        if (!alive) return;
+        for (const item of c.items) {
+          const known = s.campaign && s.campaign.items.find((i) => i.itemId === item.itemId);
+          if (known && (stockAt.get(item.itemId) || 0) > issued) item.remaining = known.remaining;
+        }
+        if (s.campaign && newerThan("phase", issued)) c.phase = s.campaign.phase;
+        if (s.campaign && newerThan("pinned", issued)) c.pinnedItemId = s.campaign.pinnedItemId;
+        if (s.campaign && newerThan("flash", issued)) c.flashSales = s.campaign.flashSales;
+        s.campaign = c; if (c.timeZone) SC.setTimeZone(c.timeZone); drawHead(); drawItems(); drawOrders();
+      }), "campaign-load-error");
+    };
     const loadHistory = () => guard(api("GET", path + "/history").then((r) => { if (alive) { s.history = r; drawHistory(); } }), "action-error");
     const loadOrders = () => guard(api("GET", path + "/orders").then((r) => { if (alive) { s.orders = r.slice().sort((a, b) => String(b.createdAt).localeCompare(String(a.createdAt))); drawOrders(); } }), "orders-error");
     const loadComments = () => guard(api("GET", path + "/comments").then((r) => { if (alive) drawComments(r); }), "campaign-load-error");
@@ -1286,12 +1304,14 @@
       phaseChanged: (e) => {
         if (!s.campaign) return;
         s.campaign.phase = e.phase;
+        touched("phase");
         drawHead(); drawItems(); drawOrders();
         debounce("phase", () => { loadHistory(); loadCampaign(); loadPickups(); loadReport(); loadNotifications(); loadOrders(); }, 300);
       },
       stockChanged: (e) => {
         const item = s.campaign && s.campaign.items.find((i) => i.itemId === e.itemId);
         if (item) { item.remaining = e.remaining; }
+        stockAt.set(e.itemId, performance.now());
         const cell = $(`[data-stock-item="${CSS.escape(e.itemId)}"]`, root);
         if (cell) cell.textContent = String(e.remaining);
       },
@@ -1304,9 +1324,10 @@
       pollOpened: (e) => upsertPoll(Object.assign({ isOpen: true }, e)),
       pollUpdated: (e) => upsertPoll(e),
       pollClosed: (e) => upsertPoll(Object.assign({}, e, { isOpen: false })),
-      productPinned: (e) => { if (s.campaign) { s.campaign.pinnedItemId = e.itemId; drawItems(); } },
-      flashSaleStarted: (e) => { if (s.campaign) addFlash(Object.assign({ active: true, sold: 0 }, e)); },
+      productPinned: (e) => { if (s.campaign) { s.campaign.pinnedItemId = e.itemId; touched("pinned"); drawItems(); } },
+      flashSaleStarted: (e) => { if (s.campaign) { touched("flash"); addFlash(Object.assign({ active: true, sold: 0 }, e)); } },
       flashSaleEnded: (e) => {
+        touched("flash");
         const f = s.campaign && (s.campaign.flashSales || []).find((x) => x.flashSaleId === e.flashSaleId);
         if (f) { f.active = false; drawFlash(); }
         debounce("campaign", loadCampaign, 300);

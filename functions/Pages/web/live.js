@@ -177,6 +177,11 @@
 
   // ---- loading ----------------------------------------------------------------------------------------------------
 
+  // Reads race with events: what an event brought after a read was issued is newer than that read, and wins.
+  const eventAt = new Map();
+  const touched = (key) => eventAt.set(key, performance.now());
+  const newerThan = (key, issued) => (eventAt.get(key) || 0) > issued;
+
   let campaignSeq = 0;
   async function loadCampaign() {
     const seq = ++campaignSeq;
@@ -184,6 +189,9 @@
     const c = await SC.api("GET", "/api/campaigns/" + encodeURIComponent(campaignId));
     if (seq !== campaignSeq) return;
     const phaseBefore = S.campaign && S.campaign.phase;
+    // Fields an event changed after this read was issued keep the event's value.
+    if (S.campaign && newerThan("campaign:phase", issued)) c.phase = S.campaign.phase;
+    if (S.campaign && newerThan("campaign:pinned", issued)) c.pinnedItemId = S.campaign.pinnedItemId;
     S.campaign = c;
     SC.setTimeZone(c.timeZone);
     for (const item of c.items) {
@@ -192,7 +200,9 @@
       if (old && (S.stockAt.get(item.itemId) || 0) > issued) { item.remaining = old.remaining; item.sold = old.sold; }
       S.items.set(item.itemId, item);
     }
-    S.flash = new Map(c.flashSales.filter((f) => f.active).map((f) => [f.flashSaleId, f]));
+    const flash = new Map(c.flashSales.filter((f) => f.active && !newerThan("flash:" + f.flashSaleId, issued)).map((f) => [f.flashSaleId, f]));
+    for (const [id, f] of S.flash) if (newerThan("flash:" + id, issued)) flash.set(id, f);
+    S.flash = flash;
     if (phaseBefore && phaseBefore !== c.phase && ENDED.includes(c.phase)) soon("orders", loadOrders, 200);
     invalidate("header", "member", "items", "flash", "pinned", "orders");
   }
@@ -202,13 +212,27 @@
   }
 
   async function loadComments() {
-    try { S.comments = (await SC.api("GET", `/api/campaigns/${encodeURIComponent(campaignId)}/comments`)).slice(-50); invalidate("comments"); } catch (e) { /* keep */ }
+    try {
+      const issued = performance.now();
+      const loaded = await SC.api("GET", `/api/campaigns/${encodeURIComponent(campaignId)}/comments`);
+      const ids = new Set(loaded.map((c) => c.commentId));
+      const later = S.comments.filter((c) => !ids.has(c.commentId) && newerThan("comment:" + c.commentId, issued));
+      for (const c of loaded) {
+        const mine = S.comments.find((x) => x.commentId === c.commentId);
+        if (mine && mine.answer && !c.answer && newerThan("comment:" + c.commentId, issued)) c.answer = mine.answer;
+      }
+      S.comments = loaded.concat(later).slice(-50);
+      invalidate("comments");
+    } catch (e) { /* keep */ }
   }
 
   async function loadPolls() {
     try {
+      const issued = performance.now();
       const polls = await SC.api("GET", `/api/campaigns/${encodeURIComponent(campaignId)}/polls`);
-      S.polls = new Map(polls.map((p) => [p.pollId, p]));
+      const next = new Map(polls.map((p) => [p.pollId, p]));
+      for (const [id, p] of S.polls) if (newerThan("poll:" + id, issued)) next.set(id, p);
+      S.polls = next;
       invalidate("polls");
     } catch (e) { /* keep */ }
   }
@@ -247,6 +271,7 @@
     phaseChanged(e) {
       if (!S.campaign || !e || !e.phase) return;
       S.campaign.phase = e.phase;
+      touched("campaign:phase");
       invalidate("header", "member", "items", "orders");
       soon("campaign", () => loadCampaign().catch(() => {}), 300);
       if (ENDED.includes(e.phase)) soon("orders", loadOrders, 300);
@@ -268,18 +293,19 @@
     commentPosted(e) { addComment(Object.assign({ at: new Date().toISOString() }, e)); },
     commentAnswered(e) {
       const c = S.comments.find((x) => x.commentId === e.commentId);
-      if (c) { c.answer = e.text; invalidate("comments"); } else soon("comments", loadComments, 200);
+      if (c) { c.answer = e.text; touched("comment:" + e.commentId); invalidate("comments"); } else soon("comments", loadComments, 200);
     },
     pollOpened(e) { upsertPoll(e, true); },
     pollUpdated(e) { upsertPoll(e, undefined); },
     pollClosed(e) { upsertPoll(e, false); },
-    productPinned(e) { if (S.campaign) { S.campaign.pinnedItemId = e.itemId; invalidate("pinned"); } },
+    productPinned(e) { if (S.campaign) { S.campaign.pinnedItemId = e.itemId; touched("campaign:pinned"); invalidate("pinned"); } },
     flashSaleStarted(e) {
+      touched("flash:" + e.flashSaleId);
       S.flash.set(e.flashSaleId, Object.assign({ sold: 0, active: true }, e));
       invalidate("flash", "items");
       soon("campaign", () => loadCampaign().catch(() => {}), 500);
     },
-    flashSaleEnded(e) { S.flash.delete(e.flashSaleId); invalidate("flash", "items"); },
+    flashSaleEnded(e) { touched("flash:" + e.flashSaleId); S.flash.delete(e.flashSaleId); invalidate("flash", "items"); },
     viewerCount(e) { setViewers(e.count); },
     notification(e) {
       if (e && e.text) SC.toast(e.text);
@@ -288,6 +314,7 @@
   };
 
   function upsertPoll(e, isOpen) {
+    touched("poll:" + e.pollId);
     const old = S.polls.get(e.pollId);
     S.polls.set(e.pollId, Object.assign({}, old || { isOpen: true, createdAt: new Date().toISOString() }, e, isOpen === undefined ? {} : { isOpen }));
     invalidate("polls");
@@ -747,6 +774,7 @@
   // ---- comments ---------------------------------------------------------------------------------------------------
 
   function addComment(c) {
+    touched("comment:" + c.commentId);
     if (S.comments.some((x) => x.commentId === c.commentId)) return;
     S.comments.push(c);
     if (S.comments.length > 50) S.comments.splice(0, S.comments.length - 50);
