@@ -26,7 +26,7 @@
       "common.confirm": "确认", "common.dismiss": "先不了", "common.dash": "—",
       "role.platform": "平台运营", "role.admin": "总部管理员", "role.leader": "团长", "role.member": "会员",
       "signin.heading": "登录控制台", "signin.key": "密钥", "signin.submit": "登录", "signin.signout": "退出",
-      "signin.hint": "密钥从哪里来：演示运行（infra/run.sh --demo）会打印一个团长密钥；总部管理员在创建连锁时拿到管理员密钥，再为每位团长生成团长密钥。",
+      "signin.hint": "团长密钥由总部管理员在“团长”页生成后发给你（以 scl_ 开头，只显示一次，请妥善保存）；总部管理员密钥在创建连锁时获得。本机演示：infra/run.sh --demo 会打印一个团长密钥。",
       "signin.empty": "请输入密钥。", "signin.wrong": "密钥不正确或已失效，请检查后重试（密钥区分大小写）。",
       "signin.member": "这是会员令牌。会员请打开团长分享的直播间链接。", "signin.expired": "密钥已失效（可能已被更换），请重新登录。",
       "nav.home": "概览", "nav.new": "新建开团", "nav.stores": "门店", "nav.leaders": "团长", "nav.products": "商品", "nav.settings": "设置", "nav.chains": "连锁",
@@ -104,7 +104,7 @@
       "common.confirm": "Confirm", "common.dismiss": "Not now", "common.dash": "—",
       "role.platform": "Platform operator", "role.admin": "Chain admin", "role.leader": "Leader", "role.member": "Member",
       "signin.heading": "Sign in to the console", "signin.key": "Key", "signin.submit": "Sign in", "signin.signout": "Sign out",
-      "signin.hint": "Where keys come from: the demo run (infra/run.sh --demo) prints a leader key; a chain admin gets theirs when the chain is created and creates a key for each leader.",
+      "signin.hint": "Your leader key comes from your chain admin, who creates it on the Leaders page (it starts with scl_ and is shown once: keep it safe). A chain admin gets theirs when the chain is created. Local demo: infra/run.sh --demo prints a leader key.",
       "signin.empty": "Enter your key.", "signin.wrong": "That key is wrong or no longer valid. Check it and try again (keys are case-sensitive).",
       "signin.member": "This is a member token. Members open the live-room link their leader shares.", "signin.expired": "Your key no longer works (it may have been rotated). Sign in again.",
       "nav.home": "Overview", "nav.new": "New campaign", "nav.stores": "Stores", "nav.leaders": "Leaders", "nav.products": "Products", "nav.settings": "Settings", "nav.chains": "Chains",
@@ -453,8 +453,9 @@
     const campaigns = h("ul", { class: "list-plain campaign-list", id: "campaigns" }, tx("li", "common.loading", { class: "muted" }));
     SC.fill(app,
       viewTitle("home.heading", { chain: me.chainName || "" }, tx("a", "nav.new", { href: "#/campaigns/new", class: "button primary", id: "new-campaign-link" })),
-      dashboard,
-      h("section", { class: "card" }, tx("h3", "campaigns.heading"), errorBox("campaigns-error"), campaigns));
+      // Campaigns first: a leader opening the console on a phone comes to run today's campaign, not to read numbers.
+      h("section", { class: "card" }, tx("h3", "campaigns.heading"), errorBox("campaigns-error"), campaigns),
+      dashboard);
     drawDashboard(dashboard);
     let list = null;
     const draw = () => {
