@@ -49,11 +49,24 @@ public sealed class AppProcess : IAsyncDisposable
         throw new InvalidOperationException("functions/bin/<Configuration>/net10.0/ServerlessCommerce.Functions.dll not found; build the solution first.");
     }
 
-    /// <summary>Starts the app with exactly these environment settings and waits until <c>GET /</c> answers.</summary>
-    public static async Task<AppProcess> StartAsync(int port, IDictionary<string, string> environment, string? workingDirectory = null)
+    /// <summary>
+    /// Starts the app with exactly these environment settings and waits until <c>GET /</c> answers. By default the built
+    /// dll runs under <c>dotnet</c>; <paramref name="executable"/> runs a published native executable instead (as the
+    /// Functions host runs the package).
+    /// </summary>
+    public static async Task<AppProcess> StartAsync(int port, IDictionary<string, string> environment, string? workingDirectory = null, string? executable = null)
     {
-        var dll = FindAppDll();
-        var psi = ChildProcesses.Guarded("dotnet", [dll], workingDirectory ?? Path.GetDirectoryName(dll)!);
+        ProcessStartInfo psi;
+        if (executable is null)
+        {
+            var dll = FindAppDll();
+            psi = ChildProcesses.Guarded("dotnet", [dll], workingDirectory ?? Path.GetDirectoryName(dll)!);
+        }
+        else
+        {
+            psi = ChildProcesses.Guarded(executable, [], workingDirectory ?? Path.GetDirectoryName(executable)!);
+        }
+
         foreach (var (k, v) in environment)
         {
             psi.Environment[k] = v;

@@ -1,0 +1,198 @@
+// ServerlessCommerce: one resource group per chain (or per group of chains) holding everything the app needs.
+// Deploy with infra/deploy.sh, which also builds and uploads the package and creates the first chain.
+// Safe to deploy twice: every resource is declared with a stable name derived from the resource group.
+
+targetScope = 'resourceGroup'
+
+@description('Azure region for every resource (defaults to the resource group\'s).')
+param location string = resourceGroup().location
+
+@description('Short lower-case prefix for resource names (2–8 letters or digits).')
+@minLength(2)
+@maxLength(8)
+param namePrefix string = 'sc'
+
+@description('Replication of the storage account.')
+@allowed([
+  'Standard_LRS'
+  'Standard_ZRS'
+  'Standard_GRS'
+])
+param storageSku string = 'Standard_LRS'
+
+@description('Azure SignalR Service tier: Free_F1 for a pilot (20 concurrent viewers), Standard_S1 for real live rooms (1,000 connections per unit).')
+@allowed([
+  'Free_F1'
+  'Standard_S1'
+])
+param signalRSku string = 'Free_F1'
+
+@description('Azure SignalR Service units (Standard_S1 only).')
+@minValue(1)
+@maxValue(100)
+param signalRCapacity int = 1
+
+@description('SAS URL of the package zip (infra/deploy.sh uploads it and passes this). Empty deploys infrastructure only.')
+@secure()
+param packageUrl string = ''
+
+@description('The platform operator key that creates chains: at least 32 random characters, kept by the operator.')
+@secure()
+@minLength(32)
+param platformAdminKey string
+
+@description('The member-token signing key: at least 32 random characters; changing it signs every member out.')
+@secure()
+@minLength(32)
+param tokenSigningKey string
+
+@description('Upper bound on function app instances (a cost guard).')
+@minValue(1)
+@maxValue(200)
+param maximumInstances int = 10
+
+@description('Days to keep logs in Log Analytics.')
+@minValue(30)
+@maxValue(730)
+param logRetentionDays int = 30
+
+@description('Tags for every resource.')
+param tags object = {
+  app: 'serverlesscommerce'
+}
+
+var suffix = uniqueString(resourceGroup().id, namePrefix)
+var baseName = '${namePrefix}-${suffix}'
+var storageAccountName = take(toLower('${namePrefix}${suffix}'), 24)
+var functionAppName = '${baseName}-app'
+var publicBaseUrl = 'https://${functionAppName}.azurewebsites.net'
+
+// What the app uses (StorageInitializer and the trigger table); the config contract test keeps these in step.
+var tables = [
+  'Chains'
+  'Stores'
+  'Leaders'
+  'Members'
+  'Products'
+  'Campaigns'
+  'CampaignIndex'
+  'MemberCampaigns'
+  'LiveRoom'
+  'LiveViewers'
+  'LifecycleDue'
+  'Events'
+  'SystemStatus'
+  'FollowUp'
+  'Points'
+]
+var queues = [
+  'domain-events'
+  'campaign-outbox'
+  'campaign-work'
+  'campaign-lifecycle'
+]
+var containers = [
+  'media'
+]
+var packageContainer = 'deployments'
+
+module monitoring 'modules/monitoring.bicep' = {
+  name: 'monitoring'
+  params: {
+    location: location
+    name: baseName
+    retentionInDays: logRetentionDays
+    tags: tags
+  }
+}
+
+module storage 'modules/storage.bicep' = {
+  name: 'storage'
+  params: {
+    location: location
+    name: storageAccountName
+    skuName: storageSku
+    corsOrigins: [
+      publicBaseUrl
+    ]
+    tables: tables
+    queues: queues
+    containers: containers
+    packageContainer: packageContainer
+    tags: tags
+  }
+}
+
+module signalR 'modules/signalr.bicep' = {
+  name: 'signalr'
+  params: {
+    location: location
+    name: '${baseName}-live'
+    skuName: signalRSku
+    capacity: signalRCapacity
+    allowedOrigins: [
+      publicBaseUrl
+    ]
+    tags: tags
+  }
+}
+
+module eventGrid 'modules/eventgrid.bicep' = {
+  name: 'eventgrid'
+  params: {
+    location: location
+    name: '${baseName}-events'
+    tags: tags
+  }
+}
+
+module functionApp 'modules/functionApp.bicep' = {
+  name: 'functionapp'
+  params: {
+    location: location
+    name: functionAppName
+    storageAccountName: storage.outputs.name
+    insightsName: monitoring.outputs.insightsName
+    signalRName: '${baseName}-live'
+    eventGridTopicName: '${baseName}-events'
+    packageUrl: packageUrl
+    platformAdminKey: platformAdminKey
+    tokenSigningKey: tokenSigningKey
+    publicBaseUrl: publicBaseUrl
+    maximumInstances: maximumInstances
+    tags: tags
+  }
+  dependsOn: [
+    signalR
+    eventGrid
+  ]
+}
+
+// Outputs: names and URLs only, never keys or connection strings.
+
+@description('The leader console (also where chain admins sign in).')
+output CONSOLE_URL string = 'https://${functionApp.outputs.hostName}/'
+
+@description('Live-room URL pattern: replace {campaignId}.')
+output LIVE_ROOM_URL_TEMPLATE string = 'https://${functionApp.outputs.hostName}/live/{campaignId}'
+
+@description('Health endpoint the deploy script waits on.')
+output HEALTH_URL string = 'https://${functionApp.outputs.hostName}/api/health'
+
+@description('The function app name.')
+output FUNCTION_APP_NAME string = functionApp.outputs.name
+
+@description('The storage account name.')
+output STORAGE_ACCOUNT_NAME string = storage.outputs.name
+
+@description('The blob container deployment packages are uploaded to.')
+output PACKAGE_CONTAINER string = packageContainer
+
+@description('The Azure SignalR Service host name.')
+output SIGNALR_HOST_NAME string = signalR.outputs.hostName
+
+@description('The Event Grid topic endpoint (subscribe SMS/WeChat senders here).')
+output EVENT_GRID_TOPIC_ENDPOINT string = eventGrid.outputs.endpoint
+
+@description('The Application Insights component name.')
+output APPLICATION_INSIGHTS_NAME string = monitoring.outputs.insightsName
