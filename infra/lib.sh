@@ -56,3 +56,47 @@ wait_for_url() {
   done
   return 1
 }
+
+# Stops PID $1 (TERM, then KILL after 10 s) if it still runs.
+stop_pid() {
+  local pid="$1" i
+  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 0
+  kill -TERM "$pid" 2>/dev/null || true
+  for i in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
+
+# Starts Azurite on its default ports with data in $1/.azurite (reusing one that already listens there) and sets
+# azurite_pid when it started one; the caller stops it with stop_pid.
+start_dev_azurite() {
+  local root="$1"
+  if port_open 10000 && port_open 10001 && port_open 10002; then
+    log "Azurite (or another storage emulator) already listens on 10000-10002; using it."
+    return 0
+  fi
+  if port_open 10000 || port_open 10001 || port_open 10002; then
+    die "Some of the ports 10000-10002 are taken by something else; free them or stop the other emulator."
+  fi
+  mkdir -p "$root/.azurite"
+  log "Starting Azurite (data in .azurite/)…"
+  "$root/infra/node_modules/.bin/azurite" --silent --disableTelemetry --skipApiVersionCheck \
+    --location "$root/.azurite" \
+    --blobHost 127.0.0.1 --queueHost 127.0.0.1 --tableHost 127.0.0.1 >"$root/.azurite/azurite.log" 2>&1 &
+  azurite_pid=$!
+  for _ in $(seq 1 100); do
+    port_open 10002 && port_open 10001 && port_open 10000 && break
+    kill -0 "$azurite_pid" 2>/dev/null || die "Azurite exited; see .azurite/azurite.log"
+    sleep 0.2
+  done
+  port_open 10002 || die "Azurite did not start within 20 s; see .azurite/azurite.log"
+}
+
+# Creates local.settings.json from the sample when missing (both run modes read it).
+ensure_local_settings() {
+  local root="$1"
+  if [ ! -f "$root/local.settings.json" ]; then
+    cp "$root/local.settings.sample.json" "$root/local.settings.json"
+    log "Created local.settings.json from local.settings.sample.json (edit it to change settings)."
+  fi
+}

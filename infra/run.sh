@@ -24,14 +24,6 @@ ensure_node_modules "$root"
 
 azurite_pid=""
 app_pid=""
-stop_pid() {
-  local pid="$1" i
-  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 0
-  kill -TERM "$pid" 2>/dev/null || true
-  for i in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-  kill -KILL "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-}
 cleanup() {
   trap - INT TERM EXIT
   stop_pid "$app_pid"
@@ -40,29 +32,9 @@ cleanup() {
 }
 trap cleanup INT TERM EXIT
 
-if port_open 10000 && port_open 10001 && port_open 10002; then
-  log "Azurite (or another storage emulator) already listens on 10000-10002; using it."
-elif port_open 10000 || port_open 10001 || port_open 10002; then
-  die "Some of the ports 10000-10002 are taken by something else; free them or stop the other emulator."
-else
-  mkdir -p "$root/.azurite"
-  log "Starting Azurite (data in .azurite/)…"
-  "$root/infra/node_modules/.bin/azurite" --silent --disableTelemetry --skipApiVersionCheck \
-    --location "$root/.azurite" \
-    --blobHost 127.0.0.1 --queueHost 127.0.0.1 --tableHost 127.0.0.1 >"$root/.azurite/azurite.log" 2>&1 &
-  azurite_pid=$!
-  for _ in $(seq 1 100); do
-    port_open 10002 && port_open 10001 && port_open 10000 && break
-    kill -0 "$azurite_pid" 2>/dev/null || die "Azurite exited; see .azurite/azurite.log"
-    sleep 0.2
-  done
-  port_open 10002 || die "Azurite did not start within 20 s; see .azurite/azurite.log"
-fi
+start_dev_azurite "$root" # sets azurite_pid when it starts one
 
-if [ ! -f local.settings.json ]; then
-  cp local.settings.sample.json local.settings.json
-  log "Created local.settings.json from local.settings.sample.json (edit it to change settings)."
-fi
+ensure_local_settings "$root"
 
 port_open "$port" && die "Port $port is taken. Stop what uses it, or run: bash infra/run.sh --port <other>"
 
