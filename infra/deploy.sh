@@ -93,7 +93,8 @@ if [ -z "$zip" ]; then
   bash "$root/infra/package.sh" --output "$root/artifacts/package"
   zip="$root/artifacts/package/serverlesscommerce.zip"
 fi
-blob="serverlesscommerce-$(date -u +%Y%m%d%H%M%S)-$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo local).zip"
+# A new blob per deploy (time, commit, random), so a running instance never reads a half-replaced package.
+blob="serverlesscommerce-$(date -u +%Y%m%d%H%M%S)-$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo local)-$(head -c 4 /dev/urandom | od -An -tx1 | tr -d ' \n').zip"
 account_key="$(az storage account keys list -g "$rg" -n "$account" --query '[0].value' -o tsv)"
 log "Uploading the package as $blob…"
 az storage blob upload --account-name "$account" --account-key "$account_key" -c "$container" -n "$blob" -f "$zip" --overwrite -o none --only-show-errors

@@ -72,7 +72,7 @@ public sealed partial class DeployScriptTests : IDisposable
 
         Assert.Equal("", Parameter(State("deployment-1.json"), "packageUrl"));
         var packageUrl = Parameter(State("deployment-2.json"), "packageUrl")!;
-        Assert.Matches(@"^https://scteststore\.blob\.core\.windows\.net/deployments/serverlesscommerce-\d{14}-\w+\.zip\?.*sp=r", packageUrl);
+        Assert.Matches(@"^https://scteststore\.blob\.core\.windows\.net/deployments/serverlesscommerce-\d{14}-\w+-[0-9a-f]{8}\.zip\?.*sp=r", packageUrl);
         Assert.Single(Directory.GetFiles(Path.Combine(_dir, "state"), "uploaded-serverlesscommerce-*.zip"));
         var signingKey = Parameter(State("deployment-1.json"), "tokenSigningKey")!;
         Assert.True(signingKey.Length >= 32, "the generated signing key is too short");
