@@ -149,16 +149,17 @@ public sealed class ConsolePageTests : ChainTest
         await page.GetByLabel("成团数量").FillAsync("1");
         await page.GetByRole(AriaRole.Button, new() { Name = "创建开团" }).ClickAsync();
         var stockError = page.Locator("[name='items[0].stock'] + .field-error");
-        await Expect(stockError).ToContainTextAsync("stock");
+        await Expect(stockError).ToContainTextAsync("库存需在 1 到 100000 之间"); // in the page's language, not the API's English
         await Expect(page.GetByLabel("库存")).ToHaveAttributeAsync("aria-invalid", "true");
         await Expect(page.Locator("#campaign-error")).ToBeVisibleAsync();
+        await Browser.ScreenshotAsync(page, "console-new-campaign-errors");
 
         // End before start: the API's message appears next to the end field.
         await page.GetByLabel("库存").FillAsync("30");
         var start = await page.GetByLabel("直播开始").InputValueAsync();
         await page.GetByLabel("直播结束（截单）").FillAsync(start);
         await page.GetByRole(AriaRole.Button, new() { Name = "创建开团" }).ClickAsync();
-        await Expect(page.Locator("[name='liveEndAt'] + .field-error")).ToContainTextAsync("liveEndAt");
+        await Expect(page.Locator("[name='liveEndAt'] + .field-error")).ToContainTextAsync("直播结束需晚于开始");
         await Expect(stockError).ToHaveCountAsync(0);
 
         var end = DateTime.ParseExact(start, "yyyy-MM-dd'T'HH:mm", CultureInfo.InvariantCulture).AddHours(2).ToString("yyyy-MM-dd'T'HH:mm", CultureInfo.InvariantCulture);

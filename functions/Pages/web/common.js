@@ -68,6 +68,38 @@
       "status.dispatched": "配送中", "status.delivered": "已送达",
       "live.connected": "已连接直播间", "live.reconnecting": "正在重新连接…", "live.disconnected": "连接已断开，正在重试…",
       "common.yuan": "¥{amount}",
+      "error.validation": "请按提示修改：",
+      "field.title": "请填写开团标题（80 字以内）。",
+      "field.storeId": "请选择门店。",
+      "field.leaderId": "请选择这家门店的团长。",
+      "field.items": "请至少添加 1 个商品。",
+      "field.items.productId": "请选择商品；同一商品在一场开团里只能出现一次。",
+      "field.items.priceFen": "团购价需大于 0 元。",
+      "field.items.livePriceFen": "直播价需大于 0，且不高于团购价。",
+      "field.items.stock": "库存需在 1 到 100000 之间。",
+      "field.items.minGroupSize": "成团数量至少为 1，且不超过库存。",
+      "field.items.perMemberLimit": "每人限购至少为 1，且不超过库存。",
+      "field.preheatAt": "预热时间不能晚于直播开始。",
+      "field.liveStartAt": "请填写直播开始时间。",
+      "field.liveEndAt": "直播结束需晚于开始，一场直播最长 24 小时。",
+      "field.pickupUntil": "自提截止需晚于直播结束。",
+      "field.followUpAfterHours": "回访延后小时数需在 0 到 720 之间。",
+      "field.followUpWindowHours": "回访时长需大于 0，最多 720 小时。",
+      "field.name": "请填写名称，不要超过长度限制。",
+      "field.phone": "请填写大陆手机号，例如 13812341234。",
+      "field.address": "请填写地址（200 字以内）。",
+      "field.category": "请填写品类（30 字以内）。",
+      "field.unit": "请填写单位，如“盒”“斤”（10 字以内）。",
+      "field.timeZone": "请填写有效的时区，例如 Asia/Shanghai。",
+      "field.text": "请填写内容，不要超过长度限制。",
+      "field.question": "请填写投票问题（100 字以内）。",
+      "field.options": "投票需要 2–6 个互不相同的选项。",
+      "field.quantity": "请填写数量。",
+      "field.durationSeconds": "持续时间需在 10 到 3600 秒之间。",
+      "field.satisfaction": "请选择 1–5 分。",
+      "field.nps": "请选择 0–10 分。",
+      "field.rating": "请选择 1–5 星。",
+      "field.photoCount": "照片最多 9 张。",
     },
     en: {
       "error.network": "Could not reach the server. Check the connection and try again.",
@@ -138,17 +170,29 @@
   /** A fresh Idempotency-Key (one per user intent; reuse it when retrying that intent). */
   SC.newKey = () => (crypto.randomUUID ? crypto.randomUUID() : Date.now().toString(36) + Math.random().toString(36).slice(2));
 
+  /**
+   * A field's validation message in the page's language: the API explains in English; for the fields people fill in,
+   * the pages carry their own words ("field.<name>", item indexes dropped: items[0].stock → field.items.stock).
+   */
+  SC.fieldMessage = function (field, apiMessage) {
+    const key = "field." + String(field).replace(/\[\d+\]/g, "");
+    return strings[lang][key] ?? apiMessage;
+  };
+
   /** Shows an error in element el (role=alert) and, for validation problems, next to the named fields of form. */
   SC.showError = function (el, error, form) {
     if (form) form.querySelectorAll(".field-error").forEach((e) => e.remove());
     if (!error) { el.textContent = ""; el.hidden = true; return; }
     el.hidden = false;
-    el.textContent = error.message || String(error);
+    const fields = error.errors ? Object.keys(error.errors) : [];
+    el.textContent = error.code === "validation" && fields.length && strings[lang]["error.validation"]
+      ? SC.t("error.validation") + " " + fields.map((f) => error.errors[f].map((m) => SC.fieldMessage(f, m)).join(" ")).join(" ")
+      : error.message || String(error);
     if (form && error.errors) {
       for (const [field, messages] of Object.entries(error.errors)) {
         const input = form.querySelector(`[name="${CSS.escape(field)}"]`);
         if (input) {
-          const note = SC.el("div", { class: "field-error", role: "alert" }, messages.join(" "));
+          const note = SC.el("div", { class: "field-error", role: "alert" }, [...new Set(messages.map((m) => SC.fieldMessage(field, m)))].join(" "));
           input.insertAdjacentElement("afterend", note);
           input.setAttribute("aria-invalid", "true");
         }

@@ -555,7 +555,12 @@
     const chainPath = `/api/chains/${encodeURIComponent(state.me.chainId)}`;
     const tbody = h("tbody");
     const rotated = h("div", { id: "leader-rotated" });
+    let shown = "";
     const draw = () => {
+      // Same leaders, same language: keep the rows (and any open "change key?" question) as they are.
+      const signature = SC.lang() + JSON.stringify(state.leaders) + JSON.stringify(state.stores);
+      if (signature === shown) return;
+      shown = signature;
       SC.fill(tbody, state.leaders.length ? state.leaders.map((l) => {
         const cell = h("td", {});
         const rotate = h("button", { type: "button", "data-rotate-leader": l.leaderId }, SC.t("leaders.rotate"));
