@@ -1,4 +1,5 @@
 using Microsoft.Playwright;
+using ServerlessCommerce.Tests.Infrastructure;
 
 namespace ServerlessCommerce.Tests.Browser;
 
@@ -64,7 +65,7 @@ public sealed class Browser : IAsyncDisposable
     /// <summary>Saves a full-page screenshot as a test artefact: artifacts/screenshots/{name}.png.</summary>
     public static async Task ScreenshotAsync(IPage page, string name)
     {
-        var dir = Path.Combine(RepoRoot(), "artifacts", "screenshots");
+        var dir = Path.Combine(Repo.Root, "artifacts", "screenshots");
         Directory.CreateDirectory(dir);
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(dir, name + ".png"), FullPage = true });
     }
@@ -88,7 +89,7 @@ public sealed class Browser : IAsyncDisposable
 
     private static async Task SaveFailureAsync((IPage Page, string Name)[] pages)
     {
-        var dir = Path.Combine(RepoRoot(), "artifacts", "screenshots");
+        var dir = Path.Combine(Repo.Root, "artifacts", "screenshots");
         Directory.CreateDirectory(dir);
         foreach (var (page, name) in pages)
         {
@@ -126,17 +127,6 @@ public sealed class Browser : IAsyncDisposable
             }
         };
         return errors;
-    }
-
-    private static string RepoRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "ServerlessCommerce.sln")))
-        {
-            dir = dir.Parent;
-        }
-
-        return dir?.FullName ?? AppContext.BaseDirectory;
     }
 
     public async ValueTask DisposeAsync()

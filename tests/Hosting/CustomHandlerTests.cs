@@ -45,19 +45,7 @@ public sealed class CustomHandlerTests : IAsyncLifetime
 
     private static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
 
-    private async Task<JsonElement> InvokeAsync(string function, string body, int expectedStatus = 200)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/" + function) { Content = Json(body) };
-        request.Headers.Add("X-Azure-Functions-InvocationId", Guid.NewGuid().ToString());
-        using var response = await _app.Client.SendAsync(request);
-        var text = await response.Content.ReadAsStringAsync();
-        Assert.True((int)response.StatusCode == expectedStatus, $"{function}: expected {expectedStatus}, got {(int)response.StatusCode}: {text}");
-        var reply = JsonDocument.Parse(text).RootElement.Clone();
-        Assert.Equal(JsonValueKind.Object, reply.GetProperty("Outputs").ValueKind);
-        Assert.Equal(JsonValueKind.Array, reply.GetProperty("Logs").ValueKind);
-        Assert.True(reply.TryGetProperty("ReturnValue", out _));
-        return reply;
-    }
+    private Task<JsonElement> InvokeAsync(string function, string body, int expectedStatus = 200) => _app.InvokeAsync(function, body, expectedStatus);
 
     private static string EventJson(string chainId, string id) => JsonSerializer.Serialize(
         DomainEvent.Create("test.happened", chainId, "tests/1", new { n = 1 }, DateTimeOffset.UtcNow) with { Id = id }, JsonSerializerOptions.Web);

@@ -19,6 +19,24 @@ public sealed class AppProcess : IAsyncDisposable
         Client = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(30) };
     }
 
+    /// <summary>
+    /// Sends a trigger invocation as the Functions host does (<c>POST /{function}</c> with its JSON and an invocation
+    /// id) and checks the answer's status and shape: <c>Outputs</c>, <c>Logs</c> and <c>ReturnValue</c>.
+    /// </summary>
+    public async Task<System.Text.Json.JsonElement> InvokeAsync(string function, string body, int expectedStatus = 200)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/" + function) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+        request.Headers.Add("X-Azure-Functions-InvocationId", Guid.NewGuid().ToString());
+        using var response = await Client.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True((int)response.StatusCode == expectedStatus, $"{function}: expected {expectedStatus}, got {(int)response.StatusCode}: {text}\n{Output}");
+        var reply = System.Text.Json.JsonDocument.Parse(text).RootElement.Clone();
+        Assert.Equal(System.Text.Json.JsonValueKind.Object, reply.GetProperty("Outputs").ValueKind);
+        Assert.Equal(System.Text.Json.JsonValueKind.Array, reply.GetProperty("Logs").ValueKind);
+        Assert.True(reply.TryGetProperty("ReturnValue", out _));
+        return reply;
+    }
+
     public Uri BaseAddress { get; }
 
     public HttpClient Client { get; }

@@ -14,7 +14,7 @@ namespace ServerlessCommerce.Tests.Package;
 /// </summary>
 public sealed partial class ConfigContractTests
 {
-    private static readonly string Root = FunctionsPackage.RepoRoot();
+    private static readonly string Root = Repo.Root;
 
     private static string Bicep(string relative) => File.ReadAllText(Path.Combine(Root, "bicep", relative));
 

@@ -18,7 +18,7 @@ public sealed partial class DeployScriptTests : IDisposable
 
     private async Task<(int Code, string Output)> DeployAsync(TestApp app, string resourceGroup, params string[] extra)
     {
-        var root = FunctionsPackage.RepoRoot();
+        var root = Repo.Root;
         var bin = Path.Combine(_dir, "bin");
         var state = Path.Combine(_dir, "state");
         Directory.CreateDirectory(bin);

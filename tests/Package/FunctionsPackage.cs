@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using ServerlessCommerce.Tests.Infrastructure;
 
 namespace ServerlessCommerce.Tests.Package;
 
@@ -29,22 +30,9 @@ public sealed class FunctionsPackage
 
     public static Task<FunctionsPackage> SharedAsync() => Shared.Value;
 
-    public static string RepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "ServerlessCommerce.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("ServerlessCommerce.sln not found above the test binaries.");
-    }
-
     private static async Task<FunctionsPackage> BuildAsync()
     {
-        var root = RepoRoot();
+        var root = Repo.Root;
         var output = Path.Combine(root, "artifacts", "package");
         var psi = new ProcessStartInfo("bash", [Path.Combine(root, "infra", "package.sh"), "--output", output])
         {

@@ -169,23 +169,13 @@ public sealed partial class PackageTests
         Assert.Equal(200, (int)(await app.Client.GetAsync("/assets/signalr.min.js")).StatusCode);
 
         // Invocations for the timer and queue functions, in the host's JSON.
-        var timer = await InvokeAsync(app, "Heartbeat", """
+        var timer = await app.InvokeAsync("Heartbeat", """
             {"Data": {"timer": {"Schedule": {"AdjustForDST": true}, "ScheduleStatus": null, "IsPastDue": false}},
              "Metadata": {"sys": {"MethodName": "Heartbeat", "UtcNow": "2026-11-22T02:03:00Z", "RandGuid": "1b2c"}}}
             """);
         Assert.Equal(JsonValueKind.Object, timer.GetProperty("Outputs").ValueKind);
         var domainEvent = JsonSerializer.Serialize(DomainEvent.Create("test.packaged", chainId, "tests/1", new { n = 1 }, DateTimeOffset.UtcNow), JsonSerializerOptions.Web);
-        await InvokeAsync(app, "DomainEvents", JsonSerializer.Serialize(new { Data = new { msg = JsonSerializer.Serialize(domainEvent) }, Metadata = new { DequeueCount = "1" } }));
-    }
-
-    private static async Task<JsonElement> InvokeAsync(AppProcess app, string function, string body)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/" + function) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
-        request.Headers.Add("X-Azure-Functions-InvocationId", Guid.NewGuid().ToString());
-        using var response = await app.Client.SendAsync(request);
-        var text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.IsSuccessStatusCode, $"{function}: {(int)response.StatusCode} {text}\n{app.Output}");
-        return JsonDocument.Parse(text).RootElement.Clone();
+        await app.InvokeAsync("DomainEvents", JsonSerializer.Serialize(new { Data = new { msg = JsonSerializer.Serialize(domainEvent) }, Metadata = new { DequeueCount = "1" } }));
     }
 
     [GeneratedRegex("^[A-Za-z][A-Za-z0-9_-]{0,126}$")]
