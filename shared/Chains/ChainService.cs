@@ -61,8 +61,30 @@ public sealed class ChainService(ITableStore tables, IDomainEvents events, TimeP
             throw AppProblem.NotFound("chain", chainId);
         }
 
+        if (_chains.TryGetValue(chainId, out var known))
+        {
+            return known;
+        }
+
         var row = await tables.GetAsync(ChainTables.Chains, chainId, ChainTables.ChainRow, cancellationToken: ct);
-        return row is null ? throw AppProblem.NotFound("chain", chainId) : ChainTables.ToChain(row);
+        var chain = row is null ? throw AppProblem.NotFound("chain", chainId) : ChainTables.ToChain(row);
+        Remember(_chains, chainId, chain);
+        return chain;
+    }
+
+    // A chain's and a store's public facts (name, time zone, address) never change once made: every public campaign
+    // read shows them, so each instance keeps what it has read (bounded) instead of reading them per request.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Chain> _chains = new(StringComparer.Ordinal);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Store> _stores = new(StringComparer.Ordinal);
+
+    private static void Remember<T>(System.Collections.Concurrent.ConcurrentDictionary<string, T> cache, string key, T value)
+    {
+        if (cache.Count >= 20_000)
+        {
+            cache.Clear();
+        }
+
+        cache[key] = value;
     }
 
     public async Task<string> RotateAdminKeyAsync(Caller caller, string chainId, CancellationToken ct)
@@ -120,8 +142,20 @@ public sealed class ChainService(ITableStore tables, IDomainEvents events, TimeP
             return null;
         }
 
+        if (_stores.TryGetValue(storeId, out var known))
+        {
+            return known;
+        }
+
         var row = await tables.GetAsync(ChainTables.Stores, chainId, storeId, cancellationToken: ct);
-        return row is null ? null : ChainTables.ToStore(row);
+        if (row is null)
+        {
+            return null;
+        }
+
+        var store = ChainTables.ToStore(row);
+        Remember(_stores, storeId, store);
+        return store;
     }
 
     /// <summary>Creates a leader and their key; a retry with the same idempotency key returns the same leader with a fresh key.</summary>
