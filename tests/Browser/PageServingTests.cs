@@ -44,6 +44,25 @@ public sealed class PageServingTests
     }
 
     [Fact]
+    public async Task PageFilesAreGzippedForBrowsersThatAskAndStayTheSameFiles()
+    {
+        var app = await TestApp.SharedAsync();
+        var plain = await (await app.GetAsync("/assets/live.js")).Content.ReadAsByteArrayAsync();
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/assets/live.js");
+        request.Headers.AcceptEncoding.ParseAdd("gzip, deflate, br");
+        var response = await app.Client.SendAsync(request);
+        Assert.Equal("gzip", Assert.Single(response.Content.Headers.ContentEncoding));
+        Assert.Contains("Accept-Encoding", response.Headers.Vary);
+        var compressed = await response.Content.ReadAsByteArrayAsync();
+        Assert.True(compressed.Length < plain.Length / 2, $"{compressed.Length} bytes gzipped vs {plain.Length}");
+        await using var unzip = new System.IO.Compression.GZipStream(new MemoryStream(compressed), System.IO.Compression.CompressionMode.Decompress);
+        using var back = new MemoryStream();
+        await unzip.CopyToAsync(back);
+        Assert.Equal(plain, back.ToArray());
+        Assert.NotEqual(response.Headers.ETag, (await app.GetAsync("/assets/live.js")).Headers.ETag); // one tag per encoding
+    }
+
+    [Fact]
     public async Task AnUnknownAssetIsANotFoundProblem()
     {
         var app = await TestApp.SharedAsync();
