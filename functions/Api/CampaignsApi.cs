@@ -72,9 +72,11 @@ public static class CampaignsApi
     private static async Task<Ok<CampaignView>> Get(string campaignId, [AsParameters] Services s) =>
         TypedResults.Ok(await ViewAsync(await s.Campaigns.GetAsync(campaignId, s.Cancellation), s));
 
-    private static async Task<CampaignView> ViewAsync(Campaign campaign, Services s) =>
-        CampaignView.From(campaign, await s.Chains.FindStoreAsync(campaign.ChainId, campaign.StoreId, s.Cancellation),
-            (await s.Chains.GetChainAsync(campaign.ChainId, s.Cancellation)).TimeZone);
+    private static Task<CampaignView> ViewAsync(Campaign campaign, Services s) => ViewAsync(campaign, s.Chains, s.Cancellation);
+
+    /// <summary>The public view with its store and the chain's time zone (every route that answers a campaign uses it).</summary>
+    internal static async Task<CampaignView> ViewAsync(Campaign campaign, ChainService chains, CancellationToken ct) =>
+        CampaignView.From(campaign, await chains.FindStoreAsync(campaign.ChainId, campaign.StoreId, ct), (await chains.GetChainAsync(campaign.ChainId, ct)).TimeZone);
 
     private static async Task<Ok<IReadOnlyList<HistoryEntry>>> History(string campaignId, [AsParameters] Services s) =>
         TypedResults.Ok(await s.Campaigns.HistoryAsync(await s.Caller.GetAsync(), campaignId, s.Cancellation));

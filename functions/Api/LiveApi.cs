@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using ServerlessCommerce.Chains;
 using ServerlessCommerce.Common;
 using ServerlessCommerce.Functions.Hosting;
 using ServerlessCommerce.LiveRoom;
@@ -97,8 +98,8 @@ public static class LiveApi
     private static async Task<Ok<Poll>> ClosePoll(string campaignId, string pollId, [AsParameters] Services s) =>
         TypedResults.Ok(await s.Live.ClosePollAsync(await s.Caller.GetAsync(), campaignId, pollId, s.Cancellation));
 
-    private static async Task<Ok<CampaignsApi.CampaignView>> Pin(string campaignId, PinRequest body, [AsParameters] Services s) =>
-        TypedResults.Ok(CampaignsApi.CampaignView.From(await s.Live.PinAsync(await s.Caller.GetAsync(), campaignId, body.ItemId, s.Cancellation)));
+    private static async Task<Ok<CampaignsApi.CampaignView>> Pin(string campaignId, PinRequest body, ChainService chains, [AsParameters] Services s) =>
+        TypedResults.Ok(await CampaignsApi.ViewAsync(await s.Live.PinAsync(await s.Caller.GetAsync(), campaignId, body.ItemId, s.Cancellation), chains, s.Cancellation));
 
     private static async Task<Created<FlashSaleView>> StartFlashSale(string campaignId, FlashSaleRequest body, [AsParameters] Services s)
     {

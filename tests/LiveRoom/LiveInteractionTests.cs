@@ -74,8 +74,12 @@ public sealed class LiveInteractionTests : ChainTest
     public async Task ThePinnedItemShowsInThePublicView()
     {
         var (id, itemId) = await App.NewLiveCampaignAsync(Chain);
-        await TestApp.OkJsonAsync(await App.PostAsync($"/api/campaigns/{id}/pin", new { itemId }, Chain.LeaderKey));
-        Assert.Equal(itemId, (await TestApp.OkJsonAsync(await App.GetAsync($"/api/campaigns/{id}"))).GetProperty("pinnedItemId").GetString());
+        var pinned = await TestApp.OkJsonAsync(await App.PostAsync($"/api/campaigns/{id}/pin", new { itemId }, Chain.LeaderKey));
+        var view = await TestApp.OkJsonAsync(await App.GetAsync($"/api/campaigns/{id}"));
+        Assert.Equal(itemId, view.GetProperty("pinnedItemId").GetString());
+        // The pin answers the same view as GET (store and time zone included).
+        Assert.Equal(view.GetProperty("timeZone").GetString(), pinned.GetProperty("timeZone").GetString());
+        Assert.Equal(view.GetProperty("store").GetProperty("name").GetString(), pinned.GetProperty("store").GetProperty("name").GetString());
         await TestApp.ProblemAsync(await App.PostAsync($"/api/campaigns/{id}/pin", new { itemId = "i9" }, Chain.LeaderKey), 400, "validation");
     }
 
