@@ -376,14 +376,20 @@
     if (!canReserve) SC.showError($("reserve-error"), null);
   }
 
-  async function loadStores() {
+  // One load at a time; join() waits for it, so a quick tap before the list arrives still joins the campaign's store.
+  let storesLoading = null;
+  function loadStores() {
+    if (storesLoading) return storesLoading;
     S.stores = [];
-    try {
-      S.stores = await SC.api("GET", `/api/chains/${encodeURIComponent(S.campaign.chainId)}/stores`);
-    } catch (e) { S.stores = null; return; }
-    const select = $("join-store");
-    SC.fill(select, S.stores.map((s) => SC.el("option", { value: s.storeId }, s.address ? `${s.name}（${s.address}）` : s.name)));
-    select.value = S.campaign.storeId;
+    storesLoading = (async () => {
+      try {
+        S.stores = await SC.api("GET", `/api/chains/${encodeURIComponent(S.campaign.chainId)}/stores`);
+      } catch (e) { S.stores = null; return; } finally { storesLoading = null; }
+      const select = $("join-store");
+      SC.fill(select, S.stores.map((s) => SC.el("option", { value: s.storeId }, s.address ? `${s.name}（${s.address}）` : s.name)));
+      select.value = S.campaign.storeId;
+    })();
+    return storesLoading;
   }
 
   function focusJoin() {
@@ -409,6 +415,7 @@
   async function join(ev) {
     ev.preventDefault();
     const form = $("join-form");
+    if (!$("join-store").value) await (storesLoading || loadStores());
     const body = { name: $("join-name").value.trim(), phone: $("join-phone").value.replace(/\s+/g, ""), storeId: $("join-store").value };
     if (!body.name || !body.phone || !body.storeId) { SC.showError($("join-error"), new Error(SC.t("live.joinMissing")), form); return; }
     const button = $("join-submit");
