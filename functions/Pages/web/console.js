@@ -928,11 +928,16 @@
       $("#campaign-store").textContent = c.store ? SC.t("c.store", c.store) : storeName(c.storeId);
       SC.fill($("#schedule"), ["preheatAt", "liveStartAt", "liveEndAt", "pickupUntil"].flatMap((k) => [tx("dt", "c." + k), h("dd", { "data-time": k }, SC.formatTime(c[k]))]));
       const actions = ACTIONS[c.phase] || [];
-      SC.fill($("#actions"), actions.length ? actions.map((a) => h("button", { type: "button", "data-action": a, class: a === "cancel" ? "danger" : "primary" }, SC.t("action." + a)))
-        : tx("p", "action.none", { class: "muted" }));
-      // What happens by itself, and when: first-time leaders asked whether they must press every button.
-      const hint = SC.t("hint." + c.phase, { preheat: SC.formatTime(c.preheatAt), start: SC.formatTime(c.liveStartAt), end: SC.formatTime(c.liveEndAt), pickup: SC.formatTime(c.pickupUntil) });
-      if (hint !== "hint." + c.phase) $("#actions").append(h("p", { id: "actions-hint", class: "muted hint" }, hint));
+      // Redraw the buttons only when they change: a reload must not pull the focus out from under a keyboard user.
+      const actionsKey = [c.phase, SC.lang(), c.preheatAt, c.liveStartAt, c.liveEndAt, c.pickupUntil].join("|");
+      if (actionsKey !== s.actionsKey) {
+        s.actionsKey = actionsKey;
+        SC.fill($("#actions"), actions.length ? actions.map((a) => h("button", { type: "button", "data-action": a, class: a === "cancel" ? "danger" : "primary" }, SC.t("action." + a)))
+          : tx("p", "action.none", { class: "muted" }));
+        // What happens by itself, and when: first-time leaders asked whether they must press every button.
+        const hint = SC.t("hint." + c.phase, { preheat: SC.formatTime(c.preheatAt), start: SC.formatTime(c.liveStartAt), end: SC.formatTime(c.liveEndAt), pickup: SC.formatTime(c.pickupUntil) });
+        if (hint !== "hint." + c.phase) $("#actions").append(h("p", { id: "actions-hint", class: "muted hint" }, hint));
+      }
       if (!actions.includes("cancel")) confirm.hidden = true;
       const after = AFTER_CLOSE.includes(c.phase);
       flashCard.hidden = c.phase !== "live";
@@ -1177,8 +1182,10 @@
         await Promise.all([loadHistory(), loadOrders(), loadPickups(), loadReport(), loadNotifications()]);
       } catch (e) {
         SC.showError(box, e);
-        $$("#actions button").forEach((b) => { b.disabled = false; });
         loadCampaign();
+      } finally {
+        // The buttons may be the same ones (an action that had already happened answers the same phase).
+        $$("#actions button").forEach((b) => { b.disabled = false; });
       }
     }
 

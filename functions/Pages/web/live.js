@@ -555,9 +555,13 @@
     const joined = !!S.token;
     const live = S.campaign.phase === "live";
     if (rebuild) {
+      // A rebuilt card takes the keyboard focus over from the old one (quantity field or order button).
+      const active = document.activeElement;
       for (const [itemId, card] of itemCards) {
         const fresh = buildItemCard(S.items.get(itemId) || { itemId, name: "" });
+        const focusOn = card.contains(active) ? (active.matches("button.order-button") ? "button.order-button" : 'input[name="quantity"]') : null;
         card.replaceWith(fresh);
+        if (focusOn) fresh.querySelector(focusOn).focus();
         itemCards.set(itemId, fresh);
       }
     }
