@@ -297,6 +297,19 @@
     SC.toast.timer = setTimeout(() => { box.hidden = true; }, 4000);
   };
 
+  /**
+   * Reads race with live events: what an event brought after a read was issued is newer than that read, and wins.
+   * touched(key) when an event changes something; newerThan(key, issued) when a read issued at performance.now() =
+   * issued comes back.
+   */
+  SC.eventClock = function () {
+    const at = new Map();
+    return {
+      touched: (key) => { at.set(key, performance.now()); },
+      newerThan: (key, issued) => (at.get(key) || 0) > issued,
+    };
+  };
+
   // ---- live room connection ---------------------------------------------------------------------------------------
 
   /**

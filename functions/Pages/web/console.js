@@ -1123,17 +1123,14 @@
       SC.showError($("#" + boxId), e);
     });
     // What an event brought after a read was issued is newer than that read: keep it (stock, phase, pin, flash sales).
-    const stockAt = new Map();
-    const eventAt = new Map();
-    const touched = (key) => eventAt.set(key, performance.now());
-    const newerThan = (key, issued) => (eventAt.get(key) || 0) > issued;
+    const { touched, newerThan } = SC.eventClock();
     const loadCampaign = () => {
       const issued = performance.now();
       return guard(api("GET", path).then((c) => {
         if (!alive) return;
         for (const item of c.items) {
           const known = s.campaign && s.campaign.items.find((i) => i.itemId === item.itemId);
-          if (known && (stockAt.get(item.itemId) || 0) > issued) item.remaining = known.remaining;
+          if (known && newerThan("stock:" + item.itemId, issued)) item.remaining = known.remaining;
         }
         if (s.campaign && newerThan("phase", issued)) c.phase = s.campaign.phase;
         if (s.campaign && newerThan("pinned", issued)) c.pinnedItemId = s.campaign.pinnedItemId;
@@ -1324,7 +1321,7 @@
       stockChanged: (e) => {
         const item = s.campaign && s.campaign.items.find((i) => i.itemId === e.itemId);
         if (item) { item.remaining = e.remaining; }
-        stockAt.set(e.itemId, performance.now());
+        touched("stock:" + e.itemId);
         const cell = $(`[data-stock-item="${CSS.escape(e.itemId)}"]`, root);
         if (cell) cell.textContent = String(e.remaining);
       },

@@ -117,7 +117,7 @@
   const ENDED = ["closed", "fulfilling", "followUp", "completed", "cancelled"];
 
   const S = {
-    campaign: null, items: new Map(), stockAt: new Map(), flash: new Map(), comments: [], polls: new Map(), ticker: [],
+    campaign: null, items: new Map(), flash: new Map(), comments: [], polls: new Map(), ticker: [],
     orders: [], stores: null, token: null, me: null, memberExists: false, showToken: false, live: null,
     pendingOrder: null, ordering: new Set(), trace: new Map(), points: null,
   };
@@ -177,10 +177,8 @@
 
   // ---- loading ----------------------------------------------------------------------------------------------------
 
-  // Reads race with events: what an event brought after a read was issued is newer than that read, and wins.
-  const eventAt = new Map();
-  const touched = (key) => eventAt.set(key, performance.now());
-  const newerThan = (key, issued) => (eventAt.get(key) || 0) > issued;
+  // Reads race with events (see SC.eventClock): polls, comments, phase, pin, flash sales, stock.
+  const { touched, newerThan } = SC.eventClock();
 
   let campaignSeq = 0;
   async function loadCampaign() {
@@ -197,7 +195,7 @@
     for (const item of c.items) {
       const old = S.items.get(item.itemId);
       // A stock event newer than this read wins (stock only moves through events after it).
-      if (old && (S.stockAt.get(item.itemId) || 0) > issued) { item.remaining = old.remaining; item.sold = old.sold; }
+      if (old && newerThan("stock:" + item.itemId, issued)) { item.remaining = old.remaining; item.sold = old.sold; }
       S.items.set(item.itemId, item);
     }
     const flash = new Map(c.flashSales.filter((f) => f.active && !newerThan("flash:" + f.flashSaleId, issued)).map((f) => [f.flashSaleId, f]));
@@ -281,7 +279,7 @@
       if (!item) { soon("campaign", () => loadCampaign().catch(() => {}), 200); return; }
       item.remaining = e.remaining;
       item.sold = Math.max(0, item.stock - e.remaining);
-      S.stockAt.set(e.itemId, performance.now());
+      touched("stock:" + e.itemId);
       invalidate("items", "pinned");
     },
     orderPlaced(e) {
