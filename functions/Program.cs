@@ -1,23 +1,6 @@
 using ServerlessCommerce.Functions;
 using ServerlessCommerce.Functions.Hosting;
 
-// `--write-functions <dir>` writes one function.json per HTTP route and trigger (for the Functions package) and exits.
-var writeAt = Array.IndexOf(args, "--write-functions");
-if (writeAt >= 0)
-{
-    if (writeAt + 1 >= args.Length)
-    {
-        Console.Error.WriteLine("usage: --write-functions <output-folder>");
-        return 2;
-    }
-
-    await using var manifestApp = ServerlessCommerceApp.Build([]);
-    var functions = ServerlessCommerceApp.Functions(manifestApp);
-    FunctionManifest.WriteTo(args[writeAt + 1], functions);
-    Console.WriteLine($"Wrote {functions.Count} function.json files to {args[writeAt + 1]}");
-    return 0;
-}
-
 // `--seed-demo <baseUrl>` seeds the demo chain through the running app's API (idempotent) and prints what to open.
 var seedAt = Array.IndexOf(args, "--seed-demo");
 if (seedAt >= 0)
@@ -37,6 +20,13 @@ if (seedAt >= 0)
         Live room:           {baseUrl.TrimEnd('/')}/live/{demo.CampaignId}
         Public view:         {baseUrl.TrimEnd('/')}/api/campaigns/{demo.CampaignId}
       """);
+    return 0;
+}
+
+// Started by the Azure Functions host: the isolated worker, the same functions and services.
+if (AppHost.StartedByFunctionsHost(args))
+{
+    await FunctionsWorker.RunAsync(args);
     return 0;
 }
 

@@ -1,5 +1,5 @@
-using System.Net;
 using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using ServerlessCommerce.Campaigns;
 using ServerlessCommerce.Catalogue;
@@ -8,7 +8,7 @@ using ServerlessCommerce.Events;
 using ServerlessCommerce.FollowUp;
 using ServerlessCommerce.Functions.Api;
 using ServerlessCommerce.Functions.Hosting;
-using ServerlessCommerce.Functions.Triggers;
+using ServerlessCommerce.Functions.Hosting.Local;
 using ServerlessCommerce.Hosting;
 using ServerlessCommerce.Functions.LiveRoom;
 using ServerlessCommerce.Functions.Pages;
@@ -19,12 +19,18 @@ using ServerlessCommerce.Storage;
 
 namespace ServerlessCommerce.Functions;
 
-/// <summary>Builds the one executable: the same app in standalone and custom-handler mode.</summary>
+/// <summary>
+/// Composes the app. <see cref="AddAppServices"/> registers the core once for both hosts (the Azure Functions isolated
+/// worker and the local host); <see cref="Build"/> is the local host: Kestrel for the HTTP functions (and the embedded
+/// live-room hub), NCrontab timers, queue polling with the host's poison rules, all read from the <c>[Function]</c>
+/// declarations (<see cref="FunctionCatalog"/>).
+/// </summary>
 public static class ServerlessCommerceApp
 {
     public const string DefaultUrl = "http://127.0.0.1:7071";
-    public const long MaxJsonBodyBytes = 256 * 1024;
+    public const long MaxJsonBodyBytes = HttpRequestExtensions.MaxJsonBodyBytes;
 
+    /// <summary>The local host, ready to run.</summary>
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
@@ -33,38 +39,54 @@ public static class ServerlessCommerceApp
         builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Information);
         configure?.Invoke(builder);
 
-        var settings = AppSettings.From(builder.Configuration);
-        var problems = settings.Problems();
-        if (problems.Count > 0)
-        {
-            throw new InvalidOperationException("Refusing to start, the settings need attention:\n - " + string.Join("\n - ", problems));
-        }
-
-        var mode = HostingMode.FromEnvironment(builder.Configuration);
+        var settings = ReadSettings(builder.Configuration);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.Limits.MaxRequestBodySize = MaxJsonBodyBytes;
             kestrel.AddServerHeader = false;
-            if (mode.IsCustomHandler)
-            {
-                kestrel.Listen(IPAddress.Loopback, mode.CustomHandlerPort!.Value);
-            }
         });
-        if (!mode.IsCustomHandler && string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]))
+        if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]))
         {
             builder.WebHost.UseUrls(DefaultUrl);
         }
 
-        AddServices(builder.Services, settings, mode);
+        AddAppServices(builder.Services, settings, new AppHost(IsFunctionsHost: false));
+        var catalog = FunctionCatalog.App;
+        builder.Services.AddSingleton(catalog);
+        builder.Services.AddHostedService<LocalTimers>();
+        builder.Services.AddHostedService<LocalQueues>();
+        builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
+        builder.Services.AddProblemDetails();
+
         var app = builder.Build();
-        Configure(app, mode);
+        app.UseMiddleware<CorrelationMiddleware>();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages(Problems.StatusCodePage);
+        app.MapHttpFunctions(catalog);
+        app.MapHub<LiveHub>(LiveHub.Path);
+        app.Lifetime.ApplicationStarted.Register(() =>
+        {
+            var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("ServerlessCommerce");
+            logger.LogInformation("ServerlessCommerce started on the local host on {Urls} ({Count} functions)", string.Join(", ", app.Urls), catalog.All.Count);
+        });
         return app;
     }
 
-    private static void AddServices(IServiceCollection services, AppSettings settings, HostingMode mode)
+    /// <summary>The settings, or a start-up refusal that lists what needs attention.</summary>
+    public static AppSettings ReadSettings(IConfiguration configuration)
+    {
+        var settings = AppSettings.From(configuration);
+        var problems = settings.Problems();
+        return problems.Count == 0
+            ? settings
+            : throw new InvalidOperationException("Refusing to start, the settings need attention:\n - " + string.Join("\n - ", problems));
+    }
+
+    /// <summary>The core's services, the same on both hosts.</summary>
+    public static void AddAppServices(IServiceCollection services, AppSettings settings, AppHost host)
     {
         services.AddSingleton(settings);
-        services.AddSingleton(mode);
+        services.AddSingleton(host);
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(settings.Storage);
         services.AddSingleton<ITableStore>(sp => new AzureTableStore(sp.GetRequiredService<StorageAccount>(), sp.GetRequiredService<ILogger<AzureTableStore>>()));
@@ -89,7 +111,7 @@ public static class ServerlessCommerceApp
         services.AddSingleton<CampaignWorkRunner>();
         services.AddSingleton<FulfilmentService>();
         services.AddSingleton(sp => new LiveRoomTokens(settings.EffectiveTokenSigningKey, sp.GetRequiredService<TimeProvider>()));
-        services.AddSignalR();
+        services.AddSignalR(); // the embedded hub (local host); with no clients connected under the Functions host it sends nothing
         if (settings.AzureSignalRConnectionString is { } signalR)
         {
             // In Azure: the Service in serverless mode over its REST API (the Functions host passes no WebSockets).
@@ -109,67 +131,12 @@ public static class ServerlessCommerceApp
         services.AddSingleton<DashboardService>();
         services.AddSingleton<FollowUpService>();
 
-        services.AddHttpContextAccessor();
         services.AddScoped<CallerContext>();
-        services.AddAppTriggers();
-        services.AddSingleton<TriggerInvoker>();
         services.AddHostedService<StorageInitializer>();
-        if (!mode.IsCustomHandler)
-        {
-            services.AddHostedService<TimerScheduler>();
-            services.AddHostedService<QueuePump>();
-        }
-
-        services.AddExceptionHandler<ProblemExceptionHandler>();
-        services.AddProblemDetails();
-        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.ConfigureHttpJsonOptions(o =>
         {
             o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.CamelCase));
             o.SerializerOptions.MaxDepth = 16;
         });
-        services.AddOpenApi("v1", o => o.AddDocumentTransformer((doc, _, _) =>
-        {
-            doc.Info.Title = "ServerlessCommerce API";
-            doc.Info.Description = "Community group-buying driven by private live streams. Errors are problem+json with a fixed `code` (see API.md).";
-            doc.Info.Version = "v1";
-            return Task.CompletedTask;
-        }));
     }
-
-    private static void Configure(WebApplication app, HostingMode mode)
-    {
-        app.UseMiddleware<CorrelationMiddleware>();
-        app.UseExceptionHandler();
-        app.UseStatusCodePages(Problems.StatusCodePage);
-        app.MapSystemApi();
-        app.MapPages();
-        app.MapChainsApi();
-        app.MapMembersApi();
-        app.MapCampaignsApi();
-        app.MapOrdersApi();
-        app.MapLiveApi();
-        app.MapFulfilmentApi();
-        app.MapHub<LiveHub>(LiveHub.Path).WithMetadata(new HttpFunctionAttribute("LiveHub"));
-        app.MapProductsApi();
-        app.MapReportsApi();
-        app.MapFollowUpApi();
-        if (mode.IsCustomHandler)
-        {
-            app.MapInvocations(app.Services.GetRequiredService<TriggerCatalog>());
-        }
-
-        app.Lifetime.ApplicationStarted.Register(() =>
-        {
-            var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("ServerlessCommerce");
-            logger.LogInformation("ServerlessCommerce started in {Mode} mode on {Urls}", mode.Name, string.Join(", ", app.Urls));
-        });
-    }
-
-    /// <summary>Every function of the app as the Functions host sees it (HTTP routes and triggers).</summary>
-    public static IReadOnlyList<FunctionDefinition> Functions(WebApplication app) =>
-        FunctionManifest.Build(((IEndpointRouteBuilder)app).DataSources.Count == 1
-                ? ((IEndpointRouteBuilder)app).DataSources.First()
-                : new CompositeEndpointDataSource(((IEndpointRouteBuilder)app).DataSources),
-            app.Services.GetRequiredService<TriggerCatalog>());
 }

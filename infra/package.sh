@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Builds the Azure Functions package: the app published self-contained for linux-x64, host.json, one folder with a
-# function.json per HTTP endpoint (pages and static assets included) and per timer/queue trigger — generated from the
-# app's own tables by the published executable — zipped with the executable's run bit kept.
+# Builds the Azure Functions package: the isolated-worker app published for .NET 10 (the platform provides the runtime),
+# with the Worker SDK's functions.metadata (every HTTP route, page, timer and queue trigger, generated from the
+# [Function] attributes), worker.config.json, extensions.json and host.json, zipped.
 #   bash infra/package.sh [--output DIR]      (default: artifacts/package)
 # Produces DIR/site/ (the Functions app folder: what `func start` runs) and DIR/serverlesscommerce.zip (what Azure runs).
 set -euo pipefail
@@ -25,22 +25,16 @@ exe="ServerlessCommerce.Functions"
 require_tools
 ensure_node_modules "$root" # the SignalR browser client is embedded by the build
 
-log "Publishing self-contained for linux-x64…"
+log "Publishing the isolated worker (Release)…"
 rm -rf "$site" "$zip_file"
-dotnet publish "$root/functions/ServerlessCommerce.Functions.csproj" -c Release -r linux-x64 --self-contained true \
-  -p:UseAppHost=true -o "$site" -nologo -v quiet -clp:ErrorsOnly >/dev/null \
-  || { dotnet publish "$root/functions/ServerlessCommerce.Functions.csproj" -c Release -r linux-x64 --self-contained true -o "$site" -nologo -v quiet -clp:ErrorsOnly; die "Publish failed."; }
-[ -f "$site/$exe" ] || die "The publish produced no $exe executable."
-chmod 755 "$site/$exe"
-
-# The Functions app folder: host.json at the root, beside the executable it names.
-cp "$root/host.json" "$site/host.json"
-grep -q "\"defaultExecutablePath\": \"$exe\"" "$site/host.json" || die "host.json does not name $exe as the custom handler."
-
-log "Writing function.json files from the app's endpoint and trigger tables…"
-"$site/$exe" --write-functions "$site" >/dev/null
-count="$(find "$site" -mindepth 2 -maxdepth 2 -name function.json | wc -l)"
-[ "$count" -gt 0 ] || die "No function.json was written."
+dotnet publish "$root/functions/ServerlessCommerce.Functions.csproj" -c Release -o "$site" -nologo -v quiet -clp:ErrorsOnly >/dev/null \
+  || { dotnet publish "$root/functions/ServerlessCommerce.Functions.csproj" -c Release -o "$site" -nologo -v quiet -clp:ErrorsOnly; die "Publish failed."; }
+for f in "$exe.dll" functions.metadata worker.config.json extensions.json host.json; do
+  [ -f "$site/$f" ] || die "The publish produced no $f."
+done
+grep -q '"customHandler"' "$site/host.json" && die "host.json still configures a custom handler."
+count="$(grep -o '"entryPoint"' "$site/functions.metadata" | wc -l)"
+[ "$count" -gt 0 ] || die "functions.metadata lists no function."
 
 log "Zipping…"
 if command -v zip >/dev/null 2>&1; then

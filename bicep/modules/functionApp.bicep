@@ -1,5 +1,5 @@
-// The function app: Linux Consumption (Y1) running our self-contained executable as a custom handler
-// (AZURE-CONTRACTS.md "Deploying"). The package is a zip in Blob Storage read through WEBSITE_RUN_FROM_PACKAGE = its
+// The function app: the .NET isolated worker on Linux Consumption (Y1) (AZURE-CONTRACTS.md "Deploying"). Y1 offers no
+// .NET 10 and retires in 2028: moving to Flex Consumption (FC1) with a managed identity is issue 13. The package is a zip in Blob Storage read through WEBSITE_RUN_FROM_PACKAGE = its
 // SAS URL (on Linux Consumption the value 1 is not supported). Every setting the app reads is set here; the secrets
 // come from secure parameters or listKeys() and never appear in outputs.
 
@@ -81,7 +81,7 @@ var storageConnection = 'DefaultEndpointsProtocol=https;AccountName=${storage.na
 // One list, so the config contract test can check it against what the app reads (AppSettings.Names).
 var appSettings = [
   { name: 'FUNCTIONS_EXTENSION_VERSION', value: '~4' }
-  { name: 'FUNCTIONS_WORKER_RUNTIME', value: 'custom' }
+  { name: 'FUNCTIONS_WORKER_RUNTIME', value: 'dotnet-isolated' }
   { name: 'AzureWebJobsDisableHomepage', value: 'true' }
   { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: insights.properties.ConnectionString }
   { name: 'WEBSITE_RUN_FROM_PACKAGE', value: packageUrl }
@@ -107,8 +107,7 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
     reserved: true
     httpsOnly: true
     siteConfig: {
-      // A custom handler brings its own executable: no language stack to pick.
-      linuxFxVersion: ''
+      linuxFxVersion: 'DOTNET-ISOLATED|10.0'
       minTlsVersion: '1.2'
       ftpsState: 'Disabled'
       http20Enabled: true

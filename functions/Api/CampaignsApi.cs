@@ -1,28 +1,17 @@
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
 using ServerlessCommerce.Campaigns;
 using ServerlessCommerce.Chains;
 using ServerlessCommerce.Common;
 using ServerlessCommerce.Functions.Hosting;
+using ServerlessCommerce.Functions.Hosting.OpenApi;
 using ServerlessCommerce.Identity;
 
 namespace ServerlessCommerce.Functions.Api;
 
 /// <summary>Campaigns (开团): create, list, the public view, lifecycle actions, history, reservations.</summary>
-public static class CampaignsApi
+public sealed class CampaignsApi(CampaignService campaignService, ChainService chainService, CallerContext callerContext)
 {
-    public static void MapCampaignsApi(this IEndpointRouteBuilder app)
-    {
-        var api = app.MapApiGroup("Campaigns");
-        api.MapPost("/chains/{chainId}/campaigns", Create).AsFunction("CreateCampaign").WithSummary("Open a campaign (admin, or a leader for their own store). Starts in draft.");
-        api.MapGet("/chains/{chainId}/campaigns", List).AsFunction("ListCampaigns").WithSummary("The chain's campaigns (a leader sees their store's).");
-        api.MapGet("/campaigns/{campaignId}", Get).AsFunction("GetCampaign").WithSummary("The public view: phase, schedule, items with price and remaining stock.");
-        api.MapGet("/campaigns/{campaignId}/history", History).AsFunction("CampaignHistory").WithSummary("Every phase change: from, to, when, and the cause (timer, leader:<id>, sweeper, soldOut).");
-        api.MapPost("/campaigns/{campaignId}/actions/{action}", Act).AsFunction("CampaignAction")
-            .WithSummary("preheat, go-live, close, fulfil, follow-up, complete or cancel. An action that already happened answers 200 with the campaign as it is.");
-        api.MapPost("/campaigns/{campaignId}/reservations", Reserve).AsFunction("ReserveCampaign").WithSummary("预约 (member): 201 the first time, 200 after.");
-    }
-
     public sealed record CreateCampaignRequest(
         string? Title, string? StoreId, string? LeaderId, List<CampaignItemDraft>? Items, DateTimeOffset? PreheatAt, DateTimeOffset? LiveStartAt,
         DateTimeOffset? LiveEndAt, DateTimeOffset? PickupUntil, double? FollowUpAfterHours, double? FollowUpWindowHours);
@@ -49,47 +38,52 @@ public static class CampaignsApi
 
     public sealed record CampaignSummary(string CampaignId, string Title, string StoreId, string LeaderId, string Phase, DateTimeOffset? LiveStartAt, DateTimeOffset? LiveEndAt);
 
-    public sealed record Services(
-        CampaignService Campaigns,
-        ChainService Chains,
-        CallerContext Caller,
-        [property: FromHeader(Name = Idempotency.HeaderName)] string? IdempotencyKey,
-        CancellationToken Cancellation);
-
-    private static async Task<Results<Created<CampaignView>, Ok<CampaignView>>> Create(string chainId, CreateCampaignRequest body, [AsParameters] Services s)
+    [Function("CreateCampaign")]
+    [OpenApiOperation("Campaigns", "Open a campaign (admin, or a leader for their own store). Starts in draft.")]
+    [OpenApiRequest(typeof(CreateCampaignRequest))]
+    public async Task<Results<Created<CampaignView>, Ok<CampaignView>>> Create([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/chains/{chainId}/campaigns")] HttpRequest req, string chainId)
     {
+        var body = await req.ReadJsonAsync<CreateCampaignRequest>();
         var draft = new CampaignDraft(body.Title, body.StoreId, body.LeaderId, body.Items, body.PreheatAt, body.LiveStartAt, body.LiveEndAt, body.PickupUntil, body.FollowUpAfterHours, body.FollowUpWindowHours);
-        var created = await s.Campaigns.CreateAsync(await s.Caller.GetAsync(), chainId, draft, s.IdempotencyKey, s.Cancellation);
-        return ChainsApi.CreatedOrReplayed(created, $"/api/campaigns/{created.Value.CampaignId}", await ViewAsync(created.Value, s));
+        var created = await campaignService.CreateAsync(await callerContext.GetAsync(req), chainId, draft, req.IdempotencyKey(), req.HttpContext.RequestAborted);
+        return ChainsApi.CreatedOrReplayed(created, $"/api/campaigns/{created.Value.CampaignId}", await ViewAsync(created.Value, chainService, req.HttpContext.RequestAborted));
     }
 
-    private static async Task<Ok<List<CampaignSummary>>> List(string chainId, [AsParameters] Services s) =>
-        TypedResults.Ok((await s.Campaigns.ListAsync(await s.Caller.GetAsync(), chainId, s.Cancellation))
+    [Function("ListCampaigns")]
+    [OpenApiOperation("Campaigns", "The chain's campaigns (a leader sees their store's).")]
+    public async Task<Ok<List<CampaignSummary>>> List([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/chains/{chainId}/campaigns")] HttpRequest req, string chainId) =>
+        TypedResults.Ok((await campaignService.ListAsync(await callerContext.GetAsync(req), chainId, req.HttpContext.RequestAborted))
             .Select(r => new CampaignSummary(r.RowKey, r.GetString("Title") ?? string.Empty, r.GetString("StoreId") ?? string.Empty, r.GetString("LeaderId") ?? string.Empty,
                 r.GetString("Phase") ?? "draft", r.GetDateTimeOffset("LiveStartAt"), r.GetDateTimeOffset("LiveEndAt")))
             .ToList());
 
-    private static async Task<Ok<CampaignView>> Get(string campaignId, [AsParameters] Services s) =>
-        TypedResults.Ok(await ViewAsync(await s.Campaigns.GetAsync(campaignId, s.Cancellation), s));
-
-    private static Task<CampaignView> ViewAsync(Campaign campaign, Services s) => ViewAsync(campaign, s.Chains, s.Cancellation);
+    [Function("GetCampaign")]
+    [OpenApiOperation("Campaigns", "The public view: phase, schedule, items with price and remaining stock.")]
+    public async Task<Ok<CampaignView>> Get([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/campaigns/{campaignId}")] HttpRequest req, string campaignId) =>
+        TypedResults.Ok(await ViewAsync(await campaignService.GetAsync(campaignId, req.HttpContext.RequestAborted), chainService, req.HttpContext.RequestAborted));
 
     /// <summary>The public view with its store and the chain's time zone (every route that answers a campaign uses it).</summary>
     internal static async Task<CampaignView> ViewAsync(Campaign campaign, ChainService chains, CancellationToken ct) =>
         CampaignView.From(campaign, await chains.FindStoreAsync(campaign.ChainId, campaign.StoreId, ct), (await chains.GetChainAsync(campaign.ChainId, ct)).TimeZone);
 
-    private static async Task<Ok<IReadOnlyList<HistoryEntry>>> History(string campaignId, [AsParameters] Services s) =>
-        TypedResults.Ok(await s.Campaigns.HistoryAsync(await s.Caller.GetAsync(), campaignId, s.Cancellation));
+    [Function("CampaignHistory")]
+    [OpenApiOperation("Campaigns", "Every phase change: from, to, when, and the cause (timer, leader:<id>, sweeper, soldOut).")]
+    public async Task<Ok<IReadOnlyList<HistoryEntry>>> History([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/campaigns/{campaignId}/history")] HttpRequest req, string campaignId) =>
+        TypedResults.Ok(await campaignService.HistoryAsync(await callerContext.GetAsync(req), campaignId, req.HttpContext.RequestAborted));
 
-    private static async Task<Ok<CampaignView>> Act(string campaignId, string action, [AsParameters] Services s) =>
-        TypedResults.Ok(await ViewAsync(await s.Campaigns.ActAsync(await s.Caller.GetAsync(), campaignId, action, s.Cancellation), s));
+    [Function("CampaignAction")]
+    [OpenApiOperation("Campaigns", "preheat, go-live, close, fulfil, follow-up, complete or cancel. An action that already happened answers 200 with the campaign as it is.")]
+    public async Task<Ok<CampaignView>> Act([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/campaigns/{campaignId}/actions/{action}")] HttpRequest req, string campaignId, string action) =>
+        TypedResults.Ok(await ViewAsync(await campaignService.ActAsync(await callerContext.GetAsync(req), campaignId, action, req.HttpContext.RequestAborted), chainService, req.HttpContext.RequestAborted));
 
     public sealed record ReservationResponse(string CampaignId, string MemberId, bool Created);
 
-    private static async Task<Results<Created<ReservationResponse>, Ok<ReservationResponse>>> Reserve(string campaignId, [AsParameters] Services s)
+    [Function("ReserveCampaign")]
+    [OpenApiOperation("Campaigns", "预约 (member): 201 the first time, 200 after.")]
+    public async Task<Results<Created<ReservationResponse>, Ok<ReservationResponse>>> Reserve([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/campaigns/{campaignId}/reservations")] HttpRequest req, string campaignId)
     {
-        var caller = await s.Caller.GetAsync();
-        var created = await s.Campaigns.ReserveAsync(caller, campaignId, s.Cancellation);
+        var caller = await callerContext.GetAsync(req);
+        var created = await campaignService.ReserveAsync(caller, campaignId, req.HttpContext.RequestAborted);
         var body = new ReservationResponse(campaignId, caller.MemberId!, created);
         return created ? TypedResults.Created($"/api/campaigns/{campaignId}", body) : TypedResults.Ok(body);
     }

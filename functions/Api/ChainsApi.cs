@@ -1,27 +1,16 @@
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
 using ServerlessCommerce.Chains;
 using ServerlessCommerce.Common;
 using ServerlessCommerce.Functions.Hosting;
+using ServerlessCommerce.Functions.Hosting.OpenApi;
 using ServerlessCommerce.Identity;
 
 namespace ServerlessCommerce.Functions.Api;
 
 /// <summary>Chains, stores, leaders and their keys (API.md "Routes").</summary>
-public static class ChainsApi
+public sealed class ChainsApi(ChainService chainService, CallerContext callerContext)
 {
-    public static void MapChainsApi(this IEndpointRouteBuilder app)
-    {
-        var api = app.MapApiGroup("Chains and people");
-        api.MapPost("/chains", CreateChain).AsFunction("CreateChain").WithSummary("Create a chain (platform key). Returns its admin key once.");
-        api.MapPost("/chains/{chainId}/admin-key/rotate", RotateAdminKey).AsFunction("RotateAdminKey").WithSummary("Replace the chain's admin key; the old one stops working.");
-        api.MapPost("/chains/{chainId}/stores", CreateStore).AsFunction("CreateStore").WithSummary("Add a store (admin).");
-        api.MapGet("/chains/{chainId}/stores", ListStores).AsFunction("ListStores").WithSummary("The chain's stores (public: members pick theirs when joining).");
-        api.MapPost("/chains/{chainId}/leaders", CreateLeader).AsFunction("CreateLeader").WithSummary("Add a leader to a store (admin). Returns the leader key once.");
-        api.MapGet("/chains/{chainId}/leaders", ListLeaders).AsFunction("ListLeaders").WithSummary("The chain's leaders (admin).");
-        api.MapPost("/leaders/{leaderId}/key/rotate", RotateLeaderKey).AsFunction("RotateLeaderKey").WithSummary("Replace a leader's key (admin); the old one stops working.");
-    }
-
     public sealed record CreateChainRequest(string? Name, string? TimeZone);
 
     public sealed record ChainCreated(string ChainId, string Name, string TimeZone, string AdminKey);
@@ -43,15 +32,13 @@ public static class ChainsApi
 
     public sealed record LeaderKeyResponse(string LeaderKey);
 
-    public sealed record Services(
-        ChainService Chains,
-        CallerContext Caller,
-        [property: FromHeader(Name = Idempotency.HeaderName)] string? IdempotencyKey,
-        CancellationToken Cancellation);
-
-    private static async Task<Results<Created<ChainCreated>, Ok<ChainCreated>>> CreateChain(CreateChainRequest body, [AsParameters] Services s)
+    [Function("CreateChain")]
+    [OpenApiOperation("Chains and people", "Create a chain (platform key). Returns its admin key once.")]
+    [OpenApiRequest(typeof(CreateChainRequest))]
+    public async Task<Results<Created<ChainCreated>, Ok<ChainCreated>>> CreateChain([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/chains")] HttpRequest req)
     {
-        var created = await s.Chains.CreateChainAsync(await s.Caller.GetAsync(), body.Name, body.TimeZone, s.IdempotencyKey, s.Cancellation);
+        var body = await req.ReadJsonAsync<CreateChainRequest>();
+        var created = await chainService.CreateChainAsync(await callerContext.GetAsync(req), body.Name, body.TimeZone, req.IdempotencyKey(), req.HttpContext.RequestAborted);
         var chain = created.Value;
         return CreatedOrReplayed(created, $"/api/chains/{chain.ChainId}/stores", new ChainCreated(chain.ChainId, chain.Name, chain.TimeZone, created.Secret!));
     }
@@ -60,29 +47,45 @@ public static class ChainsApi
     internal static Results<Created<TBody>, Ok<TBody>> CreatedOrReplayed<T, TBody>(CreateResult<T> created, string location, TBody body) =>
         created.Replayed ? TypedResults.Ok(body) : TypedResults.Created(location, body);
 
-    private static async Task<Ok<AdminKeyResponse>> RotateAdminKey(string chainId, [AsParameters] Services s) =>
-        TypedResults.Ok(new AdminKeyResponse(await s.Chains.RotateAdminKeyAsync(await s.Caller.GetAsync(), chainId, s.Cancellation)));
+    [Function("RotateAdminKey")]
+    [OpenApiOperation("Chains and people", "Replace the chain's admin key; the old one stops working.")]
+    public async Task<Ok<AdminKeyResponse>> RotateAdminKey([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/chains/{chainId}/admin-key/rotate")] HttpRequest req, string chainId) =>
+        TypedResults.Ok(new AdminKeyResponse(await chainService.RotateAdminKeyAsync(await callerContext.GetAsync(req), chainId, req.HttpContext.RequestAborted)));
 
-    private static async Task<Results<Created<StoreResponse>, Ok<StoreResponse>>> CreateStore(string chainId, CreateStoreRequest body, [AsParameters] Services s)
+    [Function("CreateStore")]
+    [OpenApiOperation("Chains and people", "Add a store (admin).")]
+    [OpenApiRequest(typeof(CreateStoreRequest))]
+    public async Task<Results<Created<StoreResponse>, Ok<StoreResponse>>> CreateStore([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/chains/{chainId}/stores")] HttpRequest req, string chainId)
     {
-        var created = await s.Chains.CreateStoreAsync(await s.Caller.GetAsync(), chainId, body.Name, body.Address, s.IdempotencyKey, s.Cancellation);
+        var body = await req.ReadJsonAsync<CreateStoreRequest>();
+        var created = await chainService.CreateStoreAsync(await callerContext.GetAsync(req), chainId, body.Name, body.Address, req.IdempotencyKey(), req.HttpContext.RequestAborted);
         return CreatedOrReplayed(created, $"/api/chains/{chainId}/stores", StoreResponse.From(created.Value));
     }
 
-    private static async Task<Ok<List<StoreResponse>>> ListStores(string chainId, [AsParameters] Services s) =>
-        TypedResults.Ok((await s.Chains.ListStoresAsync(chainId, s.Cancellation)).Select(StoreResponse.From).ToList());
+    [Function("ListStores")]
+    [OpenApiOperation("Chains and people", "The chain's stores (public: members pick theirs when joining).")]
+    public async Task<Ok<List<StoreResponse>>> ListStores([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/chains/{chainId}/stores")] HttpRequest req, string chainId) =>
+        TypedResults.Ok((await chainService.ListStoresAsync(chainId, req.HttpContext.RequestAborted)).Select(StoreResponse.From).ToList());
 
-    private static async Task<Results<Created<LeaderCreated>, Ok<LeaderCreated>>> CreateLeader(string chainId, CreateLeaderRequest body, [AsParameters] Services s)
+    [Function("CreateLeader")]
+    [OpenApiOperation("Chains and people", "Add a leader to a store (admin). Returns the leader key once.")]
+    [OpenApiRequest(typeof(CreateLeaderRequest))]
+    public async Task<Results<Created<LeaderCreated>, Ok<LeaderCreated>>> CreateLeader([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/chains/{chainId}/leaders")] HttpRequest req, string chainId)
     {
-        var created = await s.Chains.CreateLeaderAsync(await s.Caller.GetAsync(), chainId, body.Name, body.StoreId, s.IdempotencyKey, s.Cancellation);
+        var body = await req.ReadJsonAsync<CreateLeaderRequest>();
+        var created = await chainService.CreateLeaderAsync(await callerContext.GetAsync(req), chainId, body.Name, body.StoreId, req.IdempotencyKey(), req.HttpContext.RequestAborted);
         var leader = created.Value;
         return CreatedOrReplayed(created, $"/api/chains/{chainId}/leaders", new LeaderCreated(leader.LeaderId, created.Secret!, leader.Name, leader.StoreId));
     }
 
-    private static async Task<Ok<List<LeaderResponse>>> ListLeaders(string chainId, [AsParameters] Services s) =>
-        TypedResults.Ok((await s.Chains.ListLeadersAsync(await s.Caller.GetAsync(), chainId, s.Cancellation))
+    [Function("ListLeaders")]
+    [OpenApiOperation("Chains and people", "The chain's leaders (admin).")]
+    public async Task<Ok<List<LeaderResponse>>> ListLeaders([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/chains/{chainId}/leaders")] HttpRequest req, string chainId) =>
+        TypedResults.Ok((await chainService.ListLeadersAsync(await callerContext.GetAsync(req), chainId, req.HttpContext.RequestAborted))
             .Select(l => new LeaderResponse(l.LeaderId, l.Name, l.StoreId, l.CreatedAt)).ToList());
 
-    private static async Task<Ok<LeaderKeyResponse>> RotateLeaderKey(string leaderId, [AsParameters] Services s) =>
-        TypedResults.Ok(new LeaderKeyResponse(await s.Chains.RotateLeaderKeyAsync(await s.Caller.GetAsync(), leaderId, s.Cancellation)));
+    [Function("RotateLeaderKey")]
+    [OpenApiOperation("Chains and people", "Replace a leader's key (admin); the old one stops working.")]
+    public async Task<Ok<LeaderKeyResponse>> RotateLeaderKey([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/leaders/{leaderId}/key/rotate")] HttpRequest req, string leaderId) =>
+        TypedResults.Ok(new LeaderKeyResponse(await chainService.RotateLeaderKeyAsync(await callerContext.GetAsync(req), leaderId, req.HttpContext.RequestAborted)));
 }

@@ -1,58 +1,66 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Azure.Functions.Worker;
 using ServerlessCommerce.Campaigns;
 using ServerlessCommerce.Chains;
 using ServerlessCommerce.Common;
 using ServerlessCommerce.Functions.Hosting;
+using ServerlessCommerce.Functions.Hosting.OpenApi;
 using ServerlessCommerce.Identity;
 
 namespace ServerlessCommerce.Functions.Api;
 
 /// <summary>Fulfilment (履约): pickup verification (核销), delivery status, the pickup list, the notification outbox.</summary>
-public static class FulfilmentApi
+public sealed class FulfilmentApi(FulfilmentService fulfilmentService, CampaignService campaignService, ChainService chainService, CallerContext callerContext)
 {
-    public static void MapFulfilmentApi(this IEndpointRouteBuilder app)
-    {
-        var api = app.MapApiGroup("Fulfilment");
-        api.MapPost("/campaigns/{campaignId}/pickups", PickupByCode).AsFunction("VerifyPickup")
-            .WithSummary("The store's leader verifies the code a member shows: 200 the order; unknown → 400 wrong-pickup-code; again → 409 already-picked-up.");
-        api.MapPost("/orders/{orderId}/pickup", PickupOrder).AsFunction("PickupOrder").WithSummary("Same rules, for one order.");
-        api.MapPost("/orders/{orderId}/delivery", Delivery).AsFunction("DeliveryStatus").WithSummary("The leader moves a delivery order: dispatched → delivered.");
-        api.MapGet("/campaigns/{campaignId}/pickup-list", PickupList).AsFunction("PickupList").WithSummary("Confirmed pickup orders of the campaign's store with status; ?format=csv.");
-        api.MapGet("/campaigns/{campaignId}/notifications", Notifications).AsFunction("CampaignNotifications").WithSummary("The notification outbox: previews, reminders, results, survey invitations.");
-    }
-
     public sealed record CodeRequest(string? PickupCode);
 
     public sealed record DeliveryRequest(string? Status);
 
     public sealed record NotificationView(string Kind, string MemberId, string Text, string? OrderId, DateTimeOffset At);
 
-    public sealed record Services(FulfilmentService Fulfilment, CampaignService Campaigns, ChainService Chains, CallerContext Caller, CancellationToken Cancellation);
-
-    private static async Task<Ok<OrdersApi.OrderView>> PickupByCode(string campaignId, CodeRequest body, [AsParameters] Services s) =>
-        TypedResults.Ok(OrdersApi.OrderView.From(await s.Fulfilment.PickupByCodeAsync(await s.Caller.GetAsync(), campaignId, body.PickupCode, s.Cancellation), withPickupCode: false));
-
-    private static async Task<Ok<OrdersApi.OrderView>> PickupOrder(string orderId, CodeRequest body, [AsParameters] Services s) =>
-        TypedResults.Ok(OrdersApi.OrderView.From(await s.Fulfilment.PickupOrderAsync(await s.Caller.GetAsync(), orderId, body.PickupCode, s.Cancellation), withPickupCode: false));
-
-    private static async Task<Ok<OrdersApi.OrderView>> Delivery(string orderId, DeliveryRequest body, [AsParameters] Services s) =>
-        TypedResults.Ok(OrdersApi.OrderView.From(await s.Fulfilment.DeliveryAsync(await s.Caller.GetAsync(), orderId, body.Status, s.Cancellation), withPickupCode: false));
-
-    private static async Task<IResult> PickupList(string campaignId, HttpRequest request, [AsParameters] Services s)
+    [Function("VerifyPickup")]
+    [OpenApiOperation("Fulfilment", "The store's leader verifies the code a member shows: 200 the order; unknown → 400 wrong-pickup-code; again → 409 already-picked-up.")]
+    [OpenApiRequest(typeof(CodeRequest))]
+    public async Task<Ok<OrdersApi.OrderView>> PickupByCode([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/campaigns/{campaignId}/pickups")] HttpRequest req, string campaignId)
     {
-        var orders = await s.Fulfilment.PickupListAsync(await s.Caller.GetAsync(), campaignId, s.Cancellation);
-        if (!string.Equals(request.Query["format"], "csv", StringComparison.OrdinalIgnoreCase) &&
-            !request.Headers.Accept.Any(a => a?.Contains("text/csv", StringComparison.OrdinalIgnoreCase) == true))
+        var body = await req.ReadJsonAsync<CodeRequest>();
+        return TypedResults.Ok(OrdersApi.OrderView.From(await fulfilmentService.PickupByCodeAsync(await callerContext.GetAsync(req), campaignId, body.PickupCode, req.HttpContext.RequestAborted), withPickupCode: false));
+    }
+    [Function("PickupOrder")]
+    [OpenApiOperation("Fulfilment", "Same rules, for one order.")]
+    [OpenApiRequest(typeof(CodeRequest))]
+    public async Task<Ok<OrdersApi.OrderView>> PickupOrder([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/orders/{orderId}/pickup")] HttpRequest req, string orderId)
+    {
+        var body = await req.ReadJsonAsync<CodeRequest>();
+        return TypedResults.Ok(OrdersApi.OrderView.From(await fulfilmentService.PickupOrderAsync(await callerContext.GetAsync(req), orderId, body.PickupCode, req.HttpContext.RequestAborted), withPickupCode: false));
+    }
+    [Function("DeliveryStatus")]
+    [OpenApiOperation("Fulfilment", "The leader moves a delivery order: dispatched → delivered.")]
+    [OpenApiRequest(typeof(DeliveryRequest))]
+    public async Task<Ok<OrdersApi.OrderView>> Delivery([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/orders/{orderId}/delivery")] HttpRequest req, string orderId)
+    {
+        var body = await req.ReadJsonAsync<DeliveryRequest>();
+        return TypedResults.Ok(OrdersApi.OrderView.From(await fulfilmentService.DeliveryAsync(await callerContext.GetAsync(req), orderId, body.Status, req.HttpContext.RequestAborted), withPickupCode: false));
+    }
+    [Function("PickupList")]
+    [OpenApiOperation("Fulfilment", "Confirmed pickup orders of the campaign's store with status; ?format=csv.")]
+    public async Task<IResult> PickupList([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/campaigns/{campaignId}/pickup-list")] HttpRequest req, string campaignId)
+    {
+        var orders = await fulfilmentService.PickupListAsync(await callerContext.GetAsync(req), campaignId, req.HttpContext.RequestAborted);
+        if (!string.Equals(req.Query["format"], "csv", StringComparison.OrdinalIgnoreCase) &&
+            !req.Headers.Accept.Any(a => a?.Contains("text/csv", StringComparison.OrdinalIgnoreCase) == true))
         {
             return TypedResults.Ok(orders.Select(o => OrdersApi.OrderView.From(o, withPickupCode: false)).ToList());
         }
 
-        var campaign = await s.Campaigns.GetAsync(campaignId, s.Cancellation);
-        TimeZones.TryFind((await s.Chains.GetChainAsync(campaign.ChainId, s.Cancellation)).TimeZone, out var zone);
+        var campaign = await campaignService.GetAsync(campaignId, req.HttpContext.RequestAborted);
+        TimeZones.TryFind((await chainService.GetChainAsync(campaign.ChainId, req.HttpContext.RequestAborted)).TimeZone, out var zone);
         return TypedResults.File(OrderService.ToCsv(orders, zone), "text/csv; charset=utf-8", $"pickup-list-{campaignId}.csv");
     }
 
-    private static async Task<Ok<List<NotificationView>>> Notifications(string campaignId, [AsParameters] Services s) =>
-        TypedResults.Ok((await s.Fulfilment.NotificationsAsync(await s.Caller.GetAsync(), campaignId, s.Cancellation))
+    [Function("CampaignNotifications")]
+    [OpenApiOperation("Fulfilment", "The notification outbox: previews, reminders, results, survey invitations.")]
+    public async Task<Ok<List<NotificationView>>> Notifications([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/campaigns/{campaignId}/notifications")] HttpRequest req, string campaignId) =>
+        TypedResults.Ok((await fulfilmentService.NotificationsAsync(await callerContext.GetAsync(req), campaignId, req.HttpContext.RequestAborted))
             .Select(n => new NotificationView(n.Kind, n.MemberId, n.Text, n.OrderId, n.At)).ToList());
 }

@@ -1,40 +1,16 @@
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
 using ServerlessCommerce.Chains;
 using ServerlessCommerce.Common;
 using ServerlessCommerce.Functions.Hosting;
+using ServerlessCommerce.Functions.Hosting.OpenApi;
 using ServerlessCommerce.LiveRoom;
 
 namespace ServerlessCommerce.Functions.Api;
 
 /// <summary>The live room: negotiate, viewers, comments, polls, pins and flash sales.</summary>
-public static class LiveApi
+public sealed class LiveApi(LiveRoomService liveRoomService, CallerContext callerContext, ChainService chainService)
 {
-    public static void MapLiveApi(this IEndpointRouteBuilder app)
-    {
-        var api = app.MapApiGroup("Live room");
-        api.MapPost("/live/negotiate", Negotiate).AsFunction("LiveNegotiate")
-            .WithSummary("Anyone: {url, accessToken} to connect a SignalR client to the campaign's live room, plus a viewerToken for heartbeats.");
-        api.MapPost("/live/heartbeat", Heartbeat).AsFunction("LiveHeartbeat").WithSummary("A watching client says it is still there (every ~60 s), with its viewerToken.");
-        api.MapGet("/campaigns/{campaignId}/viewers", Viewers).AsFunction("LiveViewers").WithSummary("Viewers: clients seen in the last 90 s.");
-        api.MapPost("/campaigns/{campaignId}/comments", Comment).AsFunction("PostComment").WithSummary("A member comments (≤ 200 chars; at most 5 per 30 s and one per 2 s → 429).");
-        api.MapGet("/campaigns/{campaignId}/comments", Comments).AsFunction("ListComments").WithSummary("The latest comments (public), oldest first.");
-        api.MapPost("/campaigns/{campaignId}/comments/{commentId}/answer", Answer).AsFunction("AnswerComment").WithSummary("The leader answers a comment.");
-        api.MapPost("/campaigns/{campaignId}/polls", OpenPoll).AsFunction("OpenPoll").WithSummary("The leader opens a poll of 2–6 options.");
-        api.MapGet("/campaigns/{campaignId}/polls", Polls).AsFunction("ListPolls").WithSummary("The campaign's polls with counts (public).");
-        api.MapPost("/campaigns/{campaignId}/polls/{pollId}/votes", Vote).AsFunction("VotePoll").WithSummary("A member votes once: {option} is a 0-based index.");
-        api.MapPost("/campaigns/{campaignId}/polls/{pollId}/close", ClosePoll).AsFunction("ClosePoll").WithSummary("The leader closes a poll; answers the final counts.");
-        api.MapPost("/campaigns/{campaignId}/pin", Pin).AsFunction("PinItem").WithSummary("The leader pins an item (shown with its traceability).");
-        api.MapPost("/campaigns/{campaignId}/flash-sales", StartFlashSale).AsFunction("StartFlashSale")
-            .WithSummary("The leader starts a flash sale: quantity of an item at priceFen for durationSeconds; the first firstNGift orders get a gift. Ends by itself.");
-    }
-
-    public sealed record Services(
-        LiveRoomService Live,
-        CallerContext Caller,
-        [property: FromHeader(Name = Idempotency.HeaderName)] string? IdempotencyKey,
-        CancellationToken Cancellation);
-
     public sealed record HeartbeatRequest(string? ViewerToken);
 
     public sealed record TextRequest(string? Text);
@@ -53,57 +29,100 @@ public static class LiveApi
 
     public sealed record CommentCreated(string CommentId, string MaskedName, string Text, DateTimeOffset At);
 
-    private static async Task<Ok<Negotiated>> Negotiate([FromQuery] string? campaignId, HttpRequest request, [AsParameters] Services s)
+    [Function("LiveNegotiate")]
+    [OpenApiOperation("Live room", "Anyone: {url, accessToken} to connect a SignalR client to the campaign's live room, plus a viewerToken for heartbeats.")]
+    public async Task<Ok<Negotiated>> Negotiate([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/live/negotiate")] HttpRequest req)
     {
-        var requestBase = new Uri($"{request.Scheme}://{request.Host}{request.PathBase}/");
-        return TypedResults.Ok(await s.Live.NegotiateAsync(await s.Caller.GetAsync(), campaignId, requestBase, s.Cancellation));
+        var campaignId = req.QueryString("campaignId");
+        var requestBase = new Uri($"{req.Scheme}://{req.Host}{req.PathBase}/");
+        return TypedResults.Ok(await liveRoomService.NegotiateAsync(await callerContext.GetAsync(req), campaignId, requestBase, req.HttpContext.RequestAborted));
     }
 
-    private static async Task<NoContent> Heartbeat(HeartbeatRequest body, [AsParameters] Services s)
+    [Function("LiveHeartbeat")]
+    [OpenApiOperation("Live room", "A watching client says it is still there (every ~60 s), with its viewerToken.")]
+    [OpenApiRequest(typeof(HeartbeatRequest))]
+    public async Task<NoContent> Heartbeat([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/live/heartbeat")] HttpRequest req)
     {
-        await s.Live.HeartbeatAsync(body.ViewerToken, s.Cancellation);
+        var body = await req.ReadJsonAsync<HeartbeatRequest>();
+        await liveRoomService.HeartbeatAsync(body.ViewerToken, req.HttpContext.RequestAborted);
         return TypedResults.NoContent();
     }
 
-    private static async Task<Ok<CountView>> Viewers(string campaignId, [AsParameters] Services s) =>
-        TypedResults.Ok(new CountView(await s.Live.CountViewersAsync(campaignId, s.Cancellation)));
+    [Function("LiveViewers")]
+    [OpenApiOperation("Live room", "Viewers: clients seen in the last 90 s.")]
+    public async Task<Ok<CountView>> Viewers([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/campaigns/{campaignId}/viewers")] HttpRequest req, string campaignId) =>
+        TypedResults.Ok(new CountView(await liveRoomService.CountViewersAsync(campaignId, req.HttpContext.RequestAborted)));
 
-    private static async Task<Created<CommentCreated>> Comment(string campaignId, TextRequest body, [AsParameters] Services s)
+    [Function("PostComment")]
+    [OpenApiOperation("Live room", "A member comments (≤ 200 chars; at most 5 per 30 s and one per 2 s → 429).")]
+    [OpenApiRequest(typeof(TextRequest))]
+    public async Task<Created<CommentCreated>> Comment([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/campaigns/{campaignId}/comments")] HttpRequest req, string campaignId)
     {
-        var c = await s.Live.CommentAsync(await s.Caller.GetAsync(), campaignId, body.Text, s.Cancellation);
+        var body = await req.ReadJsonAsync<TextRequest>();
+        var c = await liveRoomService.CommentAsync(await callerContext.GetAsync(req), campaignId, body.Text, req.HttpContext.RequestAborted);
         return TypedResults.Created($"/api/campaigns/{campaignId}/comments", new CommentCreated(c.CommentId, c.MaskedName, c.Text, c.At));
     }
 
-    private static async Task<Ok<IReadOnlyList<Comment>>> Comments(string campaignId, [FromQuery] int? take, [AsParameters] Services s) =>
-        TypedResults.Ok(await s.Live.RecentCommentsAsync(campaignId, take ?? 50, s.Cancellation));
-
-    private static async Task<Ok<Comment>> Answer(string campaignId, string commentId, TextRequest body, [AsParameters] Services s) =>
-        TypedResults.Ok(await s.Live.AnswerAsync(await s.Caller.GetAsync(), campaignId, commentId, body.Text, s.Cancellation));
-
-    private static async Task<Created<Poll>> OpenPoll(string campaignId, PollRequest body, [AsParameters] Services s)
+    [Function("ListComments")]
+    [OpenApiOperation("Live room", "The latest comments (public), oldest first.")]
+    public async Task<Ok<IReadOnlyList<Comment>>> Comments([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/campaigns/{campaignId}/comments")] HttpRequest req, string campaignId)
     {
-        var poll = await s.Live.OpenPollAsync(await s.Caller.GetAsync(), campaignId, body.Question, body.Options, s.Cancellation);
+        var take = req.QueryInt("take");
+        return TypedResults.Ok(await liveRoomService.RecentCommentsAsync(campaignId, take ?? 50, req.HttpContext.RequestAborted));
+    }
+    [Function("AnswerComment")]
+    [OpenApiOperation("Live room", "The leader answers a comment.")]
+    [OpenApiRequest(typeof(TextRequest))]
+    public async Task<Ok<Comment>> Answer([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/campaigns/{campaignId}/comments/{commentId}/answer")] HttpRequest req, string campaignId, string commentId)
+    {
+        var body = await req.ReadJsonAsync<TextRequest>();
+        return TypedResults.Ok(await liveRoomService.AnswerAsync(await callerContext.GetAsync(req), campaignId, commentId, body.Text, req.HttpContext.RequestAborted));
+    }
+    [Function("OpenPoll")]
+    [OpenApiOperation("Live room", "The leader opens a poll of 2–6 options.")]
+    [OpenApiRequest(typeof(PollRequest))]
+    public async Task<Created<Poll>> OpenPoll([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/campaigns/{campaignId}/polls")] HttpRequest req, string campaignId)
+    {
+        var body = await req.ReadJsonAsync<PollRequest>();
+        var poll = await liveRoomService.OpenPollAsync(await callerContext.GetAsync(req), campaignId, body.Question, body.Options, req.HttpContext.RequestAborted);
         return TypedResults.Created($"/api/campaigns/{campaignId}/polls", poll);
     }
 
-    private static async Task<Ok<IReadOnlyList<Poll>>> Polls(string campaignId, [AsParameters] Services s) =>
-        TypedResults.Ok(await s.Live.PollsAsync(campaignId, s.Cancellation));
+    [Function("ListPolls")]
+    [OpenApiOperation("Live room", "The campaign's polls with counts (public).")]
+    public async Task<Ok<IReadOnlyList<Poll>>> Polls([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/campaigns/{campaignId}/polls")] HttpRequest req, string campaignId) =>
+        TypedResults.Ok(await liveRoomService.PollsAsync(campaignId, req.HttpContext.RequestAborted));
 
-    private static async Task<Ok> Vote(string campaignId, string pollId, VoteRequest body, [AsParameters] Services s)
+    [Function("VotePoll")]
+    [OpenApiOperation("Live room", "A member votes once: {option} is a 0-based index.")]
+    [OpenApiRequest(typeof(VoteRequest))]
+    public async Task<Ok> Vote([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/campaigns/{campaignId}/polls/{pollId}/votes")] HttpRequest req, string campaignId, string pollId)
     {
-        await s.Live.VoteAsync(await s.Caller.GetAsync(), campaignId, pollId, body.Option, s.Cancellation);
+        var body = await req.ReadJsonAsync<VoteRequest>();
+        await liveRoomService.VoteAsync(await callerContext.GetAsync(req), campaignId, pollId, body.Option, req.HttpContext.RequestAborted);
         return TypedResults.Ok();
     }
 
-    private static async Task<Ok<Poll>> ClosePoll(string campaignId, string pollId, [AsParameters] Services s) =>
-        TypedResults.Ok(await s.Live.ClosePollAsync(await s.Caller.GetAsync(), campaignId, pollId, s.Cancellation));
+    [Function("ClosePoll")]
+    [OpenApiOperation("Live room", "The leader closes a poll; answers the final counts.")]
+    public async Task<Ok<Poll>> ClosePoll([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/campaigns/{campaignId}/polls/{pollId}/close")] HttpRequest req, string campaignId, string pollId) =>
+        TypedResults.Ok(await liveRoomService.ClosePollAsync(await callerContext.GetAsync(req), campaignId, pollId, req.HttpContext.RequestAborted));
 
-    private static async Task<Ok<CampaignsApi.CampaignView>> Pin(string campaignId, PinRequest body, ChainService chains, [AsParameters] Services s) =>
-        TypedResults.Ok(await CampaignsApi.ViewAsync(await s.Live.PinAsync(await s.Caller.GetAsync(), campaignId, body.ItemId, s.Cancellation), chains, s.Cancellation));
-
-    private static async Task<Created<FlashSaleView>> StartFlashSale(string campaignId, FlashSaleRequest body, [AsParameters] Services s)
+    [Function("PinItem")]
+    [OpenApiOperation("Live room", "The leader pins an item (shown with its traceability).")]
+    [OpenApiRequest(typeof(PinRequest))]
+    public async Task<Ok<CampaignsApi.CampaignView>> Pin([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/campaigns/{campaignId}/pin")] HttpRequest req, string campaignId)
     {
-        var f = await s.Live.StartFlashSaleAsync(await s.Caller.GetAsync(), campaignId, body.ItemId, body.Quantity, body.PriceFen, body.DurationSeconds, body.FirstNGift, s.IdempotencyKey, s.Cancellation);
+        var body = await req.ReadJsonAsync<PinRequest>();
+        return TypedResults.Ok(await CampaignsApi.ViewAsync(await liveRoomService.PinAsync(await callerContext.GetAsync(req), campaignId, body.ItemId, req.HttpContext.RequestAborted), chainService, req.HttpContext.RequestAborted));
+    }
+    [Function("StartFlashSale")]
+    [OpenApiOperation("Live room", "The leader starts a flash sale: quantity of an item at priceFen for durationSeconds; the first firstNGift orders get a gift. Ends by itself.")]
+    [OpenApiRequest(typeof(FlashSaleRequest))]
+    public async Task<Created<FlashSaleView>> StartFlashSale([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/campaigns/{campaignId}/flash-sales")] HttpRequest req, string campaignId)
+    {
+        var body = await req.ReadJsonAsync<FlashSaleRequest>();
+        var f = await liveRoomService.StartFlashSaleAsync(await callerContext.GetAsync(req), campaignId, body.ItemId, body.Quantity, body.PriceFen, body.DurationSeconds, body.FirstNGift, req.IdempotencyKey(), req.HttpContext.RequestAborted);
         return TypedResults.Created($"/api/campaigns/{campaignId}", new FlashSaleView(f.FlashSaleId, f.ItemId, f.Quantity, f.PriceFen, f.EndsAt, f.FirstNGift, f.Sold));
     }
 }

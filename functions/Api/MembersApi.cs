@@ -1,24 +1,16 @@
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
 using ServerlessCommerce.Chains;
 using ServerlessCommerce.Common;
 using ServerlessCommerce.Functions.Hosting;
+using ServerlessCommerce.Functions.Hosting.OpenApi;
 using ServerlessCommerce.Identity;
 
 namespace ServerlessCommerce.Functions.Api;
 
 /// <summary>Members joining, their tokens, and <c>GET /api/me</c>.</summary>
-public static class MembersApi
+public sealed class MembersApi(MemberService memberService, ChainService chainService, CallerContext callerContext)
 {
-    public static void MapMembersApi(this IEndpointRouteBuilder app)
-    {
-        var api = app.MapApiGroup("Chains and people");
-        api.MapPost("/chains/{chainId}/members", Join).AsFunction("JoinChain").WithSummary("Join a chain as a member (public). Returns a 90-day member token.");
-        api.MapPost("/members/me/token", Refresh).AsFunction("RefreshMemberToken").WithSummary("Swap a valid member token for a fresh one.");
-        api.MapPost("/members/{memberId}/token", Reissue).AsFunction("ReissueMemberToken").WithSummary("Re-issue a member's token (their store's leader, or the admin); older tokens stop working.");
-        api.MapGet("/me", Me).AsFunction("GetMe").WithSummary("Who the presented secret belongs to.");
-    }
-
     public sealed record JoinRequest(string? Name, string? Phone, string? StoreId, string? ReferralCode);
 
     public sealed record Joined(string MemberId, string MemberToken, string ReferralCode, string Name, string StoreId, string MaskedPhone);
@@ -27,31 +19,34 @@ public static class MembersApi
 
     public sealed record MeResponse(string Role, string? ChainId, string? LeaderId, string? MemberId, string? StoreId, string? Name, string? ChainName, string? TimeZone);
 
-    public sealed record Services(
-        MemberService Members,
-        ChainService Chains,
-        CallerContext Caller,
-        [property: FromHeader(Name = Idempotency.HeaderName)] string? IdempotencyKey,
-        CancellationToken Cancellation);
-
-    private static async Task<Results<Created<Joined>, Ok<Joined>>> Join(string chainId, JoinRequest body, [AsParameters] Services s)
+    [Function("JoinChain")]
+    [OpenApiOperation("Chains and people", "Join a chain as a member (public). Returns a 90-day member token.")]
+    [OpenApiRequest(typeof(JoinRequest))]
+    public async Task<Results<Created<Joined>, Ok<Joined>>> Join([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/chains/{chainId}/members")] HttpRequest req, string chainId)
     {
-        var joined = await s.Members.JoinAsync(chainId, body.Name, body.Phone, body.StoreId, body.ReferralCode, s.IdempotencyKey, s.Cancellation);
+        var body = await req.ReadJsonAsync<JoinRequest>();
+        var joined = await memberService.JoinAsync(chainId, body.Name, body.Phone, body.StoreId, body.ReferralCode, req.IdempotencyKey(), req.HttpContext.RequestAborted);
         var member = joined.Value;
         return ChainsApi.CreatedOrReplayed(joined, "/api/me", new Joined(member.MemberId, joined.Secret!, member.ReferralCode, member.Name, member.StoreId, member.MaskedPhone));
     }
 
-    private static async Task<Ok<TokenResponse>> Refresh([AsParameters] Services s) =>
-        TypedResults.Ok(new TokenResponse(await s.Members.RefreshTokenAsync(await s.Caller.GetAsync(), s.Cancellation)));
+    [Function("RefreshMemberToken")]
+    [OpenApiOperation("Chains and people", "Swap a valid member token for a fresh one.")]
+    public async Task<Ok<TokenResponse>> Refresh([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/members/me/token")] HttpRequest req) =>
+        TypedResults.Ok(new TokenResponse(await memberService.RefreshTokenAsync(await callerContext.GetAsync(req), req.HttpContext.RequestAborted)));
 
-    private static async Task<Ok<TokenResponse>> Reissue(string memberId, [AsParameters] Services s) =>
-        TypedResults.Ok(new TokenResponse(await s.Members.ReissueTokenAsync(await s.Caller.GetAsync(), memberId, s.Cancellation)));
+    [Function("ReissueMemberToken")]
+    [OpenApiOperation("Chains and people", "Re-issue a member's token (their store's leader, or the admin); older tokens stop working.")]
+    public async Task<Ok<TokenResponse>> Reissue([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/members/{memberId}/token")] HttpRequest req, string memberId) =>
+        TypedResults.Ok(new TokenResponse(await memberService.ReissueTokenAsync(await callerContext.GetAsync(req), memberId, req.HttpContext.RequestAborted)));
 
-    private static async Task<Ok<MeResponse>> Me([AsParameters] Services s)
+    [Function("GetMe")]
+    [OpenApiOperation("Chains and people", "Who the presented secret belongs to.")]
+    public async Task<Ok<MeResponse>> Me([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/me")] HttpRequest req)
     {
-        var caller = await s.Caller.RequireAsync(Role.Platform, Role.Admin, Role.Leader, Role.Member);
+        var caller = await callerContext.RequireAsync(req, Role.Platform, Role.Admin, Role.Leader, Role.Member);
         // The chain's name and time zone let the pages show times as the chain's people read them.
-        var chain = caller.ChainId is null ? null : await s.Chains.GetChainAsync(caller.ChainId, s.Cancellation);
+        var chain = caller.ChainId is null ? null : await chainService.GetChainAsync(caller.ChainId, req.HttpContext.RequestAborted);
         return TypedResults.Ok(new MeResponse(caller.Role.ToString().ToLowerInvariant(), caller.ChainId, caller.LeaderId, caller.MemberId, caller.StoreId, caller.Name,
             chain?.Name, chain?.TimeZone));
     }

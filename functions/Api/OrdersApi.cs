@@ -1,28 +1,17 @@
-using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Mvc;
-using ServerlessCommerce.Campaigns;
 using Campaigns = ServerlessCommerce.Campaigns;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Azure.Functions.Worker;
+using ServerlessCommerce.Campaigns;
 using ServerlessCommerce.Chains;
 using ServerlessCommerce.Common;
 using ServerlessCommerce.Functions.Hosting;
+using ServerlessCommerce.Functions.Hosting.OpenApi;
 
 namespace ServerlessCommerce.Functions.Api;
 
 /// <summary>Order capture (接龙) and order views.</summary>
-public static class OrdersApi
+public sealed class OrdersApi(OrderService orderService, CampaignService campaignService, ChainService chainService, CallerContext callerContext)
 {
-    public static void MapOrdersApi(this IEndpointRouteBuilder app)
-    {
-        var api = app.MapApiGroup("Orders");
-        api.MapPost("/campaigns/{campaignId}/orders", Place).AsFunction("PlaceOrder")
-            .WithSummary("Order while live (member). Idempotency-Key required, scoped to the member: same key and body → 200 with the same order; other body → 409.");
-        api.MapGet("/campaigns/{campaignId}/orders", ListForCampaign).AsFunction("ListCampaignOrders")
-            .WithSummary("The campaign's orders (leader, admin). ?format=csv or Accept: text/csv for the CSV (UTF-8 BOM, Chinese header).");
-        api.MapGet("/members/me/orders", Mine).AsFunction("MyOrders").WithSummary("The member's own orders across campaigns.");
-        api.MapGet("/orders/{orderId}", Get).AsFunction("GetOrder").WithSummary("One order (its member, the campaign's leader, the admin).");
-        api.MapPost("/orders/{orderId}/cancel", Cancel).AsFunction("CancelOrder").WithSummary("Cancel before close (its member); returns stock once. Again → 200.");
-    }
-
     public sealed record PlaceOrderRequest(List<OrderRequestLine>? Items, string? Fulfilment, string? Address);
 
     public sealed record OrderLineView(string ItemId, string ProductId, string Name, int Quantity, long UnitPriceFen, long TotalFen, string Status, string? CancelReason, string? FlashSaleId, bool Gift);
@@ -39,46 +28,50 @@ public static class OrdersApi
             withPickupCode ? o.PickupCode : null, o.FulfilledAt);
     }
 
-    public sealed record Services(
-        OrderService Orders,
-        CampaignService Campaigns,
-        ChainService Chains,
-        CallerContext Caller,
-        [property: FromHeader(Name = Idempotency.HeaderName)] string? IdempotencyKey,
-        CancellationToken Cancellation);
-
-    private static async Task<Results<Created<OrderView>, Ok<OrderView>>> Place(string campaignId, PlaceOrderRequest body, [AsParameters] Services s)
+    [Function("PlaceOrder")]
+    [OpenApiOperation("Orders", "Order while live (member). Idempotency-Key required, scoped to the member: same key and body → 200 with the same order; other body → 409.")]
+    [OpenApiRequest(typeof(PlaceOrderRequest))]
+    public async Task<Results<Created<OrderView>, Ok<OrderView>>> Place([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/campaigns/{campaignId}/orders")] HttpRequest req, string campaignId)
     {
-        var outcome = await s.Orders.PlaceAsync(await s.Caller.GetAsync(), campaignId, new OrderRequest(body.Items, body.Fulfilment, body.Address), s.IdempotencyKey, s.Cancellation);
+        var body = await req.ReadJsonAsync<PlaceOrderRequest>();
+        var outcome = await orderService.PlaceAsync(await callerContext.GetAsync(req), campaignId, new OrderRequest(body.Items, body.Fulfilment, body.Address), req.IdempotencyKey(), req.HttpContext.RequestAborted);
         var view = OrderView.From(outcome.Order, withPickupCode: true);
         return outcome.Replayed ? TypedResults.Ok(view) : TypedResults.Created($"/api/orders/{view.OrderId}", view);
     }
 
-    private static async Task<IResult> ListForCampaign(string campaignId, HttpRequest request, [AsParameters] Services s)
+    [Function("ListCampaignOrders")]
+    [OpenApiOperation("Orders", "The campaign's orders (leader, admin). ?format=csv or Accept: text/csv for the CSV (UTF-8 BOM, Chinese header).")]
+    public async Task<IResult> ListForCampaign([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/campaigns/{campaignId}/orders")] HttpRequest req, string campaignId)
     {
-        var orders = await s.Orders.ListForCampaignAsync(await s.Caller.GetAsync(), campaignId, s.Cancellation);
-        var wantsCsv = string.Equals(request.Query["format"], "csv", StringComparison.OrdinalIgnoreCase) ||
-                       request.Headers.Accept.Any(a => a?.Contains("text/csv", StringComparison.OrdinalIgnoreCase) == true);
+        var orders = await orderService.ListForCampaignAsync(await callerContext.GetAsync(req), campaignId, req.HttpContext.RequestAborted);
+        var wantsCsv = string.Equals(req.Query["format"], "csv", StringComparison.OrdinalIgnoreCase) ||
+                       req.Headers.Accept.Any(a => a?.Contains("text/csv", StringComparison.OrdinalIgnoreCase) == true);
         if (!wantsCsv)
         {
             return TypedResults.Ok(orders.Select(o => OrderView.From(o, withPickupCode: false)).ToList());
         }
 
-        var campaign = await s.Campaigns.GetAsync(campaignId, s.Cancellation);
-        var chain = await s.Chains.GetChainAsync(campaign.ChainId, s.Cancellation);
+        var campaign = await campaignService.GetAsync(campaignId, req.HttpContext.RequestAborted);
+        var chain = await chainService.GetChainAsync(campaign.ChainId, req.HttpContext.RequestAborted);
         TimeZones.TryFind(chain.TimeZone, out var zone);
         return TypedResults.File(OrderService.ToCsv(orders, zone), "text/csv; charset=utf-8", $"orders-{campaignId}.csv");
     }
 
-    private static async Task<Ok<List<OrderView>>> Mine([AsParameters] Services s) =>
-        TypedResults.Ok((await s.Orders.ListForMemberAsync(await s.Caller.GetAsync(), s.Cancellation)).Select(o => OrderView.From(o, withPickupCode: true)).ToList());
+    [Function("MyOrders")]
+    [OpenApiOperation("Orders", "The member's own orders across campaigns.")]
+    public async Task<Ok<List<OrderView>>> Mine([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/members/me/orders")] HttpRequest req) =>
+        TypedResults.Ok((await orderService.ListForMemberAsync(await callerContext.GetAsync(req), req.HttpContext.RequestAborted)).Select(o => OrderView.From(o, withPickupCode: true)).ToList());
 
-    private static async Task<Ok<OrderView>> Get(string orderId, [AsParameters] Services s)
+    [Function("GetOrder")]
+    [OpenApiOperation("Orders", "One order (its member, the campaign's leader, the admin).")]
+    public async Task<Ok<OrderView>> Get([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/orders/{orderId}")] HttpRequest req, string orderId)
     {
-        var (order, isOwner) = await s.Orders.GetAsync(await s.Caller.GetAsync(), orderId, s.Cancellation);
+        var (order, isOwner) = await orderService.GetAsync(await callerContext.GetAsync(req), orderId, req.HttpContext.RequestAborted);
         return TypedResults.Ok(OrderView.From(order, withPickupCode: isOwner));
     }
 
-    private static async Task<Ok<OrderView>> Cancel(string orderId, [AsParameters] Services s) =>
-        TypedResults.Ok(OrderView.From(await s.Orders.CancelAsync(await s.Caller.GetAsync(), orderId, s.Cancellation), withPickupCode: true));
+    [Function("CancelOrder")]
+    [OpenApiOperation("Orders", "Cancel before close (its member); returns stock once. Again → 200.")]
+    public async Task<Ok<OrderView>> Cancel([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/orders/{orderId}/cancel")] HttpRequest req, string orderId) =>
+        TypedResults.Ok(OrderView.From(await orderService.CancelAsync(await callerContext.GetAsync(req), orderId, req.HttpContext.RequestAborted), withPickupCode: true));
 }

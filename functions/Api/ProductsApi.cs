@@ -1,34 +1,15 @@
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Mvc;
-using Microsoft.OpenApi;
+using Microsoft.Azure.Functions.Worker;
 using ServerlessCommerce.Catalogue;
 using ServerlessCommerce.Common;
 using ServerlessCommerce.Functions.Hosting;
+using ServerlessCommerce.Functions.Hosting.OpenApi;
 
 namespace ServerlessCommerce.Functions.Api;
 
 /// <summary>The product catalogue and its traceability (一键溯源) (API.md "Routes").</summary>
-public static class ProductsApi
+public sealed class ProductsApi(ProductService productService, CallerContext callerContext)
 {
-    public static void MapProductsApi(this IEndpointRouteBuilder app)
-    {
-        var api = app.MapApiGroup("Catalogue");
-        api.MapPost("/chains/{chainId}/products", CreateProduct).AsFunction("CreateProduct")
-            .WithSummary("Add a product (admin or leader of the chain). Idempotency-Key: a retry answers 200 with the same product.");
-        api.MapGet("/chains/{chainId}/products", ListProducts).AsFunction("ListProducts").WithSummary("The chain's products, oldest first (admin or leader).");
-        api.MapPost("/products/{productId}/reports", UploadReport).AsFunction("UploadProductReport")
-            .WithSummary($"Attach an inspection report (admin or leader): the raw file as the body, at most {ReportFiles.MaxBytes / (1024 * 1024)} MiB (413 too-large), " +
-                         $"at most {Product.MaxReports} per product (then 409 {CatalogueProblems.TooManyReports}).")
-            .WithDescription($"The type is read from the file's first bytes: {ReportFiles.Accepted}; anything else, an empty body or a Content-Type naming another " +
-                             $"type is a 400 validation. The '{ReportFiles.FileNameHeader}' header (required) is the name shown to members, as raw UTF-8 or " +
-                             $"percent-encoded; path parts and control characters are dropped and it is shortened to {ReportFiles.MaxNameLength} characters.")
-            .WithMetadata(new RequestSizeLimitAttribute(ReportFiles.RequestSizeLimit))
-            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
-            .AddOpenApiOperationTransformer(DescribeRawFileBody);
-        api.MapGet("/products/{productId}/traceability", GetTraceability).AsFunction("GetProductTraceability")
-            .WithSummary("What one-tap traceability shows (public): origin, batch, story and report links readable for 2 hours.");
-    }
-
     public sealed record CreateProductRequest(string? Name, string? Category, string? Unit, string? Origin, string? Batch, string? Story);
 
     public sealed record ReportSummary(string ReportId, string Name, string ContentType, long Size, DateTimeOffset UploadedAt);
@@ -48,54 +29,44 @@ public static class ProductsApi
     public sealed record TraceabilityResponse(
         string ProductId, string Name, string Category, string Unit, string? Origin, string? Batch, string? Story, IReadOnlyList<TraceabilityReport> Reports);
 
-    public sealed record Services(
-        ProductService Products,
-        CallerContext Caller,
-        [property: FromHeader(Name = Idempotency.HeaderName)] string? IdempotencyKey,
-        CancellationToken Cancellation);
-
-    private static async Task<Results<Created<ProductResponse>, Ok<ProductResponse>>> CreateProduct(string chainId, CreateProductRequest body, [AsParameters] Services s)
+    [Function("CreateProduct")]
+    [OpenApiOperation("Catalogue", "Add a product (admin or leader of the chain). Idempotency-Key: a retry answers 200 with the same product.")]
+    [OpenApiRequest(typeof(CreateProductRequest))]
+    public async Task<Results<Created<ProductResponse>, Ok<ProductResponse>>> CreateProduct([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/chains/{chainId}/products")] HttpRequest req, string chainId)
     {
+        var body = await req.ReadJsonAsync<CreateProductRequest>();
         var fields = new ProductFields(body.Name, body.Category, body.Unit, body.Origin, body.Batch, body.Story);
-        var created = await s.Products.CreateAsync(await s.Caller.GetAsync(), chainId, fields, s.IdempotencyKey, s.Cancellation);
+        var created = await productService.CreateAsync(await callerContext.GetAsync(req), chainId, fields, req.IdempotencyKey(), req.HttpContext.RequestAborted);
         return ChainsApi.CreatedOrReplayed(created, $"/api/products/{created.Value.ProductId}/traceability", ProductResponse.From(created.Value));
     }
 
-    private static async Task<Ok<List<ProductResponse>>> ListProducts(string chainId, [AsParameters] Services s) =>
-        TypedResults.Ok((await s.Products.ListAsync(await s.Caller.GetAsync(), chainId, s.Cancellation)).Select(ProductResponse.From).ToList());
+    [Function("ListProducts")]
+    [OpenApiOperation("Catalogue", "The chain's products, oldest first (admin or leader).")]
+    public async Task<Ok<List<ProductResponse>>> ListProducts([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/chains/{chainId}/products")] HttpRequest req, string chainId) =>
+        TypedResults.Ok((await productService.ListAsync(await callerContext.GetAsync(req), chainId, req.HttpContext.RequestAborted)).Select(ProductResponse.From).ToList());
 
-    private static async Task<Created<ReportUploaded>> UploadReport(
-        string productId, HttpRequest request, [FromHeader(Name = ReportFiles.FileNameHeader)] string? fileName, [AsParameters] Services s)
+    [Function("UploadProductReport")]
+    [OpenApiOperation("Catalogue", "Attach an inspection report (admin or leader): the raw file as the body, at most 10 MiB (413 too-large), at most 10 per product (then 409 too-many-reports).",
+        Description = "The type is read from the file's first bytes: PDF, PNG or JPEG; anything else, an empty body or a Content-Type naming another type is a 400 validation. " +
+                      "The 'x-file-name' header (required) is the name shown to members, as raw UTF-8 or percent-encoded; path parts and control characters are dropped.")]
+    [OpenApiRequest(typeof(byte[]), "application/pdf", "image/png", "image/jpeg")]
+    [Microsoft.AspNetCore.Mvc.RequestSizeLimit(ReportFiles.RequestSizeLimit)]
+    public async Task<Created<ReportUploaded>> UploadReport([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/products/{productId}/reports")] HttpRequest req, string productId)
     {
-        var upload = new ReportUpload(fileName, request.ContentType, request.ContentLength, request.Body);
-        var link = await s.Products.AddReportAsync(await s.Caller.GetAsync(), productId, upload, s.Cancellation);
+        var upload = new ReportUpload(req.Headers[ReportFiles.FileNameHeader].ToString() is { Length: > 0 } fileName ? fileName : null, req.ContentType, req.ContentLength, req.Body);
+        var link = await productService.AddReportAsync(await callerContext.GetAsync(req), productId, upload, req.HttpContext.RequestAborted);
         var r = link.Report;
         return TypedResults.Created($"/api/products/{productId}/traceability",
             new ReportUploaded(r.ReportId, r.Name, link.Url.AbsoluteUri, r.ContentType, r.Size, r.UploadedAt, link.UrlExpiresAt));
     }
 
-    private static async Task<Ok<TraceabilityResponse>> GetTraceability(string productId, [AsParameters] Services s)
+    [Function("GetProductTraceability")]
+    [OpenApiOperation("Catalogue", "What one-tap traceability shows (public): origin, batch, story and report links readable for 2 hours.")]
+    public async Task<Ok<TraceabilityResponse>> GetTraceability([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/products/{productId}/traceability")] HttpRequest req, string productId)
     {
-        var t = await s.Products.GetTraceabilityAsync(productId, s.Cancellation);
+        var t = await productService.GetTraceabilityAsync(productId, req.HttpContext.RequestAborted);
         var p = t.Product;
         return TypedResults.Ok(new TraceabilityResponse(p.ProductId, p.Name, p.Category, p.Unit, p.Origin, p.Batch, p.Story,
             [.. t.Reports.Select(l => new TraceabilityReport(l.Report.Name, l.Url.AbsoluteUri, l.Report.ContentType, l.Report.Size, l.Report.UploadedAt, l.UrlExpiresAt))]));
-    }
-
-    /// <summary>
-    /// Documents the raw body without <c>Accepts</c> metadata, which would make routing answer 415 to content types it
-    /// does not list: here the bytes decide the type, and a wrong header gets a 400 that says what is wrong.
-    /// </summary>
-    private static Task DescribeRawFileBody(OpenApiOperation operation, Microsoft.AspNetCore.OpenApi.OpenApiOperationTransformerContext context, CancellationToken ct)
-    {
-        var file = new OpenApiMediaType { Schema = new OpenApiSchema { Type = JsonSchemaType.String, Format = "binary" } };
-        operation.RequestBody = new OpenApiRequestBody
-        {
-            Required = true,
-            Description = $"The report file itself: {ReportFiles.Accepted}.",
-            Content = ReportFiles.Types.Select(t => t.ContentType).Append("application/octet-stream")
-                .ToDictionary(type => type, _ => file, StringComparer.Ordinal),
-        };
-        return Task.CompletedTask;
     }
 }

@@ -1,23 +1,14 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Azure.Functions.Worker;
 using ServerlessCommerce.Functions.Hosting;
+using ServerlessCommerce.Functions.Hosting.OpenApi;
 using ServerlessCommerce.Reports;
 
 namespace ServerlessCommerce.Functions.Api;
 
 /// <summary>The post-campaign report (复盘) and the chain dashboard.</summary>
-public static class ReportsApi
+public sealed class ReportsApi(CampaignReportService campaignReportService, DashboardService dashboardService, CallerContext callerContext)
 {
-    public static void MapReportsApi(this IEndpointRouteBuilder app)
-    {
-        var api = app.MapApiGroup("Reports");
-        api.MapGet("/campaigns/{campaignId}/report", Get).AsFunction("GetCampaignReport")
-            .WithSummary("The campaign's report (leader of its store, admin): metrics and 2-hour links to report.html/.csv/.json; 409 report-not-ready before it was generated.");
-        api.MapPost("/campaigns/{campaignId}/report", Generate).AsFunction("GenerateCampaignReport")
-            .WithSummary("(Re)generate the report now from the campaign's rows (leader of its store, admin); answers like GET.");
-        api.MapGet("/chains/{chainId}/dashboard", Dashboard).AsFunction("ChainDashboard")
-            .WithSummary("Numbers of the campaigns whose live start is in [from, to) (default the last 30 days), per store and leader. Admin; a leader for their own store.");
-    }
-
     public sealed record ReportView(CampaignMetrics Metrics, Uri ReportUrl, Uri CsvUrl, Uri JsonUrl, DateTimeOffset GeneratedAt, DateTimeOffset ExpiresAt)
     {
         public static ReportView From(CampaignReportLinks r) => new(r.Report.Metrics, r.ReportUrl, r.CsvUrl, r.JsonUrl, r.Report.GeneratedAt, r.ExpiresAt);
@@ -45,14 +36,18 @@ public static class ReportsApi
             g.Figures.GroupSuccessRate, g.Figures.ReviewRate, g.Figures.PhotoRate, g.Figures.Nps, g.Figures.ReservationToBuyerRate);
     }
 
-    public sealed record Services(CampaignReportService Reports, DashboardService Dashboards, CallerContext Caller, CancellationToken Cancellation);
+    [Function("GetCampaignReport")]
+    [OpenApiOperation("Reports", "The campaign's report (leader of its store, admin): metrics and 2-hour links to report.html/.csv/.json; 409 report-not-ready before it was generated.")]
+    public async Task<Ok<ReportView>> Get([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/campaigns/{campaignId}/report")] HttpRequest req, string campaignId) =>
+        TypedResults.Ok(ReportView.From(await campaignReportService.GetAsync(await callerContext.GetAsync(req), campaignId, req.HttpContext.RequestAborted)));
 
-    private static async Task<Ok<ReportView>> Get(string campaignId, [AsParameters] Services s) =>
-        TypedResults.Ok(ReportView.From(await s.Reports.GetAsync(await s.Caller.GetAsync(), campaignId, s.Cancellation)));
+    [Function("GenerateCampaignReport")]
+    [OpenApiOperation("Reports", "(Re)generate the report now from the campaign's rows (leader of its store, admin); answers like GET.")]
+    public async Task<Ok<ReportView>> Generate([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/campaigns/{campaignId}/report")] HttpRequest req, string campaignId) =>
+        TypedResults.Ok(ReportView.From(await campaignReportService.GenerateAsync(await callerContext.GetAsync(req), campaignId, req.HttpContext.RequestAborted)));
 
-    private static async Task<Ok<ReportView>> Generate(string campaignId, [AsParameters] Services s) =>
-        TypedResults.Ok(ReportView.From(await s.Reports.GenerateAsync(await s.Caller.GetAsync(), campaignId, s.Cancellation)));
-
-    private static async Task<Ok<DashboardView>> Dashboard(string chainId, string? from, string? to, string? storeId, string? leaderId, [AsParameters] Services s) =>
-        TypedResults.Ok(DashboardView.Of(await s.Dashboards.GetAsync(await s.Caller.GetAsync(), chainId, from, to, storeId, leaderId, s.Cancellation)));
+    [Function("ChainDashboard")]
+    [OpenApiOperation("Reports", "Numbers of the campaigns whose live start is in [from, to) (default the last 30 days), per store and leader. Admin; a leader for their own store.")]
+    public async Task<Ok<DashboardView>> Dashboard([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/chains/{chainId}/dashboard")] HttpRequest req, string chainId) =>
+        TypedResults.Ok(DashboardView.Of(await dashboardService.GetAsync(await callerContext.GetAsync(req), chainId, req.QueryString("from"), req.QueryString("to"), req.QueryString("storeId"), req.QueryString("leaderId"), req.HttpContext.RequestAborted)));
 }

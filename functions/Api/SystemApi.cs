@@ -1,26 +1,27 @@
 using System.Reflection;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Azure.Functions.Worker;
 using ServerlessCommerce.Functions.Hosting;
+using ServerlessCommerce.Functions.Hosting.Local;
+using ServerlessCommerce.Functions.Hosting.OpenApi;
 using ServerlessCommerce.Storage;
 
 namespace ServerlessCommerce.Functions.Api;
 
 /// <summary>Health and the OpenAPI document.</summary>
-public static class SystemApi
+public sealed class SystemApi(ITableStore tables, AppHost host, TimeProvider clock)
 {
-    public static void MapSystemApi(this IEndpointRouteBuilder app)
-    {
-        app.MapGet("/api/health", Health).AsFunction("Health").WithTags("System").WithSummary("200 once storage is reachable; also says the hosting mode and when timers last ran.");
-        app.MapOpenApi("/api/openapi.json").WithMetadata(new HttpFunctionAttribute("OpenApi"));
-    }
+    private static readonly Lazy<string> Document = new(() => OpenApiDocument.Build(FunctionCatalog.App).ToJsonString());
 
     public sealed record HealthResponse(string Status, string Mode, string Storage, string Version, DateTimeOffset Time, Dictionary<string, DateTimeOffset> TimersLastRun);
 
-    private static async Task<Ok<HealthResponse>> Health(ITableStore tables, HostingMode mode, TimeProvider clock, CancellationToken ct)
+    [Function("Health")]
+    [OpenApiOperation("System", "200 once storage is reachable; also says which host runs the app and when timers last ran.")]
+    public async Task<Ok<HealthResponse>> Health([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/health")] HttpRequest req)
     {
         // A read that must reach storage: throws (→ 503 problem) when it cannot.
         var timers = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
-        await foreach (var row in tables.QueryAsync(SystemStatus.Table, TableQuery.Partition(SystemStatus.TimersPartition), ct))
+        await foreach (var row in tables.QueryAsync(SystemStatus.Table, TableQuery.Partition(SystemStatus.TimersPartition), req.HttpContext.RequestAborted))
         {
             if (row.GetDateTimeOffset("LastRunAt") is { } at)
             {
@@ -29,8 +30,13 @@ public static class SystemApi
         }
 
         var version = typeof(SystemApi).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "dev";
-        return TypedResults.Ok(new HealthResponse("ok", mode.Name, "ok", version, clock.GetUtcNow(), timers));
+        return TypedResults.Ok(new HealthResponse("ok", host.Name, "ok", version, clock.GetUtcNow(), timers));
     }
+
+    [Function("OpenApi")]
+    [OpenApiOperation("System", "This document (OpenAPI 3.1), built from the HTTP functions' declarations.")]
+    public IResult OpenApi([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/openapi.json")] HttpRequest req) =>
+        Results.Text(Document.Value, "application/json; charset=utf-8");
 }
 
 /// <summary>The <c>SystemStatus</c> table: operational facts such as when each timer last ran.</summary>

@@ -8,6 +8,9 @@ public sealed class CorrelationMiddleware(RequestDelegate next, ILogger<Correlat
 {
     public const string Header = "x-correlation-id";
 
+    /// <summary>A caller's id is echoed only when it is short and plain (it lands in logs and headers).</summary>
+    public static bool IsAcceptable(string sent) => sent.Length is > 0 and <= 64 && sent.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.');
+
     public async Task InvokeAsync(HttpContext context)
     {
         var sent = context.Request.Headers[Header].ToString();
@@ -16,9 +19,7 @@ public sealed class CorrelationMiddleware(RequestDelegate next, ILogger<Correlat
             sent = context.Request.Headers["X-Azure-Functions-InvocationId"].ToString();
         }
 
-        var id = sent.Length is > 0 and <= 64 && sent.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.')
-            ? sent
-            : context.TraceIdentifier;
+        var id = IsAcceptable(sent) ? sent : context.TraceIdentifier;
         context.TraceIdentifier = id;
         context.Response.OnStarting(() =>
         {

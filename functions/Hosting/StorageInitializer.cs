@@ -16,7 +16,7 @@ namespace ServerlessCommerce.Functions.Hosting;
 /// while so the app may start alongside Azurite; then fails start-up with a message that says which storage it could
 /// not reach.
 /// </summary>
-public sealed class StorageInitializer(ITableStore tables, IBlobStore blobs, IQueueStore queues, TriggerCatalog triggers, AppSettings settings, ILogger<StorageInitializer> logger) : IHostedService
+public sealed class StorageInitializer(ITableStore tables, IBlobStore blobs, IQueueStore queues,  AppSettings settings, ILogger<StorageInitializer> logger) : IHostedService
 {
     public static readonly IReadOnlyList<string> Tables = [.. ChainTables.All, .. CatalogueTables.All, .. CampaignTables.All, LiveRoomService.Table, LiveRoomService.ViewersTable, LifecycleTimers.DueTable, EventLog.Table, SystemStatus.Table, .. FollowUpTables.All];
 
@@ -42,10 +42,10 @@ public sealed class StorageInitializer(ITableStore tables, IBlobStore blobs, IQu
                 // Browsers PUT review photos straight to SAS URLs: the Blob service must allow the app's origin.
                 await blobs.SetCorsAsync(CorsOrigins(settings), cancellationToken);
 
-                foreach (var queue in triggers.Queues.Select(q => q.QueueName).Distinct())
+                foreach (var queue in Local.FunctionCatalog.App.Queues.Select(q => q.Queue.QueueName).Distinct())
                 {
                     await queues.CreateQueueIfNotExistsAsync(queue, cancellationToken);
-                    await queues.CreateQueueIfNotExistsAsync(QueuePump.PoisonQueueName(queue), cancellationToken);
+                    await queues.CreateQueueIfNotExistsAsync(Local.LocalQueues.PoisonQueueName(queue), cancellationToken);
                 }
 
                 logger.LogInformation("Storage ready at {Account}", settings.Storage.TableEndpoint.GetLeftPart(UriPartial.Authority));

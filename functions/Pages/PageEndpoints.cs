@@ -1,8 +1,9 @@
 using System.Collections.Frozen;
 using System.IO.Compression;
 using System.Security.Cryptography;
+using Microsoft.Azure.Functions.Worker;
 using ServerlessCommerce.Common;
-using ServerlessCommerce.Functions.Hosting;
+using ServerlessCommerce.Functions.Hosting.OpenApi;
 
 namespace ServerlessCommerce.Functions.Pages;
 
@@ -11,7 +12,7 @@ namespace ServerlessCommerce.Functions.Pages;
 /// <c>/assets/{name}</c>. The files are embedded in the executable (see the project file), so both hosting modes serve
 /// the same bytes and the Functions package needs no content folder. Each route is an HTTP function.
 /// </summary>
-public static class PageEndpoints
+public sealed class PageEndpoints
 {
     private const string ResourcePrefix = "web/";
 
@@ -22,12 +23,18 @@ public static class PageEndpoints
 
     private static readonly Lazy<FrozenDictionary<string, PageAsset>> Assets = new(Load);
 
-    public static void MapPages(this IEndpointRouteBuilder app)
-    {
-        app.MapGet("/", (HttpContext http) => Serve(http, "console.html")).AsFunction("ConsolePage").ExcludeFromDescription();
-        app.MapGet("/live/{campaignId}", (HttpContext http) => Serve(http, "live.html")).AsFunction("LiveRoomPage").ExcludeFromDescription();
-        app.MapGet("/assets/{name}", (string name, HttpContext http) => Serve(http, name)).AsFunction("PageAssets").ExcludeFromDescription();
-    }
+    [Function("ConsolePage")]
+    [OpenApiIgnore]
+    public IResult Console([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "")] HttpRequest req) => Serve(req.HttpContext, "console.html");
+
+    [Function("LiveRoomPage")]
+    [OpenApiIgnore]
+    public IResult LiveRoom([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "live/{campaignId}")] HttpRequest req, string campaignId) =>
+        Serve(req.HttpContext, "live.html");
+
+    [Function("PageAssets")]
+    [OpenApiIgnore]
+    public IResult Asset([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "assets/{name}")] HttpRequest req, string name) => Serve(req.HttpContext, name);
 
     /// <summary>Names of every embedded page file (tests check that each one is served).</summary>
     public static IReadOnlyCollection<string> Names => Assets.Value.Keys;

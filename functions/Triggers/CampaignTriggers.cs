@@ -1,14 +1,15 @@
 using System.Text.Json;
 using ServerlessCommerce.Campaigns;
-using ServerlessCommerce.Hosting;
+using Microsoft.Azure.Functions.Worker;
 using ServerlessCommerce.Storage;
 
 namespace ServerlessCommerce.Functions.Triggers;
 
 /// <summary>Publishes a campaign's outbox when a commit wakes it. Redelivery is harmless (watermark, stable ids).</summary>
-public sealed class CampaignOutboxHandler(CampaignOutbox outbox) : IQueueHandler
+public sealed class CampaignOutboxHandler(CampaignOutbox outbox)
 {
-    public Task HandleAsync(QueueInvocation message, CancellationToken cancellationToken) =>
+    [Function("CampaignOutbox")]
+    public Task Run([QueueTrigger(CampaignOutbox.QueueName)] string message, CancellationToken cancellationToken) =>
         outbox.DispatchAsync(CampaignWorkMessage.Parse(message).CampaignId, cancellationToken);
 }
 
@@ -16,9 +17,10 @@ public sealed class CampaignOutboxHandler(CampaignOutbox outbox) : IQueueHandler
 /// Background work on one campaign (the <c>campaign-work</c> queue): fan-outs and follow-ups of a commit. Every kind is
 /// idempotent, so a redelivered message repeats nothing that was done.
 /// </summary>
-public sealed class CampaignWorkHandler(CampaignWorkRunner work, CampaignDesks desks, ILogger<CampaignWorkHandler> logger) : IQueueHandler
+public sealed class CampaignWorkHandler(CampaignWorkRunner work, CampaignDesks desks, ILogger<CampaignWorkHandler> logger)
 {
-    public async Task HandleAsync(QueueInvocation message, CancellationToken cancellationToken)
+    [Function("CampaignWork")]
+    public async Task Run([QueueTrigger(CampaignCommitEffects.WorkQueueName)] string message, CancellationToken cancellationToken)
     {
         var w = CampaignWorkMessage.Parse(message);
         switch (w.Work)
@@ -48,23 +50,24 @@ public sealed class CampaignWorkHandler(CampaignWorkRunner work, CampaignDesks d
 }
 
 /// <summary>Runs a campaign's due lifecycle steps when its timer message arrives (re-sending it when not yet due).</summary>
-public sealed class CampaignLifecycleHandler(LifecycleRunner runner, LifecycleTimers timers, TimeProvider clock) : IQueueHandler
+public sealed class CampaignLifecycleHandler(LifecycleRunner runner, LifecycleTimers timers, TimeProvider clock)
 {
-    public async Task HandleAsync(QueueInvocation message, CancellationToken cancellationToken)
+    [Function("CampaignLifecycle")]
+    public async Task Run([QueueTrigger(LifecycleTimers.QueueName)] string message, CancellationToken cancellationToken)
     {
         LifecycleMessage? m;
         try
         {
-            m = JsonSerializer.Deserialize<LifecycleMessage>(message.Text, JsonSerializerOptions.Web);
+            m = JsonSerializer.Deserialize<LifecycleMessage>(message, JsonSerializerOptions.Web);
         }
         catch (JsonException ex)
         {
-            throw new InvalidDataException($"Message {message.MessageId} is not a lifecycle message.", ex);
+            throw new InvalidDataException("The message is not a lifecycle message.", ex);
         }
 
         if (m is null || string.IsNullOrEmpty(m.CampaignId))
         {
-            throw new InvalidDataException($"Message {message.MessageId} names no campaign.");
+            throw new InvalidDataException("The message names no campaign.");
         }
 
         if (m.DueAt > clock.GetUtcNow().AddSeconds(1))
@@ -78,9 +81,10 @@ public sealed class CampaignLifecycleHandler(LifecycleRunner runner, LifecycleTi
 }
 
 /// <summary>Every minute: any campaign whose next step is overdue (a lost or late message) runs it now.</summary>
-public sealed class LifecycleSweeper(LifecycleTimers timers, LifecycleRunner runner, ILogger<LifecycleSweeper> logger) : ITimerHandler
+public sealed class LifecycleSweeper(LifecycleTimers timers, LifecycleRunner runner, ILogger<LifecycleSweeper> logger)
 {
-    public async Task RunAsync(TimerInvocation timer, CancellationToken cancellationToken)
+    [Function("LifecycleSweeper")]
+    public async Task Run([TimerTrigger("15 */1 * * * *")] TimerInfo timer, CancellationToken cancellationToken)
     {
         foreach (var campaignId in await timers.OverdueAsync(cancellationToken))
         {
@@ -94,9 +98,10 @@ public sealed class LifecycleSweeper(LifecycleTimers timers, LifecycleRunner run
 /// The outbox's safety net: every minute, any campaign whose events are not all published (a wake-up lost in a
 /// crash) is dispatched.
 /// </summary>
-public sealed class OutboxSweeper(ITableStore tables, CampaignOutbox outbox, ILogger<OutboxSweeper> logger) : ITimerHandler
+public sealed class OutboxSweeper(ITableStore tables, CampaignOutbox outbox, ILogger<OutboxSweeper> logger)
 {
-    public async Task RunAsync(TimerInvocation timer, CancellationToken cancellationToken)
+    [Function("OutboxSweeper")]
+    public async Task Run([TimerTrigger("30 */1 * * * *")] TimerInfo timer, CancellationToken cancellationToken)
     {
         var query = new TableQuery(TableFilter.And(TableFilter.Compare("Phase", "ne", "completed"), TableFilter.Compare("Phase", "ne", "cancelled")), ["Phase"]);
         await foreach (var row in tables.QueryAsync(CampaignTables.CampaignIndex, query, cancellationToken))
@@ -112,24 +117,25 @@ public sealed class OutboxSweeper(ITableStore tables, CampaignOutbox outbox, ILo
 
 internal static class CampaignWorkMessage
 {
-    public static CampaignWork Parse(QueueInvocation message)
+    public static CampaignWork Parse(string message)
     {
         try
         {
-            var work = JsonSerializer.Deserialize<CampaignWork>(message.Text, JsonSerializerOptions.Web);
-            return work is { CampaignId.Length: > 0 } ? work : throw new InvalidDataException($"Message {message.MessageId} names no campaign.");
+            var work = JsonSerializer.Deserialize<CampaignWork>(message, JsonSerializerOptions.Web);
+            return work is { CampaignId.Length: > 0 } ? work : throw new InvalidDataException("The message names no campaign.");
         }
         catch (JsonException ex)
         {
-            throw new InvalidDataException($"Message {message.MessageId} is not campaign work.", ex);
+            throw new InvalidDataException("The message is not campaign work.", ex);
         }
     }
 }
 
 /// <summary>Every 10 s, each live campaign's viewer count (from storage) goes to its live room.</summary>
-public sealed class ViewerCountTimer(ITableStore tables, ServerlessCommerce.LiveRoom.LiveRoomService live) : ITimerHandler
+public sealed class ViewerCountTimer(ITableStore tables, ServerlessCommerce.LiveRoom.LiveRoomService live)
 {
-    public async Task RunAsync(TimerInvocation timer, CancellationToken cancellationToken)
+    [Function("ViewerCount")]
+    public async Task Run([TimerTrigger("*/10 * * * * *")] TimerInfo timer, CancellationToken cancellationToken)
     {
         var query = new TableQuery(TableFilter.Equal("Phase", "live"), ["Phase"]);
         await foreach (var row in tables.QueryAsync(CampaignTables.CampaignIndex, query, cancellationToken))

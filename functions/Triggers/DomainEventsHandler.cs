@@ -1,6 +1,6 @@
 using System.Text.Json;
 using ServerlessCommerce.Events;
-using ServerlessCommerce.Hosting;
+using Microsoft.Azure.Functions.Worker;
 
 namespace ServerlessCommerce.Functions.Triggers;
 
@@ -11,14 +11,15 @@ namespace ServerlessCommerce.Functions.Triggers;
 /// (at least once; consumers dedupe on the event id). A redelivered message finds its events already recorded and
 /// records nothing twice; an unreadable message is refused (and so ends in the poison queue, visible to operators).
 /// </summary>
-public sealed class DomainEventsHandler(IEventPublisher publisher, EventLog log, ILogger<DomainEventsHandler> logger) : IQueueHandler
+public sealed class DomainEventsHandler(IEventPublisher publisher, EventLog log, ILogger<DomainEventsHandler> logger)
 {
-    public async Task HandleAsync(QueueInvocation message, CancellationToken cancellationToken)
+    [Function("DomainEvents")]
+    public async Task Run([QueueTrigger(QueuedDomainEvents.QueueName)] string message, CancellationToken cancellationToken)
     {
         var events = Read(message);
         if (events.Count == 0)
         {
-            logger.LogWarning("Message {MessageId} is an empty array of events; nothing to do", message.MessageId);
+            logger.LogWarning("A message is an empty array of events; nothing to do");
             return;
         }
 
@@ -31,24 +32,24 @@ public sealed class DomainEventsHandler(IEventPublisher publisher, EventLog log,
         }
     }
 
-    private static List<DomainEvent> Read(QueueInvocation message)
+    internal static List<DomainEvent> Read(string message)
     {
-        var isArray = message.Text.AsSpan().TrimStart().StartsWith("[", StringComparison.Ordinal);
+        var isArray = message.AsSpan().TrimStart().StartsWith("[", StringComparison.Ordinal);
         List<DomainEvent>? events;
         try
         {
             events = isArray
-                ? JsonSerializer.Deserialize<List<DomainEvent>>(message.Text, JsonSerializerOptions.Web)
-                : [JsonSerializer.Deserialize<DomainEvent>(message.Text, JsonSerializerOptions.Web)!];
+                ? JsonSerializer.Deserialize<List<DomainEvent>>(message, JsonSerializerOptions.Web)
+                : [JsonSerializer.Deserialize<DomainEvent>(message, JsonSerializerOptions.Web)!];
         }
         catch (JsonException ex)
         {
-            throw new InvalidDataException($"Message {message.MessageId} is neither a domain event nor an array of them.", ex);
+            throw new InvalidDataException("The message is neither a domain event nor an array of them.", ex);
         }
 
         if (events is null || events.Any(e => e is null || string.IsNullOrEmpty(e.Id) || string.IsNullOrEmpty(e.ChainId) || string.IsNullOrEmpty(e.Type)))
         {
-            throw new InvalidDataException($"Message {message.MessageId} has an event that lacks an id, chain or type.");
+            throw new InvalidDataException("The message has an event that lacks an id, chain or type.");
         }
 
         return events;

@@ -1,5 +1,5 @@
 using ServerlessCommerce.Functions.Api;
-using ServerlessCommerce.Hosting;
+using Microsoft.Azure.Functions.Worker;
 using ServerlessCommerce.Storage;
 
 namespace ServerlessCommerce.Functions.Triggers;
@@ -8,13 +8,16 @@ namespace ServerlessCommerce.Functions.Triggers;
 /// Records that timers fire at all (a silently dead scheduler is the classic serverless outage); <c>/api/health</c>
 /// shows the time. Idempotent: an upsert of the same row.
 /// </summary>
-public sealed class HeartbeatTimer(ITableStore tables, TimeProvider clock) : ITimerHandler
+public sealed class HeartbeatTimer(ITableStore tables, TimeProvider clock)
 {
-    public Task RunAsync(TimerInvocation timer, CancellationToken cancellationToken) =>
-        tables.UpsertAsync(SystemStatus.Table, new TableEntity(SystemStatus.TimersPartition, timer.FunctionName)
+    public const string FunctionName = "Heartbeat";
+
+    [Function(FunctionName)]
+    public Task Run([TimerTrigger("0 */1 * * * *")] TimerInfo timer, CancellationToken cancellationToken) =>
+        tables.UpsertAsync(SystemStatus.Table, new TableEntity(SystemStatus.TimersPartition, FunctionName)
         {
             ["LastRunAt"] = clock.GetUtcNow(),
-            ["ScheduledAt"] = timer.ScheduledAt,
+            ["ScheduledAt"] = timer.ScheduleStatus?.Last is { } last ? new DateTimeOffset(last, TimeSpan.Zero) : clock.GetUtcNow(),
             ["IsPastDue"] = timer.IsPastDue,
         }, cancellationToken: cancellationToken);
 }

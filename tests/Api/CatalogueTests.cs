@@ -455,10 +455,8 @@ public sealed class CatalogueTests : IAsyncLifetime
     [Fact]
     public void CatalogueRoutesAreFunctionsOfTheFunctionsApp()
     {
-        using var app = ServerlessCommerceApp.Build([], b => b.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["AzureWebJobsStorage"] = "UseDevelopmentStorage=true" }));
-        var routes = ServerlessCommerceApp.Functions(app).Select(f => f.FunctionJson["bindings"]![0]!)
-            .Where(b => b["type"]!.GetValue<string>() == "httpTrigger")
-            .SelectMany(b => b["methods"]!.AsArray().Select(m => $"{m!.GetValue<string>()} {b["route"]!.GetValue<string>()}"))
+        var routes = ServerlessCommerce.Functions.Hosting.Local.FunctionCatalog.App.Http
+            .SelectMany(h => ServerlessCommerce.Functions.Hosting.Local.FunctionCatalog.Methods(h.Http).Select(m => $"{m.ToLowerInvariant()} {h.Http.Route}"))
             .ToHashSet();
         foreach (var expected in new[]
                  {

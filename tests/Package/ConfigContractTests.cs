@@ -57,7 +57,7 @@ public sealed partial class ConfigContractTests
 
         // Nothing stale: each Bicep setting is read by the app or by the host.
         Assert.Empty(bicep.Except(AppSettings.Names).Except(HostSettings));
-        Assert.Contains("'FUNCTIONS_WORKER_RUNTIME', value: 'custom'", Bicep("modules/functionApp.bicep"), StringComparison.Ordinal);
+        Assert.Contains("'FUNCTIONS_WORKER_RUNTIME', value: 'dotnet-isolated'", Bicep("modules/functionApp.bicep"), StringComparison.Ordinal);
         Assert.Contains("'AzureWebJobsDisableHomepage', value: 'true'", Bicep("modules/functionApp.bicep"), StringComparison.Ordinal);
     }
 
@@ -66,7 +66,7 @@ public sealed partial class ConfigContractTests
     {
         Assert.Equal(StorageInitializer.Tables.Order(StringComparer.Ordinal), BicepList("tables").Order(StringComparer.Ordinal));
         Assert.Equal(StorageInitializer.Containers.Order(StringComparer.Ordinal), BicepList("containers").Order(StringComparer.Ordinal));
-        var queues = ServerlessCommerce.Functions.Triggers.AppTriggers.All.OfType<QueueTriggerDefinition>().Select(q => q.QueueName).Distinct();
+        var queues = ServerlessCommerce.Functions.Hosting.Local.FunctionCatalog.App.Queues.Select(q => q.Queue.QueueName).Distinct();
         Assert.Equal(queues.Order(StringComparer.Ordinal), BicepList("queues").Order(StringComparer.Ordinal));
         Assert.Contains("'${q}-poison'", Bicep("modules/storage.bicep"), StringComparison.Ordinal); // the poison twins
     }

@@ -1,20 +1,22 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using ServerlessCommerce.Events;
-using ServerlessCommerce.Functions.Hosting;
-using ServerlessCommerce.Hosting;
+using Microsoft.Azure.Functions.Worker;
+using ServerlessCommerce.Functions.Hosting.Local;
 using ServerlessCommerce.Storage;
 using ServerlessCommerce.Tests.Infrastructure;
 
 namespace ServerlessCommerce.Tests.Hosting;
 
-/// <summary>Standalone mode runs the triggers itself: timers on their schedule, queue pumps with the poison policy.</summary>
-public sealed class StandaloneTriggerTests
+/// <summary>The local host runs the triggers itself: timers on their schedule, queue polling with the host's poison policy.</summary>
+public sealed class LocalHostTriggerTests
 {
-    private sealed class CountingTimer(Counter counter) : ITimerHandler
+    /// <summary>A timer function of this test assembly (the local host reads it from its attributes, as the app's own).</summary>
+    public sealed class CountingTimer(Counter counter)
     {
-        public Task RunAsync(TimerInvocation timer, CancellationToken cancellationToken)
+        [Function("EverySecond")]
+        public Task Run([TimerTrigger("*/1 * * * * *")] TimerInfo timer)
         {
-            var n = counter.Increment(timer.ScheduledAt);
+            var n = counter.Increment(new DateTimeOffset(timer.ScheduleStatus!.Last, TimeSpan.Zero));
             return n == 1 ? throw new InvalidOperationException("first run fails") : Task.CompletedTask;
         }
     }
@@ -48,10 +50,10 @@ public sealed class StandaloneTriggerTests
     public async Task ATimerFiresOnItsScheduleAndKeepsFiringAfterAFailedRun()
     {
         var counter = new Counter();
-        var services = new ServiceCollection().AddSingleton(counter).AddScoped<CountingTimer>().BuildServiceProvider();
-        var catalog = new TriggerCatalog([new TimerTriggerDefinition("EverySecond", "*/1 * * * * *", typeof(CountingTimer))]);
-        var scheduler = new TimerScheduler(catalog, new TriggerInvoker(services.GetRequiredService<IServiceScopeFactory>(), NullLogger<TriggerInvoker>.Instance),
-            TimeProvider.System, NullLogger<TimerScheduler>.Instance);
+        var services = new ServiceCollection().AddSingleton(counter).BuildServiceProvider();
+        var catalog = new FunctionCatalog(typeof(LocalHostTriggerTests).Assembly);
+        Assert.Equal("EverySecond", Assert.Single(catalog.Timers).Function.Name);
+        var scheduler = new LocalTimers(catalog, services.GetRequiredService<IServiceScopeFactory>(), TimeProvider.System, NullLogger<LocalTimers>.Instance);
 
         await scheduler.StartAsync(CancellationToken.None);
         for (var i = 0; i < 100 && counter.Runs.Count < 3; i++)
@@ -79,7 +81,7 @@ public sealed class StandaloneTriggerTests
         for (var i = 0; i < 150 && poisoned.Count == 0; i++)
         {
             await Task.Delay(100);
-            poisoned = await queues.PeekAsync(QueuePump.PoisonQueueName(QueuedDomainEvents.QueueName), 32);
+            poisoned = await queues.PeekAsync(LocalQueues.PoisonQueueName(QueuedDomainEvents.QueueName), 32);
         }
 
         Assert.Equal("this is not an event", Assert.Single(poisoned).Text);

@@ -1,23 +1,25 @@
+using Microsoft.Azure.Functions.Worker;
 using ServerlessCommerce.Hosting;
 using ServerlessCommerce.Storage;
 
-namespace ServerlessCommerce.Functions.Hosting;
+namespace ServerlessCommerce.Functions.Hosting.Local;
 
 /// <summary>
-/// Standalone mode's queue triggers: polls each queue (backing off when idle), hands messages to their handler,
-/// deletes them on success, and applies the same poison policy as the Functions host: a message that has failed
-/// <c>QueueMaxDequeueCount</c> times moves to <c>&lt;queue&gt;-poison</c>, logged, never dropped.
+/// The local host's queue triggers: polls each <c>[QueueTrigger]</c> queue (backing off when idle), hands each
+/// message's text to its function, deletes it on success, and applies the Functions host's poison policy: a message
+/// that has failed <c>QueueMaxDequeueCount</c> (5) times moves to <c>&lt;queue&gt;-poison</c>, logged, never dropped.
 /// </summary>
-public sealed class QueuePump(TriggerCatalog catalog, TriggerInvoker invoker, IQueueStore queues, AppSettings settings, ILogger<QueuePump> logger) : BackgroundService
+public sealed class LocalQueues(FunctionCatalog catalog, IServiceScopeFactory scopes, IQueueStore queues, AppSettings settings, ILogger<LocalQueues> logger) : BackgroundService
 {
     private const int BatchSize = 16;
     private static readonly TimeSpan MinPoll = TimeSpan.FromMilliseconds(50);
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        Task.WhenAll(catalog.Queues.Select(q => PumpAsync(q, stoppingToken)));
+        Task.WhenAll(catalog.Queues.Select(q => PumpAsync(q.Function, q.Queue, stoppingToken)));
 
-    private async Task PumpAsync(QueueTriggerDefinition trigger, CancellationToken ct)
+    private async Task PumpAsync(LocalFunction function, QueueTriggerAttribute trigger, CancellationToken ct)
     {
+        Invocation.Validate(function, _ => false);
         var maxPoll = TimeSpan.FromMilliseconds(settings.QueueMaxPollingIntervalMilliseconds);
         var idle = MinPoll;
         var visibility = TimeSpan.FromSeconds(settings.QueueVisibilityTimeoutSeconds);
@@ -48,23 +50,24 @@ public sealed class QueuePump(TriggerCatalog catalog, TriggerInvoker invoker, IQ
 
             idle = MinPoll;
             await Parallel.ForEachAsync(messages, new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = ct },
-                (message, token) => new ValueTask(ProcessAsync(trigger, message, token)));
+                (message, token) => new ValueTask(ProcessAsync(function, trigger.QueueName, message, token)));
         }
     }
 
     /// <summary>One delivery: run, then delete; or, past the dequeue limit, move to the poison queue.</summary>
-    internal async Task ProcessAsync(QueueTriggerDefinition trigger, QueueMessage message, CancellationToken ct)
+    internal async Task ProcessAsync(LocalFunction function, string queueName, QueueMessage message, CancellationToken ct)
     {
         if (message.DequeueCount > settings.QueueMaxDequeueCount)
         {
-            await MoveToPoisonAsync(trigger.QueueName, message, "dequeue count exceeded before processing", ct);
+            await MoveToPoisonAsync(queueName, message, "dequeue count exceeded before processing", ct);
             return;
         }
 
         try
         {
-            await invoker.RunQueueAsync(trigger,
-                new QueueInvocation(trigger.FunctionName, trigger.QueueName, message.Text, message.DequeueCount, message.MessageId, message.InsertedOn), ct);
+            await using var scope = scopes.CreateAsyncScope();
+            using var _ = logger.BeginScope(new Dictionary<string, object> { ["FunctionName"] = function.Name, ["CorrelationId"] = message.MessageId });
+            await Invocation.InvokeAsync(function, scope.ServiceProvider, p => p == function.TriggerParameter ? message.Text : null, ct);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
@@ -74,21 +77,21 @@ public sealed class QueuePump(TriggerCatalog catalog, TriggerInvoker invoker, IQ
         {
             if (message.DequeueCount >= settings.QueueMaxDequeueCount)
             {
-                logger.LogError(ex, "Message {MessageId} on {Queue} failed on delivery {DequeueCount}", message.MessageId, trigger.QueueName, message.DequeueCount);
-                await MoveToPoisonAsync(trigger.QueueName, message, ex.GetType().Name, ct);
+                logger.LogError(ex, "Message {MessageId} on {Queue} failed on delivery {DequeueCount}", message.MessageId, queueName, message.DequeueCount);
+                await MoveToPoisonAsync(queueName, message, ex.GetType().Name, ct);
             }
             else
             {
                 var backoff = TimeSpan.FromSeconds(Math.Min(60, Math.Pow(2, message.DequeueCount)));
                 logger.LogWarning(ex, "Message {MessageId} on {Queue} failed on delivery {DequeueCount}; retrying in {BackoffSeconds} s",
-                    message.MessageId, trigger.QueueName, message.DequeueCount, backoff.TotalSeconds);
-                await TryAsync(() => queues.UpdateVisibilityAsync(trigger.QueueName, message.MessageId, message.PopReceipt, backoff, ct));
+                    message.MessageId, queueName, message.DequeueCount, backoff.TotalSeconds);
+                await TryAsync(() => queues.UpdateVisibilityAsync(queueName, message.MessageId, message.PopReceipt, backoff, ct));
             }
 
             return;
         }
 
-        await TryAsync(() => queues.DeleteAsync(trigger.QueueName, message.MessageId, message.PopReceipt, ct));
+        await TryAsync(() => queues.DeleteAsync(queueName, message.MessageId, message.PopReceipt, ct));
     }
 
     private async Task MoveToPoisonAsync(string queue, QueueMessage message, string reason, CancellationToken ct)
