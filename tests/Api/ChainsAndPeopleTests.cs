@@ -17,7 +17,7 @@ public sealed class ChainsAndPeopleTests : IAsyncLifetime
     {
         var health = await TestApp.OkJsonAsync(await _app.GetAsync("/api/health"));
         Assert.Equal("ok", health.GetProperty("status").GetString());
-        Assert.Equal("standalone", health.GetProperty("mode").GetString());
+        Assert.Equal("local", health.GetProperty("mode").GetString());
     }
 
     [Fact]
