@@ -19,7 +19,8 @@ public static class LocalHttp
             Invocation.Validate(function, p => p.ParameterType == typeof(string) && routeParameters.Contains(p.Name!));
             app.MapMethods(route, FunctionCatalog.Methods(http), context => RunAsync(function, context))
                 .WithName(function.Name)
-                .WithMetadata(function);
+                .WithMetadata(function)
+                .WithMetadata(function.Method.GetCustomAttributes(inherit: true)); // e.g. [RequestSizeLimit] for report uploads
         }
     }
 
