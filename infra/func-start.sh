@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the packaged app under the real Azure Functions host (Core Tools `func start`) against Azurite, exactly as
-# Azure runs it: custom handler, function.json per route and trigger, host.json from the repo.
+# Azure runs it: the isolated worker with the functions.metadata the Worker SDK generates, host.json from the repo.
+# Not run here (Core Tools cannot be installed on our machines); bash infra/run.sh runs the same functions on the local host.
 #   bash infra/func-start.sh [--port N] [--no-package]
 # Needs Azure Functions Core Tools v4 (`func`) on PATH; see the README ("Locally with Functions Core Tools").
 # Without a SignalR Service the live room uses the embedded hub over long polling (the host passes no WebSockets).
@@ -20,12 +21,12 @@ while [ $# -gt 0 ]; do
   esac
 done
 
-command -v func >/dev/null 2>&1 || die "Azure Functions Core Tools (func) is not installed. Install v4: https://learn.microsoft.com/azure/azure-functions/functions-run-local (e.g. 'npm i -g azure-functions-core-tools@4' on a machine with internet), then re-run. Without it, 'bash infra/run.sh' runs the same app standalone."
+command -v func >/dev/null 2>&1 || die "Azure Functions Core Tools (func) is not installed. Install v4: https://learn.microsoft.com/azure/azure-functions/functions-run-local (e.g. 'npm i -g azure-functions-core-tools@4' on a machine with internet), then re-run. Without it, 'bash infra/run.sh' runs the same functions on the local host."
 require_tools
 ensure_node_modules "$root"
 
 site="$root/artifacts/package/site"
-if [ "$package" = 1 ] || [ ! -x "$site/ServerlessCommerce.Functions" ]; then
+if [ "$package" = 1 ] || [ ! -f "$site/functions.metadata" ]; then
   bash "$root/infra/package.sh" --output "$root/artifacts/package"
 fi
 
@@ -41,7 +42,7 @@ trap cleanup INT TERM EXIT
 
 start_dev_azurite "$root"
 ensure_local_settings "$root"
-# func reads local.settings.json from the app folder and hands its Values to our executable as environment variables.
+# func reads local.settings.json from the app folder and hands its Values to the worker as environment variables.
 cp "$root/local.settings.json" "$site/local.settings.json"
 port_open "$port" && die "Port $port is taken. Run: bash infra/func-start.sh --port <other>"
 
@@ -56,7 +57,7 @@ fi
 
 cat >&2 <<MSG
 
-  ServerlessCommerce is running under the Functions host (custom handler, storage: Azurite).
+  ServerlessCommerce is running under the Functions host (isolated worker, storage: Azurite).
 
     Leader console:   $url/
     Member live room: $url/live/{campaignId}

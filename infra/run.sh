@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs ServerlessCommerce locally: Azurite (installed from npm, data in .azurite/) and the app on
-# http://127.0.0.1:7071 in standalone mode. Prints the URLs; Ctrl-C stops both.
+# Runs ServerlessCommerce locally: Azurite (installed from npm, data in .azurite/) and the app's functions on the
+# local host at http://127.0.0.1:7071. Prints the URLs; Ctrl-C stops both. With AzureWebJobsStorage in the
+# environment it uses that storage and starts no Azurite.
 #   bash infra/run.sh [--port N] [--demo]
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -32,7 +33,13 @@ cleanup() {
 }
 trap cleanup INT TERM EXIT
 
-start_dev_azurite "$root" # sets azurite_pid when it starts one
+storage="Azurite"
+if [ -n "${AzureWebJobsStorage:-}" ]; then
+  storage="AzureWebJobsStorage from the environment"
+  log "Using the storage named by AzureWebJobsStorage in the environment (no Azurite started)."
+else
+  start_dev_azurite "$root" # sets azurite_pid when it starts one
+fi
 
 ensure_local_settings "$root"
 
@@ -54,7 +61,7 @@ fi
 
 cat >&2 <<MSG
 
-  ServerlessCommerce is running (standalone mode, storage: Azurite).
+  ServerlessCommerce is running (local host, storage: $storage).
 
     Leader console:   $url/
     Member live room: $url/live/{campaignId}
