@@ -88,10 +88,7 @@ public static class ServerlessCommerceApp
         services.AddSingleton(settings);
         services.AddSingleton(host);
         services.TryAddSingleton(TimeProvider.System);
-        services.AddSingleton(settings.Storage);
-        services.AddSingleton<ITableStore>(sp => new AzureTableStore(sp.GetRequiredService<StorageAccount>(), sp.GetRequiredService<ILogger<AzureTableStore>>()));
-        services.AddSingleton<IQueueStore>(sp => new AzureQueueStore(sp.GetRequiredService<StorageAccount>(), sp.GetRequiredService<ILogger<AzureQueueStore>>()));
-        services.AddSingleton<IBlobStore>(sp => new AzureBlobStore(sp.GetRequiredService<StorageAccount>(), sp.GetRequiredService<ILogger<AzureBlobStore>>()));
+        services.AddAppStorage(settings.Storage);
 
         services.AddSingleton(sp => new MemberTokens(settings.EffectiveTokenSigningKey, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(new PlatformKey(settings.EffectivePlatformAdminKey));

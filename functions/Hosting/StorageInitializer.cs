@@ -39,8 +39,12 @@ public sealed class StorageInitializer(ITableStore tables, IBlobStore blobs, IQu
                     await blobs.CreateContainerIfNotExistsAsync(container, cancellationToken);
                 }
 
-                // Browsers PUT review photos straight to SAS URLs: the Blob service must allow the app's origin.
-                await blobs.SetCorsAsync(CorsOrigins(settings), cancellationToken);
+                // Browsers PUT review photos straight to SAS URLs: the Blob service must allow the app's origin. Under a
+                // managed identity the Bicep sets that rule: the app's data-plane role may not change service properties.
+                if (settings.Storage.CredentialKind == StorageCredentialKind.SharedKey)
+                {
+                    await blobs.SetCorsAsync(CorsOrigins(settings), cancellationToken);
+                }
 
                 foreach (var queue in Local.FunctionCatalog.App.Queues.Select(q => q.Queue.QueueName).Distinct())
                 {

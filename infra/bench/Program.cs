@@ -6,7 +6,6 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Text.Json;
-using Microsoft.Extensions.Logging.Abstractions;
 using ServerlessCommerce.Storage;
 using ServerlessCommerce.Tests.Infrastructure;
 
@@ -119,8 +118,7 @@ static async Task ThroughputAsync(Api api, ChainSetup chain, Child app, Child az
     Console.WriteLine($"  peak app memory   {peak / 1024 / 1024} MiB");
 
     // The naive way: one stock row; read it, replace it with If-Match (retry on 412), then insert the order.
-    var account = StorageAccount.Parse(azurite.ConnectionString);
-    var store = new AzureTableStore(account, NullLogger<AzureTableStore>.Instance);
+    var store = new AzureTableStore(new StorageClients(StorageConnection.Parse(azurite.ConnectionString)).Tables);
     const string table = "NaiveOrders";
     await store.CreateTableIfNotExistsAsync(table);
     await store.UpsertAsync(table, new TableEntity("naive", "stock") { ["Remaining"] = 10_000_000 });
@@ -388,7 +386,7 @@ internal sealed class Child : IAsyncDisposable
         int blob = FreePort(), queue = FreePort(), table = FreePort();
         var p = Start(exe, ["--inMemoryPersistence", "--disableTelemetry", "--skipApiVersionCheck", "--silent",
             "--blobPort", $"{blob}", "--queuePort", $"{queue}", "--tablePort", $"{table}"]);
-        var account = StorageAccount.Development(blob, queue, table);
+        var account = StorageConnection.Development(blob, queue, table);
         var child = new Child(p, account.ToConnectionString(), table);
         AppDomain.CurrentDomain.ProcessExit += (_, _) => child.Kill();
         for (var i = 0; i < 100; i++)

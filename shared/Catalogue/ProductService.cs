@@ -138,7 +138,7 @@ public sealed class ProductService(ITableStore tables, IBlobStore blobs, IDomain
         logger.LogInformation("Report {ReportId} ({ContentType}, {Size} bytes) added to product {ProductId}", reportId, report.ContentType, report.Size, productId);
         await events.RaiseAsync(DomainEvent.Create("product.reportAdded", chainId, $"products/{productId}",
             new { productId, report.ReportId, report.Name, report.ContentType, report.Size }, report.UploadedAt, occurrence: reportId), ct);
-        return Link(report);
+        return await LinkAsync(report, ct);
     }
 
     /// <summary>The public traceability view of a product, with read-only report URLs valid for <see cref="ReportUrlLifetime"/>.</summary>
@@ -146,13 +146,19 @@ public sealed class ProductService(ITableStore tables, IBlobStore blobs, IDomain
     {
         var chainId = Ids.ChainOf(productId);
         var product = (chainId is null ? null : await FindAsync(chainId, productId, ct)) ?? throw AppProblem.NotFound("product", productId);
-        return new Traceability(product, [.. product.Reports.Select(Link)]);
+        var links = new List<ReportLink>(product.Reports.Count);
+        foreach (var report in product.Reports)
+        {
+            links.Add(await LinkAsync(report, ct));
+        }
+
+        return new Traceability(product, links);
     }
 
-    private ReportLink Link(ProductReport report)
+    private async Task<ReportLink> LinkAsync(ProductReport report, CancellationToken ct)
     {
         var expiresAt = clock.GetUtcNow() + ReportUrlLifetime;
-        return new ReportLink(report, blobs.GetSasUri(CatalogueTables.Media, report.Blob, BlobSasPermissions.Read, expiresAt), expiresAt);
+        return new ReportLink(report, await blobs.GetSasUriAsync(CatalogueTables.Media, report.Blob, BlobSasPermissions.Read, expiresAt, ct), expiresAt);
     }
 
     /// <summary>Appends the report to the product's row with If-Match, re-reading when another upload got there first.</summary>

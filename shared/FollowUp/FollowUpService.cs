@@ -87,9 +87,12 @@ public sealed class FollowUpService(ITableStore tables, IBlobStore blobs, OrderS
 
         await CreditOnceAsync(order, FollowUpRules.ReviewReason, FollowUpRules.ReviewPoints, ct);
         var expiresAt = clock.GetUtcNow() + FollowUpRules.PhotoUrlLifetime;
-        var urls = Enumerable.Range(1, photoCount)
-            .Select(n => blobs.GetSasUri(CatalogueTables.Media, FollowUpTables.PhotoBlob(order.CampaignId, order.OrderId, n), BlobSasPermissions.Create, expiresAt))
-            .ToList();
+        var urls = new List<Uri>(photoCount);
+        for (var n = 1; n <= photoCount; n++)
+        {
+            urls.Add(await blobs.GetSasUriAsync(CatalogueTables.Media, FollowUpTables.PhotoBlob(order.CampaignId, order.OrderId, n), BlobSasPermissions.Create, expiresAt, ct));
+        }
+
         logger.LogInformation("Review {ReviewId} of order {OrderId} submitted with {PhotoCount} photo URLs", review.ReviewId, orderId, photoCount);
         return new SubmittedReview(review, urls, expiresAt);
     }

@@ -12,7 +12,10 @@ public sealed class AppSettings
     public const string SampleLocalPlatformKey = "local-platform-admin-key";
     public const string SampleLocalSigningKey = "local-token-signing-key-change-me-in-azure-0123456789";
 
-    /// <summary>The names of every setting read, for the config contract test and the docs.</summary>
+    /// <summary>
+    /// The names of every setting read, for the config contract test and the docs. <c>AzureWebJobsStorage</c> stands
+    /// for its identity-based parts too (<c>AzureWebJobsStorage__accountName</c>, <see cref="StorageIdentitySettings.SettingSuffixes"/>).
+    /// </summary>
     public static readonly IReadOnlyList<string> Names =
     [
         "AzureWebJobsStorage", "PlatformAdminKey", "TokenSigningKey", "AzureSignalRConnectionString",
@@ -20,7 +23,14 @@ public sealed class AppSettings
         "QueueMaxPollingIntervalMilliseconds", "PublicBaseUrl",
     ];
 
-    public string AzureWebJobsStorage { get; init; } = "UseDevelopmentStorage=true";
+    /// <summary>
+    /// The storage connection string (Azurite locally). Null when the identity-based form is used instead: then
+    /// <see cref="AzureWebJobsStorageIdentity"/> holds <c>AzureWebJobsStorage__accountName</c> or the
+    /// <c>__*ServiceUri</c> settings, the same names the Functions host reads (they are parts of this one setting).
+    /// </summary>
+    public string? AzureWebJobsStorage { get; init; } = "UseDevelopmentStorage=true";
+
+    public StorageIdentitySettings? AzureWebJobsStorageIdentity { get; init; }
 
     public string? PlatformAdminKey { get; init; }
 
@@ -42,7 +52,8 @@ public sealed class AppSettings
     /// <summary>The public URL people reach the app at (printed links, SAS-upload CORS origin). Optional.</summary>
     public string? PublicBaseUrl { get; init; }
 
-    public StorageAccount Storage => StorageAccount.Parse(AzureWebJobsStorage);
+    /// <summary>The storage account and how to reach it; throws <see cref="FormatException"/> when the settings are wrong.</summary>
+    public StorageConnection Storage => StorageConnection.Resolve(AzureWebJobsStorage, AzureWebJobsStorageIdentity);
 
     public bool IsLocalDevelopment => Storage.IsDevelopmentStorage;
 
@@ -55,9 +66,16 @@ public sealed class AppSettings
 
         string? Text(string name) => string.IsNullOrWhiteSpace(configuration[name]) ? null : configuration[name]!.Trim();
 
+        // Environment variables spell a part "AzureWebJobsStorage__accountName" (configuration turns it into
+        // "AzureWebJobsStorage:accountName"); local.settings.json keeps the "__" spelling as it is.
+        string? Part(string suffix) => Text($"AzureWebJobsStorage:{suffix}") ?? Text($"AzureWebJobsStorage__{suffix}");
+        var identity = new StorageIdentitySettings(Part("accountName"), Part("blobServiceUri"), Part("queueServiceUri"), Part("tableServiceUri"), Part("clientId"));
+        var connectionString = Text("AzureWebJobsStorage");
+
         return new AppSettings
         {
-            AzureWebJobsStorage = Text("AzureWebJobsStorage") ?? "UseDevelopmentStorage=true",
+            AzureWebJobsStorage = connectionString ?? (identity.IsEmpty ? "UseDevelopmentStorage=true" : null),
+            AzureWebJobsStorageIdentity = identity.IsEmpty ? null : identity,
             PlatformAdminKey = Text("PlatformAdminKey"),
             TokenSigningKey = Text("TokenSigningKey"),
             AzureSignalRConnectionString = Text("AzureSignalRConnectionString"),
@@ -77,7 +95,7 @@ public sealed class AppSettings
     public IReadOnlyList<string> Problems()
     {
         var problems = new List<string>();
-        StorageAccount storage;
+        StorageConnection storage;
         try
         {
             storage = Storage;

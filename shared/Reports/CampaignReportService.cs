@@ -60,24 +60,24 @@ public sealed class CampaignReportService(
         var row = await tables.GetAsync(CampaignTables.Campaigns, campaignId, ReportTables.ReportRow, cancellationToken: ct)
                   ?? throw AppProblem.Conflict(ProblemCodes.ReportNotReady, "Report not ready",
                       "The report is written when the campaign completes; a leader or admin can generate it now with POST on this URL.");
-        return Links(ReportTables.ToReport(row));
+        return await LinksAsync(ReportTables.ToReport(row), ct);
     }
 
     /// <summary>A leader's or admin's "generate now".</summary>
     public async Task<CampaignReportLinks> GenerateAsync(Caller caller, string campaignId, CancellationToken ct)
     {
         await campaigns.GetForStaffAsync(caller, campaignId, ct);
-        return Links(await GenerateAsync(campaignId, ct));
+        return await LinksAsync(await GenerateAsync(campaignId, ct), ct);
     }
 
-    private CampaignReportLinks Links(CampaignReport report)
+    private async Task<CampaignReportLinks> LinksAsync(CampaignReport report, CancellationToken ct)
     {
         var id = report.Metrics.CampaignId;
         var expiresAt = clock.GetUtcNow().Add(LinkLifetime);
         return new CampaignReportLinks(report,
-            blobs.GetSasUri(ReportTables.Container, ReportTables.HtmlBlob(id), BlobSasPermissions.Read, expiresAt),
-            blobs.GetSasUri(ReportTables.Container, ReportTables.CsvBlob(id), BlobSasPermissions.Read, expiresAt),
-            blobs.GetSasUri(ReportTables.Container, ReportTables.JsonBlob(id), BlobSasPermissions.Read, expiresAt),
+            await blobs.GetSasUriAsync(ReportTables.Container, ReportTables.HtmlBlob(id), BlobSasPermissions.Read, expiresAt, ct),
+            await blobs.GetSasUriAsync(ReportTables.Container, ReportTables.CsvBlob(id), BlobSasPermissions.Read, expiresAt, ct),
+            await blobs.GetSasUriAsync(ReportTables.Container, ReportTables.JsonBlob(id), BlobSasPermissions.Read, expiresAt, ct),
             expiresAt);
     }
 

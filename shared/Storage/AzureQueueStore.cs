@@ -1,16 +1,16 @@
-using System.Globalization;
+using System.Collections.Concurrent;
 using System.Text;
-using System.Xml.Linq;
 using Azure;
-using Azure.Core;
-using Azure.Core.Pipeline;
+using Azure.Storage.Queues;
+using Azure.Storage.Queues.Specialized;
 using Microsoft.Extensions.Logging;
 
 namespace ServerlessCommerce.Storage;
 
 /// <summary>
-/// Queue Storage over its REST API (XML, SharedKey), as Azure and Azurite speak it. Message text travels as base64 of
-/// its UTF-8 bytes, the encoding the Functions queue trigger expects.
+/// <see cref="IQueueStore"/> on Azure.Storage.Queues. The clients come with <see cref="QueueMessageEncoding.Base64"/>
+/// (see <see cref="StorageClients"/>): message text travels as base64 of its UTF-8 bytes, which is what the Functions
+/// queue trigger expects. This adds the limits the service would only answer with a bare 400, and our exceptions.
 /// </summary>
 public sealed class AzureQueueStore : IQueueStore
 {
@@ -26,100 +26,118 @@ public sealed class AzureQueueStore : IQueueStore
     /// <summary>Pass as time-to-live for a message that never expires.</summary>
     public static readonly TimeSpan NeverExpires = TimeSpan.FromSeconds(-1);
 
-    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+    /// <summary>Where a message goes that is not base64 (the Functions host's poison-queue convention).</summary>
+    public const string PoisonSuffix = "-poison";
 
-    private readonly StorageRestClient _rest;
-    private readonly string _baseUrl;
+    private readonly QueueServiceClient _service;
+    private readonly ConcurrentDictionary<string, QueueClient> _queues = new(StringComparer.Ordinal);
 
-    public AzureQueueStore(StorageAccount account, ILogger<AzureQueueStore> logger, StorageClientOptions? options = null)
+    public AzureQueueStore(QueueServiceClient service)
     {
-        ArgumentNullException.ThrowIfNull(account);
-        _rest = new StorageRestClient(account, StorageService.Queue, logger, options);
-        _baseUrl = _rest.BaseUrl;
+        ArgumentNullException.ThrowIfNull(service);
+        _service = service;
+    }
+
+    /// <summary>For tools and tests that want one store without the app's container; the app registers <see cref="StorageClients"/> once.</summary>
+    public AzureQueueStore(StorageConnection connection, ILogger<AzureQueueStore> logger)
+        : this(new StorageClients(connection, logger).Queues)
+    {
     }
 
     public async Task CreateQueueIfNotExistsAsync(string queue, CancellationToken cancellationToken = default)
     {
-        using var message = CreateMessage(RequestMethod.Put, QueuePath(queue));
-        var response = await SendRequestAsync(message, cancellationToken);
-
-        // 201 created, 204 already there with the same metadata, 409 already there with other metadata.
-        if (response.Status == 409 && response.Headers.TryGetValue("x-ms-error-code", out var code) && code == "QueueAlreadyExists")
+        var client = Client(queue);
+        try
         {
-            return;
+            await client.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
         }
-
-        response.EnsureSuccess($"Create queue {queue}");
+        catch (RequestFailedException ex) when (ex.ErrorCode == "QueueAlreadyExists")
+        {
+            // Already there with other metadata: still the queue we want.
+        }
+        catch (RequestFailedException ex) when (StorageException.IsAnswer(ex))
+        {
+            throw StorageException.From(ex, $"Create queue {queue}");
+        }
     }
 
     public async Task<SentMessage> SendAsync(string queue, string text, TimeSpan? visibilityDelay = null, TimeSpan? timeToLive = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(text);
-        var bytes = Encoding.UTF8.GetBytes(text);
-        if (bytes.Length > MaxMessageTextBytes)
+        var client = Client(queue);
+        var length = Encoding.UTF8.GetByteCount(text);
+        if (length > MaxMessageTextBytes)
         {
             throw new ArgumentException(
-                $"A queue message holds at most {MaxMessageTextBytes:N0} bytes of UTF-8 text; this one has {bytes.Length:N0}. Store the payload in a blob and send its name.",
+                $"A queue message holds at most {MaxMessageTextBytes:N0} bytes of UTF-8 text; this one has {length:N0}. Store the payload in a blob and send its name.",
                 nameof(text));
         }
 
         var delay = Seconds(visibilityDelay ?? TimeSpan.Zero, 0, nameof(visibilityDelay));
-        long? ttl = null;
+        TimeSpan? ttl = null;
         if (timeToLive is { } t)
         {
-            ttl = t == NeverExpires ? -1 : (long)Math.Ceiling(t.TotalSeconds);
-            if (ttl is 0 or < -1)
+            var seconds = t == NeverExpires ? -1 : (long)Math.Ceiling(t.TotalSeconds);
+            if (seconds is 0 or < -1)
             {
                 throw new ArgumentOutOfRangeException(nameof(timeToLive), timeToLive, "The time-to-live must be at least one second, or NeverExpires (-1 s).");
             }
 
-            if (ttl > 0 && delay >= ttl)
+            if (seconds > 0 && delay >= TimeSpan.FromSeconds(seconds))
             {
                 throw new ArgumentException("The visibility delay must be shorter than the time-to-live, or the message would expire unseen.", nameof(visibilityDelay));
             }
+
+            ttl = TimeSpan.FromSeconds(seconds);
         }
 
-        using var message = CreateMessage(RequestMethod.Post, QueuePath(queue) + "/messages");
-        message.Request.Uri.AppendQuery("visibilitytimeout", delay.ToString(CultureInfo.InvariantCulture));
-        if (ttl is not null)
+        try
         {
-            message.Request.Uri.AppendQuery("messagettl", ttl.Value.ToString(CultureInfo.InvariantCulture));
+            var receipt = (await client.SendMessageAsync(text, delay, ttl, cancellationToken)).Value;
+            return new SentMessage(receipt.MessageId, receipt.PopReceipt, receipt.TimeNextVisible);
         }
-
-        message.Request.Headers.SetValue("Content-Type", "application/xml");
-        var body = new XElement("QueueMessage", new XElement("MessageText", Convert.ToBase64String(bytes)));
-        message.Request.Content = RequestContent.Create(Encoding.UTF8.GetBytes(body.ToString(SaveOptions.DisableFormatting)));
-        var response = (await SendRequestAsync(message, cancellationToken)).EnsureSuccess($"Send to {queue}");
-        var sent = ParseMessages(response).FirstOrDefault()
-                   ?? throw new StorageException(response.Status, null, $"Send to {queue} returned no message.");
-        return new SentMessage(sent.MessageId, sent.PopReceipt, sent.NextVisibleOn);
+        catch (RequestFailedException ex) when (StorageException.IsAnswer(ex))
+        {
+            throw StorageException.From(ex, $"Send to {queue}");
+        }
     }
 
     public async Task<IReadOnlyList<QueueMessage>> ReceiveAsync(string queue, int maxMessages, TimeSpan visibilityTimeout, CancellationToken cancellationToken = default)
     {
         ValidateMaxMessages(maxMessages);
         var timeout = Seconds(visibilityTimeout, 1, nameof(visibilityTimeout));
-        using var message = CreateMessage(RequestMethod.Get, QueuePath(queue) + "/messages");
-        message.Request.Uri.AppendQuery("numofmessages", maxMessages.ToString(CultureInfo.InvariantCulture));
-        message.Request.Uri.AppendQuery("visibilitytimeout", timeout.ToString(CultureInfo.InvariantCulture));
-        var response = (await SendRequestAsync(message, cancellationToken)).EnsureSuccess($"Receive from {queue}");
-        return ParseMessages(response);
+        var client = Client(queue);
+        try
+        {
+            var messages = (await client.ReceiveMessagesAsync(maxMessages, timeout, cancellationToken)).Value;
+            return Array.ConvertAll(messages, m => new QueueMessage(
+                m.MessageId, m.PopReceipt, Text(m.Body), m.DequeueCount, m.InsertedOn, m.ExpiresOn, m.NextVisibleOn));
+        }
+        catch (RequestFailedException ex) when (StorageException.IsAnswer(ex))
+        {
+            throw StorageException.From(ex, $"Receive from {queue}");
+        }
     }
 
     /// <remarks>Azurite answers a stale receipt with 400 PopReceiptMismatch, Azure with 404; both mean "not yours to delete".</remarks>
     public async Task<bool> DeleteAsync(string queue, string messageId, string popReceipt, CancellationToken cancellationToken = default)
     {
+        ArgumentException.ThrowIfNullOrEmpty(messageId);
         ArgumentException.ThrowIfNullOrEmpty(popReceipt);
-        using var message = CreateMessage(RequestMethod.Delete, MessagePath(queue, messageId));
-        message.Request.Uri.AppendQuery("popreceipt", popReceipt);
-        var response = await SendRequestAsync(message, cancellationToken);
-        if (response.Status == 404 || IsPopReceiptMismatch(response))
+        var client = Client(queue);
+        try
+        {
+            await client.DeleteMessageAsync(messageId, popReceipt, cancellationToken);
+            return true;
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404 || ex.ErrorCode == "PopReceiptMismatch")
         {
             return false;
         }
-
-        response.EnsureSuccess($"Delete message from {queue}");
-        return true;
+        catch (RequestFailedException ex) when (StorageException.IsAnswer(ex))
+        {
+            throw StorageException.From(ex, $"Delete message from {queue}");
+        }
     }
 
     /// <remarks>
@@ -128,91 +146,96 @@ public sealed class AzureQueueStore : IQueueStore
     /// </remarks>
     public async Task<string> UpdateVisibilityAsync(string queue, string messageId, string popReceipt, TimeSpan visibilityTimeout, CancellationToken cancellationToken = default)
     {
+        ArgumentException.ThrowIfNullOrEmpty(messageId);
         ArgumentException.ThrowIfNullOrEmpty(popReceipt);
         var timeout = Seconds(visibilityTimeout, 0, nameof(visibilityTimeout));
-        using var message = CreateMessage(RequestMethod.Put, MessagePath(queue, messageId));
-        message.Request.Uri.AppendQuery("popreceipt", popReceipt);
-        message.Request.Uri.AppendQuery("visibilitytimeout", timeout.ToString(CultureInfo.InvariantCulture));
-        var response = (await SendRequestAsync(message, cancellationToken)).EnsureSuccess($"Update visibility in {queue}");
-        return response.Headers.TryGetValue("x-ms-popreceipt", out var receipt) && !string.IsNullOrEmpty(receipt)
-            ? receipt
-            : throw new StorageException(response.Status, null, "Update visibility returned no pop receipt.");
+        var client = Client(queue);
+        try
+        {
+            // No message text: only the visibility changes, the content stays.
+            var receipt = (await client.UpdateMessageAsync(messageId, popReceipt, (string?)null, timeout, cancellationToken)).Value;
+            return receipt.PopReceipt;
+        }
+        catch (RequestFailedException ex) when (StorageException.IsAnswer(ex))
+        {
+            throw StorageException.From(ex, $"Update visibility in {queue}");
+        }
     }
 
     public async Task<int> GetApproximateCountAsync(string queue, CancellationToken cancellationToken = default)
     {
-        using var message = CreateMessage(RequestMethod.Get, QueuePath(queue));
-        message.Request.Uri.AppendQuery("comp", "metadata");
-        var response = (await SendRequestAsync(message, cancellationToken)).EnsureSuccess($"Count {queue}");
-        return response.Headers.TryGetValue("x-ms-approximate-messages-count", out var count)
-               && int.TryParse(count, NumberStyles.None, CultureInfo.InvariantCulture, out var n)
-            ? n
-            : throw new StorageException(response.Status, null, $"Count {queue} returned no message count.");
+        var client = Client(queue);
+        try
+        {
+            return (await client.GetPropertiesAsync(cancellationToken)).Value.ApproximateMessagesCount;
+        }
+        catch (RequestFailedException ex) when (StorageException.IsAnswer(ex))
+        {
+            throw StorageException.From(ex, $"Count {queue}");
+        }
     }
 
     /// <remarks>Peeked messages have no pop receipt (<see cref="QueueMessage.PopReceipt"/> is empty) and cannot be deleted.</remarks>
     public async Task<IReadOnlyList<QueueMessage>> PeekAsync(string queue, int maxMessages, CancellationToken cancellationToken = default)
     {
         ValidateMaxMessages(maxMessages);
-        using var message = CreateMessage(RequestMethod.Get, QueuePath(queue) + "/messages");
-        message.Request.Uri.AppendQuery("peekonly", "true");
-        message.Request.Uri.AppendQuery("numofmessages", maxMessages.ToString(CultureInfo.InvariantCulture));
-        var response = (await SendRequestAsync(message, cancellationToken)).EnsureSuccess($"Peek {queue}");
-        return ParseMessages(response);
-    }
-
-    private static List<QueueMessage> ParseMessages(Response response)
-    {
-        var root = XDocument.Load(response.Content.ToStream()).Root;
-        if (root is null)
+        var client = Client(queue);
+        try
         {
-            return [];
+            var messages = (await client.PeekMessagesAsync(maxMessages, cancellationToken)).Value;
+            return Array.ConvertAll(messages, m => new QueueMessage(
+                m.MessageId, string.Empty, Text(m.Body), m.DequeueCount, m.InsertedOn, m.ExpiresOn, NextVisibleOn: null));
         }
-
-        return root.Elements("QueueMessage")
-            .Select(m => new QueueMessage(
-                m.Element("MessageId")?.Value ?? throw new StorageException(response.Status, null, "A queue message came without an id."),
-                m.Element("PopReceipt")?.Value ?? string.Empty,
-                DecodeText(m.Element("MessageText")?.Value ?? string.Empty),
-                (long?)m.Element("DequeueCount") ?? 0,
-                Date(m.Element("InsertionTime")),
-                Date(m.Element("ExpirationTime")),
-                Date(m.Element("TimeNextVisible"))))
-            .ToList();
+        catch (RequestFailedException ex) when (StorageException.IsAnswer(ex))
+        {
+            throw StorageException.From(ex, $"Peek {queue}");
+        }
     }
 
     /// <summary>
-    /// Base64 of UTF-8 text, as we send it; anything that is not (plain text put by another tool, or base64 of bytes
-    /// that are not UTF-8) is returned as it came.
+    /// A received message that is not base64 (put by another tool without encoding) would otherwise make every receive
+    /// of its queue fail, or be skipped for ever: it moves, raw, to <c>&lt;queue&gt;-poison</c> where operators see it.
+    /// A peeked one is only logged.
     /// </summary>
-    internal static string DecodeText(string raw)
+    internal static async Task OnUndecodableMessageAsync(QueueMessageDecodingFailedEventArgs args, ILogger logger)
     {
-        var buffer = new byte[((raw.Length / 4) + 1) * 3];
-        if (Convert.TryFromBase64String(raw, buffer, out var written))
+        var queue = args.Queue;
+        if (args.ReceivedMessage is not { } message)
         {
-            try
-            {
-                return StrictUtf8.GetString(buffer, 0, written);
-            }
-            catch (DecoderFallbackException)
-            {
-                // Valid base64, but not of text: fall through to the raw form.
-            }
+            logger.LogWarning("Queue {Queue}: peeked message {MessageId} is not base64 text", queue.Name, args.PeekedMessage?.MessageId);
+            return;
         }
 
-        return raw;
+        logger.LogWarning("Queue {Queue}: message {MessageId} is not base64 text; moving it to {PoisonQueue}", queue.Name, message.MessageId, queue.Name + PoisonSuffix);
+        if (queue.Name.EndsWith(PoisonSuffix, StringComparison.Ordinal))
+        {
+            return; // already where operators look
+        }
+
+        var poison = queue.GetParentQueueServiceClient().GetQueueClient(queue.Name + PoisonSuffix);
+        if (args.IsRunningSynchronously)
+        {
+            poison.CreateIfNotExists(cancellationToken: args.CancellationToken);
+            poison.SendMessage(message.Body.ToString(), cancellationToken: args.CancellationToken);
+            queue.DeleteMessage(message.MessageId, message.PopReceipt, args.CancellationToken);
+        }
+        else
+        {
+            await poison.CreateIfNotExistsAsync(cancellationToken: args.CancellationToken);
+            await poison.SendMessageAsync(message.Body.ToString(), args.CancellationToken);
+            await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, args.CancellationToken);
+        }
     }
 
-    private static DateTimeOffset? Date(XElement? element) =>
-        element is null || string.IsNullOrEmpty(element.Value)
-            ? null
-            : DateTimeOffset.Parse(element.Value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
+    private QueueClient Client(string queue) =>
+        _queues.TryGetValue(queue, out var client)
+            ? client
+            : _queues.GetOrAdd(StorageNames.ContainerOrQueue(queue, "queue", nameof(queue)), _service.GetQueueClient);
 
-    private static bool IsPopReceiptMismatch(Response response) =>
-        response.Status == 400 && response.Headers.TryGetValue("x-ms-error-code", out var code) && code == "PopReceiptMismatch";
+    private static string Text(BinaryData? body) => body is null ? string.Empty : body.ToString();
 
     /// <summary>Whole seconds (rounded up, so a message is never shown early), between <paramref name="min"/> and 7 days.</summary>
-    private static long Seconds(TimeSpan value, long min, string name)
+    private static TimeSpan Seconds(TimeSpan value, long min, string name)
     {
         var seconds = (long)Math.Ceiling(value.TotalSeconds);
         if (seconds < min || value > MaxVisibilityTimeout)
@@ -220,7 +243,7 @@ public sealed class AzureQueueStore : IQueueStore
             throw new ArgumentOutOfRangeException(name, value, $"Must be between {min} s and 7 days.");
         }
 
-        return seconds;
+        return TimeSpan.FromSeconds(seconds);
     }
 
     private static void ValidateMaxMessages(int maxMessages)
@@ -229,21 +252,5 @@ public sealed class AzureQueueStore : IQueueStore
         {
             throw new ArgumentOutOfRangeException(nameof(maxMessages), maxMessages, $"Between 1 and {MaxMessagesPerReceive} messages at a time.");
         }
-    }
-
-    private HttpMessage CreateMessage(RequestMethod method, string path) => _rest.CreateMessage(method, path);
-
-    private Task<Response> SendRequestAsync(HttpMessage message, CancellationToken cancellationToken) => _rest.SendAsync(message, cancellationToken);
-
-    private static string QueuePath(string queue)
-    {
-        StorageNames.ValidateContainerOrQueueName(queue, "queue", nameof(queue));
-        return queue;
-    }
-
-    private static string MessagePath(string queue, string messageId)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(messageId);
-        return QueuePath(queue) + "/messages/" + Uri.EscapeDataString(messageId);
     }
 }

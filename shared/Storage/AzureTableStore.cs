@@ -1,276 +1,312 @@
-using System.Buffers;
-using System.Globalization;
+using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
-using System.Text;
-using System.Text.Json;
-using System.Text.RegularExpressions;
 using Azure;
-using Azure.Core;
-using Azure.Core.Pipeline;
+using Azure.Data.Tables;
 using Microsoft.Extensions.Logging;
+using SdkEntity = Azure.Data.Tables.TableEntity;
+using SdkTransactionFailed = Azure.Data.Tables.TableTransactionFailedException;
+using SdkUpdateMode = Azure.Data.Tables.TableUpdateMode;
 
 namespace ServerlessCommerce.Storage;
 
-/// <summary>Table Storage over its REST API (JSON, SharedKeyLite), as Azure and Azurite speak it.</summary>
-public sealed partial class AzureTableStore : ITableStore
+/// <summary>
+/// <see cref="ITableStore"/> on Azure.Data.Tables. The SDK does the wire, signing, retries and paging; this adds what
+/// the SDK does not: the entity group transaction limits (checked before sending), our row model, and our exceptions.
+/// </summary>
+public sealed class AzureTableStore : ITableStore
 {
     public const int MaxTransactionOperations = 100;
-    private const string JsonMinimal = "application/json;odata=minimalmetadata";
-    private static readonly RequestMethod Merge = new("MERGE");
 
-    private readonly StorageRestClient _rest;
+    private readonly TableServiceClient _service;
+    private readonly ConcurrentDictionary<string, TableClient> _tables = new(StringComparer.Ordinal);
 
-    public AzureTableStore(StorageAccount account, ILogger<AzureTableStore> logger, StorageClientOptions? options = null)
+    public AzureTableStore(TableServiceClient service)
     {
-        _rest = new StorageRestClient(account, StorageService.Table, logger, options);
+        ArgumentNullException.ThrowIfNull(service);
+        _service = service;
+    }
+
+    /// <summary>For tools and tests that want one store without the app's container; the app registers <see cref="StorageClients"/> once.</summary>
+    public AzureTableStore(StorageConnection connection, ILogger<AzureTableStore> logger)
+        : this(new StorageClients(connection, logger).Tables)
+    {
     }
 
     public async Task CreateTableIfNotExistsAsync(string table, CancellationToken cancellationToken = default)
     {
-        ValidateTableName(table);
-        using var message = CreateMessage(RequestMethod.Post, "Tables");
-        message.Request.Headers.SetValue("Prefer", "return-no-content");
-        message.Request.Content = RequestContent.Create(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(new Dictionary<string, string> { ["TableName"] = table })));
-        var response = await SendAsync(message, cancellationToken);
-        if (response.Status == 409)
+        try
         {
-            return;
+            await Client(table).CreateIfNotExistsAsync(cancellationToken);
         }
-
-        response.EnsureSuccess($"Create table {table}");
+        catch (RequestFailedException ex) when (StorageException.IsAnswer(ex))
+        {
+            throw StorageException.From(ex, $"Create table {table}");
+        }
     }
 
     public async Task<string> InsertAsync(string table, TableEntity entity, CancellationToken cancellationToken = default)
     {
-        using var message = CreateMessage(RequestMethod.Post, TablePath(table));
-        message.Request.Headers.SetValue("Prefer", "return-no-content");
-        message.Request.Content = RequestContent.Create(SerializeEntity(entity));
-        var response = (await SendAsync(message, cancellationToken)).EnsureSuccess($"Insert into {table}");
-        return entity.ETag = response.ETagHeader() ?? throw new StorageException(response.Status, null, "Insert returned no ETag.");
+        var client = Client(table);
+        try
+        {
+            var response = await client.AddEntityAsync(ToSdk(entity), cancellationToken);
+            return entity.ETag = ETagOf(response, "Insert");
+        }
+        catch (RequestFailedException ex) when (StorageException.IsAnswer(ex))
+        {
+            throw StorageException.From(ex, $"Insert into {table}");
+        }
     }
 
     public async Task<TableEntity?> GetAsync(string table, string partitionKey, string rowKey, IReadOnlyList<string>? select = null, CancellationToken cancellationToken = default)
     {
-        using var message = CreateMessage(RequestMethod.Get, EntityPath(table, partitionKey, rowKey));
-        if (select is { Count: > 0 })
+        var client = Client(table);
+        try
         {
-            message.Request.Uri.AppendQuery("$select", SelectList(select));
+            var response = await client.GetEntityIfExistsAsync<SdkEntity>(partitionKey, rowKey, WithKeys(select), cancellationToken);
+            return response.HasValue ? FromSdk(response.Value!) : null;
         }
-
-        var response = await SendAsync(message, cancellationToken);
-        if (response.Status == 404)
+        catch (RequestFailedException ex) when (StorageException.IsAnswer(ex))
         {
-            return null;
+            throw StorageException.From(ex, $"Get from {table}");
         }
-
-        response.EnsureSuccess($"Get from {table}");
-        using var doc = JsonDocument.Parse(response.Content.ToMemory());
-        var entity = ReadEntity(doc.RootElement);
-        entity.ETag ??= response.ETagHeader();
-        return entity;
     }
 
-    public Task<string> UpdateAsync(string table, TableEntity entity, TableUpdateMode mode, string ifMatch, CancellationToken cancellationToken = default)
+    public async Task<string> UpdateAsync(string table, TableEntity entity, TableUpdateMode mode, string ifMatch, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(ifMatch);
-        return WriteAsync(table, entity, mode, ifMatch, $"Update in {table}", cancellationToken);
+        var client = Client(table);
+        try
+        {
+            var response = await client.UpdateEntityAsync(ToSdk(entity), new ETag(ifMatch), Mode(mode), cancellationToken);
+            return entity.ETag = ETagOf(response, "Update");
+        }
+        catch (RequestFailedException ex) when (StorageException.IsAnswer(ex))
+        {
+            throw StorageException.From(ex, $"Update in {table}");
+        }
     }
 
-    public Task<string> UpsertAsync(string table, TableEntity entity, TableUpdateMode mode = TableUpdateMode.Replace, CancellationToken cancellationToken = default) =>
-        WriteAsync(table, entity, mode, ifMatch: null, $"Upsert into {table}", cancellationToken);
+    public async Task<string> UpsertAsync(string table, TableEntity entity, TableUpdateMode mode = TableUpdateMode.Replace, CancellationToken cancellationToken = default)
+    {
+        var client = Client(table);
+        try
+        {
+            var response = await client.UpsertEntityAsync(ToSdk(entity), Mode(mode), cancellationToken);
+            return entity.ETag = ETagOf(response, "Upsert");
+        }
+        catch (RequestFailedException ex) when (StorageException.IsAnswer(ex))
+        {
+            throw StorageException.From(ex, $"Upsert into {table}");
+        }
+    }
 
     public async Task DeleteAsync(string table, string partitionKey, string rowKey, string ifMatch = "*", CancellationToken cancellationToken = default)
     {
-        using var message = CreateMessage(RequestMethod.Delete, EntityPath(table, partitionKey, rowKey));
-        message.Request.Headers.SetValue("If-Match", ifMatch);
-        (await SendAsync(message, cancellationToken)).EnsureSuccess($"Delete from {table}");
+        var client = Client(table);
+        Response response;
+        try
+        {
+            response = await client.DeleteEntityAsync(partitionKey, rowKey, new ETag(ifMatch), cancellationToken);
+        }
+        catch (RequestFailedException ex) when (StorageException.IsAnswer(ex))
+        {
+            throw StorageException.From(ex, $"Delete from {table}");
+        }
+
+        // The SDK answers a missing row with its 404 instead of throwing; our port promises the exception.
+        if (response.Status == 404)
+        {
+            throw new StorageNotFoundException(404, "ResourceNotFound", $"Delete from {table} failed: 404 (ResourceNotFound)");
+        }
     }
 
     public async Task<TablePage> QueryPageAsync(string table, TableQuery query, string? continuationToken = null, CancellationToken cancellationToken = default)
     {
-        using var message = CreateMessage(RequestMethod.Get, TablePath(table) + "()");
-        var uri = message.Request.Uri;
-        if (!string.IsNullOrEmpty(query.Filter))
+        var client = Client(table);
+        try
         {
-            uri.AppendQuery("$filter", query.Filter);
-        }
-
-        if (query.Select is { Count: > 0 })
-        {
-            uri.AppendQuery("$select", SelectList(query.Select));
-        }
-
-        if (query.Top is { } top)
-        {
-            uri.AppendQuery("$top", Math.Clamp(top, 1, 1000).ToString(CultureInfo.InvariantCulture));
-        }
-
-        if (continuationToken is not null)
-        {
-            var (nextPartition, nextRow) = DecodeContinuation(continuationToken);
-            uri.AppendQuery("NextPartitionKey", nextPartition);
-            if (nextRow is not null)
+            await foreach (var page in Pages(client, query, continuationToken, cancellationToken).ConfigureAwait(false))
             {
-                uri.AppendQuery("NextRowKey", nextRow);
+                return new TablePage(ToRows(page.Values), string.IsNullOrEmpty(page.ContinuationToken) ? null : page.ContinuationToken);
             }
-        }
 
-        var response = (await SendAsync(message, cancellationToken)).EnsureSuccess($"Query {table}");
-        using var doc = JsonDocument.Parse(response.Content.ToMemory());
-        var entities = doc.RootElement.GetProperty("value").EnumerateArray().Select(ReadEntity).ToList();
-        response.Headers.TryGetValue("x-ms-continuation-NextPartitionKey", out var npk);
-        response.Headers.TryGetValue("x-ms-continuation-NextRowKey", out var nrk);
-        return new TablePage(entities, npk is null ? null : EncodeContinuation(npk, nrk));
+            return new TablePage([], null);
+        }
+        catch (RequestFailedException ex) when (StorageException.IsAnswer(ex))
+        {
+            throw StorageException.From(ex, $"Query {table}");
+        }
     }
 
     public async IAsyncEnumerable<TableEntity> QueryAsync(string table, TableQuery query, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        string? token = null;
-        do
+        var client = Client(table);
+        await using var pages = Pages(client, query, continuationToken: null, cancellationToken).GetAsyncEnumerator(cancellationToken);
+        while (true)
         {
-            var page = await QueryPageAsync(table, query, token, cancellationToken);
-            foreach (var entity in page.Entities)
+            try
             {
-                yield return entity;
+                if (!await pages.MoveNextAsync())
+                {
+                    yield break;
+                }
+            }
+            catch (RequestFailedException ex) when (StorageException.IsAnswer(ex))
+            {
+                throw StorageException.From(ex, $"Query {table}");
             }
 
-            token = page.ContinuationToken;
+            foreach (var entity in pages.Current.Values)
+            {
+                yield return FromSdk(entity);
+            }
         }
-        while (token is not null);
     }
 
     public async Task<IReadOnlyList<string?>> SubmitTransactionAsync(string table, IReadOnlyList<TableOperation> operations, CancellationToken cancellationToken = default)
     {
         ValidateTransaction(operations);
-        var batchBoundary = "batch_" + Guid.NewGuid().ToString("N");
-        var changesetBoundary = "changeset_" + Guid.NewGuid().ToString("N");
-        var body = new StringBuilder();
-        body.Append("--").Append(batchBoundary).Append("\r\n")
-            .Append("Content-Type: multipart/mixed; boundary=").Append(changesetBoundary).Append("\r\n\r\n");
-        var baseUrl = _rest.BaseUrl;
-        for (var i = 0; i < operations.Count; i++)
+        var client = Client(table);
+        var actions = new List<TableTransactionAction>(operations.Count);
+        foreach (var op in operations)
         {
-            var op = operations[i];
-            var (method, path, withBody, ifMatch) = op.Kind switch
+            actions.Add(op.Kind switch
             {
-                TableOperationKind.Insert => ("POST", TablePath(table), true, null),
-                TableOperationKind.Replace => ("PUT", EntityPath(table, op.Entity.PartitionKey, op.Entity.RowKey), true, op.IfMatch ?? "*"),
-                TableOperationKind.Merge => ("MERGE", EntityPath(table, op.Entity.PartitionKey, op.Entity.RowKey), true, op.IfMatch ?? "*"),
-                TableOperationKind.UpsertReplace => ("PUT", EntityPath(table, op.Entity.PartitionKey, op.Entity.RowKey), true, null),
-                TableOperationKind.UpsertMerge => ("MERGE", EntityPath(table, op.Entity.PartitionKey, op.Entity.RowKey), true, null),
-                TableOperationKind.Delete => ("DELETE", EntityPath(table, op.Entity.PartitionKey, op.Entity.RowKey), false, op.IfMatch ?? "*"),
+                TableOperationKind.Insert => new TableTransactionAction(TableTransactionActionType.Add, ToSdk(op.Entity)),
+                TableOperationKind.Replace => new TableTransactionAction(TableTransactionActionType.UpdateReplace, ToSdk(op.Entity), new ETag(op.IfMatch ?? "*")),
+                TableOperationKind.Merge => new TableTransactionAction(TableTransactionActionType.UpdateMerge, ToSdk(op.Entity), new ETag(op.IfMatch ?? "*")),
+                TableOperationKind.UpsertReplace => new TableTransactionAction(TableTransactionActionType.UpsertReplace, ToSdk(op.Entity)),
+                TableOperationKind.UpsertMerge => new TableTransactionAction(TableTransactionActionType.UpsertMerge, ToSdk(op.Entity)),
+                TableOperationKind.Delete => new TableTransactionAction(TableTransactionActionType.Delete, KeysOnly(op.Entity), new ETag(op.IfMatch ?? "*")),
                 _ => throw new ArgumentOutOfRangeException(nameof(operations), op.Kind, "Unknown operation."),
-            };
-            body.Append("--").Append(changesetBoundary).Append("\r\n")
-                .Append("Content-Type: application/http\r\n")
-                .Append("Content-Transfer-Encoding: binary\r\n")
-                .Append("Content-ID: ").Append(i + 1).Append("\r\n\r\n")
-                .Append(method).Append(' ').Append(baseUrl).Append('/').Append(path).Append(" HTTP/1.1\r\n")
-                .Append("Accept: ").Append(JsonMinimal).Append("\r\n")
-                .Append("DataServiceVersion: 3.0;\r\n");
-            if (ifMatch is not null)
-            {
-                body.Append("If-Match: ").Append(ifMatch).Append("\r\n");
-            }
-
-            if (withBody)
-            {
-                body.Append("Content-Type: application/json\r\n")
-                    .Append("Prefer: return-no-content\r\n\r\n")
-                    .Append(Encoding.UTF8.GetString(SerializeEntity(op.Entity))).Append("\r\n");
-            }
-            else
-            {
-                body.Append("\r\n");
-            }
+            });
         }
 
-        body.Append("--").Append(changesetBoundary).Append("--\r\n")
-            .Append("--").Append(batchBoundary).Append("--\r\n");
-
-        using var message = CreateMessage(RequestMethod.Post, "$batch");
-        message.Request.Headers.SetValue("Content-Type", $"multipart/mixed; boundary={batchBoundary}");
-        message.Request.Content = RequestContent.Create(Encoding.UTF8.GetBytes(body.ToString()));
-        var response = await SendAsync(message, cancellationToken);
-        if (response.Status != 202)
+        Response<IReadOnlyList<Response>> response;
+        try
         {
-            throw StorageException.FromResponse(response, $"Transaction on {table}");
+            response = await client.SubmitTransactionAsync(actions, cancellationToken);
+        }
+        catch (SdkTransactionFailed ex)
+        {
+            var index = ex.FailedTransactionActionIndex;
+            throw new TableTransactionFailedException(ex.Status, ex.ErrorCode, index,
+                $"Transaction on {table} was refused: {ex.Status}{(ex.ErrorCode is null ? string.Empty : $" ({ex.ErrorCode})")}" +
+                $"{(index is null ? string.Empty : $" at operation {index}")}. Nothing was written.", ex);
+        }
+        catch (RequestFailedException ex) when (StorageException.IsAnswer(ex))
+        {
+            throw StorageException.From(ex, $"Transaction on {table}");
         }
 
-        return ParseTransactionResponse(response.Content.ToString(), operations, table);
-    }
-
-    private static string SelectList(IEnumerable<string> select) =>
-        string.Join(',', select.Concat(["PartitionKey", "RowKey"]).Distinct(StringComparer.Ordinal));
-
-    private static IReadOnlyList<string?> ParseTransactionResponse(string text, IReadOnlyList<TableOperation> operations, string table)
-    {
-        var statuses = StatusLine().Matches(text);
-        var failed = statuses.FirstOrDefault(m => m.Groups[1].Value[0] is not '2');
-        if (failed is not null)
+        var results = response.Value;
+        if (results.Count != operations.Count)
         {
-            var status = int.Parse(failed.Groups[1].Value, CultureInfo.InvariantCulture);
-            var rest = text[failed.Index..];
-            string? code = null;
-            int? index = null;
-            var json = rest.IndexOf('{', StringComparison.Ordinal);
-            if (json >= 0)
-            {
-                try
-                {
-                    using var doc = JsonDocument.Parse(rest[json..(rest.LastIndexOf('}') + 1)]);
-                    if (doc.RootElement.TryGetProperty("odata.error", out var error))
-                    {
-                        code = error.TryGetProperty("code", out var c) ? c.GetString() : null;
-                        var msg = error.TryGetProperty("message", out var m) && m.TryGetProperty("value", out var v) ? v.GetString() : null;
-                        var match = msg is null ? null : IndexPrefix().Match(msg);
-                        if (match is { Success: true })
-                        {
-                            index = int.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture);
-                        }
-                    }
-                }
-                catch (JsonException)
-                {
-                    // The status alone still tells the caller what happened.
-                }
-            }
-
-            index ??= ContentIdIndex(rest);
-            throw new TableTransactionFailedException(status, code, index,
-                $"Transaction on {table} was refused: {status}{(code is null ? string.Empty : $" ({code})")}" +
-                $"{(index is null ? string.Empty : $" at operation {index}")}. Nothing was written.");
-        }
-
-        if (statuses.Count != operations.Count)
-        {
-            throw new StorageException(202, null, $"Transaction on {table}: expected {operations.Count} results, got {statuses.Count}.");
+            throw new StorageException(response.GetRawResponse().Status, null, $"Transaction on {table}: expected {operations.Count} results, got {results.Count}.");
         }
 
         var etags = new string?[operations.Count];
-        for (var i = 0; i < statuses.Count; i++)
+        for (var i = 0; i < etags.Length; i++)
         {
-            var end = i + 1 < statuses.Count ? statuses[i + 1].Index : text.Length;
-            var segment = text[statuses[i].Index..end];
-            var etag = ETagLine().Match(segment);
-            etags[i] = etag.Success ? etag.Groups[1].Value.Trim() : null;
-            if (operations[i].Kind != TableOperationKind.Delete && etags[i] is not null)
+            if (operations[i].Kind != TableOperationKind.Delete && results[i].Headers.ETag is { } etag)
             {
-                operations[i].Entity.ETag = etags[i];
+                etags[i] = operations[i].Entity.ETag = etag.ToString();
             }
         }
 
         return etags;
     }
 
-    private static int? ContentIdIndex(string failedPart)
+    private TableClient Client(string table) =>
+        _tables.TryGetValue(table, out var client) ? client : _tables.GetOrAdd(StorageNames.Table(table), _service.GetTableClient);
+
+    private static AsyncPageable<SdkEntity> Query(TableClient client, TableQuery query, CancellationToken cancellationToken) =>
+        client.QueryAsync<SdkEntity>(
+            string.IsNullOrEmpty(query.Filter) ? null : query.Filter,
+            query.Top is { } top ? Math.Clamp(top, 1, 1000) : null,
+            WithKeys(query.Select),
+            cancellationToken);
+
+    private static IAsyncEnumerable<Page<SdkEntity>> Pages(TableClient client, TableQuery query, string? continuationToken, CancellationToken cancellationToken) =>
+        Query(client, query, cancellationToken).AsPages(continuationToken);
+
+    /// <summary>A <c>$select</c> that keeps the keys: without them the SDK hands back rows with null keys.</summary>
+    private static List<string>? WithKeys(IReadOnlyList<string>? select) =>
+        select is { Count: > 0 } ? [.. select.Concat(["PartitionKey", "RowKey"]).Distinct(StringComparer.Ordinal)] : null;
+
+    private static SdkUpdateMode Mode(TableUpdateMode mode) => mode == TableUpdateMode.Merge ? SdkUpdateMode.Merge : SdkUpdateMode.Replace;
+
+    private static string ETagOf(Response response, string operation) =>
+        response.Headers.ETag?.ToString() ?? throw new StorageException(response.Status, null, $"{operation} returned no ETag.");
+
+    private static SdkEntity KeysOnly(TableEntity entity)
     {
-        var m = ContentIdLine().Match(failedPart);
-        return m.Success ? int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) - 1 : null;
+        StorageNames.ValidateKey(entity.PartitionKey, "partitionKey");
+        StorageNames.ValidateKey(entity.RowKey, "rowKey");
+        return new SdkEntity(entity.PartitionKey, entity.RowKey);
     }
 
+    /// <summary>Our row as the SDK's; nulls are left out (a missing property reads back as null anyway).</summary>
+    internal static SdkEntity ToSdk(TableEntity entity)
+    {
+        var sdk = KeysOnly(entity);
+        foreach (var (name, value) in entity.Properties)
+        {
+            if (value is null || name is "PartitionKey" or "RowKey" or "Timestamp" or "odata.etag")
+            {
+                continue;
+            }
+
+            sdk[name] = value switch
+            {
+                string or bool or int or long or double or DateTimeOffset or Guid or byte[] => value,
+                DateTime dt => new DateTimeOffset(DateTime.SpecifyKind(dt, DateTimeKind.Utc)),
+                _ => throw new ArgumentException($"Property {name} has unsupported type {value.GetType().Name}.", nameof(entity)),
+            };
+        }
+
+        return sdk;
+    }
+
+    internal static TableEntity FromSdk(SdkEntity sdk)
+    {
+        var entity = new TableEntity(sdk.PartitionKey, sdk.RowKey)
+        {
+            ETag = sdk.ETag == default ? null : sdk.ETag.ToString(),
+            Timestamp = sdk.Timestamp,
+        };
+        foreach (var (name, value) in sdk)
+        {
+            if (name is "PartitionKey" or "RowKey" or "Timestamp" or "odata.etag")
+            {
+                continue;
+            }
+
+            entity.Properties[name] = value is BinaryData binary ? binary.ToArray() : value;
+        }
+
+        return entity;
+    }
+
+    private static List<TableEntity> ToRows(IReadOnlyList<SdkEntity> page)
+    {
+        var rows = new List<TableEntity>(page.Count);
+        foreach (var sdk in page)
+        {
+            rows.Add(FromSdk(sdk));
+        }
+
+        return rows;
+    }
+
+    /// <summary>
+    /// The limits of an entity group transaction that the SDK does not check (101 operations come back as an
+    /// unreadable error) and Azurite does not enforce (it accepts two partitions; Azure refuses them).
+    /// </summary>
     private static void ValidateTransaction(IReadOnlyList<TableOperation> operations)
     {
+        ArgumentNullException.ThrowIfNull(operations);
         if (operations.Count == 0)
         {
             throw new ArgumentException("A transaction needs at least one operation.", nameof(operations));
@@ -282,241 +318,18 @@ public sealed partial class AzureTableStore : ITableStore
         }
 
         var partition = operations[0].Entity.PartitionKey;
-        if (operations.Any(o => !string.Equals(o.Entity.PartitionKey, partition, StringComparison.Ordinal)))
+        var rows = new HashSet<string>(operations.Count, StringComparer.Ordinal);
+        foreach (var op in operations)
         {
-            // Azurite accepts mixed partitions; Azure refuses them. We refuse them everywhere, before sending.
-            throw new ArgumentException("Every operation of a transaction must target the same partition.", nameof(operations));
-        }
-
-        var duplicate = operations.GroupBy(o => o.Entity.RowKey, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
-        if (duplicate is not null)
-        {
-            throw new ArgumentException($"Row '{duplicate.Key}' appears more than once in the transaction.", nameof(operations));
-        }
-    }
-
-    private async Task<string> WriteAsync(string table, TableEntity entity, TableUpdateMode mode, string? ifMatch, string operation, CancellationToken cancellationToken)
-    {
-        using var message = CreateMessage(mode == TableUpdateMode.Replace ? RequestMethod.Put : Merge, EntityPath(table, entity.PartitionKey, entity.RowKey));
-        if (ifMatch is not null)
-        {
-            message.Request.Headers.SetValue("If-Match", ifMatch);
-        }
-
-        message.Request.Content = RequestContent.Create(SerializeEntity(entity));
-        var response = (await SendAsync(message, cancellationToken)).EnsureSuccess(operation);
-        return entity.ETag = response.ETagHeader() ?? throw new StorageException(response.Status, null, $"{operation} returned no ETag.");
-    }
-
-    private HttpMessage CreateMessage(RequestMethod method, string path)
-    {
-        var message = _rest.CreateMessage(method, path);
-        var request = message.Request;
-        request.Headers.SetValue("Accept", JsonMinimal);
-        request.Headers.SetValue("DataServiceVersion", "3.0;");
-        request.Headers.SetValue("MaxDataServiceVersion", "3.0;NetFx");
-        if (method != RequestMethod.Get && method != RequestMethod.Delete)
-        {
-            request.Headers.SetValue("Content-Type", "application/json");
-        }
-
-        return message;
-    }
-
-    private Task<Response> SendAsync(HttpMessage message, CancellationToken cancellationToken) => _rest.SendAsync(message, cancellationToken);
-
-    private static string TablePath(string table)
-    {
-        ValidateTableName(table);
-        return table;
-    }
-
-    private static string EntityPath(string table, string partitionKey, string rowKey) =>
-        $"{TablePath(table)}(PartitionKey='{EscapeKey(partitionKey, nameof(partitionKey))}',RowKey='{EscapeKey(rowKey, nameof(rowKey))}')";
-
-    internal static string EscapeKey(string key, string name)
-    {
-        ValidateKey(key, name);
-        return Uri.EscapeDataString(key.Replace("'", "''", StringComparison.Ordinal));
-    }
-
-    /// <summary>The characters the Table service forbids in keys, plus the 1 KiB limit.</summary>
-    public static void ValidateKey(string key, string name)
-    {
-        ArgumentNullException.ThrowIfNull(key, name);
-        if (key.Length > 512 || key.AsSpan().IndexOfAny(ForbiddenKeyChars) >= 0 || key.Any(char.IsControl))
-        {
-            throw new ArgumentException($"{name} '{(key.Length > 40 ? key[..40] + "…" : key)}' is not a valid table key (no / \\ # ?, no control characters, ≤ 512 chars).", name);
-        }
-    }
-
-    private static readonly SearchValues<char> ForbiddenKeyChars = SearchValues.Create("/\\#?");
-
-    private static void ValidateTableName(string table)
-    {
-        if (!TableName().IsMatch(table))
-        {
-            throw new ArgumentException($"'{table}' is not a valid table name (3–63 letters or digits, starting with a letter).", nameof(table));
-        }
-    }
-
-    private static string EncodeContinuation(string nextPartition, string? nextRow) =>
-        Convert.ToBase64String(Encoding.UTF8.GetBytes(nextPartition + "\n" + nextRow)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
-
-    private static (string NextPartition, string? NextRow) DecodeContinuation(string token)
-    {
-        try
-        {
-            var b64 = token.Replace('-', '+').Replace('_', '/');
-            b64 = b64.PadRight(b64.Length + ((4 - (b64.Length % 4)) % 4), '=');
-            var text = Encoding.UTF8.GetString(Convert.FromBase64String(b64));
-            var nl = text.IndexOf('\n', StringComparison.Ordinal);
-            if (nl < 0)
+            if (!string.Equals(op.Entity.PartitionKey, partition, StringComparison.Ordinal))
             {
-                throw new FormatException();
+                throw new ArgumentException("Every operation of a transaction must target the same partition.", nameof(operations));
             }
 
-            var row = text[(nl + 1)..];
-            return (text[..nl], row.Length == 0 ? null : row);
-        }
-        catch (FormatException)
-        {
-            throw new ArgumentException("The continuation token is not one this store issued.", nameof(token));
+            if (!rows.Add(op.Entity.RowKey))
+            {
+                throw new ArgumentException($"Row '{op.Entity.RowKey}' appears more than once in the transaction.", nameof(operations));
+            }
         }
     }
-
-    internal static byte[] SerializeEntity(TableEntity entity)
-    {
-        var buffer = new ArrayBufferWriter<byte>(256);
-        using (var w = new Utf8JsonWriter(buffer))
-        {
-            w.WriteStartObject();
-            w.WriteString("PartitionKey", entity.PartitionKey);
-            w.WriteString("RowKey", entity.RowKey);
-            foreach (var (name, value) in entity.Properties)
-            {
-                if (name is "PartitionKey" or "RowKey" or "Timestamp" || value is null)
-                {
-                    continue;
-                }
-
-                switch (value)
-                {
-                    case string s:
-                        w.WriteString(name, s);
-                        break;
-                    case bool b:
-                        w.WriteBoolean(name, b);
-                        break;
-                    case int i:
-                        w.WriteNumber(name, i);
-                        break;
-                    case long l:
-                        w.WriteString(name, l.ToString(CultureInfo.InvariantCulture));
-                        w.WriteString(name + "@odata.type", "Edm.Int64");
-                        break;
-                    case double d:
-                        w.WriteNumber(name, d);
-                        w.WriteString(name + "@odata.type", "Edm.Double");
-                        break;
-                    case DateTimeOffset dto:
-                        w.WriteString(name, dto.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffffffZ", CultureInfo.InvariantCulture));
-                        w.WriteString(name + "@odata.type", "Edm.DateTime");
-                        break;
-                    case DateTime dt:
-                        w.WriteString(name, DateTime.SpecifyKind(dt, DateTimeKind.Utc).ToString("yyyy-MM-ddTHH:mm:ss.fffffffZ", CultureInfo.InvariantCulture));
-                        w.WriteString(name + "@odata.type", "Edm.DateTime");
-                        break;
-                    case Guid g:
-                        w.WriteString(name, g.ToString());
-                        w.WriteString(name + "@odata.type", "Edm.Guid");
-                        break;
-                    case byte[] bytes:
-                        w.WriteString(name, Convert.ToBase64String(bytes));
-                        w.WriteString(name + "@odata.type", "Edm.Binary");
-                        break;
-                    default:
-                        throw new ArgumentException($"Property {name} has unsupported type {value.GetType().Name}.", nameof(entity));
-                }
-            }
-
-            w.WriteEndObject();
-        }
-
-        return buffer.WrittenSpan.ToArray();
-    }
-
-    internal static TableEntity ReadEntity(JsonElement element)
-    {
-        var entity = new TableEntity(element.GetProperty("PartitionKey").GetString()!, element.GetProperty("RowKey").GetString()!);
-        var types = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var p in element.EnumerateObject())
-        {
-            if (p.Name.EndsWith("@odata.type", StringComparison.Ordinal))
-            {
-                types[p.Name[..^"@odata.type".Length]] = p.Value.GetString() ?? string.Empty;
-            }
-        }
-
-        foreach (var p in element.EnumerateObject())
-        {
-            var name = p.Name;
-            if (name.Contains('@', StringComparison.Ordinal) || name.StartsWith("odata.", StringComparison.Ordinal))
-            {
-                if (name == "odata.etag")
-                {
-                    entity.ETag = p.Value.GetString();
-                }
-
-                continue;
-            }
-
-            if (name is "PartitionKey" or "RowKey")
-            {
-                continue;
-            }
-
-            if (name == "Timestamp")
-            {
-                entity.Timestamp = DateTimeOffset.Parse(p.Value.GetString()!, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
-                continue;
-            }
-
-            types.TryGetValue(name, out var type);
-            entity.Properties[name] = (type, p.Value.ValueKind) switch
-            {
-                ("Edm.Int64", _) => p.Value.ValueKind == JsonValueKind.String
-                    ? long.Parse(p.Value.GetString()!, CultureInfo.InvariantCulture)
-                    : p.Value.GetInt64(),
-                ("Edm.DateTime", _) => DateTimeOffset.Parse(p.Value.GetString()!, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal),
-                ("Edm.Guid", _) => Guid.Parse(p.Value.GetString()!),
-                ("Edm.Binary", _) => Convert.FromBase64String(p.Value.GetString()!),
-                ("Edm.Double", JsonValueKind.String) => double.Parse(p.Value.GetString()!, CultureInfo.InvariantCulture),
-                ("Edm.Double", _) => p.Value.GetDouble(),
-                (_, JsonValueKind.String) => p.Value.GetString(),
-                (_, JsonValueKind.True) => true,
-                (_, JsonValueKind.False) => false,
-                (_, JsonValueKind.Number) => p.Value.TryGetInt32(out var i) ? i : p.Value.GetDouble(),
-                (_, JsonValueKind.Null) => null,
-                _ => p.Value.GetRawText(),
-            };
-        }
-
-        return entity;
-    }
-
-    [GeneratedRegex(@"^[A-Za-z][A-Za-z0-9]{2,62}$")]
-    private static partial Regex TableName();
-
-    [GeneratedRegex(@"^HTTP/1\.1 (\d{3})", RegexOptions.Multiline)]
-    private static partial Regex StatusLine();
-
-    [GeneratedRegex(@"^ETag:\s*(.+?)\r?$", RegexOptions.Multiline | RegexOptions.IgnoreCase)]
-    private static partial Regex ETagLine();
-
-    [GeneratedRegex(@"^(\d+):")]
-    private static partial Regex IndexPrefix();
-
-    [GeneratedRegex(@"^Content-ID:\s*(\d+)", RegexOptions.Multiline | RegexOptions.IgnoreCase)]
-    private static partial Regex ContentIdLine();
 }

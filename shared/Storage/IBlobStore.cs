@@ -35,8 +35,11 @@ public interface IBlobStore
     /// <summary>Deletes the blob; false when there was none.</summary>
     Task<bool> DeleteAsync(string container, string name, CancellationToken cancellationToken = default);
 
-    /// <summary>A service SAS URL for one blob, signed with the account key, valid until <paramref name="expiresOn"/>.</summary>
-    Uri GetSasUri(string container, string name, BlobSasPermissions permissions, DateTimeOffset expiresOn);
+    /// <summary>
+    /// A SAS URL for one blob, valid until <paramref name="expiresOn"/>: signed with the account key, or under an
+    /// identity with a user delegation key (which may take a call to the service the first time).
+    /// </summary>
+    ValueTask<Uri> GetSasUriAsync(string container, string name, BlobSasPermissions permissions, DateTimeOffset expiresOn, CancellationToken cancellationToken = default);
 
     /// <summary>The plain (unsigned) URL of a blob.</summary>
     Uri GetBlobUri(string container, string name);

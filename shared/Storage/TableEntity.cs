@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Text.RegularExpressions;
 
 namespace ServerlessCommerce.Storage;
 
@@ -109,19 +111,22 @@ public sealed record TableQuery(string? Filter = null, IReadOnlyList<string>? Se
             : TableFilter.And(TableFilter.Equal("PartitionKey", partitionKey), andFilter));
 }
 
-/// <summary>Builds OData filter expressions with values quoted and escaped, so no caller concatenates user input.</summary>
-public static class TableFilter
+/// <summary>
+/// Builds OData filter expressions for our rows. Values are formatted and escaped by the SDK
+/// (<see cref="Azure.Data.Tables.TableClient.CreateQueryFilter(FormattableString)"/>), so no caller concatenates user input; property
+/// names are code, checked to be plain identifiers.
+/// </summary>
+public static partial class TableFilter
 {
-    public static string Equal(string property, string value) => $"{property} eq {Quote(value)}";
+    public static string Equal(string property, string value) => Compare(property, "eq", value);
 
-    public static string Equal(string property, long value) => $"{property} eq {value.ToString(CultureInfo.InvariantCulture)}L";
+    public static string Equal(string property, long value) => Format(property, "eq", value);
 
-    public static string Equal(string property, bool value) => $"{property} eq {(value ? "true" : "false")}";
+    public static string Equal(string property, bool value) => Format(property, "eq", value);
 
-    public static string Compare(string property, string op, string value) => $"{property} {CheckOp(op)} {Quote(value)}";
+    public static string Compare(string property, string op, string value) => Format(property, op, value);
 
-    public static string Compare(string property, string op, DateTimeOffset value) =>
-        $"{property} {CheckOp(op)} datetime'{value.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffffffZ", CultureInfo.InvariantCulture)}'";
+    public static string Compare(string property, string op, DateTimeOffset value) => Format(property, op, value);
 
     /// <summary>Row keys starting with <paramref name="prefix"/> (a range, since OData has no startswith for tables).</summary>
     public static string RowKeyStartsWith(string prefix) =>
@@ -131,11 +136,21 @@ public static class TableFilter
 
     public static string Or(params string[] filters) => string.Join(" or ", filters.Select(f => $"({f})"));
 
-    private static string Quote(string value) => $"'{value.Replace("'", "''", StringComparison.Ordinal)}'";
+    private static string Format(string property, string op, object value)
+    {
+        if (!PropertyName().IsMatch(property))
+        {
+            throw new ArgumentException($"'{property}' is not a property name.", nameof(property));
+        }
 
-    private static string CheckOp(string op) => op is "eq" or "ne" or "gt" or "ge" or "lt" or "le"
-        ? op
-        : throw new ArgumentException($"Unknown comparison '{op}'.", nameof(op));
+        var comparison = op is "eq" or "ne" or "gt" or "ge" or "lt" or "le"
+            ? op
+            : throw new ArgumentException($"Unknown comparison '{op}'.", nameof(op));
+        return Azure.Data.Tables.TableClient.CreateQueryFilter(FormattableStringFactory.Create(property + " " + comparison + " {0}", value));
+    }
+
+    [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$")]
+    private static partial Regex PropertyName();
 }
 
 /// <summary>One page of a query and the opaque token for the next (null on the last page).</summary>
@@ -172,8 +187,8 @@ public enum TableOperationKind
 /// An entity group transaction was refused: nothing of it was written. <see cref="FailedOperationIndex"/> says which
 /// operation the service objected to (when it said), <see cref="StorageException.Status"/> why (409, 412, 404, 400).
 /// </summary>
-public sealed class TableTransactionFailedException(int status, string? errorCode, int? failedOperationIndex, string message)
-    : StorageException(status, errorCode, message)
+public sealed class TableTransactionFailedException(int status, string? errorCode, int? failedOperationIndex, string message, Exception? innerException = null)
+    : StorageException(status, errorCode, message, innerException)
 {
     public int? FailedOperationIndex { get; } = failedOperationIndex;
 }

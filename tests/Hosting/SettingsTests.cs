@@ -14,8 +14,8 @@ public sealed class SettingsTests
     [Fact]
     public void DevelopmentStorageMeansAzuriteOnItsDefaultPorts()
     {
-        var account = StorageAccount.Parse("UseDevelopmentStorage=true");
-        Assert.Equal("devstoreaccount1", account.Name);
+        var account = StorageConnection.Parse("UseDevelopmentStorage=true");
+        Assert.Equal("devstoreaccount1", account.AccountName);
         Assert.Equal(new Uri("http://127.0.0.1:10002/devstoreaccount1"), account.TableEndpoint);
         Assert.Equal(new Uri("http://127.0.0.1:10000/devstoreaccount1"), account.BlobEndpoint);
         Assert.Equal(new Uri("http://127.0.0.1:10001/devstoreaccount1"), account.QueueEndpoint);
@@ -25,14 +25,107 @@ public sealed class SettingsTests
     [Fact]
     public void AFullAccountStringBuildsEndpointsFromTheSuffixOrTakesExplicitOnes()
     {
-        var account = StorageAccount.Parse(AzureAccount);
+        var account = StorageConnection.Parse(AzureAccount);
         Assert.Equal(new Uri("https://prodshop.table.core.windows.net"), account.TableEndpoint);
         Assert.Equal(new Uri("https://prodshop.blob.core.windows.net"), account.BlobEndpoint);
         Assert.False(account.IsDevelopmentStorage);
 
-        var explicitOnes = StorageAccount.Parse(AzureAccount + ";TableEndpoint=http://127.0.0.1:9999/prodshop;");
+        var explicitOnes = StorageConnection.Parse(AzureAccount + ";TableEndpoint=http://127.0.0.1:9999/prodshop;");
         Assert.Equal(new Uri("http://127.0.0.1:9999/prodshop"), explicitOnes.TableEndpoint);
         Assert.Equal(new Uri("https://prodshop.queue.core.windows.net"), explicitOnes.QueueEndpoint);
+    }
+
+    public static TheoryData<string, Dictionary<string, string?>, string, string, string, string, StorageCredentialKind> Connections() => new()
+    {
+        {
+            "UseDevelopmentStorage=true", new() { ["AzureWebJobsStorage"] = "UseDevelopmentStorage=true" }, "devstoreaccount1",
+            "http://127.0.0.1:10000/devstoreaccount1", "http://127.0.0.1:10001/devstoreaccount1", "http://127.0.0.1:10002/devstoreaccount1", StorageCredentialKind.SharedKey
+        },
+        {
+            "nothing set (local default)", new(), "devstoreaccount1",
+            "http://127.0.0.1:10000/devstoreaccount1", "http://127.0.0.1:10001/devstoreaccount1", "http://127.0.0.1:10002/devstoreaccount1", StorageCredentialKind.SharedKey
+        },
+        {
+            "Azurite with explicit endpoints", new() { ["AzureWebJobsStorage"] = StorageConnection.Development(41000, 41001, 41002).ToConnectionString() }, "devstoreaccount1",
+            "http://127.0.0.1:41000/devstoreaccount1", "http://127.0.0.1:41001/devstoreaccount1", "http://127.0.0.1:41002/devstoreaccount1", StorageCredentialKind.SharedKey
+        },
+        {
+            "full Azure account string", new() { ["AzureWebJobsStorage"] = AzureAccount }, "prodshop",
+            "https://prodshop.blob.core.windows.net/", "https://prodshop.queue.core.windows.net/", "https://prodshop.table.core.windows.net/", StorageCredentialKind.SharedKey
+        },
+        {
+            "__accountName only (environment spelling)", new() { ["AzureWebJobsStorage:accountName"] = "prodshop" }, "prodshop",
+            "https://prodshop.blob.core.windows.net/", "https://prodshop.queue.core.windows.net/", "https://prodshop.table.core.windows.net/", StorageCredentialKind.Identity
+        },
+        {
+            "__accountName only (local.settings.json spelling)", new() { ["AzureWebJobsStorage__accountName"] = "prodshop" }, "prodshop",
+            "https://prodshop.blob.core.windows.net/", "https://prodshop.queue.core.windows.net/", "https://prodshop.table.core.windows.net/", StorageCredentialKind.Identity
+        },
+        {
+            "the three __*ServiceUri", new()
+            {
+                ["AzureWebJobsStorage:blobServiceUri"] = "https://media01.blob.core.windows.net",
+                ["AzureWebJobsStorage:queueServiceUri"] = "https://media01.queue.core.windows.net/",
+                ["AzureWebJobsStorage:tableServiceUri"] = "https://media01.table.core.windows.net",
+            },
+            "media01", "https://media01.blob.core.windows.net/", "https://media01.queue.core.windows.net/", "https://media01.table.core.windows.net/", StorageCredentialKind.Identity
+        },
+    };
+
+    [Theory]
+    [MemberData(nameof(Connections))]
+    public void TheStorageSettingChoosesTheEndpointsAndTheCredential(
+        string form, Dictionary<string, string?> values, string account, string blob, string queue, string table, StorageCredentialKind kind)
+    {
+        var settings = AppSettings.From(new ConfigurationBuilder().AddInMemoryCollection(values).Build());
+        var clients = new StorageClients(settings.Storage);
+
+        Assert.True(kind == settings.Storage.CredentialKind, form);
+        Assert.Equal(new Uri(blob), clients.Blobs.Uri);
+        Assert.Equal(new Uri(queue), clients.Queues.Uri);
+        Assert.Equal(new Uri(table).AbsoluteUri.TrimEnd('/'), clients.Tables.Uri.AbsoluteUri.TrimEnd('/'));
+        Assert.Equal(account, clients.Blobs.AccountName);
+        Assert.Equal(account, clients.Queues.AccountName);
+        Assert.Equal(account, clients.Tables.AccountName);
+        if (kind == StorageCredentialKind.Identity)
+        {
+            Assert.IsType<Azure.Identity.DefaultAzureCredential>(clients.Credential);
+            Assert.False(clients.Blobs.CanGenerateAccountSasUri); // no key: SAS must be user delegation SAS
+            Assert.DoesNotContain(settings.Problems(), p => p.StartsWith("AzureWebJobsStorage", StringComparison.Ordinal));
+        }
+        else
+        {
+            Assert.Null(clients.Credential);
+            Assert.True(clients.Blobs.CanGenerateAccountSasUri);
+        }
+    }
+
+    [Fact]
+    public void AConnectionStringWinsOverTheIdentityForm()
+    {
+        var settings = AppSettings.From(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["AzureWebJobsStorage"] = "UseDevelopmentStorage=true", ["AzureWebJobsStorage:accountName"] = "prodshop",
+        }).Build());
+        Assert.True(settings.Storage.IsDevelopmentStorage);
+    }
+
+    [Theory]
+    [InlineData("AzureWebJobsStorage:accountName", "Not_An_Account")]
+    [InlineData("AzureWebJobsStorage:blobServiceUri", "https://media01.blob.core.windows.net")]
+    [InlineData("AzureWebJobsStorage:tableServiceUri", "http://media01.table.core.windows.net")]
+    public void IncompleteOrMalformedIdentitySettingsAreProblems(string name, string value)
+    {
+        var settings = AppSettings.From(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { [name] = value }).Build());
+        Assert.Contains(settings.Problems(), p => p.StartsWith("AzureWebJobsStorage", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void UnderAnIdentityRealSecretsAreRequired()
+    {
+        var settings = AppSettings.From(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["AzureWebJobsStorage:accountName"] = "prodshop" }).Build());
+        Assert.False(settings.IsLocalDevelopment);
+        Assert.Contains(settings.Problems(), p => p.Contains("PlatformAdminKey", StringComparison.Ordinal));
     }
 
     [Theory]
@@ -42,7 +135,7 @@ public sealed class SettingsTests
     [InlineData("garbage")]
     public void MalformedConnectionStringsAreRefusedWithAReason(string connectionString)
     {
-        var ex = Assert.Throws<FormatException>(() => StorageAccount.Parse(connectionString));
+        var ex = Assert.Throws<FormatException>(() => StorageConnection.Parse(connectionString));
         Assert.False(string.IsNullOrWhiteSpace(ex.Message));
         Assert.DoesNotContain("AAAA", ex.Message, StringComparison.Ordinal);
     }

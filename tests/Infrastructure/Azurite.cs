@@ -14,13 +14,13 @@ public sealed class Azurite : IAsyncDisposable
     private static readonly Lazy<Task<Azurite>> SharedInstance = new(() => StartAsync());
     private readonly Process _process;
 
-    private Azurite(Process process, StorageAccount account)
+    private Azurite(Process process, StorageConnection account)
     {
         _process = process;
         Account = account;
     }
 
-    public StorageAccount Account { get; }
+    public StorageConnection Account { get; }
 
     public string ConnectionString => Account.ToConnectionString();
 
@@ -62,7 +62,7 @@ public sealed class Azurite : IAsyncDisposable
             int blob = FreePort(), queue = FreePort(), table = FreePort();
             var psi = ChildProcesses.Guarded(exe,
             [
-                "--inMemoryPersistence", "--disableTelemetry", "--skipApiVersionCheck", "--silent",
+                "--inMemoryPersistence", "--disableTelemetry", "--silent",
                 "--blobHost", "127.0.0.1", "--queueHost", "127.0.0.1", "--tableHost", "127.0.0.1",
                 "--blobPort", blob.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 "--queuePort", queue.ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -106,7 +106,7 @@ public sealed class Azurite : IAsyncDisposable
             var first = await Task.WhenAny(ready.Task, exited, Task.Delay(TimeSpan.FromSeconds(60)));
             if (first == ready.Task)
             {
-                var azurite = new Azurite(process, StorageAccount.Development(blob, queue, table));
+                var azurite = new Azurite(process, StorageConnection.Development(blob, queue, table));
                 AppDomain.CurrentDomain.ProcessExit += (_, _) => azurite.Kill();
                 return azurite;
             }

@@ -157,6 +157,7 @@ public sealed class QueueStoreTests : IAsyncLifetime
 
         var again = Assert.Single(await _store.ReceiveAsync(_queue, 1, Hide));
         Assert.Equal(message.MessageId, again.MessageId);
+        Assert.Equal("back soon", again.Text);
         Assert.Equal(2, again.DequeueCount);
     }
 
@@ -273,11 +274,32 @@ public sealed class QueueStoreTests : IAsyncLifetime
     public async Task OperationsOnAMissingQueueAreNotFound() =>
         await Assert.ThrowsAsync<StorageNotFoundException>(() => _store.SendAsync(Names.Lower("missing"), "x"));
 
-    [Theory]
-    [InlineData("aGVsbG8g5LiW55WM", "hello 世界")]
-    [InlineData("plain text from another tool", "plain text from another tool")]
-    [InlineData("abcd", "abcd")]
-    [InlineData("", "")]
-    public void MessageTextIsBase64DecodedWhenItIsBase64OfUtf8AndKeptOtherwise(string raw, string expected) =>
-        Assert.Equal(expected, AzureQueueStore.DecodeText(raw));
+    [Fact]
+    public async Task TextIsSentAsBase64OfUtf8AndReadsBackFromARawClient()
+    {
+        var azurite = await Azurite.SharedAsync();
+        var raw = new Azure.Storage.Queues.QueueClient(azurite.Account.ToConnectionString(), _queue,
+            new Azure.Storage.Queues.QueueClientOptions(StorageClients.QueueServiceVersion));
+        await _store.SendAsync(_queue, "hello 世界");
+
+        var message = Assert.Single((await raw.PeekMessagesAsync(1)).Value);
+
+        Assert.Equal("aGVsbG8g5LiW55WM", message.Body.ToString());
+    }
+
+    [Fact]
+    public async Task AMessageThatIsNotBase64MovesToThePoisonQueueInsteadOfBlockingTheQueue()
+    {
+        var azurite = await Azurite.SharedAsync();
+        var raw = new Azure.Storage.Queues.QueueClient(azurite.Account.ToConnectionString(), _queue,
+            new Azure.Storage.Queues.QueueClientOptions(StorageClients.QueueServiceVersion));
+        await raw.SendMessageAsync("plain text from another tool!");
+        await _store.SendAsync(_queue, "fine");
+
+        var received = await _store.ReceiveAsync(_queue, 32, Hide);
+
+        Assert.Equal("fine", Assert.Single(received).Text);
+        Assert.Equal("plain text from another tool!", Assert.Single(await _store.PeekAsync(_queue + "-poison", 32)).Text);
+        Assert.Equal(1, await _store.GetApproximateCountAsync(_queue));
+    }
 }

@@ -160,7 +160,25 @@ public sealed class TableStoreTests : IAsyncLifetime
 
     [Fact]
     public void ForbiddenKeyCharactersAreRefusedBeforeSending() =>
-        Assert.Throws<ArgumentException>(() => AzureTableStore.ValidateKey("a/b", "rowKey"));
+        Assert.Throws<ArgumentException>(() => StorageNames.ValidateKey("a/b", "rowKey"));
+
+    [Fact]
+    public async Task FiltersEscapeQuotesAndCompareTypedValues()
+    {
+        var when = new DateTimeOffset(2026, 11, 30, 8, 0, 0, TimeSpan.Zero);
+        await _store.InsertAsync(_table, Row("f", "a", ("Name", "O'Brien"), ("N", 5L), ("Open", true), ("At", when)));
+        await _store.InsertAsync(_table, Row("f", "b", ("Name", "O'Brien' or 'x' eq 'x"), ("N", 6L), ("Open", false), ("At", when.AddDays(1))));
+
+        async Task<string[]> Keys(string filter) =>
+            (await _store.QueryAsync(_table, TableQuery.Partition("f", filter)).ToListAsync()).Select(r => r.RowKey).ToArray();
+
+        Assert.Equal(["a"], await Keys(TableFilter.Equal("Name", "O'Brien")));
+        Assert.Equal(["b"], await Keys(TableFilter.Equal("N", 6L)));
+        Assert.Equal(["a"], await Keys(TableFilter.Equal("Open", true)));
+        Assert.Equal(["b"], await Keys(TableFilter.Compare("At", "gt", when)));
+        Assert.Equal(["a", "b"], await Keys(TableFilter.RowKeyStartsWith(string.Empty)));
+        Assert.Throws<ArgumentException>(() => TableFilter.Equal("Name) or (true", "x"));
+    }
 
     [Fact]
     public async Task QueryFiltersByPartitionAndPropertyAndSelects()
