@@ -65,6 +65,7 @@ public static class ServerlessCommerceApp
     {
         services.AddSingleton(settings);
         services.AddSingleton(mode);
+        services.AddAppTelemetry(new ConfigurationBuilder().AddEnvironmentVariables().Build()); // a host setting: from the environment, as the Functions host passes it
         services.TryAddSingleton(TimeProvider.System);
         services.AddAppStorage(settings.Storage);
 
