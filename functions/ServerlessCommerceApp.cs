@@ -51,6 +51,7 @@ public static class ServerlessCommerceApp
         }
 
         AddAppServices(builder.Services, settings, new AppHost(IsFunctionsHost: false));
+        builder.Services.AddAppTelemetry(builder.Configuration);
         var catalog = FunctionCatalog.App;
         builder.Services.AddSingleton(catalog);
         builder.Services.AddHostedService<LocalTimers>();

@@ -18,6 +18,7 @@ public static class FunctionsWorker
         LocalSettings.AddTo(builder.Configuration);
         var settings = ServerlessCommerceApp.ReadSettings(builder.Configuration);
         ServerlessCommerceApp.AddAppServices(builder.Services, settings, new AppHost(IsFunctionsHost: true));
+        builder.Services.AddAppTelemetry(builder.Configuration);
         builder.Services.AddSingleton<ProblemExceptionHandler>();
         builder.UseMiddleware<HttpProblemsMiddleware>();
         using var host = builder.Build();

@@ -6,8 +6,8 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Text.Json;
+using Microsoft.AspNetCore.SignalR.Client;
 using ServerlessCommerce.Storage;
-using ServerlessCommerce.Tests.Infrastructure;
 
 // Order-capture benchmark: the real app (Release build, its own process) against a real in-memory Azurite, driven by
 // closed-loop HTTP clients on this machine. Prints figures; never fails on timing. See README "Benchmarks".
@@ -762,9 +762,11 @@ internal static class ViewerProcess
         {
             using var response = await http.PostAsync($"/api/live/negotiate?campaignId={campaignId}", null);
             var n = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
-            var viewer = new Viewer();
-            viewer.Client = await SignalRTestClient.ConnectAsync(n.GetProperty("url").GetString()!, n.GetProperty("accessToken").GetString(),
-                new SignalRTestClientOptions { HttpClient = http, RecordMessages = false, OnMessage = viewer.Receive });
+            var token = n.GetProperty("accessToken").GetString();
+            var viewer = new Viewer(new HubConnectionBuilder()
+                .WithUrl(n.GetProperty("url").GetString()!, o => o.AccessTokenProvider = () => Task.FromResult(token))
+                .Build());
+            await viewer.Client.StartAsync();
             await viewer.Connected.Task.WaitAsync(TimeSpan.FromSeconds(30));
             viewers[i] = viewer;
         });
@@ -777,15 +779,28 @@ internal static class ViewerProcess
         }
 
         await File.WriteAllLinesAsync(output, viewers.Select(v => $"{v.Messages} {v.LastRemaining} " + string.Join(' ', v.Orders.Select(o => $"{o.OrderId}={o.At.ToUnixTimeMilliseconds()}"))));
-        await Task.WhenAll(viewers.Select(v => v.Client!.DisposeAsync().AsTask()));
+        await Task.WhenAll(viewers.Select(v => v.Client.DisposeAsync().AsTask()));
         return 0;
     }
 
     private sealed class Viewer
     {
+        /// <summary>What the room sends in this scenario; each is counted as a delivered message.</summary>
+        private static readonly string[] Targets = ["connected", "viewerCount", "phaseChanged", "orderPlaced", "stockChanged"];
+
         private readonly List<(string OrderId, DateTimeOffset At)> _orders = [];
 
-        public SignalRTestClient? Client { get; set; }
+        public Viewer(HubConnection client)
+        {
+            Client = client;
+            foreach (var target in Targets)
+            {
+                // Handlers run on the connection's receive loop, one at a time: the time taken here is the arrival.
+                client.On<JsonElement>(target, payload => Receive(target, payload, DateTimeOffset.UtcNow));
+            }
+        }
+
+        public HubConnection Client { get; }
 
         public TaskCompletionSource Connected { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -815,23 +830,23 @@ internal static class ViewerProcess
             }
         }
 
-        public void Receive(ReceivedMessage m)
+        private void Receive(string target, JsonElement payload, DateTimeOffset receivedAt)
         {
             Interlocked.Increment(ref Messages);
-            switch (m.Target)
+            switch (target)
             {
                 case "connected":
                     Connected.TrySetResult();
                     break;
-                case "orderPlaced" when m.Argument.TryGetProperty("orderId", out var id):
+                case "orderPlaced" when payload.TryGetProperty("orderId", out var id):
                     lock (_orders)
                     {
-                        _orders.Add((id.GetString()!, m.ReceivedAt));
+                        _orders.Add((id.GetString()!, receivedAt));
                     }
 
                     break;
                 case "stockChanged":
-                    LastRemaining = m.Argument.GetProperty("remaining").GetInt32();
+                    LastRemaining = payload.GetProperty("remaining").GetInt32();
                     break;
             }
         }

@@ -62,7 +62,7 @@ public sealed class CampaignOutbox(ITableStore tables, IEventPublisher publisher
             }
 
             total += events.Count;
-            logger.LogInformation("Outbox of {CampaignId}: published {Count} events up to {Seq}", campaignId, events.Count, last);
+            logger.LogDebug("Outbox of {CampaignId}: published {Count} events up to {Seq}", campaignId, events.Count, last);
         }
     }
 

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using ServerlessCommerce.Chains;
 using ServerlessCommerce.Common;
 using ServerlessCommerce.Identity;
@@ -6,19 +7,12 @@ namespace ServerlessCommerce.Tests.Identity;
 
 public sealed class IdentityTests
 {
-    private sealed class ManualClock(DateTimeOffset now) : TimeProvider
-    {
-        public DateTimeOffset Now { get; set; } = now;
-
-        public override DateTimeOffset GetUtcNow() => Now;
-    }
-
     private static readonly byte[] Key = "unit-test-signing-key-0123456789abcdef"u8.ToArray();
 
     [Fact]
     public void AMemberTokenIsValidForNinetyDaysAndThenExpires()
     {
-        var clock = new ManualClock(new DateTimeOffset(2026, 11, 22, 0, 0, 0, TimeSpan.Zero));
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 11, 22, 0, 0, 0, TimeSpan.Zero));
         var tokens = new MemberTokens(Key, clock);
         var token = tokens.Issue("cabcdefghjkm", "cabcdefghjkm-m123", 3);
 
@@ -27,9 +21,9 @@ public sealed class IdentityTests
         Assert.Equal("cabcdefghjkm-m123", claims.MemberId);
         Assert.Equal(3, claims.Version);
 
-        clock.Now = clock.Now.AddDays(89);
+        clock.Advance(TimeSpan.FromDays(89));
         Assert.NotNull(tokens.Validate(token));
-        clock.Now = clock.Now.AddDays(1).AddSeconds(1);
+        clock.Advance(TimeSpan.FromDays(1) + TimeSpan.FromSeconds(1));
         Assert.Null(tokens.Validate(token));
     }
 

@@ -5,6 +5,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Azure;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 using ServerlessCommerce.LiveRoom;
 using ServerlessCommerce.Tests.Infrastructure;
 
@@ -20,11 +21,6 @@ public sealed class AzureSignalRTransportTests
     private const string AwkwardUserId = "anon:7f/访客 1";
 
     private static readonly HttpClient Http = new();
-
-    private sealed class FixedClock(DateTimeOffset now) : TimeProvider
-    {
-        public override DateTimeOffset GetUtcNow() => now;
-    }
 
     private sealed record StockChanged(string ItemId, int Remaining);
 
@@ -124,7 +120,7 @@ public sealed class AzureSignalRTransportTests
     public async Task AnExpiredTokenIsRefused()
     {
         await using var listener = await SignalRServiceListener.StartAsync();
-        var twoHoursAgo = new FixedClock(DateTimeOffset.UtcNow.AddHours(-2));
+        var twoHoursAgo = new FakeTimeProvider(DateTimeOffset.UtcNow.AddHours(-2));
 
         var failure = await Assert.ThrowsAsync<RequestFailedException>(() =>
             TransportFor(listener, clock: twoHoursAgo).SendToCampaignAsync("c1", "ping", new { }, CancellationToken.None));
@@ -219,7 +215,7 @@ public sealed class AzureSignalRTransportTests
         // A base64-looking key must not be base64-decoded: the service signs with the string's UTF-8 bytes.
         const string key = "c2lnbmFscg==";
         var now = DateTimeOffset.UtcNow;
-        var token = new AzureSignalRTokens(key, new FixedClock(now)).Issue("https://x.service.signalr.net/client/?hub=live");
+        var token = new AzureSignalRTokens(key, new FakeTimeProvider(now)).Issue("https://x.service.signalr.net/client/?hub=live");
 
         var check = SignalRServiceListener.VerifyToken(token, key, "https://x.service.signalr.net/client/?hub=live", now);
 

@@ -4,13 +4,14 @@ using ServerlessCommerce.Tests.Infrastructure;
 
 namespace ServerlessCommerce.Tests.LiveRoom;
 
-/// <summary>Real SignalR clients (JSON hub protocol over WebSockets) in the live room of the real app.</summary>
+/// <summary>The official SignalR client (JSON hub protocol over WebSockets) in the live room of the real app.</summary>
 public sealed class LiveRoomEventTests : ChainTest
 {
-    private async Task<SignalRTestClient> WatchAsync(string campaignId, string? secret = null)
+    /// <summary>Joins a campaign's room as the page does: negotiate with the app, then connect where it says.</summary>
+    private async Task<LiveClient> WatchAsync(string campaignId, string? secret = null)
     {
         var negotiated = await TestApp.OkJsonAsync(await App.PostAsync($"/api/live/negotiate?campaignId={campaignId}", secret: secret));
-        var client = await SignalRTestClient.ConnectAsync(negotiated.GetProperty("url").GetString()!, negotiated.GetProperty("accessToken").GetString());
+        var client = await LiveClient.ConnectAsync(negotiated.GetProperty("url").GetString()!, negotiated.GetProperty("accessToken").GetString()!);
         await client.WaitForAsync("connected");
         return client;
     }
@@ -22,52 +23,52 @@ public sealed class LiveRoomEventTests : ChainTest
         await using var viewer = await WatchAsync(id);
 
         await App.PostAsync($"/api/campaigns/{id}/actions/go-live", secret: Chain.LeaderKey);
-        Assert.Equal("live", (await viewer.WaitForAsync("phaseChanged")).Argument.GetProperty("phase").GetString());
+        Assert.Equal("live", (await viewer.WaitForAsync("phaseChanged")).GetProperty("phase").GetString());
 
         await TestApp.OkJsonAsync(await App.OrderAsync(id, Chain.MemberToken, itemId, 2), 201);
-        var placed = (await viewer.WaitForAsync("orderPlaced")).Argument;
+        var placed = await viewer.WaitForAsync("orderPlaced");
         Assert.Equal("李**", placed.GetProperty("maskedName").GetString());
         Assert.Equal(itemId, placed.GetProperty("itemId").GetString());
         Assert.Equal(2, placed.GetProperty("quantity").GetInt32());
-        var stock = (await viewer.WaitForAsync("stockChanged", a => a.GetProperty("remaining").GetInt32() == 28)).Argument;
+        var stock = await viewer.WaitForAsync("stockChanged", a => a.GetProperty("remaining").GetInt32() == 28);
         Assert.Equal(itemId, stock.GetProperty("itemId").GetString());
 
         var comment = await TestApp.OkJsonAsync(await App.PostAsync($"/api/campaigns/{id}/comments", new { text = "能送货吗？" }, Chain.MemberToken), 201);
-        var posted = (await viewer.WaitForAsync("commentPosted")).Argument;
+        var posted = await viewer.WaitForAsync("commentPosted");
         Assert.Equal("能送货吗？", posted.GetProperty("text").GetString());
         Assert.Equal("李**", posted.GetProperty("maskedName").GetString());
         var commentId = comment.GetProperty("commentId").GetString();
         await App.PostAsync($"/api/campaigns/{id}/comments/{commentId}/answer", new { text = "可以，三公里内。" }, Chain.LeaderKey);
-        var answered = (await viewer.WaitForAsync("commentAnswered")).Argument;
+        var answered = await viewer.WaitForAsync("commentAnswered");
         Assert.Equal(commentId, answered.GetProperty("commentId").GetString());
         Assert.Equal("可以，三公里内。", answered.GetProperty("text").GetString());
 
         var poll = await TestApp.OkJsonAsync(await App.PostAsync($"/api/campaigns/{id}/polls", new { question = "下次？", options = new[] { "A", "B" } }, Chain.LeaderKey), 201);
         var pollId = poll.GetProperty("pollId").GetString();
-        var opened = (await viewer.WaitForAsync("pollOpened")).Argument;
+        var opened = await viewer.WaitForAsync("pollOpened");
         Assert.Equal(["A", "B"], opened.GetProperty("options").EnumerateArray().Select(o => o.GetString()));
         Assert.Equal([0, 0], opened.GetProperty("counts").EnumerateArray().Select(o => o.GetInt32()));
         await App.PostAsync($"/api/campaigns/{id}/polls/{pollId}/votes", new { option = 1 }, Chain.MemberToken);
-        var updated = (await viewer.WaitForAsync("pollUpdated", a => a.GetProperty("counts")[1].GetInt32() == 1)).Argument;
+        var updated = await viewer.WaitForAsync("pollUpdated", a => a.GetProperty("counts")[1].GetInt32() == 1);
         Assert.Equal(pollId, updated.GetProperty("pollId").GetString());
         await App.PostAsync($"/api/campaigns/{id}/polls/{pollId}/close", secret: Chain.LeaderKey);
-        Assert.Equal("下次？", (await viewer.WaitForAsync("pollClosed")).Argument.GetProperty("question").GetString());
+        Assert.Equal("下次？", (await viewer.WaitForAsync("pollClosed")).GetProperty("question").GetString());
 
         await App.PostAsync($"/api/campaigns/{id}/pin", new { itemId }, Chain.LeaderKey);
-        var pinned = (await viewer.WaitForAsync("productPinned")).Argument;
+        var pinned = await viewer.WaitForAsync("productPinned");
         Assert.Equal(itemId, pinned.GetProperty("itemId").GetString());
         Assert.StartsWith("/api/products/", pinned.GetProperty("traceabilityUrl").GetString(), StringComparison.Ordinal);
 
         var flash = await TestApp.OkJsonAsync(await App.PostAsync($"/api/campaigns/{id}/flash-sales", new { itemId, quantity = 1, priceFen = 100, durationSeconds = 30, firstNGift = 1 }, Chain.LeaderKey), 201);
-        var started = (await viewer.WaitForAsync("flashSaleStarted")).Argument;
+        var started = await viewer.WaitForAsync("flashSaleStarted");
         Assert.Equal(flash.GetProperty("flashSaleId").GetString(), started.GetProperty("flashSaleId").GetString());
         Assert.Equal(100, started.GetProperty("priceFen").GetInt64());
         Assert.Equal(1, started.GetProperty("quantity").GetInt32());
         Assert.True(started.GetProperty("endsAt").GetDateTimeOffset() > DateTimeOffset.UtcNow);
         await TestApp.OkJsonAsync(await App.OrderAsync(id, Chain.MemberToken, itemId, 1), 201); // takes the whole quota
-        Assert.Equal(flash.GetProperty("flashSaleId").GetString(), (await viewer.WaitForAsync("flashSaleEnded")).Argument.GetProperty("flashSaleId").GetString());
+        Assert.Equal(flash.GetProperty("flashSaleId").GetString(), (await viewer.WaitForAsync("flashSaleEnded")).GetProperty("flashSaleId").GetString());
 
-        Assert.True((await viewer.WaitForAsync("viewerCount", timeout: TimeSpan.FromSeconds(15))).Argument.GetProperty("count").GetInt32() >= 1);
+        Assert.True((await viewer.WaitForAsync("viewerCount", timeout: TimeSpan.FromSeconds(15))).GetProperty("count").GetInt32() >= 1);
     }
 
     [Fact]
@@ -85,7 +86,7 @@ public sealed class LiveRoomEventTests : ChainTest
 
         await TestApp.OkJsonAsync(await App.PostAsync($"/api/campaigns/{campaignId}/pickups", new { pickupCode = code }, Chain.LeaderKey));
         await member.WaitForAsync("notification", n => n.TryGetProperty("orderId", out var id) && id.GetString() == orderId, TimeSpan.FromSeconds(20));
-        Assert.DoesNotContain(anonymous.Messages, m => m.Target == "notification");
+        Assert.DoesNotContain(anonymous.Events, e => e.Target == "notification");
     }
 
     [Fact]
@@ -100,16 +101,18 @@ public sealed class LiveRoomEventTests : ChainTest
         await inA.WaitForAsync("orderPlaced");
         await inA.WaitForAsync("stockChanged");
         await Task.Delay(500);
-        Assert.DoesNotContain(inB.Messages, m => m.Target is "orderPlaced" or "stockChanged");
+        Assert.DoesNotContain(inB.Events, e => e.Target is "orderPlaced" or "stockChanged");
     }
 
     [Fact]
     public async Task AConnectionWithoutANegotiatedTokenIsRefused()
     {
         var hub = new Uri(App.BaseAddress, "/hubs/live").ToString();
-        await using var client = await SignalRTestClient.ConnectAsync(hub, "lrt_forged.token");
-        var refused = await Assert.ThrowsAsync<SignalRConnectionException>(() => client.Closed.WaitAsync(TimeSpan.FromSeconds(10)));
+        await using var client = await LiveClient.ConnectAsync(hub, "lrt_forged.token");
+        var refused = await client.Closed.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.NotNull(refused);
         Assert.Contains("Negotiate first", refused.Message, StringComparison.Ordinal);
+        Assert.Empty(client.Events);
     }
 
     [Fact]
@@ -133,10 +136,12 @@ public sealed class LiveRoomEventTests : ChainTest
         foreach (var viewer in viewers)
         {
             await viewer.WaitForAsync("stockChanged", a => a.GetProperty("remaining").GetInt32() == 0);
-            await WaitUntilAsync(() => viewer.Messages.Count(m => m.Target == "orderPlaced") == stock);
-            var stocks = viewer.Messages.Where(m => m.Target == "stockChanged").Select(m => m.Argument.GetProperty("remaining").GetInt32()).ToList();
+            await WaitUntilAsync(() => viewer.Events.Count(e => e.Target == "orderPlaced") == stock);
+            var stocks = viewer.Events.Where(e => e.Target == "stockChanged").Select(e => e.Payload.GetProperty("remaining").GetInt32()).ToList();
             Assert.Equal(0, stocks[^1]);
             Assert.True(stocks.Count < stock, $"stockChanged is coalesced: {stocks.Count} messages for {stock} orders");
+            // Only newer values go out (by the campaign's event sequence): the stock a viewer sees never goes back up.
+            Assert.Equal(stocks.OrderDescending(), stocks);
             await viewer.DisposeAsync();
         }
     }
