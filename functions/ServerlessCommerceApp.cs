@@ -8,6 +8,7 @@ using ServerlessCommerce.Events;
 using ServerlessCommerce.FollowUp;
 using ServerlessCommerce.Functions.Api;
 using ServerlessCommerce.Functions.Hosting;
+using ServerlessCommerce.Functions.Hosting.Durable;
 using ServerlessCommerce.Functions.Triggers;
 using ServerlessCommerce.Hosting;
 using ServerlessCommerce.Functions.LiveRoom;
@@ -56,6 +57,7 @@ public static class ServerlessCommerceApp
         }
 
         AddServices(builder.Services, settings, mode);
+        builder.Services.AddLocalDurable(builder.Configuration);
         var app = builder.Build();
         Configure(app, mode);
         return app;
@@ -84,8 +86,7 @@ public static class ServerlessCommerceApp
         services.AddSingleton<CampaignService>();
         services.AddSingleton<OrderService>();
         services.AddSingleton<CampaignOutbox>();
-        services.AddSingleton<LifecycleTimers>();
-        services.AddSingleton<LifecycleRunner>();
+        services.AddSingleton<LifecycleReplans>();
         services.AddSingleton<CampaignWorkRunner>();
         services.AddSingleton<FulfilmentService>();
         services.AddSingleton(sp => new LiveRoomTokens(settings.EffectiveTokenSigningKey, sp.GetRequiredService<TimeProvider>()));

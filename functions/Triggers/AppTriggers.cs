@@ -18,8 +18,6 @@ public static class AppTriggers
         new QueueTriggerDefinition("CampaignWork", CampaignCommitEffects.WorkQueueName, typeof(CampaignWorkHandler)),
         new TimerTriggerDefinition("OutboxSweeper", "30 */1 * * * *", typeof(OutboxSweeper)),
         new TimerTriggerDefinition("ViewerCount", "*/10 * * * * *", typeof(ViewerCountTimer)),
-        new QueueTriggerDefinition("CampaignLifecycle", LifecycleTimers.QueueName, typeof(CampaignLifecycleHandler)),
-        new TimerTriggerDefinition("LifecycleSweeper", "15 */1 * * * *", typeof(LifecycleSweeper)),
     ];
 
     public static IServiceCollection AddAppTriggers(this IServiceCollection services)

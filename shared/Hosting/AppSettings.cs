@@ -17,7 +17,7 @@ public sealed class AppSettings
     [
         "AzureWebJobsStorage", "PlatformAdminKey", "TokenSigningKey", "AzureSignalRConnectionString",
         "EventGridTopicEndpoint", "EventGridTopicKey", "QueueMaxDequeueCount", "QueueVisibilityTimeoutSeconds",
-        "QueueMaxPollingIntervalMilliseconds", "PublicBaseUrl",
+        "QueueMaxPollingIntervalMilliseconds", "PublicBaseUrl", "DurableTaskHubName", "DurableTaskPartitionCount",
     ];
 
     public string AzureWebJobsStorage { get; init; } = "UseDevelopmentStorage=true";
