@@ -139,7 +139,9 @@ public sealed class CampaignCommitEffects(IQueueStore queues, ITableStore tables
             tasks.Add(Work(campaign.CampaignId, CampaignWork.CloseSoldOut));
         }
 
-        if (round.Transitions.Count > 0 || round.Fulfilments)
+        // The plan (LifecyclePlan) moves with a phase change and with the last handover (follow-up is counted from it).
+        // Not with each 成团 evaluation round: the orchestration runs that step itself and plans again after it.
+        if (round.Transitions.Count > 0 || (round.Fulfilments && campaign.FulfilledAt is not null))
         {
             // The orchestration decides when: tell it the phase or the schedule moved, so it re-plans (a step due now runs at once).
             tasks.Add(lifecycle.RequestAsync(campaign.CampaignId, cancellationToken));
