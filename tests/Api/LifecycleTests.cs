@@ -3,9 +3,12 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging.Abstractions;
 using ServerlessCommerce.Storage;
 using ServerlessCommerce.Tests.Infrastructure;
+using ServerlessCommerce.Tests.Lifecycle;
 
 namespace ServerlessCommerce.Tests.Api;
 
+// Tests that kill app processes run one after another: two at once on a 2-core machine slow each past its waits.
+[Collection(ProcessKillTests.Name)]
 public sealed class LifecycleTests
 {
     private static async Task<JsonElement> WaitForPhaseAsync(Func<Task<JsonElement>> read, string phase, TimeSpan timeout)
