@@ -82,6 +82,9 @@ public sealed class LifecycleCrashTests
         var itemId = created.GetProperty("items")[0].GetProperty("itemId").GetString()!;
         await api.PostAsync($"/api/campaigns/{id}/reservations", null, f.MemberToken, 201);
         await api.PostAsync($"/api/campaigns/{id}/actions/go-live", null, f.LeaderKey, 200);
+
+        // The reminder belongs to the live phase: once closed, the plan moves on without it. So it goes out first.
+        await Lifecycles.WaitForNotificationAsync(first.Client, id, f.LeaderKey, "live-reminder", TimeSpan.FromSeconds(30));
         var members = await Task.WhenAll(Enumerable.Range(0, 12).Select(i => api.NewMemberAsync(f, $"买家{i}")));
         await Parallel.ForEachAsync(Enumerable.Range(0, Orders), new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (n, _) =>
             await api.OrderAsync(id, members[n % members.Length].Token, itemId, 1));
