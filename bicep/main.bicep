@@ -79,7 +79,6 @@ var tables = [
   'MemberCampaigns'
   'LiveRoom'
   'LiveViewers'
-  'LifecycleDue'
   'Events'
   'SystemStatus'
   'FollowUp'
@@ -89,7 +88,6 @@ var queues = [
   'domain-events'
   'campaign-outbox'
   'campaign-work'
-  'campaign-lifecycle'
 ]
 var containers = [
   'media'

@@ -8,6 +8,7 @@ using ServerlessCommerce.Events;
 using ServerlessCommerce.FollowUp;
 using ServerlessCommerce.Functions.Api;
 using ServerlessCommerce.Functions.Hosting;
+using ServerlessCommerce.Functions.Hosting.Durable;
 using ServerlessCommerce.Functions.Hosting.Local;
 using ServerlessCommerce.Hosting;
 using ServerlessCommerce.Functions.LiveRoom;
@@ -56,6 +57,7 @@ public static class ServerlessCommerceApp
         builder.Services.AddSingleton(catalog);
         builder.Services.AddHostedService<LocalTimers>();
         builder.Services.AddHostedService<LocalQueues>();
+        builder.Services.AddLocalDurable(builder.Configuration);
         builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
         builder.Services.AddProblemDetails();
 
@@ -104,8 +106,7 @@ public static class ServerlessCommerceApp
         services.AddSingleton<CampaignService>();
         services.AddSingleton<OrderService>();
         services.AddSingleton<CampaignOutbox>();
-        services.AddSingleton<LifecycleTimers>();
-        services.AddSingleton<LifecycleRunner>();
+        services.AddSingleton<LifecycleReplans>();
         services.AddSingleton<CampaignWorkRunner>();
         services.AddSingleton<FulfilmentService>();
         services.AddSingleton(sp => new LiveRoomTokens(settings.EffectiveTokenSigningKey, sp.GetRequiredService<TimeProvider>()));

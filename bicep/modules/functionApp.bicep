@@ -95,6 +95,9 @@ var appSettings = [
   { name: 'QueueVisibilityTimeoutSeconds', value: '60' }
   { name: 'QueueMaxPollingIntervalMilliseconds', value: '2000' }
   { name: 'PublicBaseUrl', value: publicBaseUrl }
+  // The campaign lifecycle's task hub (host.json extensions.durableTask.hubName says the same to the Functions host).
+  { name: 'DurableTaskHubName', value: 'ServerlessCommerce' }
+  { name: 'DurableTaskPartitionCount', value: '4' }
 ]
 
 resource site 'Microsoft.Web/sites@2024-04-01' = {

@@ -1,6 +1,8 @@
 using System.Text.Json;
-using ServerlessCommerce.Campaigns;
 using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask.Client;
+using ServerlessCommerce.Campaigns;
+using ServerlessCommerce.Functions.Lifecycle;
 using ServerlessCommerce.Storage;
 
 namespace ServerlessCommerce.Functions.Triggers;
@@ -14,13 +16,14 @@ public sealed class CampaignOutboxHandler(CampaignOutbox outbox)
 }
 
 /// <summary>
-/// Background work on one campaign (the <c>campaign-work</c> queue): fan-outs and follow-ups of a commit. Every kind is
-/// idempotent, so a redelivered message repeats nothing that was done.
+/// Background work on one campaign (the <c>campaign-work</c> queue): fan-outs and follow-ups of a commit, and the
+/// lifecycle orchestration's re-plan signal. Every kind is idempotent, so a redelivered message repeats nothing that
+/// was done.
 /// </summary>
-public sealed class CampaignWorkHandler(CampaignWorkRunner work, CampaignDesks desks, ILogger<CampaignWorkHandler> logger)
+public sealed class CampaignWorkHandler(CampaignWorkRunner work, CampaignDesks desks, ITableStore tables, ILogger<CampaignWorkHandler> logger)
 {
     [Function("CampaignWork")]
-    public async Task Run([QueueTrigger(CampaignCommitEffects.WorkQueueName)] string message, CancellationToken cancellationToken)
+    public async Task Run([QueueTrigger(CampaignCommitEffects.WorkQueueName)] string message, [DurableClient] DurableTaskClient durable, CancellationToken cancellationToken)
     {
         var w = CampaignWorkMessage.Parse(message);
         switch (w.Work)
@@ -28,6 +31,9 @@ public sealed class CampaignWorkHandler(CampaignWorkRunner work, CampaignDesks d
             case CampaignWork.EndFlashSale when w.FlashSaleId is { } flashSaleId:
                 var ended = await desks.SubmitAsync(w.CampaignId, new EndFlashSaleCommand { FlashSaleId = flashSaleId });
                 logger.LogInformation("Campaign {CampaignId}: flash sale {FlashSaleId} ended on its timer ({Sold} sold)", w.CampaignId, flashSaleId, ended?.Sold);
+                break;
+            case CampaignWork.Replan:
+                await CampaignLifecycleStarter.ReplanAsync(durable, tables, w.CampaignId, logger, cancellationToken);
                 break;
             case CampaignWork.CancelOrders:
                 await work.CancelOrdersAsync(w.CampaignId, cancellationToken);
@@ -45,51 +51,6 @@ public sealed class CampaignWorkHandler(CampaignWorkRunner work, CampaignDesks d
                 break;
             default:
                 throw new InvalidDataException($"Unknown campaign work '{w.Work}'.");
-        }
-    }
-}
-
-/// <summary>Runs a campaign's due lifecycle steps when its timer message arrives (re-sending it when not yet due).</summary>
-public sealed class CampaignLifecycleHandler(LifecycleRunner runner, LifecycleTimers timers, TimeProvider clock)
-{
-    [Function("CampaignLifecycle")]
-    public async Task Run([QueueTrigger(LifecycleTimers.QueueName)] string message, CancellationToken cancellationToken)
-    {
-        LifecycleMessage? m;
-        try
-        {
-            m = JsonSerializer.Deserialize<LifecycleMessage>(message, JsonSerializerOptions.Web);
-        }
-        catch (JsonException ex)
-        {
-            throw new InvalidDataException("The message is not a lifecycle message.", ex);
-        }
-
-        if (m is null || string.IsNullOrEmpty(m.CampaignId))
-        {
-            throw new InvalidDataException("The message names no campaign.");
-        }
-
-        if (m.DueAt > clock.GetUtcNow().AddSeconds(1))
-        {
-            await timers.SendAsync(m, cancellationToken); // more than the queue's 7-day delay away: wait again
-            return;
-        }
-
-        await runner.RunAsync(m.CampaignId, "timer", cancellationToken);
-    }
-}
-
-/// <summary>Every minute: any campaign whose next step is overdue (a lost or late message) runs it now.</summary>
-public sealed class LifecycleSweeper(LifecycleTimers timers, LifecycleRunner runner, ILogger<LifecycleSweeper> logger)
-{
-    [Function("LifecycleSweeper")]
-    public async Task Run([TimerTrigger("15 */1 * * * *")] TimerInfo timer, CancellationToken cancellationToken)
-    {
-        foreach (var campaignId in await timers.OverdueAsync(cancellationToken))
-        {
-            logger.LogInformation("Lifecycle sweeper: {CampaignId} is overdue", campaignId);
-            await runner.RunAsync(campaignId, "sweeper", cancellationToken);
         }
     }
 }

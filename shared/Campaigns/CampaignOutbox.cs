@@ -107,9 +107,10 @@ public sealed class CampaignOutbox(ITableStore tables, IEventPublisher publisher
 
 /// <summary>
 /// What follows a committed round, off the request path: wake the outbox (at most one wake-up in flight per campaign),
-/// keep the campaign list's phase current, and start the order cancellation when a campaign is cancelled.
+/// keep the campaign list's phase current, tell the lifecycle orchestration to re-plan, and start the order
+/// cancellation when a campaign is cancelled.
 /// </summary>
-public sealed class CampaignCommitEffects(IQueueStore queues, ITableStore tables, ServerlessCommerce.LiveRoom.LiveRoomBroadcaster live, LifecycleTimers timers, TimeProvider clock, ILogger<CampaignCommitEffects> logger) : ICampaignCommitObserver
+public sealed class CampaignCommitEffects(IQueueStore queues, ITableStore tables, ServerlessCommerce.LiveRoom.LiveRoomBroadcaster live, LifecycleReplans lifecycle, TimeProvider clock, ILogger<CampaignCommitEffects> logger) : ICampaignCommitObserver
 {
     public const string WorkQueueName = "campaign-work";
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _wakeInFlight = new(StringComparer.Ordinal);
@@ -138,13 +139,15 @@ public sealed class CampaignCommitEffects(IQueueStore queues, ITableStore tables
             tasks.Add(Work(campaign.CampaignId, CampaignWork.CloseSoldOut));
         }
 
-        if (round.Transitions.Count > 0 || round.Fulfilments)
+        // The plan (LifecyclePlan) moves with a phase change and with the last handover (follow-up is counted from it).
+        // Not with each 成团 evaluation round: the orchestration runs that step itself and plans again after it.
+        if (round.Transitions.Count > 0 || (round.Fulfilments && campaign.FulfilledAt is not null))
         {
-            // The clock follows the campaign: arm its next step (due now → runs as soon as the message is read).
-            tasks.Add(timers.ArmNextAsync(campaign, cancellationToken));
+            // The orchestration decides when: tell it the phase or the schedule moved, so it re-plans (a step due now runs at once).
+            tasks.Add(lifecycle.RequestAsync(campaign.CampaignId, cancellationToken));
         }
 
-        // Notifications and the report are lifecycle steps too (armed above, swept if lost): nothing to enqueue here.
+        // Notifications and the report are lifecycle steps too (activities of the orchestration): nothing to enqueue here.
         if (round.Transitions.Count > 0)
         {
             tasks.Add(tables.UpsertAsync(CampaignTables.CampaignIndex, CampaignTables.ToIndexEntity(campaign), TableUpdateMode.Merge, cancellationToken));
@@ -180,4 +183,7 @@ public sealed record CampaignWork(string CampaignId, string Work, string? FlashS
     public const string CancelOrders = "cancel-orders";
     public const string EndFlashSale = "end-flash-sale";
     public const string CloseSoldOut = "close-sold-out";
+
+    /// <summary>The campaign's phase or schedule changed: its lifecycle orchestration re-plans (or starts).</summary>
+    public const string Replan = "replan";
 }

@@ -27,7 +27,7 @@ public sealed record CampaignItemDraft(string? ProductId, long? PriceFen, long? 
 public sealed record HistoryEntry(string From, string To, DateTimeOffset At, string Cause);
 
 /// <summary>Campaigns: create, read, list, lifecycle actions, history, reservations.</summary>
-public sealed class CampaignService(ITableStore tables, CampaignDesks desks, ChainService chains, ProductService products, LifecycleTimers timers, TimeProvider clock, ILogger<CampaignService> logger)
+public sealed class CampaignService(ITableStore tables, CampaignDesks desks, ChainService chains, ProductService products, LifecycleReplans lifecycle, TimeProvider clock, ILogger<CampaignService> logger)
 {
     public const int MaxItems = 20;
     public const int MaxStock = 100_000;
@@ -106,7 +106,8 @@ public sealed class CampaignService(ITableStore tables, CampaignDesks desks, Cha
 
         // The index is what lists read; upserting it again on a retry repairs a first attempt that stopped here.
         await tables.UpsertAsync(CampaignTables.CampaignIndex, CampaignTables.ToIndexEntity(campaign), TableUpdateMode.Merge, ct);
-        await timers.ArmNextAsync(campaign, ct); // "created draft with its timers armed"
+        // "Created draft with its timers armed": the replan message starts the campaign's orchestration (again on a retry: idempotent).
+        await lifecycle.RequestAsync(campaign.CampaignId, ct);
         return new CreateResult<Campaign>(campaign, null, replayed);
     }
 

@@ -5,8 +5,9 @@ namespace ServerlessCommerce.Campaigns;
 
 /// <summary>
 /// Fan-out work on one campaign, in idempotent chunks through its desk: cancelling every order of a cancelled
-/// campaign, the 成团 evaluation after close, and member notifications. Re-running any of it (a redelivered message,
-/// a restart half-way) redoes only what is not done yet.
+/// campaign, the parts of the 成团 evaluation after close (the lifecycle orchestration fans the chunks out), and member
+/// notifications. Re-running any of it (a redelivered message, an activity run again after a crash) redoes only what
+/// is not done yet.
 /// </summary>
 public sealed class CampaignWorkRunner(ITableStore tables, CampaignDesks desks, ILogger<CampaignWorkRunner> logger)
 {
@@ -25,39 +26,50 @@ public sealed class CampaignWorkRunner(ITableStore tables, CampaignDesks desks, 
         logger.LogInformation("Campaign {CampaignId}: {Count} orders cancelled with the campaign", campaignId, cancelled);
     }
 
-    /// <summary>成团 evaluation: every placed order gets its outcome, then the campaign moves to fulfilling.</summary>
-    public async Task EvaluateAsync(string campaignId, CancellationToken ct)
+    /// <summary>The most placed orders one 成团 evaluation pass lists (the rest wait for the next pass).</summary>
+    public const int EvaluationPass = 2000;
+
+    /// <summary>
+    /// The lifecycle's notification kinds (API.md "Lifecycle"): who hears each and what they read. One notification per
+    /// member and kind: event ids are stable per member and kind, and the last chunk marks the kind done.
+    /// </summary>
+    public static readonly IReadOnlyList<string> LifecycleNotifications = ["preview", "live-reminder", "pickup-reminder", "survey"];
+
+    /// <summary>成团 evaluation, first part: placed orders still waiting for their outcome (at most <paramref name="max"/>).</summary>
+    public async Task<IReadOnlyList<string>> PlacedOrderIdsAsync(string campaignId, int max, CancellationToken ct) =>
+        (await PlacedOrderIdsAsync(campaignId, ct)).Take(max).ToList();
+
+    /// <summary>成团 evaluation of one chunk; answers how many orders got their outcome now (0 when all had one already, or the campaign is not closed).</summary>
+    public Task<int> EvaluateOrdersAsync(string campaignId, IReadOnlyList<string> orderIds) =>
+        desks.SubmitAsync(campaignId, new EvaluateOrdersCommand { OrderIds = orderIds });
+
+    /// <summary>成团 evaluation, last part: the campaign records it finished and moves to fulfilling.</summary>
+    public async Task<Campaign> FinishEvaluationAsync(string campaignId)
     {
-        var total = 0;
-        for (var pass = 0; pass < 1000; pass++)
-        {
-            var placed = await PlacedOrderIdsAsync(campaignId, ct);
-            if (placed.Count == 0)
-            {
-                break;
-            }
-
-            var done = await Task.WhenAll(placed.Take(2000).Chunk(EvaluationChunk)
-                .Select(chunk => desks.SubmitAsync(campaignId, new EvaluateOrdersCommand { OrderIds = chunk })));
-            total += done.Sum();
-            if (done.Sum() == 0)
-            {
-                break; // the campaign is not closed (any more): evaluation does not apply
-            }
-        }
-
         var campaign = await desks.SubmitAsync(campaignId, new FinishEvaluationCommand());
-        logger.LogInformation("Campaign {CampaignId}: 成团 evaluated {Count} orders ({Confirmed} confirmed)", campaignId, total, campaign.Confirmed);
+        logger.LogInformation("Campaign {CampaignId}: 成团 evaluated ({Confirmed} confirmed)", campaignId, campaign.Confirmed);
         if (campaign.Phase == CampaignPhase.Closed)
         {
-            await desks.SubmitAsync(campaignId, new TransitionCommand { Action = "fulfil", Cause = "timer" });
+            campaign = (await desks.SubmitAsync(campaignId, new TransitionCommand { Action = "fulfil", Cause = "timer" })).Campaign;
         }
+
+        return campaign;
     }
 
-    public Task NotifyReservedAsync(string campaignId, string kind, string text, CancellationToken ct) =>
+    /// <summary>Sends one of the <see cref="LifecycleNotifications"/>.</summary>
+    public Task NotifyAsync(string campaignId, string kind, CancellationToken ct) => kind switch
+    {
+        "preview" => NotifyReservedAsync(campaignId, kind, "您预约的团购开始预热了，先来看看今天的好物！", ct),
+        "live-reminder" => NotifyReservedAsync(campaignId, kind, "您预约的直播开始了，快进直播间抢购吧！", ct),
+        "pickup-reminder" => RemindPickupAsync(campaignId, ct),
+        "survey" => NotifyBuyersAsync(campaignId, kind, "感谢参团！花一分钟评价一下这次的商品和服务吧。", ct),
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Not a lifecycle notification."),
+    };
+
+    private Task NotifyReservedAsync(string campaignId, string kind, string text, CancellationToken ct) =>
         NotifyAsync(campaignId, kind, text, ReservedAsync(campaignId, ct), marksPickupReminder: false, ct, marksDone: kind);
 
-    public Task NotifyBuyersAsync(string campaignId, string kind, string text, CancellationToken ct) =>
+    private Task NotifyBuyersAsync(string campaignId, string kind, string text, CancellationToken ct) =>
         NotifyAsync(campaignId, kind, text, OrdersAsync(campaignId, o => o.Status is OrderStatus.Confirmed or OrderStatus.PickedUp or OrderStatus.Delivered or OrderStatus.Dispatched, ct),
             marksPickupReminder: false, ct, marksDone: kind);
 
@@ -66,7 +78,7 @@ public sealed class CampaignWorkRunner(ITableStore tables, CampaignDesks desks, 
         desks.SubmitAsync(campaignId, new NotifyMembersCommand { Kind = what, Text = string.Empty, Recipients = [], MarksDone = what });
 
     /// <summary>Reminds members with a confirmed pickup order not yet picked up; marks the campaign when done.</summary>
-    public Task RemindPickupAsync(string campaignId, CancellationToken ct) =>
+    private Task RemindPickupAsync(string campaignId, CancellationToken ct) =>
         NotifyAsync(campaignId, "pickup-reminder", "您的团购商品已到店，请尽快凭取货码到门店自提。",
             OrdersAsync(campaignId, o => o.Status == OrderStatus.Confirmed && o.Fulfilment == Fulfilment.Pickup, ct), marksPickupReminder: true, ct);
 

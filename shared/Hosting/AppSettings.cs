@@ -20,7 +20,7 @@ public sealed class AppSettings
     [
         "AzureWebJobsStorage", "PlatformAdminKey", "TokenSigningKey", "AzureSignalRConnectionString",
         "EventGridTopicEndpoint", "EventGridTopicKey", "QueueMaxDequeueCount", "QueueVisibilityTimeoutSeconds",
-        "QueueMaxPollingIntervalMilliseconds", "PublicBaseUrl",
+        "QueueMaxPollingIntervalMilliseconds", "PublicBaseUrl", "DurableTaskHubName", "DurableTaskPartitionCount",
     ];
 
     /// <summary>

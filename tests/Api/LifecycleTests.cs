@@ -3,9 +3,12 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging.Abstractions;
 using ServerlessCommerce.Storage;
 using ServerlessCommerce.Tests.Infrastructure;
+using ServerlessCommerce.Tests.Lifecycle;
 
 namespace ServerlessCommerce.Tests.Api;
 
+// Tests that kill app processes run one after another: two at once on a 2-core machine slow each past its waits.
+[Collection(ProcessKillTests.Name)]
 public sealed class LifecycleTests
 {
     private static async Task<JsonElement> WaitForPhaseAsync(Func<Task<JsonElement>> read, string phase, TimeSpan timeout)
@@ -233,7 +236,8 @@ public sealed class LifecycleTests
         Assert.True(atKill.Confirmed > 0, "the evaluation had started before the kill");
 
         await using var second = await AppProcess.StartAsync(port, env);
-        for (var i = 0; i < 300 && (await CountAsync()).Placed > 0; i++)
+        // Chunks the killed process had taken come back when their queue messages' visibility runs out (45 s locally).
+        for (var i = 0; i < 600 && (await CountAsync()).Placed > 0; i++)
         {
             await Task.Delay(200);
         }
@@ -248,7 +252,7 @@ public sealed class LifecycleTests
         var codeRows = await tables.QueryAsync("Campaigns", TableQuery.Partition(id, TableFilter.RowKeyStartsWith("pc_"))).ToListAsync();
         Assert.Equal(codes.Order(StringComparer.Ordinal), codeRows.Select(r => r.RowKey[3..]).Order(StringComparer.Ordinal));
         var campaign = (await tables.GetAsync("Campaigns", id, "campaign"))!;
-        for (var i = 0; i < 100 && campaign.GetString("Phase") != "fulfilling"; i++)
+        for (var i = 0; i < 300 && campaign.GetString("Phase") != "fulfilling"; i++)
         {
             await Task.Delay(200);
             campaign = (await tables.GetAsync("Campaigns", id, "campaign"))!;

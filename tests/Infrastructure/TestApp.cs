@@ -39,6 +39,9 @@ public sealed class TestApp : IAsyncDisposable
 
     public static Task<TestApp> SharedAsync() => Shared.Value;
 
+    /// <summary>A task hub name no other app or test run uses (letters and digits, at most 45).</summary>
+    public static string NewHubName() => "t" + Guid.NewGuid().ToString("N")[..20];
+
     public static async Task<TestApp> StartAsync(IDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null, Azurite? storage = null)
     {
         var azurite = storage ?? await Azurite.SharedAsync();
@@ -49,6 +52,8 @@ public sealed class TestApp : IAsyncDisposable
             ["PlatformAdminKey"] = PlatformKey,
             ["TokenSigningKey"] = "test-token-signing-key-0123456789abcdef",
             ["QueueMaxPollingIntervalMilliseconds"] = "200",
+            // Every app its own task hub: two apps on one hub would run each other's orchestrations.
+            ["DurableTaskHubName"] = NewHubName(),
         };
         foreach (var (k, v) in settings ?? new Dictionary<string, string?>())
         {
