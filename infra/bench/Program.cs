@@ -42,6 +42,11 @@ if (options.Throughput)
     await ThroughputAsync(api, chain, app, azurite, options);
 }
 
+if (options.Lifecycle)
+{
+    await LifecycleAsync(api, chain);
+}
+
 if (options.Live)
 {
     LiveRoomBench.StorageProbeUrl = $"http://127.0.0.1:{azurite.TablePort}/devstoreaccount1/Tables";
@@ -100,6 +105,42 @@ static async Task BurstAsync(Api api, ChainSetup chain, Child app)
     Console.WriteLine($"peak app memory           {peak / 1024 / 1024} MiB");
 }
 
+// The durable lifecycle on the local host: how late a due timer acts (history "at" minus the scheduled instant), and how
+// long the 成团 evaluation of 500 orders takes after close (history: closed → fulfilling).
+static async Task LifecycleAsync(Api api, ChainSetup chain)
+{
+    Console.WriteLine();
+    Console.WriteLine("== Lifecycle (durable orchestration on the local host)");
+    var lateness = new List<double>();
+    for (var i = 0; i < 5; i++)
+    {
+        var dueAt = DateTimeOffset.UtcNow.AddSeconds(6 + i);
+        var id = await api.NewScheduledCampaignAsync(chain, preheatAt: dueAt, liveStartAt: dueAt.AddHours(1), liveEndAt: dueAt.AddHours(2));
+        var history = await api.WaitForHistoryAsync(chain, id, "preheat", TimeSpan.FromSeconds(60));
+        lateness.Add((history - dueAt).TotalMilliseconds);
+    }
+
+    lateness.Sort();
+    Console.WriteLine($"due timer → transition    {string.Join(" · ", lateness.Select(l => $"{l:F0} ms"))} (5 campaigns)");
+
+    const int orders = 500;
+    var members = await api.JoinManyAsync(chain, 50, "ev");
+    var (campaignId, itemId) = await api.NewLiveCampaignAsync(chain, orders);
+    await Parallel.ForEachAsync(Enumerable.Range(0, orders), new ParallelOptions { MaxDegreeOfParallelism = 32 }, async (n, _) =>
+    {
+        var (status, _, body) = await api.OrderAsync(campaignId, members[n % members.Length], itemId, $"ev-{n}");
+        if (status != 201)
+        {
+            throw new InvalidOperationException($"order {n}: {status} {body}");
+        }
+    });
+    var closedAt = await api.CloseAsync(chain, campaignId);
+    var fulfillingAt = await api.WaitForHistoryAsync(chain, campaignId, "fulfilling", TimeSpan.FromSeconds(120));
+    var evaluation = (fulfillingAt - closedAt).TotalSeconds;
+    Console.WriteLine($"成团 evaluation, {orders} orders: {evaluation:F1} s from close to fulfilling");
+    Console.WriteLine($"targets: due timer ≤ 2 s → {(lateness[^1] <= 2000 ? "met" : "NOT met")}; 成团 of 500 ≤ 5 s → {(evaluation <= 5 ? "met" : "NOT met")}");
+}
+
 static async Task ThroughputAsync(Api api, ChainSetup chain, Child app, Child azurite, BenchOptions options)
 {
     Console.WriteLine();
@@ -150,7 +191,7 @@ static async Task ThroughputAsync(Api api, ChainSetup chain, Child app, Child az
     Console.WriteLine($"targets: ≥ 500 orders/s → {(ours.PerSecond >= 500 ? "met" : "NOT met")}; ≥ 30× naive → {(ours.PerSecond >= 30 * naive.PerSecond ? "met" : "NOT met")}; p99 ≤ 250 ms → {(ours.P(0.99) <= 250 ? "met" : "NOT met")}");
 }
 
-internal sealed record BenchOptions(bool Burst, bool Throughput, bool Live, int Viewers, int Concurrency, TimeSpan Duration)
+internal sealed record BenchOptions(bool Burst, bool Throughput, bool Live, int Viewers, int Concurrency, TimeSpan Duration, bool Lifecycle = false)
 {
     public static BenchOptions Parse(string[] args)
     {
@@ -159,7 +200,8 @@ internal sealed record BenchOptions(bool Burst, bool Throughput, bool Live, int 
         return new BenchOptions(scenario is "all" or "burst", scenario is "all" or "throughput", scenario is "all" or "live",
             int.Parse(Value("--viewers") ?? "1000", CultureInfo.InvariantCulture),
             int.Parse(Value("--concurrency") ?? "64", CultureInfo.InvariantCulture),
-            TimeSpan.FromSeconds(double.Parse(Value("--seconds") ?? "30", CultureInfo.InvariantCulture)));
+            TimeSpan.FromSeconds(double.Parse(Value("--seconds") ?? "30", CultureInfo.InvariantCulture)),
+            scenario is "all" or "lifecycle");
     }
 }
 
@@ -308,6 +350,45 @@ internal sealed class Api(HttpClient http)
         }
 
         return (status, orderId, body);
+    }
+
+    public async Task<string> NewScheduledCampaignAsync(ChainSetup chain, DateTimeOffset preheatAt, DateTimeOffset liveStartAt, DateTimeOffset liveEndAt)
+    {
+        var campaign = await SendAsync(HttpMethod.Post, $"/api/chains/{chain.ChainId}/campaigns", new
+        {
+            title = "定时专场", storeId = chain.StoreId, leaderId = chain.LeaderId,
+            items = new[] { new { productId = chain.ProductId, priceFen = 3990, stock = 10, minGroupSize = 1 } },
+            preheatAt, liveStartAt, liveEndAt, pickupUntil = liveEndAt.AddDays(1),
+        }, chain.LeaderKey, 201);
+        return campaign.GetProperty("campaignId").GetString()!;
+    }
+
+    /// <summary>Closes the campaign as its leader; returns when the history says it closed.</summary>
+    public async Task<DateTimeOffset> CloseAsync(ChainSetup chain, string campaignId)
+    {
+        await SendAsync(HttpMethod.Post, $"/api/campaigns/{campaignId}/actions/close", null, chain.LeaderKey, 200);
+        return await WaitForHistoryAsync(chain, campaignId, "closed", TimeSpan.FromSeconds(10));
+    }
+
+    /// <summary>When the campaign entered <paramref name="phase"/>, by its history (polled every 100 ms).</summary>
+    public async Task<DateTimeOffset> WaitForHistoryAsync(ChainSetup chain, string campaignId, string phase, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            var history = await SendAsync(HttpMethod.Get, $"/api/campaigns/{campaignId}/history", null, chain.LeaderKey, 200);
+            foreach (var entry in history.EnumerateArray())
+            {
+                if (entry.GetProperty("to").GetString() == phase)
+                {
+                    return entry.GetProperty("at").GetDateTimeOffset();
+                }
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new TimeoutException($"{campaignId} did not reach {phase} within {timeout.TotalSeconds:F0} s.");
     }
 
     public Task<JsonElement> NegotiateAsync(string campaignId) => SendAsync(HttpMethod.Post, $"/api/live/negotiate?campaignId={campaignId}", null, null, 200);
