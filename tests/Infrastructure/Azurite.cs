@@ -11,7 +11,12 @@ namespace ServerlessCommerce.Tests.Infrastructure;
 /// </summary>
 public sealed class Azurite : IAsyncDisposable
 {
-    private static readonly Lazy<Task<Azurite>> SharedInstance = new(() => StartAsync());
+    private static readonly Lazy<Task<Azurite>> SharedInstance = new(async () =>
+    {
+        var azurite = await StartAsync();
+        azurite.IsShared = true;
+        return azurite;
+    });
     private readonly Process _process;
 
     private Azurite(Process process, StorageConnection account)
@@ -21,6 +26,9 @@ public sealed class Azurite : IAsyncDisposable
     }
 
     public StorageConnection Account { get; }
+
+    /// <summary>True for the one Azurite every test run shares (<see cref="SharedAsync"/>).</summary>
+    public bool IsShared { get; private set; }
 
     public string ConnectionString => Account.ToConnectionString();
 

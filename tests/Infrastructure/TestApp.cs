@@ -17,7 +17,14 @@ namespace ServerlessCommerce.Tests.Infrastructure;
 public sealed class TestApp : IAsyncDisposable
 {
     public const string PlatformKey = "test-platform-admin-key-0123456789";
-    private static readonly Lazy<Task<TestApp>> Shared = new(() => StartAsync());
+    private static readonly Lazy<Task<TestApp>> Shared = new(() => StartCoreAsync(null, null, null, isShared: true));
+
+    /// <summary>
+    /// The task hub of every app on the shared Azurite. They all pump the same queues, so a replan message reaches any
+    /// of them: one hub, like instances of one app, and only the shared app (alive for the whole run) runs its worker,
+    /// so no orchestration is left in the hub of an app a test has stopped.
+    /// </summary>
+    private static readonly string SharedHub = NewHubName();
 
     private TestApp(WebApplication app, Uri baseAddress, Azurite azurite)
     {
@@ -42,9 +49,18 @@ public sealed class TestApp : IAsyncDisposable
     /// <summary>A task hub name no other app or test run uses (letters and digits, at most 45).</summary>
     public static string NewHubName() => "t" + Guid.NewGuid().ToString("N")[..20];
 
-    public static async Task<TestApp> StartAsync(IDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null, Azurite? storage = null)
+    public static Task<TestApp> StartAsync(IDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null, Azurite? storage = null) =>
+        StartCoreAsync(settings, services, storage, isShared: false);
+
+    private static async Task<TestApp> StartCoreAsync(IDictionary<string, string?>? settings, Action<IServiceCollection>? services, Azurite? storage, bool isShared)
     {
         var azurite = storage ?? await Azurite.SharedAsync();
+        var runsDurableWorker = isShared || !azurite.IsShared;
+        if (!runsDurableWorker)
+        {
+            await SharedAsync(); // the worker of the shared hub
+        }
+
         var port = Azurite.FreePort();
         var values = new Dictionary<string, string?>
         {
@@ -52,8 +68,8 @@ public sealed class TestApp : IAsyncDisposable
             ["PlatformAdminKey"] = PlatformKey,
             ["TokenSigningKey"] = "test-token-signing-key-0123456789abcdef",
             ["QueueMaxPollingIntervalMilliseconds"] = "200",
-            // Every app its own task hub: two apps on one hub would run each other's orchestrations.
-            ["DurableTaskHubName"] = NewHubName(),
+            // An app with an Azurite of its own gets its own task hub (nobody else's orchestrations to run).
+            ["DurableTaskHubName"] = azurite.IsShared ? SharedHub : NewHubName(),
         };
         foreach (var (k, v) in settings ?? new Dictionary<string, string?>())
         {
@@ -65,6 +81,10 @@ public sealed class TestApp : IAsyncDisposable
             b.Configuration.AddInMemoryCollection(values);
             b.Logging.SetMinimumLevel(LogLevel.Warning);
             services?.Invoke(b.Services);
+            if (!runsDurableWorker)
+            {
+                b.Services.AddSingleton(new ServerlessCommerce.Functions.Hosting.Durable.LocalDurableOptions { HubName = SharedHub, RunWorker = false });
+            }
         });
         await app.StartAsync();
         return new TestApp(app, new Uri($"http://127.0.0.1:{port}"), azurite);

@@ -56,6 +56,12 @@ public sealed class LocalDurableHost(
     /// <summary>After every StartAsync, so Kestrel is listening and its port is known.</summary>
     public async Task StartedAsync(CancellationToken cancellationToken)
     {
+        if (!runtime.Options.RunWorker)
+        {
+            logger.LogInformation("Durable task hub {TaskHub}: client only, another process runs its worker", runtime.Options.HubName);
+            return;
+        }
+
         WorkerId = $"{Environment.MachineName}-{Port()}";
         _service = new AzureStorageOrchestrationService(runtime.ServiceSettings(WorkerId));
         var shims = new DurableTaskShimFactory(new DurableTaskWorkerOptions { DataConverter = runtime.DataConverter }, loggerFactory);

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace ServerlessCommerce.Functions.Hosting.Durable;
 
@@ -22,6 +23,12 @@ public sealed partial record LocalDurableOptions
 
     /// <summary>Control queues of the hub; fixed when the hub is first created (changing it later has no effect).</summary>
     public int PartitionCount { get; init; } = 4;
+
+    /// <summary>
+    /// False: this instance only starts orchestrations and raises events; another process runs the hub (the Functions
+    /// host, or one instance of several). Not a setting: code decides it (tests do).
+    /// </summary>
+    public bool RunWorker { get; init; } = true;
 
     /// <summary>Longest idle poll of the hub's queues: a due timer acts within about this much (the default 30 s is too late for people).</summary>
     public TimeSpan MaxQueuePollingInterval { get; init; } = TimeSpan.FromSeconds(1);
@@ -65,7 +72,7 @@ public static class LocalDurableServiceCollectionExtensions
     /// </summary>
     public static IServiceCollection AddLocalDurable(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddSingleton(LocalDurableOptions.From(configuration));
+        services.TryAddSingleton(LocalDurableOptions.From(configuration));
         services.AddSingleton(_ => DurableFunctionCatalog.From(Local.FunctionCatalog.App));
         services.AddSingleton<LocalDurableRuntime>();
         services.AddSingleton<DurableTaskClient, TaskHubDurableClient>();
