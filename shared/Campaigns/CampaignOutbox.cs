@@ -14,7 +14,7 @@ namespace ServerlessCommerce.Campaigns;
 public sealed class CampaignOutbox(ITableStore tables, IEventPublisher publisher, EventLog log, ServerlessCommerce.LiveRoom.ILiveRoomTransport live, ILogger<CampaignOutbox> logger)
 {
     public const string QueueName = "campaign-outbox";
-    private const int PageSize = 500;
+    private const int PageSize = 100; // rows; a packed row holds a round's events (up to ~100)
 
     /// <summary>Publishes everything past the watermark; returns how many events went out.</summary>
     public async Task<int> DispatchAsync(string campaignId, CancellationToken ct)
@@ -33,7 +33,7 @@ public sealed class CampaignOutbox(ITableStore tables, IEventPublisher publisher
                 return total;
             }
 
-            var events = page.Entities.Select(ToEvent).ToList();
+            var events = page.Entities.SelectMany(CampaignTables.ToEvents).ToList();
             await publisher.PublishAsync(events, ct);
             await PushNotificationsAsync(campaignId, events);
             foreach (var e in events)
@@ -94,14 +94,6 @@ public sealed class CampaignOutbox(ITableStore tables, IEventPublisher publisher
         var campaign = await tables.GetAsync(CampaignTables.Campaigns, campaignId, CampaignTables.CampaignRow, ["EventSeq"], ct);
         var outbox = await tables.GetAsync(CampaignTables.Campaigns, campaignId, CampaignTables.OutboxRow, cancellationToken: ct);
         return (campaign?.GetInt64("EventSeq") ?? 0) - (outbox?.GetInt64("PublishedSeq") ?? 0);
-    }
-
-    private static DomainEvent ToEvent(TableEntity row)
-    {
-        using var data = JsonDocument.Parse(row.GetString("Data") ?? "null");
-        var subject = row.GetString("Subject") ?? string.Empty;
-        return new DomainEvent(row.RequireString("EventId"), row.RequireString("Type"), subject,
-            ServerlessCommerce.Common.Ids.ChainOf(row.PartitionKey) ?? string.Empty, row.GetDateTimeOffset("Time") ?? default, data.RootElement.Clone());
     }
 }
 

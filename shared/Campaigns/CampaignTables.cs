@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using ServerlessCommerce.Common;
+using ServerlessCommerce.Events;
 using ServerlessCommerce.Storage;
 
 namespace ServerlessCommerce.Campaigns;
@@ -37,6 +39,77 @@ public static class CampaignTables
     public static string HistoryRow(int seq) => HistoryPrefix + seq.ToString("D6", CultureInfo.InvariantCulture);
 
     public static string EventRow(long seq) => EventPrefix + seq.ToString("D10", CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// A packed event row holds at most this many characters of events (Azure Tables: a string property ≤ 64 KiB, i.e.
+    /// 32K UTF-16 characters).
+    /// </summary>
+    public const int MaxPackedEventChars = 30_000;
+
+    private static readonly System.Text.Json.JsonSerializerOptions PackedJson = new(System.Text.Json.JsonSerializerOptions.Web)
+    {
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping, // Chinese text as is: 1 char, not 6
+    };
+
+    /// <summary>An event with its sequence number, serialised once (its length decides how events are packed into rows).</summary>
+    public static PackedEvent Pack(long seq, DomainEvent e) =>
+        new(seq, e, System.Text.Json.JsonSerializer.Serialize(new StoredEvent(seq, e.Id, e.Type, e.Subject, e.Time, e.Data), PackedJson));
+
+    /// <summary>
+    /// The rows of a round's events: consecutive events share a row (RowKey = the last one's <see cref="EventRow"/>, so
+    /// the outbox watermark reads it as one step) up to <see cref="MaxPackedEventChars"/> characters.
+    /// </summary>
+    public static IEnumerable<TableEntity> PackEvents(string campaignId, IReadOnlyList<PackedEvent> events)
+    {
+        var row = new List<PackedEvent>();
+        var chars = 0;
+        foreach (var e in events)
+        {
+            if (row.Count > 0 && chars + e.Json.Length + 1 > MaxPackedEventChars)
+            {
+                yield return PackedRow(campaignId, row);
+                row = [];
+                chars = 0;
+            }
+
+            row.Add(e);
+            chars += e.Json.Length + 1;
+        }
+
+        if (row.Count > 0)
+        {
+            yield return PackedRow(campaignId, row);
+        }
+    }
+
+    private static TableEntity PackedRow(string campaignId, List<PackedEvent> events) => new(campaignId, EventRow(events[^1].Seq))
+    {
+        ["Kind"] = "events",
+        ["FirstSeq"] = events[0].Seq,
+        ["LastSeq"] = events[^1].Seq,
+        ["Events"] = "[" + string.Join(",", events.Select(e => e.Json)) + "]",
+    };
+
+    /// <summary>The events of an event row: one (a single-event row) or several (a packed row), in sequence order.</summary>
+    public static IEnumerable<DomainEvent> ToEvents(TableEntity row)
+    {
+        var chainId = Ids.ChainOf(row.PartitionKey) ?? string.Empty;
+        if (row.GetString("Kind") == "events")
+        {
+            foreach (var e in System.Text.Json.JsonSerializer.Deserialize<List<StoredEvent>>(row.RequireString("Events"), PackedJson) ?? [])
+            {
+                yield return new DomainEvent(e.Id, e.Type, e.Subject, chainId, e.Time, e.Data);
+            }
+
+            yield break;
+        }
+
+        using var data = System.Text.Json.JsonDocument.Parse(row.GetString("Data") ?? "null");
+        yield return new DomainEvent(row.RequireString("EventId"), row.RequireString("Type"), row.GetString("Subject") ?? string.Empty, chainId,
+            row.GetDateTimeOffset("Time") ?? default, data.RootElement.Clone());
+    }
+
+    private sealed record StoredEvent(long Seq, string Id, string Type, string Subject, DateTimeOffset Time, System.Text.Json.JsonElement Data);
 
     /// <summary>The campaign an order id belongs to (<c>{campaignId}-o…</c>), or null.</summary>
     public static string? CampaignOf(string orderId)
@@ -206,3 +279,6 @@ public static class CampaignTables
             ETag = e.ETag,
         };
 }
+
+/// <summary>A campaign event with its sequence number and its stored JSON.</summary>
+public sealed record PackedEvent(long Seq, DomainEvent Event, string Json);

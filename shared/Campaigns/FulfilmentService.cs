@@ -58,15 +58,15 @@ public sealed class FulfilmentService(ITableStore tables, CampaignDesks desks, C
     {
         await campaigns.GetForStaffAsync(caller, campaignId, ct);
         var rows = await tables.QueryAsync(CampaignTables.Campaigns, TableQuery.Partition(campaignId, TableFilter.RowKeyStartsWith(CampaignTables.EventPrefix)), ct).ToListAsync(ct);
-        return rows.Where(r => r.GetString("Type")?.StartsWith("notification.", StringComparison.Ordinal) == true)
-            .DistinctBy(r => r.GetString("EventId"))
-            .Select(r =>
+        return rows.SelectMany(CampaignTables.ToEvents)
+            .Where(e => e.Type.StartsWith("notification.", StringComparison.Ordinal))
+            .DistinctBy(e => e.Id)
+            .Select(e =>
             {
-                using var data = JsonDocument.Parse(r.GetString("Data") ?? "{}");
-                var d = data.RootElement;
+                var d = e.Data;
                 return new Notification(d.GetProperty("kind").GetString() ?? string.Empty, d.GetProperty("memberId").GetString() ?? string.Empty,
                     d.GetProperty("text").GetString() ?? string.Empty, d.TryGetProperty("orderId", out var o) && o.ValueKind == JsonValueKind.String ? o.GetString() : null,
-                    r.GetDateTimeOffset("Time") ?? default);
+                    e.Time);
             }).ToList();
     }
 
