@@ -169,7 +169,7 @@ public sealed class CampaignDesk : IAsyncDisposable
             }
 
             pending.RemoveAll(round.IsAnswered);
-            if (round.Operations.Count == 0 && !round.CampaignChanged)
+            if (round.Operations.Count == 0 && !round.HasEvents && !round.CampaignChanged)
             {
                 continue;
             }
@@ -960,7 +960,7 @@ public sealed class CampaignDesk : IAsyncDisposable
 
             if (Room < n.Recipients.Count + 1)
             {
-                if (Operations.Count > 0)
+                if (Operations.Count > 0 || HasEvents)
                 {
                     return false;
                 }
