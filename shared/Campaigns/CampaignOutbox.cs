@@ -36,10 +36,7 @@ public sealed class CampaignOutbox(ITableStore tables, IEventPublisher publisher
             var events = page.Entities.SelectMany(CampaignTables.ToEvents).ToList();
             await publisher.PublishAsync(events, ct);
             await PushNotificationsAsync(campaignId, events);
-            foreach (var e in events)
-            {
-                await log.RecordAsync(e, ct);
-            }
+            await log.RecordAllAsync(events, ct);
 
             var last = long.Parse(page.Entities[^1].RowKey[CampaignTables.EventPrefix.Length..], System.Globalization.CultureInfo.InvariantCulture);
             var row = new TableEntity(campaignId, CampaignTables.OutboxRow) { ["PublishedSeq"] = last };
