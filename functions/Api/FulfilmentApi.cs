@@ -47,8 +47,7 @@ public sealed class FulfilmentApi(FulfilmentService fulfilmentService, CampaignS
     public async Task<IResult> PickupList([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/campaigns/{campaignId}/pickup-list")] HttpRequest req, string campaignId)
     {
         var orders = await fulfilmentService.PickupListAsync(await callerContext.GetAsync(req), campaignId, req.HttpContext.RequestAborted);
-        if (!string.Equals(req.Query["format"], "csv", StringComparison.OrdinalIgnoreCase) &&
-            !req.Headers.Accept.Any(a => a?.Contains("text/csv", StringComparison.OrdinalIgnoreCase) == true))
+        if (!req.WantsCsv())
         {
             return TypedResults.Ok(orders.Select(o => OrdersApi.OrderView.From(o, withPickupCode: false)).ToList());
         }

@@ -44,9 +44,7 @@ public sealed class OrdersApi(OrderService orderService, CampaignService campaig
     public async Task<IResult> ListForCampaign([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/campaigns/{campaignId}/orders")] HttpRequest req, string campaignId)
     {
         var orders = await orderService.ListForCampaignAsync(await callerContext.GetAsync(req), campaignId, req.HttpContext.RequestAborted);
-        var wantsCsv = string.Equals(req.Query["format"], "csv", StringComparison.OrdinalIgnoreCase) ||
-                       req.Headers.Accept.Any(a => a?.Contains("text/csv", StringComparison.OrdinalIgnoreCase) == true);
-        if (!wantsCsv)
+        if (!req.WantsCsv())
         {
             return TypedResults.Ok(orders.Select(o => OrderView.From(o, withPickupCode: false)).ToList());
         }
