@@ -21,7 +21,7 @@ public sealed class ProblemExceptionHandler(ILogger<ProblemExceptionHandler> log
             BadHttpRequestException b => (400, ProblemCodes.Validation, "Unreadable request", Explain(b), null),
             JsonException j => (400, ProblemCodes.Validation, "Unreadable request", $"The body is not valid JSON: {j.Message}", null),
             ObjectDisposedException => (503, "unavailable", "Restarting", "The service is restarting; nothing was changed. Retry in a moment.", (IReadOnlyDictionary<string, string[]>?)null),
-            StorageException { Status: >= 500 } or HttpRequestException => (503, "unavailable", "Storage unavailable", "Storage could not be reached; nothing was changed. Try again shortly.", (IReadOnlyDictionary<string, string[]>?)null),
+            _ when IsStorageOutage(exception) => (503, "unavailable", "Storage unavailable", "Storage could not be reached; nothing was changed. Try again shortly.", (IReadOnlyDictionary<string, string[]>?)null),
             _ => (500, "internal", "Unexpected error", "Something went wrong on our side; nothing you sent was at fault. Try again; if it persists, tell the operator the trace id.", null),
         };
 
@@ -37,6 +37,18 @@ public sealed class ProblemExceptionHandler(ILogger<ProblemExceptionHandler> log
         await Problems.WriteAsync(httpContext, status, code, title, detail, errors, (exception as AppProblem)?.RetryAfter);
         return true;
     }
+
+    /// <summary>
+    /// Storage that cannot be reached or answers 5xx: the SDK reports a refused connection as a RequestFailedException
+    /// with status 0, or, once its retries are spent, as an AggregateException of those.
+    /// </summary>
+    internal static bool IsStorageOutage(Exception exception) => exception switch
+    {
+        StorageException { Status: >= 500 } or HttpRequestException => true,
+        Azure.RequestFailedException { Status: 0 or >= 500 } => true,
+        AggregateException aggregate => aggregate.InnerExceptions.Count > 0 && aggregate.InnerExceptions.All(IsStorageOutage),
+        _ => false,
+    };
 
     private static string Explain(BadHttpRequestException ex)
     {
