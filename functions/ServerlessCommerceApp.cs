@@ -102,6 +102,7 @@ public static class ServerlessCommerceApp
         services.AddSingleton<ChainService>();
         services.AddSingleton<MemberService>();
         services.AddSingleton<ICampaignCommitObserver, CampaignCommitEffects>();
+        services.AddSingleton<INotificationTexts, ServerlessCommerce.Functions.Notifications.NotificationTexts>();
         services.AddSingleton<CampaignDesks>();
         services.AddSingleton<CampaignService>();
         services.AddSingleton<OrderService>();

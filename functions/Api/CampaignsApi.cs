@@ -26,14 +26,14 @@ public sealed class CampaignsApi(CampaignService campaignService, ChainService c
         string CampaignId, string ChainId, string StoreId, StoreView? Store, string LeaderId, string Title, string Phase,
         DateTimeOffset PreheatAt, DateTimeOffset LiveStartAt, DateTimeOffset LiveEndAt, DateTimeOffset PickupUntil,
         double FollowUpAfterHours, double FollowUpWindowHours, int ReservationCount, int OrderCount, string? PinnedItemId, List<ItemView> Items,
-        List<FlashSaleState> FlashSales, string? TimeZone = null)
+        List<FlashSaleState> FlashSales, long Seq, string? TimeZone = null)
     {
         public static CampaignView From(Campaign c, Store? store = null, string? timeZone = null) => new(
             c.CampaignId, c.ChainId, c.StoreId, store is null ? null : new StoreView(store.StoreId, store.Name, store.Address), c.LeaderId, c.Title,
             Campaign.Wire(c.Phase), c.Schedule.PreheatAt, c.Schedule.LiveStartAt, c.Schedule.LiveEndAt, c.Schedule.PickupUntil,
             c.Schedule.FollowUpAfterHours, c.Schedule.FollowUpWindowHours, c.ReservationCount, c.OrderCount, c.PinnedItemId,
             c.Items.Select(i => new ItemView(i.ItemId, i.ProductId, i.Name, i.Unit, i.PriceFen, i.LivePriceFen, i.Stock, i.Remaining, i.Sold, i.MinGroupSize, i.PerMemberLimit)).ToList(),
-            c.FlashSales.Select(f => new FlashSaleState(f.FlashSaleId, f.ItemId, f.Quantity, f.Sold, f.PriceFen, f.EndsAt, f.FirstNGift, f.EndedAt is null && f.Remaining > 0 && f.EndsAt > DateTimeOffset.UtcNow)).ToList(), timeZone);
+            c.FlashSales.Select(f => new FlashSaleState(f.FlashSaleId, f.ItemId, f.Quantity, f.Sold, f.PriceFen, f.EndsAt, f.FirstNGift, f.EndedAt is null && f.Remaining > 0 && f.EndsAt > DateTimeOffset.UtcNow)).ToList(), c.Seq, timeZone);
     }
 
     public sealed record CampaignSummary(string CampaignId, string Title, string StoreId, string LeaderId, string Phase, DateTimeOffset? LiveStartAt, DateTimeOffset? LiveEndAt);
@@ -53,8 +53,7 @@ public sealed class CampaignsApi(CampaignService campaignService, ChainService c
     [OpenApiOperation("Campaigns", "The chain's campaigns (a leader sees their store's).")]
     public async Task<Ok<List<CampaignSummary>>> List([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/chains/{chainId}/campaigns")] HttpRequest req, string chainId) =>
         TypedResults.Ok((await campaignService.ListAsync(await callerContext.GetAsync(req), chainId, req.HttpContext.RequestAborted))
-            .Select(r => new CampaignSummary(r.RowKey, r.GetString("Title") ?? string.Empty, r.GetString("StoreId") ?? string.Empty, r.GetString("LeaderId") ?? string.Empty,
-                r.GetString("Phase") ?? "draft", r.GetDateTimeOffset("LiveStartAt"), r.GetDateTimeOffset("LiveEndAt")))
+            .Select(c => new CampaignSummary(c.CampaignId, c.Title, c.StoreId, c.LeaderId, c.Phase, c.LiveStartAt, c.LiveEndAt))
             .ToList());
 
     [Function("GetCampaign")]

@@ -13,7 +13,10 @@ public sealed class SystemApi(ITableStore tables, AppHost host, TimeProvider clo
 {
     private static readonly Lazy<string> Document = new(() => OpenApiDocument.Build(FunctionCatalog.App).ToJsonString());
 
-    public sealed record HealthResponse(string Status, string Mode, string Storage, string Version, DateTimeOffset Time, Dictionary<string, DateTimeOffset> TimersLastRun);
+    public sealed record HealthResponse(string Status, string Mode, string Storage, string Version, DateTimeOffset Time, Dictionary<string, DateTimeOffset> TimersLastRun, DeskCounters Desk);
+
+    /// <summary>This instance's order capture since it started (the bench reads ETag conflicts per order from it).</summary>
+    public sealed record DeskCounters(long OrdersPlaced, long CommittedRounds, long EtagConflicts);
 
     [Function("Health")]
     [OpenApiOperation("System", "200 once storage is reachable; also says which host runs the app and when timers last ran.")]
@@ -30,7 +33,8 @@ public sealed class SystemApi(ITableStore tables, AppHost host, TimeProvider clo
         }
 
         var version = typeof(SystemApi).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "dev";
-        return TypedResults.Ok(new HealthResponse("ok", host.Name, "ok", version, clock.GetUtcNow(), timers));
+        return TypedResults.Ok(new HealthResponse("ok", host.Name, "ok", version, clock.GetUtcNow(), timers,
+            new DeskCounters(ServerlessCommerce.Campaigns.DeskMetrics.OrdersPlaced, ServerlessCommerce.Campaigns.DeskMetrics.CommittedRounds, ServerlessCommerce.Campaigns.DeskMetrics.EtagConflicts)));
     }
 
     [Function("OpenApi")]

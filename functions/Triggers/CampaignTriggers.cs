@@ -41,7 +41,7 @@ public sealed class CampaignWorkHandler(CampaignWorkRunner work, CampaignDesks d
             case CampaignWork.CloseSoldOut:
                 try
                 {
-                    await desks.SubmitAsync(w.CampaignId, new TransitionCommand { Action = "close", Cause = "soldOut" });
+                    await desks.SubmitAsync(w.CampaignId, new TransitionCommand { Action = "close", Cause = "soldOut", OnlyIfSoldOut = true });
                 }
                 catch (ServerlessCommerce.Common.AppProblem p) when (p.Code == ServerlessCommerce.Common.ProblemCodes.InvalidTransition)
                 {

@@ -32,6 +32,8 @@ public sealed class CampaignItem
 
     public required int Stock { get; init; }
 
+    /// <summary>Counted from the lanes (<see cref="Campaign.Recount"/>), never stored with the item.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public int Sold { get; set; }
 
     /// <summary>成团: the total quantity the item must reach by close to go ahead.</summary>
@@ -68,8 +70,11 @@ public sealed class FlashSale
 
     public int FirstNGift { get; init; }
 
+    /// <summary>Counted from the lanes, never stored with the sale.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public int Sold { get; set; }
 
+    [System.Text.Json.Serialization.JsonIgnore]
     public int Orders { get; set; }
 
     public DateTimeOffset? EndedAt { get; set; }
@@ -95,8 +100,21 @@ public sealed record CampaignSchedule(
 public sealed record Transition(CampaignPhase From, CampaignPhase To, bool Changed);
 
 /// <summary>
-/// The campaign aggregate and its lifecycle state machine (API.md "Lifecycle"). It knows nothing of storage: the desk
-/// loads it, applies commands to a copy and writes the copy back with If-Match.
+/// Something the campaign did that the outside hears of (API.md events, through the outbox). <see cref="OnLane"/>:
+/// numbered in the acting instance's lane stream (orders, cancellations, reservations), not the campaign row's.
+/// </summary>
+public sealed record CampaignEvent(string Type, string Subject, object Data, string? Occurrence, bool OnLane);
+
+/// <summary>What a member asks for when ordering, as the aggregate sees it.</summary>
+public sealed record OrderPlacement(
+    string OrderId, string MemberId, string MemberName, string MaskedPhone, IReadOnlyList<RequestedLine> Lines,
+    Fulfilment Fulfilment, string? Address, string RequestHash);
+
+/// <summary>
+/// The campaign aggregate: its lifecycle state machine and every rule of selling, flash sales, 成团 and hand-over. It
+/// knows nothing of storage. Stock is counted in the campaign's pool (<see cref="Pool"/>, on the campaign row) and its
+/// lanes (<see cref="StockLane"/>, one row each); an order or a cancellation changes only the acting instance's lane,
+/// so several instances sell one campaign without contending on one row.
 /// </summary>
 public sealed class Campaign
 {
@@ -114,6 +132,8 @@ public sealed class Campaign
         ["complete"] = (CampaignPhase.Completed, [CampaignPhase.FollowUp]),
         ["cancel"] = (CampaignPhase.Cancelled, [CampaignPhase.Draft, CampaignPhase.Preheat, CampaignPhase.Live]),
     };
+
+    private List<StockLane> _lanes = [];
 
     public required string CampaignId { get; init; }
 
@@ -136,7 +156,8 @@ public sealed class Campaign
     /// <summary>Every phase the campaign has been in, in order.</summary>
     public List<CampaignPhase> PhasesReached { get; private init; } = [CampaignPhase.Draft];
 
-    public int ReservationCount { get; set; }
+    /// <summary>Reservations (the sum over lanes).</summary>
+    public int ReservationCount { get; private set; }
 
     /// <summary>The item the leader is showing now (with its traceability).</summary>
     public string? PinnedItemId { get; set; }
@@ -162,17 +183,34 @@ public sealed class Campaign
     /// <summary>One-off follow-ups already done (<c>preview</c>, <c>live-reminder</c>, <c>survey</c>, <c>report</c>).</summary>
     public HashSet<string> Done { get; init; } = new(StringComparer.Ordinal);
 
-    public FlashSale? ActiveFlashSale(string itemId, DateTimeOffset now) => FlashSales.FirstOrDefault(f => f.ItemId == itemId && f.IsActive(now));
+    /// <summary>Units of each bucket not yet claimed by any lane.</summary>
+    public Dictionary<string, int> Pool { get; init; } = new(StringComparer.Ordinal);
 
-    public int OrderCount { get; set; }
+    /// <summary>Orders placed (the sum over lanes).</summary>
+    public int OrderCount { get; private set; }
 
     /// <summary>How many history entries exist (the next one is numbered this + 1).</summary>
     public int HistoryCount { get; private set; }
 
-    /// <summary>How many outbox events exist (the next one is numbered this + 1).</summary>
+    /// <summary>The last event numbered in the campaign row's own event stream.</summary>
     public long EventSeq { get; private set; }
 
+    /// <summary>Bumped on every write of the campaign row.</summary>
+    public long Version { get; set; }
+
     public string? ETag { get; set; }
+
+    /// <summary>The lanes as last read (with the acting instance's working copy): every total is counted over them.</summary>
+    public IReadOnlyList<StockLane> Lanes => _lanes;
+
+    /// <summary>
+    /// The campaign's event sequence (API.md <c>seq</c>): the sum of its rows' versions. Every write raises it, so of
+    /// two reads (or a read and an event) the one with the higher <c>seq</c> saw more.
+    /// </summary>
+    public long Seq => Version + _lanes.Sum(l => l.Version);
+
+    /// <summary>What this copy did since it was loaded; the desk writes it to the outbox with the change.</summary>
+    public List<CampaignEvent> Events { get; private init; } = [];
 
     public bool IsOrderable => Phase == CampaignPhase.Live;
 
@@ -181,7 +219,59 @@ public sealed class Campaign
 
     public CampaignItem? FindItem(string itemId) => Items.FirstOrDefault(i => i.ItemId == itemId);
 
+    public FlashSale? ActiveFlashSale(string itemId, DateTimeOffset now) => FlashSales.FirstOrDefault(f => f.ItemId == itemId && f.IsActive(now));
+
     public long NextEventSeq() => ++EventSeq;
+
+    /// <summary>Units of a bucket left anywhere: in the pool and in every lane.</summary>
+    public int RemainingOf(string bucket) => Pool.GetValueOrDefault(bucket) + _lanes.Sum(l => l.UnitsOf(bucket));
+
+    /// <summary>Takes the lanes (as read) and recounts the totals from them.</summary>
+    public void AttachLanes(IEnumerable<StockLane> lanes)
+    {
+        _lanes = lanes.OrderBy(l => l.LaneId, StringComparer.Ordinal).ToList();
+        Recount();
+    }
+
+    /// <summary>Puts a lane's newer copy in place of the one held (or adds it).</summary>
+    public void UseLane(StockLane lane)
+    {
+        var i = _lanes.FindIndex(l => l.LaneId == lane.LaneId);
+        if (i >= 0)
+        {
+            _lanes[i] = lane;
+        }
+        else
+        {
+            _lanes.Add(lane);
+            _lanes.Sort((a, b) => string.CompareOrdinal(a.LaneId, b.LaneId));
+        }
+
+        Recount();
+    }
+
+    /// <summary>Sold, order and reservation totals from the lanes.</summary>
+    public void Recount()
+    {
+        foreach (var item in Items)
+        {
+            item.Sold = _lanes.Sum(l => l.SoldOf(Buckets.Item(item.ItemId)));
+        }
+
+        foreach (var flash in FlashSales)
+        {
+            flash.Sold = _lanes.Sum(l => l.SoldOf(Buckets.Flash(flash.FlashSaleId)));
+            flash.Orders = _lanes.Sum(l => l.SoldOf(Buckets.FlashOrders(flash.FlashSaleId)));
+        }
+
+        OrderCount = _lanes.Sum(l => l.Orders);
+        ReservationCount = _lanes.Sum(l => l.Reservations);
+    }
+
+    private void Record(string type, string subject, object data, string? occurrence = null, bool onLane = false) =>
+        Events.Add(new CampaignEvent(type, subject, data, occurrence, onLane));
+
+    // ----- lifecycle -----
 
     /// <summary>
     /// Applies a lifecycle action. An action whose transition already happened is a success that changes nothing;
@@ -212,6 +302,19 @@ public sealed class Campaign
         return new Transition(from, rule.To, Changed: true);
     }
 
+    /// <summary>A lifecycle action by a person or the system, with its event.</summary>
+    public Transition Move(string action, string cause, DateTimeOffset now)
+    {
+        var transition = Apply(action);
+        if (transition.Changed)
+        {
+            PhaseEnteredAt = now;
+            Record("campaign.phaseChanged", $"campaigns/{CampaignId}", new { CampaignId, from = Wire(transition.From), to = Wire(transition.To), cause, at = now }, Wire(transition.To));
+        }
+
+        return transition;
+    }
+
     /// <summary>
     /// True when the campaign is at or past <paramref name="phase"/> on the normal path (going live means preheat is
     /// behind it), or, once cancelled, when it really was there.
@@ -226,37 +329,445 @@ public sealed class Campaign
         return Array.IndexOf(Linear, phase) <= Array.IndexOf(Linear, Phase);
     }
 
+    // ----- selling -----
+
+    /// <summary>
+    /// 接龙: places an order with units from <paramref name="lane"/>. Refuses with <c>not-live</c>, a validation
+    /// problem, <c>member-limit</c>, or <c>sold-out</c> — the last only when <paramref name="verifiedRemaining"/> (units
+    /// left anywhere, as checked just now) says so. When the lane merely holds too few units it throws
+    /// <see cref="StockShortage"/> and changes nothing. A flash quota prices a whole line: a line its units cover gets
+    /// the flash price (and, while gifts last, a gift).
+    /// </summary>
+    public Order PlaceOrder(OrderPlacement p, MemberTally tally, StockLane lane, IReadOnlyDictionary<string, int> verifiedRemaining, DateTimeOffset now)
+    {
+        if (!IsOrderable)
+        {
+            throw AppProblem.Conflict(ProblemCodes.NotLive, "Not live", $"Orders are taken only while the campaign is live; it is {Wire(Phase)}.");
+        }
+
+        var missing = new Dictionary<string, int>(StringComparer.Ordinal);
+        var planned = new List<(CampaignItem Item, int Quantity, FlashSale? Flash, bool Gift)>();
+        foreach (var requested in p.Lines)
+        {
+            var item = FindItem(requested.ItemId) ?? throw AppProblem.Validation("items", $"Item '{requested.ItemId}' is not on sale in this campaign.");
+            var quantity = requested.Quantity;
+            if (!Covered(Buckets.Item(item.ItemId), quantity, out var left))
+            {
+                throw AppProblem.Conflict(ProblemCodes.SoldOut, "Sold out",
+                    left == 0 ? $"{item.Name} is sold out." : $"Only {left} of {item.Name} left; you asked for {quantity}.");
+            }
+
+            if (item.PerMemberLimit is { } limit && tally.Of(item.ItemId) + quantity > limit)
+            {
+                throw AppProblem.Conflict(ProblemCodes.MemberLimit, "Over the limit",
+                    $"Each member may take at most {limit} of {item.Name}; you already have {tally.Of(item.ItemId)}.");
+            }
+
+            var flash = ActiveFlashSale(item.ItemId, now);
+            var flashLine = flash is not null && Covered(Buckets.Flash(flash.FlashSaleId), quantity, out _);
+            var gift = flashLine && flash!.FirstNGift > 0 && Covered(Buckets.Gift(flash.FlashSaleId), 1, out _);
+            planned.Add((item, quantity, flashLine ? flash : null, gift));
+        }
+
+        if (missing.Count > 0)
+        {
+            throw new StockShortage(missing);
+        }
+
+        // Every line is valid and covered: only now change the lane and the tally.
+        var lines = new List<OrderLine>();
+        foreach (var (item, quantity, flash, gift) in planned)
+        {
+            lane.Sell(Buckets.Item(item.ItemId), quantity);
+            tally.Quantities[item.ItemId] = tally.Of(item.ItemId) + quantity;
+            if (flash is not null)
+            {
+                lane.Sell(Buckets.Flash(flash.FlashSaleId), quantity);
+                lane.Add(lane.Sold, Buckets.FlashOrders(flash.FlashSaleId), 1);
+                if (gift)
+                {
+                    lane.Sell(Buckets.Gift(flash.FlashSaleId), 1);
+                }
+            }
+
+            lines.Add(new OrderLine
+            {
+                ItemId = item.ItemId, ProductId = item.ProductId, Name = item.Name, Quantity = quantity,
+                UnitPriceFen = flash?.PriceFen ?? item.OrderPriceFen, FlashSaleId = flash?.FlashSaleId, Gift = gift,
+            });
+        }
+
+        lane.Orders++;
+        var order = new Order
+        {
+            OrderId = p.OrderId, CampaignId = CampaignId, ChainId = ChainId, StoreId = StoreId, MemberId = p.MemberId, MemberName = p.MemberName,
+            MaskedPhone = p.MaskedPhone, Lines = lines, Fulfilment = p.Fulfilment, Address = p.Address, CreatedAt = now, RequestHash = p.RequestHash,
+        };
+        Record("order.placed", $"orders/{order.OrderId}", new
+        {
+            order.OrderId, CampaignId, order.MemberId, maskedName = ServerlessCommerce.Chains.Names.Mask(order.MemberName),
+            items = lines.Select(l => new { l.ItemId, l.Quantity, l.UnitPriceFen, l.Gift }), order.TotalFen, fulfilment = order.Fulfilment.ToString().ToLowerInvariant(),
+        }, onLane: true);
+        return order;
+
+        // Does the lane hold the units? If not: a definite "no" when the campaign as a whole was checked, else a shortage to fill.
+        bool Covered(string bucket, int quantity, out int left)
+        {
+            left = 0;
+            var held = lane.UnitsOf(bucket) - planned.Where(x => Uses(x, bucket)).Sum(x => bucket.StartsWith("g:", StringComparison.Ordinal) ? 1 : x.Quantity);
+            if (held >= quantity)
+            {
+                return true;
+            }
+
+            if (verifiedRemaining.TryGetValue(bucket, out var total) && total < quantity)
+            {
+                left = Math.Max(0, total);
+                return false;
+            }
+
+            missing[bucket] = missing.GetValueOrDefault(bucket) + quantity - Math.Max(0, held);
+            return true; // provisionally: the shortage is thrown once every line is checked
+        }
+
+        static bool Uses((CampaignItem Item, int Quantity, FlashSale? Flash, bool Gift) x, string bucket) =>
+            bucket == x.Item.ItemId || (x.Flash is not null && (bucket == Buckets.Flash(x.Flash.FlashSaleId) || (x.Gift && bucket == Buckets.Gift(x.Flash.FlashSaleId))));
+    }
+
+    /// <summary>
+    /// Cancels an order before close (by its member) or at any time (by the system), returning its units to
+    /// <paramref name="lane"/> and the member's tally exactly once. Null when it was already cancelled.
+    /// </summary>
+    public Order? CancelOrder(Order order, string? byMember, string reason, MemberTally tally, StockLane lane, DateTimeOffset now)
+    {
+        if (byMember is not null && order.MemberId != byMember)
+        {
+            throw AppProblem.Forbidden("Only the member who placed an order can cancel it.");
+        }
+
+        if (order.Status == OrderStatus.Cancelled)
+        {
+            return null;
+        }
+
+        if (!IsBeforeClose && byMember is not null)
+        {
+            throw AppProblem.Conflict(ProblemCodes.InvalidTransition, "Too late to cancel", $"Orders can be cancelled only before the campaign closes; it is {Wire(Phase)}.");
+        }
+
+        var cancelled = order.Copy();
+        foreach (var line in cancelled.Lines.Where(l => l.Status != OrderStatus.Cancelled))
+        {
+            if (FindItem(line.ItemId) is not null)
+            {
+                lane.Return(Buckets.Item(line.ItemId), line.Quantity);
+            }
+
+            tally.Quantities[line.ItemId] = Math.Max(0, tally.Of(line.ItemId) - line.Quantity);
+            line.Status = OrderStatus.Cancelled;
+            line.CancelReason = reason;
+        }
+
+        cancelled.CancelledAt = now;
+        Record("order.cancelled", $"orders/{order.OrderId}", new { order.OrderId, CampaignId, order.MemberId, reason }, onLane: true);
+        return cancelled;
+    }
+
+    /// <summary>预约, counted in the acting instance's lane.</summary>
+    public void Reserve(StockLane lane)
+    {
+        if (!IsBeforeClose)
+        {
+            throw AppProblem.Conflict(ProblemCodes.InvalidTransition, "Too late to reserve", $"Reservations are open until the campaign closes; it is {Wire(Phase)}.");
+        }
+
+        lane.Reservations++;
+        ReservationCount++;
+    }
+
+    // ----- the live room's commerce -----
+
+    /// <summary>Pins an item (the live room shows it with its traceability); false when it already was.</summary>
+    public bool Pin(string itemId)
+    {
+        var item = FindItem(itemId) ?? throw AppProblem.Validation("itemId", $"Item '{itemId}' is not in this campaign.");
+        if (Phase is not (CampaignPhase.Preheat or CampaignPhase.Live))
+        {
+            throw AppProblem.Conflict(ProblemCodes.NotLive, "Not live", $"Pin items during preheat or live; the campaign is {Wire(Phase)}.");
+        }
+
+        if (PinnedItemId == item.ItemId)
+        {
+            return false;
+        }
+
+        PinnedItemId = item.ItemId;
+        Record("campaign.itemPinned", $"campaigns/{CampaignId}", new
+        {
+            CampaignId, item.ItemId, item.ProductId, item.Name, traceabilityUrl = $"/api/products/{item.ProductId}/traceability",
+        }, occurrence: $"{Version + 1}");
+        return true;
+    }
+
+    /// <summary>
+    /// 限时秒杀: a quota of an item's units at a lower price until an end time. Its quota and gifts go into the pool,
+    /// where lanes claim them like stock. Starting one that exists answers it unchanged (same id: a retry).
+    /// </summary>
+    public (FlashSale Sale, bool Started) StartFlashSale(string flashSaleId, string itemId, int quantity, long priceFen, int durationSeconds, int firstNGift, DateTimeOffset now)
+    {
+        if (FlashSales.FirstOrDefault(f => f.FlashSaleId == flashSaleId) is { } existing)
+        {
+            return (existing, false);
+        }
+
+        if (!IsOrderable)
+        {
+            throw AppProblem.Conflict(ProblemCodes.NotLive, "Not live", $"Flash sales run while live; the campaign is {Wire(Phase)}.");
+        }
+
+        var item = FindItem(itemId) ?? throw AppProblem.Validation("itemId", $"Item '{itemId}' is not in this campaign.");
+        var remaining = RemainingOf(Buckets.Item(item.ItemId));
+        var v = new Validator();
+        if (quantity < 1 || quantity > remaining)
+        {
+            v.Add("quantity", $"quantity must be between 1 and the {remaining} units of {item.Name} left.");
+        }
+
+        if (priceFen < 1 || priceFen > item.OrderPriceFen)
+        {
+            v.Add("priceFen", $"priceFen must be between 1 and the current price ({item.OrderPriceFen}).");
+        }
+
+        if (firstNGift < 0 || firstNGift > quantity)
+        {
+            v.Add("firstNGift", "firstNGift must be between 0 and quantity.");
+        }
+
+        v.ThrowIfInvalid();
+        if (ActiveFlashSale(item.ItemId, now) is not null)
+        {
+            throw AppProblem.Conflict(ProblemCodes.InvalidTransition, "Flash sale running", $"A flash sale on {item.Name} is already running; wait for it to end.");
+        }
+
+        var flash = new FlashSale
+        {
+            FlashSaleId = flashSaleId, ItemId = item.ItemId, Quantity = quantity, PriceFen = priceFen,
+            StartsAt = now, EndsAt = now.AddSeconds(durationSeconds), FirstNGift = firstNGift,
+        };
+        FlashSales.Add(flash);
+        Pool[Buckets.Flash(flashSaleId)] = quantity;
+        if (firstNGift > 0)
+        {
+            Pool[Buckets.Gift(flashSaleId)] = firstNGift;
+        }
+
+        Record("flashSale.started", $"campaigns/{CampaignId}/flash-sales/{flashSaleId}", new { CampaignId, flash.FlashSaleId, flash.ItemId, flash.Quantity, flash.PriceFen, flash.EndsAt, flash.FirstNGift });
+        return (flash, true);
+    }
+
+    /// <summary>Ends a flash sale (its timer, its quota sold out, or the leader); null when there is none, unchanged when already ended.</summary>
+    public (FlashSale? Sale, bool Ended) EndFlashSale(string flashSaleId, DateTimeOffset now)
+    {
+        var flash = FlashSales.FirstOrDefault(f => f.FlashSaleId == flashSaleId);
+        if (flash is null || flash.EndedAt is not null)
+        {
+            return (flash, false);
+        }
+
+        flash.EndedAt = now;
+        Pool.Remove(Buckets.Flash(flashSaleId));
+        Pool.Remove(Buckets.Gift(flashSaleId));
+        Record("flashSale.ended", $"campaigns/{CampaignId}/flash-sales/{flash.FlashSaleId}", new { CampaignId, flash.FlashSaleId, flash.ItemId, flash.Sold, flash.Orders });
+        return (flash, true);
+    }
+
+    // ----- 成团 and hand-over -----
+
+    /// <summary>
+    /// 成团 evaluation of one placed order after close: lines of items whose sold total reached their minimum are
+    /// confirmed (a pickup order gets its code), the rest cancelled. Null when the order already has its outcome.
+    /// </summary>
+    public Order? Evaluate(Order order, Func<string> newPickupCode)
+    {
+        if (Phase != CampaignPhase.Closed || order.Status != OrderStatus.Placed)
+        {
+            return null;
+        }
+
+        var settled = order.Copy();
+        foreach (var line in settled.Lines.Where(l => l.Status == OrderStatus.Placed))
+        {
+            if (FindItem(line.ItemId) is { } item && item.Sold >= item.MinGroupSize)
+            {
+                line.Status = OrderStatus.Confirmed;
+            }
+            else
+            {
+                line.Status = OrderStatus.Cancelled;
+                line.CancelReason = "group-minimum-not-met";
+            }
+        }
+
+        var confirmed = settled.Status == OrderStatus.Confirmed;
+        if (confirmed)
+        {
+            Confirmed++;
+            ToFulfil++;
+            if (settled.Fulfilment == Fulfilment.Pickup)
+            {
+                settled.PickupCode = newPickupCode();
+            }
+        }
+
+        Record(confirmed ? "order.confirmed" : "order.cancelled", $"orders/{settled.OrderId}", new
+        {
+            settled.OrderId, settled.CampaignId, settled.MemberId, reason = confirmed ? null : "group-minimum-not-met", settled.TotalFen,
+            lines = settled.Lines.Select(l => new { l.ItemId, status = Order.Wire(l.Status) }),
+        }, occurrence: "evaluation");
+        // The result notification carries facts, never the pickup code: staff read the notification outbox.
+        Record("notification.result", $"members/{settled.MemberId}", new
+        {
+            memberId = settled.MemberId, CampaignId, kind = "result", orderId = settled.OrderId, confirmed, fulfilment = settled.Fulfilment.ToString().ToLowerInvariant(),
+        }, occurrence: settled.OrderId);
+        return settled;
+    }
+
+    /// <summary>Records that every order has its 成团 outcome; false when already done (or no longer closed).</summary>
+    public bool FinishEvaluation(DateTimeOffset now)
+    {
+        if (EvaluationDone || Phase != CampaignPhase.Closed)
+        {
+            return false;
+        }
+
+        EvaluationDone = true;
+        if (ToFulfil == 0)
+        {
+            FulfilledAt = now;
+        }
+
+        Record("campaign.groupEvaluated", $"campaigns/{CampaignId}", new
+        {
+            CampaignId, Confirmed, items = Items.Select(i => new { i.ItemId, i.Sold, i.MinGroupSize, met = i.Sold >= i.MinGroupSize }),
+        });
+        return true;
+    }
+
+    /// <summary>
+    /// Hands a confirmed order over: picked up (its code must match), dispatched or delivered. Null when nothing
+    /// changes (dispatched again).
+    /// </summary>
+    public Order? HandOver(Order order, OrderStatus to, string? pickupCode, DateTimeOffset now)
+    {
+        if (to == OrderStatus.PickedUp && (order.PickupCode is null || !string.Equals(order.PickupCode, pickupCode?.Trim(), StringComparison.Ordinal)))
+        {
+            throw AppProblem.Conflict(ProblemCodes.WrongPickupCode, "Wrong pickup code", "That pickup code does not belong to this order; ask the member to show the code in their order.");
+        }
+
+        if (order.Status is OrderStatus.PickedUp or OrderStatus.Delivered)
+        {
+            throw AppProblem.Conflict(ProblemCodes.AlreadyPickedUp, "Already handed over",
+                $"This order was already {(order.Status == OrderStatus.PickedUp ? "picked up" : "delivered")} at {order.FulfilledAt:yyyy-MM-dd HH:mm} UTC.");
+        }
+
+        if (order.Status is not (OrderStatus.Confirmed or OrderStatus.Dispatched))
+        {
+            throw AppProblem.Conflict(ProblemCodes.InvalidTransition, "Not ready", $"Only confirmed orders are handed over; this one is {Order.Wire(order.Status)}.");
+        }
+
+        var wantsDelivery = to is OrderStatus.Dispatched or OrderStatus.Delivered;
+        if (wantsDelivery != (order.Fulfilment == Fulfilment.Delivery))
+        {
+            throw AppProblem.Conflict(ProblemCodes.InvalidTransition, "Wrong handover", order.Fulfilment == Fulfilment.Delivery
+                ? "This order is delivered, not picked up: use /delivery."
+                : "This order is picked up at the store with its code, not delivered.");
+        }
+
+        if (to == OrderStatus.Dispatched && order.Status == OrderStatus.Dispatched)
+        {
+            return null;
+        }
+
+        var updated = order.Copy();
+        updated.FulfilmentStatus = to;
+        if (to is OrderStatus.PickedUp or OrderStatus.Delivered)
+        {
+            updated.FulfilledAt = now;
+            ToFulfil = Math.Max(0, ToFulfil - 1);
+            if (ToFulfil == 0 && EvaluationDone)
+            {
+                FulfilledAt = now;
+            }
+        }
+
+        Record($"order.{Order.Wire(to)}", $"orders/{updated.OrderId}", new { updated.OrderId, updated.CampaignId, updated.MemberId, at = now }, occurrence: Order.Wire(to));
+        return updated;
+    }
+
+    /// <summary>
+    /// Tells members something through the outbox (one event per member and kind). The words are the senders'
+    /// business; the event carries the kind and facts. False when the one-off was already done.
+    /// </summary>
+    public bool Notify(string kind, IReadOnlyList<(string MemberId, string? OrderId)> recipients, bool marksPickupReminder, string? marksDone)
+    {
+        if ((marksPickupReminder && PickupReminderSent) || (marksDone is not null && Done.Contains(marksDone)))
+        {
+            return false;
+        }
+
+        foreach (var (memberId, orderId) in recipients)
+        {
+            Record($"notification.{kind}", $"members/{memberId}", new { memberId, CampaignId, kind, orderId }, occurrence: kind);
+        }
+
+        PickupReminderSent |= marksPickupReminder;
+        if (marksDone is not null)
+        {
+            Done.Add(marksDone);
+        }
+
+        return true;
+    }
+
     public static string Wire(CampaignPhase phase) => phase == CampaignPhase.FollowUp ? "followUp" : phase.ToString().ToLowerInvariant();
 
     public static CampaignPhase ParsePhase(string wire) => wire == "followUp" ? CampaignPhase.FollowUp : Enum.Parse<CampaignPhase>(wire, ignoreCase: true);
 
-    public Campaign Clone() => new()
+    /// <summary>A working copy (its lanes copied too; no pending events).</summary>
+    public Campaign Clone()
     {
-        CampaignId = CampaignId,
-        ChainId = ChainId,
-        StoreId = StoreId,
-        LeaderId = LeaderId,
-        Title = Title,
-        Schedule = Schedule,
-        Items = Items.Select(i => i.Clone()).ToList(),
-        CreatedAt = CreatedAt,
-        Phase = Phase,
-        PhasesReached = [.. PhasesReached],
-        ReservationCount = ReservationCount,
-        PinnedItemId = PinnedItemId,
-        PhaseEnteredAt = PhaseEnteredAt,
-        ToFulfil = ToFulfil,
-        Confirmed = Confirmed,
-        FulfilledAt = FulfilledAt,
-        EvaluationDone = EvaluationDone,
-        PickupReminderSent = PickupReminderSent,
-        Done = new HashSet<string>(Done, StringComparer.Ordinal),
-        FlashSales = FlashSales.Select(f => f.Clone()).ToList(),
-        OrderCount = OrderCount,
-        HistoryCount = HistoryCount,
-        EventSeq = EventSeq,
-        ETag = ETag,
-    };
+        var copy = new Campaign
+        {
+            CampaignId = CampaignId,
+            ChainId = ChainId,
+            StoreId = StoreId,
+            LeaderId = LeaderId,
+            Title = Title,
+            Schedule = Schedule,
+            Items = Items.Select(i => i.Clone()).ToList(),
+            CreatedAt = CreatedAt,
+            Phase = Phase,
+            PhasesReached = [.. PhasesReached],
+            ReservationCount = ReservationCount,
+            PinnedItemId = PinnedItemId,
+            PhaseEnteredAt = PhaseEnteredAt,
+            ToFulfil = ToFulfil,
+            Confirmed = Confirmed,
+            FulfilledAt = FulfilledAt,
+            EvaluationDone = EvaluationDone,
+            PickupReminderSent = PickupReminderSent,
+            Done = new HashSet<string>(Done, StringComparer.Ordinal),
+            FlashSales = FlashSales.Select(f => f.Clone()).ToList(),
+            Pool = new Dictionary<string, int>(Pool, StringComparer.Ordinal),
+            OrderCount = OrderCount,
+            HistoryCount = HistoryCount,
+            EventSeq = EventSeq,
+            Version = Version,
+            ETag = ETag,
+        };
+        copy._lanes = _lanes.Select(l => l.Clone()).ToList();
+        return copy;
+    }
 
     /// <summary>Rebuilds a stored campaign (its counters and phase as they were written).</summary>
     public static Campaign Restore(Campaign shape, CampaignPhase phase, IEnumerable<CampaignPhase> reached, int historyCount, long eventSeq)
@@ -268,5 +779,14 @@ public sealed class Campaign
         c.HistoryCount = historyCount;
         c.EventSeq = eventSeq;
         return c;
+    }
+
+    /// <summary>A new campaign: every item's stock in the pool.</summary>
+    public void FillPool()
+    {
+        foreach (var item in Items)
+        {
+            Pool[Buckets.Item(item.ItemId)] = item.Stock;
+        }
     }
 }

@@ -12,35 +12,75 @@ public sealed record CommittedRound(
     IReadOnlyList<Order> PlacedOrders,
     IReadOnlyList<Order> CancelledOrders,
     IReadOnlyList<Transition> Transitions,
-    bool HasEvents,
-    IReadOnlyList<LiveMessage> LiveMessages,
+    IReadOnlyList<DomainEvent> Events,
     IReadOnlySet<string> StockChangedItems,
     IReadOnlyList<FlashSale> FlashSalesStarted,
-    bool Fulfilments);
+    bool Fulfilments)
+{
+    public bool HasEvents => Events.Count > 0;
+}
 
-/// <summary>A live-room event a committed round produced (API.md "Live room events").</summary>
-public sealed record LiveMessage(string Target, object Payload);
+/// <summary>What a check of the whole campaign found used up: every item (截单), or a flash sale's quota.</summary>
+public sealed record StockExhausted(string CampaignId, bool AllItems, IReadOnlyList<string> FlashSales);
 
 /// <summary>Runs after each committed round, off the request path.</summary>
 public interface ICampaignCommitObserver
 {
     Task OnCommittedAsync(CommittedRound round, CancellationToken cancellationToken);
+
+    Task OnExhaustedAsync(StockExhausted exhausted, CancellationToken cancellationToken);
+}
+
+/// <summary>Counters of this process's desks (read by <c>GET /api/health</c> and the bench).</summary>
+public static class DeskMetrics
+{
+    private static long _ordersPlaced;
+    private static long _committedRounds;
+    private static long _etagConflicts;
+
+    public static long OrdersPlaced => Interlocked.Read(ref _ordersPlaced);
+
+    public static long CommittedRounds => Interlocked.Read(ref _committedRounds);
+
+    /// <summary>Transactions refused because a row moved under them (412/409 on the campaign row, a lane or a tally).</summary>
+    public static long EtagConflicts => Interlocked.Read(ref _etagConflicts);
+
+    internal static void Committed(int orders)
+    {
+        Interlocked.Increment(ref _committedRounds);
+        Interlocked.Add(ref _ordersPlaced, orders);
+    }
+
+    internal static void Conflict() => Interlocked.Increment(ref _etagConflicts);
 }
 
 /// <summary>
-/// The single writer of one campaign in this process (group commit). Commands queue up; each round takes as many as
-/// fit in one entity group transaction — the campaign row (phase and stock) replaced with If-Match, plus each order,
-/// member tally, reservation, history entry and outbox event — and commits them atomically. Correctness never rests on
-/// this process being the only writer: another instance's write changes the campaign row's ETag, our transaction is
-/// refused with 412, and the round is re-evaluated on fresh state. Nothing is oversold, nothing written twice.
+/// The single writer of one campaign in this process (group commit), and the commit loop only: the rules are the
+/// <see cref="Campaign"/> aggregate's, the rows <see cref="CampaignTables"/>'. Commands queue up; each round applies as
+/// many as fit in one entity group transaction to working copies and commits them atomically.
+/// <para>
+/// Orders, cancellations and reservations change this instance's <see cref="StockLane"/> (its own row, its own
+/// ETag), never the campaign row, so instances selling one campaign do not fight over one row. Units come from the
+/// pool on the campaign row in chunks (a claim), or from another lane when the pool is empty (a rebalance); "sold out"
+/// is answered only after a consistent read of the pool and every lane finds too few. A change to what orders depend
+/// on — the phase, a flash sale — writes the campaign row and moves every lane's version in the same transaction (a
+/// fence), so no lane commits an order on a stale phase or price: its next write is refused and it re-reads.
+/// </para>
 /// </summary>
-public sealed class CampaignDesk : IAsyncDisposable
+public sealed partial class CampaignDesk : IAsyncDisposable
 {
     public const int MaxOperations = AzureTableStore.MaxTransactionOperations;
-    private const int MaxAttempts = 12;
+    private const int MaxFailures = 12;
     private const int RecentOrderCapacity = 20_000;
 
+    /// <summary>The most units one claim takes from the pool (the most a vanished instance can strand until rebalanced).</summary>
+    public const int MaxChunk = 500;
+
+    /// <summary>How long a check that the campaign lacks units stands (then orders check again).</summary>
+    public static readonly TimeSpan VerifiedFor = TimeSpan.FromSeconds(1);
+
     private readonly string _campaignId;
+    private readonly string _instanceId;
     private readonly ITableStore _tables;
     private readonly TimeProvider _clock;
     private readonly ICampaignCommitObserver _observer;
@@ -50,12 +90,19 @@ public sealed class CampaignDesk : IAsyncDisposable
     private readonly Dictionary<string, MemberTally> _tallies = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Order> _recentOrders = new(StringComparer.Ordinal);
     private readonly Queue<string> _recentOrderIds = new();
+    private readonly Dictionary<string, (int Total, DateTimeOffset At)> _verified = new(StringComparer.Ordinal);
     private readonly Task _loop;
     private Campaign? _campaign;
+    private StockLane? _lane;
+    private int _exhaustionCheck;
 
-    public CampaignDesk(string campaignId, ITableStore tables, TimeProvider clock, ICampaignCommitObserver observer, ILogger logger)
+    /// <summary>The campaign and lanes were read from storage since the last round: refusals may rest on them.</summary>
+    private bool _justRead;
+
+    public CampaignDesk(string campaignId, string instanceId, ITableStore tables, TimeProvider clock, ICampaignCommitObserver observer, ILogger logger)
     {
         _campaignId = campaignId;
+        _instanceId = instanceId;
         _tables = tables;
         _clock = clock;
         _observer = observer;
@@ -106,13 +153,12 @@ public sealed class CampaignDesk : IAsyncDisposable
 
                 try
                 {
-                    await ProcessRoundAsync(pending);
+                    await ProcessAsync(pending);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
                     _logger.LogError(ex, "Campaign {CampaignId}: a round failed; its commands are refused", _campaignId);
-                    _campaign = null;
-                    _tallies.Clear();
+                    Forget();
                     foreach (var command in pending)
                     {
                         command.Fail(ex);
@@ -137,90 +183,209 @@ public sealed class CampaignDesk : IAsyncDisposable
         }
     }
 
-    /// <summary>One round: evaluate what fits, commit it in one transaction, answer; commands that did not fit stay pending.</summary>
-    private async Task ProcessRoundAsync(List<DeskCommand> pending)
+    private void Forget()
     {
-        for (var attempt = 1; pending.Count > 0; attempt++)
+        _campaign = null;
+        _lane = null;
+        _tallies.Clear();
+    }
+
+    /// <summary>Rounds until every pending command is answered; what does not fit waits for the next round.</summary>
+    private async Task ProcessAsync(List<DeskCommand> pending)
+    {
+        var failures = 0;
+        while (pending.Count > 0)
         {
-            if (attempt > MaxAttempts)
+            if (failures > MaxFailures)
             {
                 var busy = AppProblem.Conflict("busy", "Busy", "The campaign is changing very fast right now; nothing was written. Retry the request (with the same Idempotency-Key).");
-                foreach (var command in pending.Take(MaxOperations / 3))
+                foreach (var command in pending.Take(MaxOperations / 3).ToList())
                 {
                     command.Fail(busy);
+                    pending.Remove(command);
                 }
 
-                pending.RemoveRange(0, Math.Min(pending.Count, MaxOperations / 3));
                 return;
             }
 
-            var committed = _campaign ??= await LoadCampaignAsync();
-            await PrefetchAsync(pending);
-            var round = new Round(committed.Clone(), _tallies, _clock.GetUtcNow());
-            var included = new List<DeskCommand>();
+            if (_campaign is null)
+            {
+                await ReloadAsync();
+            }
+
+            if (_lane is null && pending.Any(IsLaneCommand))
+            {
+                await AcquireLaneAsync();
+            }
+
+            if (!_justRead && NeedsFreshLanes(pending[0]))
+            {
+                await ReloadAsync(); // fences need every lane's ETag; flash quotas and 成团 need every lane's counts
+            }
+
+            var fresh = _justRead;
+            _justRead = false;
+            var freshTallies = await PrefetchAsync(pending);
+            var round = new Round(this, _campaign!.Clone(), _lane?.Clone(), fresh, freshTallies, _clock.GetUtcNow());
             foreach (var command in pending)
             {
-                if (!round.TryAdd(command, this))
+                if (!round.TryAdd(command))
                 {
-                    break; // no room left in this transaction: the rest waits for the next round
+                    break; // no room, too few units in the lane, or a refusal to check on fresh state: the rest waits
                 }
-
-                included.Add(command);
             }
 
             pending.RemoveAll(round.IsAnswered);
-            if (round.Operations.Count == 0 && !round.HasEvents && !round.CampaignChanged)
+            if (round.IsEmpty)
             {
+                if (round.Shortage is { } shortage)
+                {
+                    if (!await RefillAsync(shortage))
+                    {
+                        failures++;
+                    }
+                }
+                else if (round.NeedsFreshState)
+                {
+                    await ReloadAsync();
+                }
+
                 continue;
             }
 
-            round.SealEvents();
-            var operations = new List<TableOperation>(round.Operations.Count + 1)
+            if (await CommitAsync(round, pending))
             {
-                TableOperation.Replace(CampaignTables.ToEntity(round.Campaign), committed.ETag!),
-            };
-            operations.AddRange(round.Operations.Select(o => o.Operation));
-            IReadOnlyList<string?> etags;
-            try
-            {
-                etags = await _tables.SubmitTransactionAsync(CampaignTables.Campaigns, operations, _stopping.Token);
+                failures = 0;
             }
-            catch (TableTransactionFailedException ex)
+            else
             {
-                await RecoverAsync(ex, round, pending);
-                continue;
+                failures++;
             }
-
-            round.Campaign.ETag = etags[0];
-            _campaign = round.Campaign;
-            for (var i = 0; i < round.Operations.Count; i++)
-            {
-                round.Operations[i].OnCommitted?.Invoke(etags[i + 1]);
-            }
-
-            foreach (var (memberId, tally) in round.Tallies)
-            {
-                _tallies[memberId] = tally;
-            }
-
-            foreach (var order in round.Placed.Concat(round.Cancelled).Concat(round.Evaluated).Concat(round.Fulfilled))
-            {
-                Remember(order);
-            }
-
-            round.Answer();
-            pending.RemoveAll(included.Contains);
-            FireObserver(new CommittedRound(round.Campaign, round.Placed, round.Cancelled, round.Transitions, round.HasEvents,
-                round.Live, round.StockChanged, round.FlashStarted, round.Fulfilled.Count > 0 || round.Evaluated.Count > 0));
         }
     }
 
-    /// <summary>After a refused transaction: learn why, fix the state or answer the command at fault, and go again.</summary>
-    private async Task RecoverAsync(TableTransactionFailedException ex, Round round, List<DeskCommand> pending)
+    private static bool IsLaneCommand(DeskCommand command) => command is PlaceOrderCommand or CancelOrderCommand or ReserveCommand;
+
+    private static bool NeedsFreshLanes(DeskCommand command) =>
+        command is TransitionCommand or StartFlashSaleCommand or EndFlashSaleCommand or EvaluateOrdersCommand or FinishEvaluationCommand;
+
+    private async Task<bool> CommitAsync(Round round, List<DeskCommand> pending)
     {
-        var index = ex.FailedOperationIndex;
-        var op = index is > 0 && index.Value - 1 < round.Operations.Count ? round.Operations[index.Value - 1] : null;
-        _logger.LogDebug("Campaign {CampaignId}: transaction refused ({Status} at {Index}); re-evaluating", _campaignId, ex.Status, index);
+        var now = round.Now;
+        var ops = new List<RoundOperation>();
+        var campaign = round.Campaign;
+        if (round.CampaignChanged)
+        {
+            campaign.Version++;
+        }
+
+        round.SealEvents(); // numbers events in their streams (the campaign's and the lane's)
+        if (round.CampaignChanged)
+        {
+            ops.Add(new RoundOperation(OperationKind.CampaignRow, _campaignId, TableOperation.Replace(CampaignTables.ToEntity(campaign), _campaign!.ETag!), null));
+        }
+
+        var lane = round.Lane;
+        if (round.LaneChanged && lane is not null)
+        {
+            lane.Version++;
+            if (lane.Owner == _instanceId)
+            {
+                lane.LeaseUntil = now + StockLane.Lease;
+            }
+
+            var row = CampaignTables.ToEntity(_campaignId, lane);
+            ops.Add(new RoundOperation(OperationKind.LaneRow, lane.LaneId, lane.ETag is null ? TableOperation.Insert(row) : TableOperation.Replace(row, lane.ETag), null));
+        }
+
+        var fenced = new List<StockLane>();
+        if (round.Fence)
+        {
+            foreach (var other in campaign.Lanes)
+            {
+                var moved = other.Clone();
+                moved.Version++;
+                fenced.Add(moved);
+                ops.Add(new RoundOperation(OperationKind.Fence, other.LaneId, TableOperation.Merge(CampaignTables.ToFence(_campaignId, moved, campaign.Version), other.ETag!), null));
+            }
+        }
+
+        ops.AddRange(round.Operations);
+        IReadOnlyList<string?> etags;
+        try
+        {
+            etags = await _tables.SubmitTransactionAsync(CampaignTables.Campaigns, ops.Select(o => o.Operation).ToList(), _stopping.Token);
+        }
+        catch (TableTransactionFailedException ex)
+        {
+            var index = ex.FailedOperationIndex;
+            await RecoverAsync(ex, index is >= 0 && index < ops.Count ? ops[index.Value] : null, pending);
+            return false;
+        }
+
+        for (var i = 0; i < ops.Count; i++)
+        {
+            var op = ops[i];
+            switch (op.Kind)
+            {
+                case OperationKind.CampaignRow:
+                    campaign.ETag = etags[i];
+                    break;
+                case OperationKind.LaneRow:
+                    lane!.ETag = etags[i];
+                    break;
+                case OperationKind.Fence:
+                    fenced.First(f => f.LaneId == op.Key).ETag = etags[i];
+                    break;
+                default:
+                    op.OnCommitted?.Invoke(etags[i]);
+                    break;
+            }
+        }
+
+        foreach (var moved in fenced)
+        {
+            campaign.UseLane(moved);
+            if (_lane?.LaneId == moved.LaneId)
+            {
+                lane = moved;
+            }
+        }
+
+        if (lane is not null)
+        {
+            campaign.UseLane(lane);
+            _lane = lane;
+        }
+
+        _campaign = campaign;
+        foreach (var (memberId, tally) in round.Tallies)
+        {
+            _tallies[memberId] = tally;
+        }
+
+        foreach (var order in round.Placed.Concat(round.Cancelled).Concat(round.Evaluated).Concat(round.Fulfilled))
+        {
+            Remember(order);
+        }
+
+        round.Answer();
+        pending.RemoveAll(round.Included.Contains);
+        DeskMetrics.Committed(round.Placed.Count);
+        FireObserver(new CommittedRound(campaign.Clone(), round.Placed, round.Cancelled, round.Transitions, round.SealedEvents,
+            round.StockChanged, round.FlashStarted, round.Fulfilled.Count > 0 || round.Evaluated.Count > 0));
+        if (round.Placed.Count > 0)
+        {
+            CheckExhaustionIfLikely();
+        }
+
+        return true;
+    }
+
+    /// <summary>After a refused transaction: learn why, fix the state or answer the command at fault; the caller goes again.</summary>
+    private async Task RecoverAsync(TableTransactionFailedException ex, RoundOperation? op, List<DeskCommand> pending)
+    {
+        _logger.LogDebug("Campaign {CampaignId}: transaction refused ({Status} at {Kind}); re-evaluating", _campaignId, ex.Status, op?.Kind);
         switch (ex.Status)
         {
             case 409 when op?.Kind == OperationKind.OrderInsert && op.Command is PlaceOrderCommand place:
@@ -231,12 +396,16 @@ public sealed class CampaignDesk : IAsyncDisposable
                 pending.Remove(reserve);
                 reserve.Complete(false);
                 break;
+            case 409 when op?.Kind == OperationKind.PickupCodeInsert:
+                break; // two orders drew the same code: the next attempt draws new ones
             case 409 or 412 or 404 when op?.Kind is OperationKind.TallyInsert or OperationKind.TallyReplace:
+                DeskMetrics.Conflict();
                 _tallies.Remove(op.Key);
                 break;
             case 409 or 412 or 404:
-                // The campaign row moved (another instance, a leader action) or our counters are stale: reload.
-                _campaign = null;
+                // The campaign row or a lane moved (another instance, a fence, a rebalance), or our copy is stale: read again.
+                DeskMetrics.Conflict();
+                await ReloadAsync();
                 _tallies.Clear();
                 break;
             default:
@@ -272,25 +441,365 @@ public sealed class CampaignDesk : IAsyncDisposable
         }
     }
 
-    private async Task<Campaign> LoadCampaignAsync()
+    // ----- reading state -----
+
+    /// <summary>The campaign with every lane. Lanes are read before the campaign row: a fence committed in between shows as the new phase, never as a stale lane ETag that would let an order through.</summary>
+    private async Task<Campaign> ReadAsync() =>
+        await CampaignTables.ReadAsync(_tables, _campaignId, _stopping.Token) ?? throw AppProblem.NotFound("campaign", _campaignId);
+
+    private async Task ReloadAsync()
     {
-        var row = await _tables.GetAsync(CampaignTables.Campaigns, _campaignId, CampaignTables.CampaignRow, cancellationToken: _stopping.Token)
-                  ?? throw AppProblem.NotFound("campaign", _campaignId);
-        return CampaignTables.ToCampaign(row);
+        _campaign = await ReadAsync();
+        _justRead = true;
+        // Keep the lane if it is still ours (or we were sharing it); a lane taken over by another instance is let go.
+        _lane = _lane is { } held && _campaign.Lanes.FirstOrDefault(l => l.LaneId == held.LaneId) is { } stored && (stored.Owner == _instanceId || held.Owner != _instanceId)
+            ? stored.Clone()
+            : null;
     }
 
     /// <summary>
-    /// Reads, in parallel, what the next round needs and the desk does not hold: member tallies, and the current row of
-    /// every order to cancel (always fresh: another instance may have changed it).
+    /// The campaign and its lanes as they were at one instant: read twice, and taken only when nothing moved between
+    /// the two reads (every row's ETag the same), so a unit moving from one lane to another is never missed or counted
+    /// twice. Null when the campaign kept moving.
     /// </summary>
-    private async Task PrefetchAsync(List<DeskCommand> pending)
+    private async Task<Campaign?> SnapshotAsync()
+    {
+        var first = await ReadAsync();
+        for (var attempt = 0; attempt < 4; attempt++)
+        {
+            var second = await ReadAsync();
+            if (second.ETag == first.ETag && second.Lanes.Count == first.Lanes.Count && second.Lanes.Zip(first.Lanes).All(p => p.First.ETag == p.Second.ETag))
+            {
+                return second;
+            }
+
+            first = second;
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// Takes a lane for this instance: its own (by owner), one whose instance went away (units and all), a new one
+    /// with a first claim from the pool, or — when every lane is leased — a shared one.
+    /// </summary>
+    private async Task AcquireLaneAsync()
+    {
+        for (var attempt = 0; attempt < 8; attempt++)
+        {
+            var campaign = await ReadAsync();
+            _campaign = campaign;
+            _justRead = true;
+            var now = _clock.GetUtcNow();
+            var lanes = campaign.Lanes;
+            if (lanes.FirstOrDefault(l => l.Owner == _instanceId) is { } mine)
+            {
+                _lane = mine.Clone();
+                return;
+            }
+
+            if (lanes.Where(l => !l.IsLeased(now)).OrderByDescending(l => l.Units.Values.Sum()).FirstOrDefault() is { } vacant)
+            {
+                var taken = vacant.Clone();
+                taken.Owner = _instanceId;
+                taken.LeaseUntil = now + StockLane.Lease;
+                taken.Version++;
+                try
+                {
+                    taken.ETag = await _tables.UpdateAsync(CampaignTables.Campaigns, CampaignTables.ToEntity(_campaignId, taken), TableUpdateMode.Replace, vacant.ETag!, _stopping.Token);
+                    _logger.LogInformation("Campaign {CampaignId}: lane {LaneId} taken over from {Owner}", _campaignId, taken.LaneId, vacant.Owner ?? "nobody");
+                    _campaign.UseLane(taken);
+                    _lane = taken.Clone();
+                    return;
+                }
+                catch (Exception ex) when (ex is ConcurrencyException or StorageNotFoundException)
+                {
+                    DeskMetrics.Conflict();
+                    continue;
+                }
+            }
+
+            if (lanes.Count >= StockLane.MaxLanes)
+            {
+                _lane = lanes[Random.Shared.Next(lanes.Count)].Clone(); // shared: correct through ETags, slower
+                return;
+            }
+
+            var used = lanes.Select(l => l.LaneId).ToHashSet(StringComparer.Ordinal);
+            var lane = new StockLane
+            {
+                LaneId = Enumerable.Range(0, StockLane.MaxLanes).Select(StockLane.IdOf).First(id => !used.Contains(id)),
+                Owner = _instanceId, LeaseUntil = now + StockLane.Lease, Version = 1,
+            };
+            // A new lane is written with the campaign row (If-Match), so a fence in flight always sees every lane.
+            var updated = campaign.Clone();
+            updated.Version++;
+            foreach (var item in updated.Items)
+            {
+                var bucket = Buckets.Item(item.ItemId);
+                var take = Chunk(updated, bucket, 1);
+                if (take > 0)
+                {
+                    updated.Pool[bucket] -= take;
+                    lane.Receive(bucket, take);
+                }
+            }
+
+            try
+            {
+                var etags = await _tables.SubmitTransactionAsync(CampaignTables.Campaigns,
+                [
+                    TableOperation.Replace(CampaignTables.ToEntity(updated), campaign.ETag!),
+                    TableOperation.Insert(CampaignTables.ToEntity(_campaignId, lane)),
+                ], _stopping.Token);
+                updated.ETag = etags[0];
+                lane.ETag = etags[1];
+                updated.UseLane(lane);
+                _campaign = updated;
+                _lane = lane.Clone();
+                _logger.LogInformation("Campaign {CampaignId}: lane {LaneId} opened by instance {InstanceId}", _campaignId, lane.LaneId, _instanceId);
+                return;
+            }
+            catch (TableTransactionFailedException ex) when (ex.Status is 409 or 412)
+            {
+                DeskMetrics.Conflict();
+            }
+        }
+
+        throw AppProblem.Conflict("busy", "Busy", "The campaign is changing very fast right now; nothing was written. Retry the request (with the same Idempotency-Key).");
+    }
+
+    /// <summary>How many units of a bucket one claim takes: a share of the pool that shrinks as it empties, at least <paramref name="need"/>.</summary>
+    private static int Chunk(Campaign campaign, string bucket, int need)
+    {
+        var pool = campaign.Pool.GetValueOrDefault(bucket);
+        var lanes = Math.Max(2, campaign.Lanes.Count + 1);
+        return Math.Min(pool, Math.Max(need, Math.Min(MaxChunk, pool / (2 * lanes))));
+    }
+
+    /// <summary>
+    /// Gets this lane the units it lacks: a claim from the pool, or — when the pool has none — units from other lanes
+    /// (all of a vanished instance's, half of a live one's). When the campaign as a whole lacks them (checked on a
+    /// consistent read), records that, so the order is refused as sold out (or priced without its flash quota).
+    /// False when a transaction was refused (the caller counts a failure and goes again).
+    /// </summary>
+    private async Task<bool> RefillAsync(IReadOnlyDictionary<string, int> shortage)
+    {
+        var campaign = _campaign!;
+        var lane = _lane!;
+        var now = _clock.GetUtcNow();
+        var claims = shortage.Where(s => campaign.Pool.GetValueOrDefault(s.Key) > 0).ToDictionary(s => s.Key, s => Chunk(campaign, s.Key, s.Value), StringComparer.Ordinal);
+        if (claims.Count > 0)
+        {
+            var updated = campaign.Clone();
+            updated.Version++;
+            var mine = lane.Clone();
+            foreach (var (bucket, take) in claims)
+            {
+                updated.Pool[bucket] -= take;
+                mine.Receive(bucket, take);
+            }
+
+            return await MoveAsync(updated, mine, []);
+        }
+
+        var snapshot = await SnapshotAsync();
+        if (snapshot is null)
+        {
+            return false;
+        }
+
+        _campaign = snapshot;
+        _justRead = true;
+        var current = snapshot.Lanes.FirstOrDefault(l => l.LaneId == lane.LaneId);
+        if (current is null || current.ETag != lane.ETag)
+        {
+            _lane = current?.Clone();
+            return false; // our lane moved (a rebalance, a fence): evaluate again on what it holds now
+        }
+
+        var receiver = current.Clone();
+        var donors = new Dictionary<string, StockLane>(StringComparer.Ordinal);
+        var exhaustedFlash = new List<string>();
+        foreach (var (bucket, missing) in shortage)
+        {
+            if (snapshot.Pool.GetValueOrDefault(bucket) > 0)
+            {
+                return true; // units came back to the pool meanwhile: the next round claims them
+            }
+
+            var elsewhere = snapshot.Lanes.Where(l => l.LaneId != receiver.LaneId).Sum(l => l.UnitsOf(bucket));
+            if (elsewhere < missing)
+            {
+                _verified[bucket] = (receiver.UnitsOf(bucket) + elsewhere, now);
+                if (elsewhere + receiver.UnitsOf(bucket) == 0 && bucket.StartsWith("f:", StringComparison.Ordinal))
+                {
+                    exhaustedFlash.Add(bucket[2..]);
+                }
+
+                continue;
+            }
+
+            var still = missing;
+            foreach (var other in snapshot.Lanes.Where(l => l.LaneId != receiver.LaneId && l.UnitsOf(bucket) > 0)
+                         .OrderBy(l => l.IsLeased(now)).ThenByDescending(l => l.UnitsOf(bucket)))
+            {
+                if (still <= 0)
+                {
+                    break;
+                }
+
+                var donor = donors.TryGetValue(other.LaneId, out var d) ? d : donors[other.LaneId] = other.Clone();
+                var has = donor.UnitsOf(bucket);
+                var take = other.IsLeased(now) ? Math.Min(has, Math.Max(still, (has + 1) / 2)) : has;
+                donor.Release(bucket, take);
+                receiver.Receive(bucket, take);
+                still -= take;
+            }
+        }
+
+        if (exhaustedFlash.Count > 0)
+        {
+            FireExhausted(new StockExhausted(_campaignId, false, exhaustedFlash));
+        }
+
+        if (donors.Count == 0)
+        {
+            CheckExhaustionIfLikely();
+            return true; // nothing to move: the verified totals answer the orders
+        }
+
+        return await MoveAsync(null, receiver, donors.Values.ToList());
+    }
+
+    /// <summary>Moves units in one transaction: pool → this lane (with the campaign row) or other lanes → this lane.</summary>
+    private async Task<bool> MoveAsync(Campaign? updated, StockLane receiver, IReadOnlyList<StockLane> donors)
+    {
+        var now = _clock.GetUtcNow();
+        var baseline = _lane!;
+        receiver.Version++;
+        if (receiver.Owner == _instanceId)
+        {
+            receiver.LeaseUntil = now + StockLane.Lease;
+        }
+
+        var ops = new List<TableOperation>();
+        if (updated is not null)
+        {
+            ops.Add(TableOperation.Replace(CampaignTables.ToEntity(updated), _campaign!.ETag!));
+        }
+
+        ops.Add(TableOperation.Replace(CampaignTables.ToEntity(_campaignId, receiver), baseline.ETag!));
+        foreach (var donor in donors)
+        {
+            var etag = donor.ETag!;
+            donor.Version++;
+            ops.Add(TableOperation.Replace(CampaignTables.ToEntity(_campaignId, donor), etag));
+        }
+
+        try
+        {
+            var etags = await _tables.SubmitTransactionAsync(CampaignTables.Campaigns, ops, _stopping.Token);
+            var i = 0;
+            var campaign = updated ?? _campaign!;
+            if (updated is not null)
+            {
+                updated.ETag = etags[i++];
+            }
+
+            receiver.ETag = etags[i++];
+            campaign.UseLane(receiver);
+            foreach (var donor in donors)
+            {
+                donor.ETag = etags[i++];
+                campaign.UseLane(donor);
+            }
+
+            _campaign = campaign;
+            _lane = receiver.Clone();
+            return true;
+        }
+        catch (TableTransactionFailedException ex) when (ex.Status is 409 or 412 or 404)
+        {
+            DeskMetrics.Conflict();
+            await ReloadAsync();
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// When this lane and the pool hold no units of any item (or of a running flash sale's quota), checks the whole
+    /// campaign (off the command loop) and says what is used up: every item sold out closes the campaign (截单) once,
+    /// whichever instance sold the last unit; a used-up flash quota ends its sale.
+    /// </summary>
+    private void CheckExhaustionIfLikely()
+    {
+        var campaign = _campaign;
+        var lane = _lane;
+        if (campaign is null || lane is null || !campaign.IsOrderable)
+        {
+            return;
+        }
+
+        bool Empty(string bucket) => lane.UnitsOf(bucket) == 0 && campaign.Pool.GetValueOrDefault(bucket) == 0;
+        var items = campaign.Items.All(i => Empty(Buckets.Item(i.ItemId)));
+        var now = _clock.GetUtcNow();
+        var flashes = campaign.FlashSales.Where(f => f.EndedAt is null && f.EndsAt > now && Empty(Buckets.Flash(f.FlashSaleId))).Select(f => f.FlashSaleId).ToList();
+        if ((!items && flashes.Count == 0) || Interlocked.Exchange(ref _exhaustionCheck, 1) == 1)
+        {
+            return;
+        }
+
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                var snapshot = await SnapshotAsync();
+                if (snapshot is { IsOrderable: true })
+                {
+                    var soldOut = items && snapshot.Items.All(i => snapshot.RemainingOf(Buckets.Item(i.ItemId)) == 0);
+                    var usedUp = flashes.Where(f => snapshot.RemainingOf(Buckets.Flash(f)) == 0).ToList();
+                    if (soldOut || usedUp.Count > 0)
+                    {
+                        await _observer.OnExhaustedAsync(new StockExhausted(_campaignId, soldOut, usedUp), CancellationToken.None);
+                    }
+                }
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                _logger.LogWarning(ex, "Campaign {CampaignId}: the sold-out check failed; the next order checks again", _campaignId);
+            }
+            finally
+            {
+                Interlocked.Exchange(ref _exhaustionCheck, 0);
+            }
+        });
+    }
+
+    private void FireExhausted(StockExhausted exhausted) => _ = Task.Run(async () =>
+    {
+        try
+        {
+            await _observer.OnExhaustedAsync(exhausted, CancellationToken.None);
+        }
+        catch (Exception ex)
+        {
+            _logger.LogWarning(ex, "Campaign {CampaignId}: reporting used-up stock failed", _campaignId);
+        }
+    });
+
+    /// <summary>
+    /// Reads, in parallel, what the next round needs and the desk does not hold: member tallies, and the current row of
+    /// every order to change (always fresh: another instance may have changed it). Answers the tallies read now.
+    /// </summary>
+    private async Task<HashSet<string>> PrefetchAsync(List<DeskCommand> pending)
     {
         var window = pending.Take(MaxOperations).ToList();
-        var cancels = window.OfType<CancelOrderCommand>().Select(c => c.OrderId)
+        var changes = window.OfType<CancelOrderCommand>().Select(c => c.OrderId)
             .Concat(window.OfType<EvaluateOrdersCommand>().SelectMany(e => e.OrderIds))
             .Concat(window.OfType<FulfilOrderCommand>().Select(f => f.OrderId))
             .Distinct(StringComparer.Ordinal).ToList();
-        foreach (var (orderId, row) in await Task.WhenAll(cancels.Select(async id =>
+        foreach (var (orderId, row) in await Task.WhenAll(changes.Select(async id =>
                      (id, await _tables.GetAsync(CampaignTables.Campaigns, _campaignId, CampaignTables.OrderRow(id), cancellationToken: _stopping.Token)))))
         {
             if (row is null)
@@ -304,13 +813,15 @@ public sealed class CampaignDesk : IAsyncDisposable
         }
 
         var members = window.OfType<PlaceOrderCommand>().Select(p => p.MemberId)
-            .Concat(cancels.Select(id => _recentOrders.GetValueOrDefault(id)?.MemberId).OfType<string>())
+            .Concat(changes.Select(id => _recentOrders.GetValueOrDefault(id)?.MemberId).OfType<string>())
             .Where(m => !_tallies.ContainsKey(m)).Distinct(StringComparer.Ordinal).ToList();
         foreach (var (memberId, row) in await Task.WhenAll(members.Select(async m =>
                      (m, await _tables.GetAsync(CampaignTables.Campaigns, _campaignId, CampaignTables.TallyRow(m), cancellationToken: _stopping.Token)))))
         {
             _tallies[memberId] = CampaignTables.ToTally(memberId, row);
         }
+
+        return members.ToHashSet(StringComparer.Ordinal);
     }
 
     private void Remember(Order order)
@@ -328,6 +839,13 @@ public sealed class CampaignDesk : IAsyncDisposable
     }
 
     internal Order? RecentOrder(string orderId) => _recentOrders.GetValueOrDefault(orderId);
+
+    internal MemberTally? CommittedTally(string memberId) => _tallies.GetValueOrDefault(memberId);
+
+    internal IReadOnlyDictionary<string, int> Verified(DateTimeOffset now) =>
+        _verified.Where(v => now - v.Value.At < VerifiedFor).ToDictionary(v => v.Key, v => v.Value.Total, StringComparer.Ordinal);
+
+    internal void ForgetTally(string memberId) => _tallies.Remove(memberId);
 
     private void FireObserver(CommittedRound round)
     {
@@ -347,6 +865,9 @@ public sealed class CampaignDesk : IAsyncDisposable
 
     internal enum OperationKind
     {
+        CampaignRow,
+        LaneRow,
+        Fence,
         OrderInsert,
         OrderReplace,
         TallyInsert,
@@ -358,659 +879,4 @@ public sealed class CampaignDesk : IAsyncDisposable
     }
 
     internal sealed record RoundOperation(OperationKind Kind, string Key, TableOperation Operation, DeskCommand? Command, Action<string?>? OnCommitted = null);
-
-    /// <summary>The working copy of one round: what the commands did to a copy of the campaign, and the rows to write.</summary>
-    private sealed class Round(Campaign campaign, IReadOnlyDictionary<string, MemberTally> committedTallies, DateTimeOffset now)
-    {
-        private readonly List<Action> _answers = [];
-        private readonly HashSet<DeskCommand> _answered = [];
-
-        public Campaign Campaign { get; } = campaign;
-
-        public Dictionary<string, MemberTally> Tallies { get; } = new(StringComparer.Ordinal);
-
-        public List<RoundOperation> Operations { get; } = [];
-
-        public List<Order> Placed { get; } = [];
-
-        public List<Order> Cancelled { get; } = [];
-
-        public List<Transition> Transitions { get; } = [];
-
-        public bool HasEvents => _events.Count > 0;
-
-        private readonly List<PackedEvent> _events = [];
-
-        /// <summary>Rows the round's events take once packed (≤ <see cref="CampaignTables.MaxPackedEventChars"/> each).</summary>
-        private int _eventRows;
-
-        private int _lastRowChars;
-
-        /// <summary>The campaign row changed with no other row (a one-off marked done): it is still written.</summary>
-        public bool CampaignChanged { get; private set; }
-
-        public List<LiveMessage> Live { get; } = [];
-
-        public HashSet<string> StockChanged { get; } = new(StringComparer.Ordinal);
-
-        public List<FlashSale> FlashStarted { get; } = [];
-
-        public bool IsAnswered(DeskCommand command) => _answered.Contains(command);
-
-        /// <summary>An answer that does not depend on this round's commit (a refusal, a replay, a no-op).</summary>
-        private bool AnswerNow<TResult>(DeskCommand<TResult> command, TResult result)
-        {
-            command.Complete(result);
-            _answered.Add(command);
-            return true;
-        }
-
-        public void Answer()
-        {
-            foreach (var answer in _answers)
-            {
-                answer();
-            }
-        }
-
-        // The campaign row, the rows so far, the event rows so far, and one spare for the events of the command being
-        // added. Commands still count their events as rows when they ask for room, so the spare always suffices.
-        private int Room => MaxOperations - 2 - Operations.Count - _eventRows;
-
-        /// <summary>
-        /// Adds the round's events as a few packed rows (a round's events in one row, or a few when large) instead of a
-        /// row each: an order then costs two rows (order and tally), not three, so a transaction carries ~48 orders,
-        /// not ~33 — storage's cost is per row.
-        /// </summary>
-        public void SealEvents()
-        {
-            foreach (var row in CampaignTables.PackEvents(Campaign.CampaignId, _events))
-            {
-                Operations.Add(new RoundOperation(OperationKind.EventInsert, row.RowKey, TableOperation.Insert(row), null));
-            }
-        }
-
-        /// <summary>Adds the command's effect to the round; false when its rows would not fit.</summary>
-        public bool TryAdd(DeskCommand command, CampaignDesk desk)
-        {
-            try
-            {
-                return command switch
-                {
-                    PlaceOrderCommand p => Place(p, desk),
-                    CancelOrderCommand c => Cancel(c, desk),
-                    ReserveCommand r => Reserve(r),
-                    TransitionCommand t => Move(t),
-                    PinItemCommand pin => Pin(pin),
-                    StartFlashSaleCommand start => StartFlash(start),
-                    EndFlashSaleCommand end => EndFlash(end),
-                    EvaluateOrdersCommand e => Evaluate(e, desk),
-                    FinishEvaluationCommand f => FinishEvaluation(f),
-                    FulfilOrderCommand f => Fulfil(f, desk),
-                    NotifyMembersCommand n => Notify(n),
-                    _ => throw new InvalidOperationException($"Unknown command {command.GetType().Name}."),
-                };
-            }
-            catch (AppProblem problem)
-            {
-                command.Fail(problem);
-                _answered.Add(command);
-                return true;
-            }
-        }
-
-        private MemberTally Tally(string memberId)
-        {
-            if (!Tallies.TryGetValue(memberId, out var tally))
-            {
-                tally = committedTallies.TryGetValue(memberId, out var committed) ? committed.Clone() : new MemberTally { MemberId = memberId };
-                Tallies[memberId] = tally;
-            }
-
-            return tally;
-        }
-
-        private bool Place(PlaceOrderCommand p, CampaignDesk desk)
-        {
-            if (Placed.FirstOrDefault(o => o.OrderId == p.OrderId) is { } inRound)
-            {
-                // The same key twice in one round: answer the second once the first commits.
-                if (inRound.RequestHash != p.RequestHash)
-                {
-                    throw Idempotency.Conflict();
-                }
-
-                _answers.Add(() => p.Complete(new OrderOutcome(inRound, Replayed: true)));
-                return true;
-            }
-
-            if (desk.RecentOrder(p.OrderId) is { } known)
-            {
-                return known.RequestHash == p.RequestHash ? AnswerNow(p, new OrderOutcome(known, Replayed: true)) : throw Idempotency.Conflict();
-            }
-
-            // Order row + event, the member's tally unless already written this round, and a flash sale's end event.
-            var needed = 2 + (HasTallyWrite(p.MemberId) ? 0 : 1) + (p.Lines.Any(l => Campaign.ActiveFlashSale(l.ItemId, now) is not null) ? 1 : 0);
-            if (Room < needed)
-            {
-                return false;
-            }
-
-            if (!Campaign.IsOrderable)
-            {
-                throw AppProblem.Conflict(ProblemCodes.NotLive, "Not live",
-                    $"Orders are taken only while the campaign is live; it is {Campaign.Wire(Campaign.Phase)}.");
-            }
-
-            var tally = Tally(p.MemberId);
-            var lines = new List<OrderLine>();
-            foreach (var requested in p.Lines)
-            {
-                var item = Campaign.FindItem(requested.ItemId)
-                           ?? throw AppProblem.Validation("items", $"Item '{requested.ItemId}' is not on sale in this campaign.");
-                if (item.Remaining < requested.Quantity)
-                {
-                    throw AppProblem.Conflict(ProblemCodes.SoldOut, "Sold out",
-                        item.Remaining == 0 ? $"{item.Name} is sold out." : $"Only {item.Remaining} of {item.Name} left; you asked for {requested.Quantity}.");
-                }
-
-                if (item.PerMemberLimit is { } limit && tally.Of(item.ItemId) + requested.Quantity > limit)
-                {
-                    throw AppProblem.Conflict(ProblemCodes.MemberLimit, "Over the limit",
-                        $"Each member may take at most {limit} of {item.Name}; you already have {tally.Of(item.ItemId)}.");
-                }
-
-                // A flash quota prices whole lines: a line it can cover entirely gets the flash price (and maybe a gift).
-                var flash = Campaign.ActiveFlashSale(item.ItemId, now);
-                var flashLine = flash is not null && flash.Remaining >= requested.Quantity;
-                lines.Add(new OrderLine
-                {
-                    ItemId = item.ItemId, ProductId = item.ProductId, Name = item.Name, Quantity = requested.Quantity,
-                    UnitPriceFen = flashLine ? flash!.PriceFen : item.OrderPriceFen,
-                    FlashSaleId = flashLine ? flash!.FlashSaleId : null,
-                    Gift = flashLine && flash!.Orders < flash.FirstNGift,
-                });
-            }
-
-            // Only now, with every line valid, change the working copy.
-            foreach (var line in lines)
-            {
-                Campaign.FindItem(line.ItemId)!.Sold += line.Quantity;
-                tally.Quantities[line.ItemId] = tally.Of(line.ItemId) + line.Quantity;
-                StockChanged.Add(line.ItemId);
-                if (line.FlashSaleId is not null && Campaign.FlashSales.First(f => f.FlashSaleId == line.FlashSaleId) is var flash)
-                {
-                    flash.Sold += line.Quantity;
-                    flash.Orders++;
-                    if (flash.Remaining == 0)
-                    {
-                        EndFlashSale(flash);
-                    }
-                }
-            }
-
-            Campaign.OrderCount++;
-            var order = new Order
-            {
-                OrderId = p.OrderId, CampaignId = Campaign.CampaignId, ChainId = Campaign.ChainId, StoreId = Campaign.StoreId,
-                MemberId = p.MemberId, MemberName = p.MemberName, MaskedPhone = p.MaskedPhone, Lines = lines,
-                Fulfilment = p.Fulfilment, Address = p.Address, CreatedAt = now, RequestHash = p.RequestHash,
-            };
-            Placed.Add(order);
-            Operations.Add(new RoundOperation(OperationKind.OrderInsert, order.OrderId, TableOperation.Insert(CampaignTables.ToEntity(order)), p, etag => order.ETag = etag));
-            AddTallyWrite(tally);
-            AddEvent("order.placed", $"orders/{order.OrderId}", new
-            {
-                order.OrderId, order.CampaignId, order.MemberId, maskedName = ServerlessCommerce.Chains.Names.Mask(order.MemberName),
-                items = lines.Select(l => new { l.ItemId, l.Quantity, l.UnitPriceFen }), order.TotalFen, fulfilment = order.Fulfilment.ToString().ToLowerInvariant(),
-            });
-            var maskedName = ServerlessCommerce.Chains.Names.Mask(order.MemberName);
-            foreach (var line in lines)
-            {
-                Live.Add(new LiveMessage("orderPlaced", new { maskedName, line.ItemId, line.Quantity, order.OrderId, gift = line.Gift }));
-            }
-
-            _answers.Add(() => p.Complete(new OrderOutcome(order, Replayed: false)));
-            return true;
-        }
-
-        private bool Cancel(CancelOrderCommand c, CampaignDesk desk)
-        {
-            if (Cancelled.FirstOrDefault(o => o.OrderId == c.OrderId) is { } inRound)
-            {
-                _answers.Add(() => c.Complete(inRound));
-                return true;
-            }
-
-            var order = desk.RecentOrder(c.OrderId) ?? throw AppProblem.NotFound("order", c.OrderId);
-            if (c.MemberId is not null && order.MemberId != c.MemberId)
-            {
-                throw AppProblem.Forbidden("Only the member who placed an order can cancel it.");
-            }
-
-            if (order.Status == OrderStatus.Cancelled)
-            {
-                return AnswerNow(c, order);
-            }
-
-            var needed = 2 + (HasTallyWrite(order.MemberId) ? 0 : 1);
-            if (Room < needed)
-            {
-                return false;
-            }
-
-            if (!Campaign.IsBeforeClose && c.MemberId is not null)
-            {
-                throw AppProblem.Conflict(ProblemCodes.InvalidTransition, "Too late to cancel",
-                    $"Orders can be cancelled only before the campaign closes; it is {Campaign.Wire(Campaign.Phase)}.");
-            }
-
-            var tally = Tally(order.MemberId);
-            var cancelled = CampaignTables.ToOrder(CampaignTables.ToEntity(order)); // a copy to change
-            foreach (var line in cancelled.Lines.Where(l => l.Status != OrderStatus.Cancelled))
-            {
-                if (Campaign.FindItem(line.ItemId) is { } item)
-                {
-                    item.Sold -= line.Quantity;
-                    StockChanged.Add(item.ItemId);
-                }
-
-                tally.Quantities[line.ItemId] = Math.Max(0, tally.Of(line.ItemId) - line.Quantity);
-                line.Status = OrderStatus.Cancelled;
-                line.CancelReason = c.Reason;
-            }
-
-            cancelled.CancelledAt = now;
-            Cancelled.Add(cancelled);
-            Operations.Add(new RoundOperation(OperationKind.OrderReplace, cancelled.OrderId,
-                TableOperation.Replace(CampaignTables.ToEntity(cancelled), order.ETag ?? "*"), c, etag => cancelled.ETag = etag));
-            AddTallyWrite(tally);
-            AddEvent("order.cancelled", $"orders/{order.OrderId}", new { order.OrderId, order.CampaignId, order.MemberId, reason = c.Reason });
-            _answers.Add(() => c.Complete(cancelled));
-            return true;
-        }
-
-        private bool Reserve(ReserveCommand r)
-        {
-            if (Room < 1)
-            {
-                return false;
-            }
-
-            if (!Campaign.IsBeforeClose)
-            {
-                throw AppProblem.Conflict(ProblemCodes.InvalidTransition, "Too late to reserve",
-                    $"Reservations are open until the campaign closes; it is {Campaign.Wire(Campaign.Phase)}.");
-            }
-
-            Campaign.ReservationCount++;
-            Operations.Add(new RoundOperation(OperationKind.ReservationInsert, r.MemberId,
-                TableOperation.Insert(new TableEntity(Campaign.CampaignId, CampaignTables.ReservationRow(r.MemberId)) { ["Kind"] = "reservation", ["MemberId"] = r.MemberId, ["At"] = now }), r));
-            _answers.Add(() => r.Complete(true));
-            return true;
-        }
-
-        private bool Move(TransitionCommand t)
-        {
-            if (Room < 2)
-            {
-                return false;
-            }
-
-            var transition = Campaign.Apply(t.Action);
-            if (!transition.Changed)
-            {
-                return AnswerNow(t, (Campaign.Clone(), transition));
-            }
-
-            Transitions.Add(transition);
-            Campaign.PhaseEnteredAt = now;
-            Operations.Add(new RoundOperation(OperationKind.HistoryInsert, t.Action,
-                TableOperation.Insert(new TableEntity(Campaign.CampaignId, CampaignTables.HistoryRow(Campaign.HistoryCount))
-                {
-                    ["Kind"] = "history",
-                    ["From"] = Campaign.Wire(transition.From),
-                    ["To"] = Campaign.Wire(transition.To),
-                    ["At"] = now,
-                    ["Cause"] = t.Cause,
-                }), t));
-            AddEvent("campaign.phaseChanged", $"campaigns/{Campaign.CampaignId}", new
-            {
-                Campaign.CampaignId, from = Campaign.Wire(transition.From), to = Campaign.Wire(transition.To), cause = t.Cause, at = now,
-            }, occurrence: Campaign.Wire(transition.To));
-            Live.Add(new LiveMessage("phaseChanged", new { phase = Campaign.Wire(transition.To) }));
-            var after = Campaign.Clone();
-            _answers.Add(() => t.Complete((after, transition)));
-            return true;
-        }
-
-        private bool Pin(PinItemCommand pin)
-        {
-            var item = Campaign.FindItem(pin.ItemId) ?? throw AppProblem.Validation("itemId", $"Item '{pin.ItemId}' is not in this campaign.");
-            if (Campaign.Phase is not (CampaignPhase.Preheat or CampaignPhase.Live))
-            {
-                throw AppProblem.Conflict(ProblemCodes.NotLive, "Not live", $"Pin items during preheat or live; the campaign is {Campaign.Wire(Campaign.Phase)}.");
-            }
-
-            if (Campaign.PinnedItemId == item.ItemId)
-            {
-                return AnswerNow(pin, Campaign.Clone());
-            }
-
-            if (Room < 1)
-            {
-                return false;
-            }
-
-            Campaign.PinnedItemId = item.ItemId;
-            AddEvent("campaign.itemPinned", $"campaigns/{Campaign.CampaignId}", new { Campaign.CampaignId, item.ItemId, item.ProductId }, occurrence: $"{Campaign.EventSeq + 1}");
-            Live.Add(new LiveMessage("productPinned", new { item.ItemId, item.ProductId, item.Name, traceabilityUrl = $"/api/products/{item.ProductId}/traceability" }));
-            var after = Campaign.Clone();
-            _answers.Add(() => pin.Complete(after));
-            return true;
-        }
-
-        private bool StartFlash(StartFlashSaleCommand start)
-        {
-            if (Campaign.FlashSales.FirstOrDefault(f => f.FlashSaleId == start.FlashSaleId) is { } existing)
-            {
-                return AnswerNow(start, existing.Clone());
-            }
-
-            if (Room < 1)
-            {
-                return false;
-            }
-
-            if (!Campaign.IsOrderable)
-            {
-                throw AppProblem.Conflict(ProblemCodes.NotLive, "Not live", $"Flash sales run while live; the campaign is {Campaign.Wire(Campaign.Phase)}.");
-            }
-
-            var item = Campaign.FindItem(start.ItemId) ?? throw AppProblem.Validation("itemId", $"Item '{start.ItemId}' is not in this campaign.");
-            var v = new Validator();
-            if (start.Quantity < 1 || start.Quantity > item.Remaining)
-            {
-                v.Add("quantity", $"quantity must be between 1 and the {item.Remaining} units of {item.Name} left.");
-            }
-
-            if (start.PriceFen < 1 || start.PriceFen > item.OrderPriceFen)
-            {
-                v.Add("priceFen", $"priceFen must be between 1 and the current price ({item.OrderPriceFen}).");
-            }
-
-            if (start.FirstNGift < 0 || start.FirstNGift > start.Quantity)
-            {
-                v.Add("firstNGift", "firstNGift must be between 0 and quantity.");
-            }
-
-            v.ThrowIfInvalid();
-            if (Campaign.ActiveFlashSale(item.ItemId, now) is not null)
-            {
-                throw AppProblem.Conflict(ProblemCodes.InvalidTransition, "Flash sale running", $"A flash sale on {item.Name} is already running; wait for it to end.");
-            }
-
-            var flash = new FlashSale
-            {
-                FlashSaleId = start.FlashSaleId, ItemId = item.ItemId, Quantity = start.Quantity, PriceFen = start.PriceFen,
-                StartsAt = now, EndsAt = now.AddSeconds(start.DurationSeconds), FirstNGift = start.FirstNGift,
-            };
-            Campaign.FlashSales.Add(flash);
-            FlashStarted.Add(flash);
-            AddEvent("flashSale.started", $"campaigns/{Campaign.CampaignId}/flash-sales/{flash.FlashSaleId}", new { Campaign.CampaignId, flash.FlashSaleId, flash.ItemId, flash.Quantity, flash.PriceFen, flash.EndsAt, flash.FirstNGift });
-            Live.Add(new LiveMessage("flashSaleStarted", new { flash.FlashSaleId, flash.ItemId, flash.PriceFen, flash.Quantity, flash.EndsAt, flash.FirstNGift }));
-            var copy = flash.Clone();
-            _answers.Add(() => start.Complete(copy));
-            return true;
-        }
-
-        private bool EndFlash(EndFlashSaleCommand end)
-        {
-            var flash = Campaign.FlashSales.FirstOrDefault(f => f.FlashSaleId == end.FlashSaleId);
-            if (flash is null || flash.EndedAt is not null)
-            {
-                return AnswerNow(end, flash?.Clone());
-            }
-
-            if (Room < 1)
-            {
-                return false;
-            }
-
-            EndFlashSale(flash);
-            var copy = flash.Clone();
-            _answers.Add(() => end.Complete(copy));
-            return true;
-        }
-
-        private void EndFlashSale(FlashSale flash)
-        {
-            flash.EndedAt = now;
-            AddEvent("flashSale.ended", $"campaigns/{Campaign.CampaignId}/flash-sales/{flash.FlashSaleId}", new { Campaign.CampaignId, flash.FlashSaleId, flash.ItemId, flash.Sold, flash.Orders });
-            Live.Add(new LiveMessage("flashSaleEnded", new { flash.FlashSaleId, flash.ItemId }));
-        }
-
-        private bool Evaluate(EvaluateOrdersCommand e, CampaignDesk desk)
-        {
-            if (Campaign.Phase != CampaignPhase.Closed)
-            {
-                return AnswerNow(e, 0); // evaluation belongs to a closed campaign; anything else has moved on
-            }
-
-            var waiting = e.OrderIds.Distinct(StringComparer.Ordinal)
-                .Select(desk.RecentOrder).OfType<Order>()
-                .Where(o => o.Status == OrderStatus.Placed && !Evaluated.Any(x => x.OrderId == o.OrderId)).ToList();
-            if (waiting.Count == 0)
-            {
-                return AnswerNow(e, 0); // every order already has its outcome (a redelivered chunk, a restart mid-way)
-            }
-
-            if (Room < 4)
-            {
-                return false;
-            }
-
-            var evaluated = 0;
-            foreach (var order in waiting.TakeWhile(_ => Room >= 4))
-            {
-                var updated = CampaignTables.ToOrder(CampaignTables.ToEntity(order));
-                foreach (var line in updated.Lines.Where(l => l.Status == OrderStatus.Placed))
-                {
-                    var item = Campaign.FindItem(line.ItemId);
-                    if (item is not null && item.Sold >= item.MinGroupSize)
-                    {
-                        line.Status = OrderStatus.Confirmed;
-                    }
-                    else
-                    {
-                        line.Status = OrderStatus.Cancelled;
-                        line.CancelReason = "group-minimum-not-met";
-                    }
-                }
-
-                var confirmed = updated.Status == OrderStatus.Confirmed;
-                if (confirmed)
-                {
-                    Campaign.Confirmed++;
-                    Campaign.ToFulfil++;
-                    if (updated.Fulfilment == Fulfilment.Pickup)
-                    {
-                        updated.PickupCode = PickupCodes.New();
-                        Operations.Add(new RoundOperation(OperationKind.PickupCodeInsert, updated.PickupCode,
-                            TableOperation.Insert(new TableEntity(Campaign.CampaignId, CampaignTables.PickupCodeRow(updated.PickupCode)) { ["Kind"] = "pickupCode", ["OrderId"] = updated.OrderId }), null));
-                    }
-                }
-
-                Evaluated.Add(updated);
-                Operations.Add(new RoundOperation(OperationKind.OrderReplace, updated.OrderId, TableOperation.Replace(CampaignTables.ToEntity(updated), order.ETag ?? "*"), null, etag => updated.ETag = etag));
-                AddEvent(confirmed ? "order.confirmed" : "order.cancelled", $"orders/{updated.OrderId}", new
-                {
-                    updated.OrderId, updated.CampaignId, updated.MemberId, reason = confirmed ? null : "group-minimum-not-met", updated.TotalFen,
-                    lines = updated.Lines.Select(l => new { l.ItemId, status = Order.Wire(l.Status) }),
-                }, occurrence: "evaluation");
-                AddEvent("notification.result", $"members/{updated.MemberId}", new
-                {
-                    memberId = updated.MemberId, Campaign.CampaignId, kind = "result", orderId = updated.OrderId,
-                    text = confirmed
-                        ? updated.Fulfilment == Fulfilment.Pickup ? $"成团成功！请凭取货码 {updated.PickupCode} 到门店自提。" : "成团成功！我们会尽快为您配送。"
-                        : "很遗憾，本次商品未达到成团人数，订单已取消。",
-                }, occurrence: updated.OrderId);
-                evaluated++;
-            }
-
-            var count = evaluated;
-            _answers.Add(() => e.Complete(count));
-            return true;
-        }
-
-        public List<Order> Evaluated { get; } = [];
-
-        private bool FinishEvaluation(FinishEvaluationCommand f)
-        {
-            if (Campaign.EvaluationDone || Campaign.Phase != CampaignPhase.Closed)
-            {
-                return AnswerNow(f, Campaign.Clone());
-            }
-
-            if (Room < 1)
-            {
-                return false;
-            }
-
-            Campaign.EvaluationDone = true;
-            if (Campaign.ToFulfil == 0)
-            {
-                Campaign.FulfilledAt = now;
-            }
-
-            AddEvent("campaign.groupEvaluated", $"campaigns/{Campaign.CampaignId}", new
-            {
-                Campaign.CampaignId, Campaign.Confirmed,
-                items = Campaign.Items.Select(i => new { i.ItemId, i.Sold, i.MinGroupSize, met = i.Sold >= i.MinGroupSize }),
-            });
-            var after = Campaign.Clone();
-            _answers.Add(() => f.Complete(after));
-            return true;
-        }
-
-        private bool Fulfil(FulfilOrderCommand f, CampaignDesk desk)
-        {
-            var order = Fulfilled.FirstOrDefault(o => o.OrderId == f.OrderId) ?? desk.RecentOrder(f.OrderId) ?? throw AppProblem.NotFound("order", f.OrderId);
-            if (f.To == OrderStatus.PickedUp && (order.PickupCode is null || !string.Equals(order.PickupCode, f.PickupCode?.Trim(), StringComparison.Ordinal)))
-            {
-                throw AppProblem.Conflict(ProblemCodes.WrongPickupCode, "Wrong pickup code", "That pickup code does not belong to this order; ask the member to show the code in their order.");
-            }
-
-            if (order.Status is OrderStatus.PickedUp or OrderStatus.Delivered)
-            {
-                throw AppProblem.Conflict(ProblemCodes.AlreadyPickedUp, "Already handed over",
-                    $"This order was already {(order.Status == OrderStatus.PickedUp ? "picked up" : "delivered")} at {order.FulfilledAt:yyyy-MM-dd HH:mm} UTC.");
-            }
-
-            if (order.Status is not (OrderStatus.Confirmed or OrderStatus.Dispatched))
-            {
-                throw AppProblem.Conflict(ProblemCodes.InvalidTransition, "Not ready", $"Only confirmed orders are handed over; this one is {Order.Wire(order.Status)}.");
-            }
-
-            var wantsDelivery = f.To is OrderStatus.Dispatched or OrderStatus.Delivered;
-            if (wantsDelivery != (order.Fulfilment == Fulfilment.Delivery))
-            {
-                throw AppProblem.Conflict(ProblemCodes.InvalidTransition, "Wrong handover", order.Fulfilment == Fulfilment.Delivery
-                    ? "This order is delivered, not picked up: use /delivery."
-                    : "This order is picked up at the store with its code, not delivered.");
-            }
-
-            if (f.To == OrderStatus.Dispatched && order.Status == OrderStatus.Dispatched)
-            {
-                return AnswerNow(f, order);
-            }
-
-            if (Room < 2)
-            {
-                return false;
-            }
-
-            var updated = CampaignTables.ToOrder(CampaignTables.ToEntity(order));
-            updated.FulfilmentStatus = f.To;
-            if (f.To is OrderStatus.PickedUp or OrderStatus.Delivered)
-            {
-                updated.FulfilledAt = now;
-                Campaign.ToFulfil = Math.Max(0, Campaign.ToFulfil - 1);
-                if (Campaign.ToFulfil == 0 && Campaign.EvaluationDone)
-                {
-                    Campaign.FulfilledAt = now;
-                }
-            }
-
-            Fulfilled.Add(updated);
-            Operations.Add(new RoundOperation(OperationKind.OrderReplace, updated.OrderId, TableOperation.Replace(CampaignTables.ToEntity(updated), order.ETag ?? "*"), f, etag => updated.ETag = etag));
-            AddEvent($"order.{Order.Wire(f.To)}", $"orders/{updated.OrderId}", new { updated.OrderId, updated.CampaignId, updated.MemberId, at = now }, occurrence: Order.Wire(f.To));
-            _answers.Add(() => f.Complete(updated));
-            return true;
-        }
-
-        public List<Order> Fulfilled { get; } = [];
-
-        private bool Notify(NotifyMembersCommand n)
-        {
-            if ((n.MarksPickupReminder && Campaign.PickupReminderSent) || (n.MarksDone is { } done && Campaign.Done.Contains(done)))
-            {
-                return AnswerNow(n, 0);
-            }
-
-            if (Room < n.Recipients.Count + 1)
-            {
-                if (Operations.Count > 0 || HasEvents)
-                {
-                    return false;
-                }
-
-                throw new InvalidOperationException($"At most {MaxOperations - 2} recipients per notification command.");
-            }
-
-            foreach (var (memberId, orderId) in n.Recipients)
-            {
-                AddEvent($"notification.{n.Kind}", $"members/{memberId}", new { memberId, Campaign.CampaignId, kind = n.Kind, text = n.Text, orderId }, occurrence: n.Kind);
-            }
-
-            Campaign.PickupReminderSent |= n.MarksPickupReminder;
-            if (n.MarksDone is { } mark)
-            {
-                Campaign.Done.Add(mark);
-            }
-
-            CampaignChanged |= n.MarksPickupReminder || n.MarksDone is not null;
-            var count = n.Recipients.Count;
-            _answers.Add(() => n.Complete(count));
-            return true;
-        }
-
-        private bool HasTallyWrite(string memberId) =>
-            Operations.Any(o => o.Kind is OperationKind.TallyInsert or OperationKind.TallyReplace && o.Key == memberId);
-
-        /// <summary>One tally write per member per round, carrying the member's latest quantities.</summary>
-        private void AddTallyWrite(MemberTally tally)
-        {
-            Operations.RemoveAll(o => o.Kind is OperationKind.TallyInsert or OperationKind.TallyReplace && o.Key == tally.MemberId);
-
-            var entity = CampaignTables.ToEntity(Campaign.CampaignId, tally);
-            Operations.Add(tally.ETag is null
-                ? new RoundOperation(OperationKind.TallyInsert, tally.MemberId, TableOperation.Insert(entity), null, etag => tally.ETag = etag)
-                : new RoundOperation(OperationKind.TallyReplace, tally.MemberId, TableOperation.Replace(entity, tally.ETag), null, etag => tally.ETag = etag));
-        }
-
-        private void AddEvent<T>(string type, string subject, T data, string? occurrence = null)
-        {
-            var seq = Campaign.NextEventSeq();
-            var packed = CampaignTables.Pack(seq, DomainEvent.Create(type, Campaign.ChainId, subject, data, now, occurrence));
-            if (_eventRows == 0 || _lastRowChars + packed.Json.Length + 1 > CampaignTables.MaxPackedEventChars)
-            {
-                _eventRows++;
-                _lastRowChars = 0;
-            }
-
-            _lastRowChars += packed.Json.Length + 1;
-            _events.Add(packed);
-        }
-    }
 }

@@ -15,6 +15,9 @@ public sealed class CampaignDesks(ITableStore tables, TimeProvider clock, ICampa
     private readonly ILogger _logger = logs.CreateLogger<CampaignDesk>();
     private int _submissions;
 
+    /// <summary>This process among the app's instances (lanes are leased to it); new on every start.</summary>
+    public string InstanceId { get; } = InstanceName();
+
     public Task<TResult> SubmitAsync<TResult>(string campaignId, DeskCommand<TResult> command)
     {
         if (Interlocked.Increment(ref _submissions) % 1024 == 0)
@@ -22,10 +25,16 @@ public sealed class CampaignDesks(ITableStore tables, TimeProvider clock, ICampa
             _ = CloseIdleAsync();
         }
 
-        return _desks.GetOrAdd(campaignId, id => new Lazy<CampaignDesk>(() => new CampaignDesk(id, tables, clock, observer, _logger))).Value.SubmitAsync(command);
+        return _desks.GetOrAdd(campaignId, id => new Lazy<CampaignDesk>(() => new CampaignDesk(id, InstanceId, tables, clock, observer, _logger))).Value.SubmitAsync(command);
     }
 
     public int Count => _desks.Count;
+
+    private static string InstanceName()
+    {
+        var host = Environment.GetEnvironmentVariable("WEBSITE_INSTANCE_ID") is { Length: > 0 } azure ? azure[..Math.Min(12, azure.Length)] : Environment.MachineName;
+        return $"{host}-{Environment.ProcessId}-{ServerlessCommerce.Common.Ids.Random(6)}";
+    }
 
     private async Task CloseIdleAsync()
     {

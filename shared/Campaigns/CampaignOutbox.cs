@@ -11,37 +11,58 @@ namespace ServerlessCommerce.Campaigns;
 /// in order, then advances a watermark. At least once: a crash before the watermark moves publishes again, and event
 /// ids are stable so consumers (and our log) keep one.
 /// </summary>
-public sealed class CampaignOutbox(ITableStore tables, IEventPublisher publisher, EventLog log, ServerlessCommerce.LiveRoom.ILiveRoomTransport live, ILogger<CampaignOutbox> logger)
+public sealed class CampaignOutbox(ITableStore tables, IEventPublisher publisher, EventLog log, ServerlessCommerce.LiveRoom.ILiveRoomTransport live, INotificationTexts texts, ILogger<CampaignOutbox> logger)
 {
     public const string QueueName = "campaign-outbox";
     private const int PageSize = 100; // rows; a packed row holds a round's events (up to ~100)
 
-    /// <summary>Publishes everything past the watermark; returns how many events went out.</summary>
+    /// <summary>
+    /// Publishes everything past the watermarks; returns how many events went out. Events come in streams — the
+    /// campaign row's and one per lane — each numbered on its own and published in order; the outbox row keeps a
+    /// watermark per stream.
+    /// </summary>
     public async Task<int> DispatchAsync(string campaignId, CancellationToken ct)
     {
         var total = 0;
         while (true)
         {
             var outbox = await tables.GetAsync(CampaignTables.Campaigns, campaignId, CampaignTables.OutboxRow, cancellationToken: ct);
-            var watermark = outbox?.GetInt64("PublishedSeq") ?? 0;
-            var page = await tables.QueryPageAsync(CampaignTables.Campaigns, new TableQuery(TableFilter.And(
-                TableFilter.Equal("PartitionKey", campaignId),
-                TableFilter.Compare("RowKey", "gt", CampaignTables.EventRow(watermark)),
-                TableFilter.Compare("RowKey", "lt", CampaignTables.EventPrefix + "~")), Top: PageSize), cancellationToken: ct);
-            if (page.Entities.Count == 0)
+            var watermarks = CampaignTables.ToWatermarks(outbox);
+            var heads = await HeadsAsync(campaignId, ct);
+            var behind = heads.Where(h => h.Value > watermarks.GetValueOrDefault(h.Key)).Select(h => h.Key).ToList();
+            if (behind.Count == 0)
             {
                 return total;
             }
 
-            var events = page.Entities.SelectMany(CampaignTables.ToEvents).ToList();
+            var events = new List<DomainEvent>();
+            foreach (var stream in behind)
+            {
+                var (after, before) = CampaignTables.EventRange(stream, watermarks.GetValueOrDefault(stream));
+                var page = await tables.QueryPageAsync(CampaignTables.Campaigns, new TableQuery(TableFilter.And(
+                    TableFilter.Equal("PartitionKey", campaignId),
+                    TableFilter.Compare("RowKey", "gt", after),
+                    TableFilter.Compare("RowKey", "lt", before)), Top: PageSize), cancellationToken: ct);
+                if (page.Entities.Count == 0)
+                {
+                    continue;
+                }
+
+                events.AddRange(page.Entities.SelectMany(CampaignTables.ToEvents));
+                watermarks[stream] = CampaignTables.EventSeqOf(page.Entities[^1].RowKey);
+            }
+
+            if (events.Count == 0)
+            {
+                return total; // heads ahead of rows: a transaction in flight elsewhere; its own wake-up follows
+            }
+
             await publisher.PublishAsync(events, ct);
             await PushNotificationsAsync(campaignId, events);
             await log.RecordAllAsync(events, ct);
-
-            var last = long.Parse(page.Entities[^1].RowKey[CampaignTables.EventPrefix.Length..], System.Globalization.CultureInfo.InvariantCulture);
-            var row = new TableEntity(campaignId, CampaignTables.OutboxRow) { ["PublishedSeq"] = last };
             try
             {
+                var row = CampaignTables.ToOutboxEntity(campaignId, watermarks, outbox?.ETag);
                 if (outbox is null)
                 {
                     await tables.InsertAsync(CampaignTables.Campaigns, row, ct);
@@ -53,14 +74,28 @@ public sealed class CampaignOutbox(ITableStore tables, IEventPublisher publisher
             }
             catch (Exception ex) when (ex is ConcurrencyException or StorageConflictException)
             {
-                // Another dispatcher moved the watermark meanwhile; it owns the rest.
+                // Another dispatcher moved the watermarks meanwhile; it owns the rest.
                 logger.LogDebug("Outbox of {CampaignId}: another dispatcher advanced the watermark", campaignId);
                 return total + events.Count;
             }
 
             total += events.Count;
-            logger.LogDebug("Outbox of {CampaignId}: published {Count} events up to {Seq}", campaignId, events.Count, last);
+            logger.LogDebug("Outbox of {CampaignId}: published {Count} events from {Streams} streams", campaignId, events.Count, behind.Count);
         }
+    }
+
+    /// <summary>The last event number of every stream: the campaign row's and each lane's.</summary>
+    private async Task<Dictionary<string, long>> HeadsAsync(string campaignId, CancellationToken ct)
+    {
+        var heads = new Dictionary<string, long>(StringComparer.Ordinal);
+        var campaign = await tables.GetAsync(CampaignTables.Campaigns, campaignId, CampaignTables.CampaignRow, ["EventSeq"], ct);
+        heads[CampaignTables.CampaignStream] = campaign?.GetInt64("EventSeq") ?? 0;
+        await foreach (var lane in tables.QueryAsync(CampaignTables.Campaigns, CampaignTables.LanesQuery(campaignId) with { Select = ["EventSeq"] }, ct))
+        {
+            heads["s" + lane.RowKey[CampaignTables.LanePrefix.Length..]] = lane.GetInt64("EventSeq") ?? 0;
+        }
+
+        return heads;
     }
 
     /// <summary>
@@ -76,7 +111,13 @@ public sealed class CampaignOutbox(ITableStore tables, IEventPublisher publisher
             try
             {
                 var memberId = e.Data.GetProperty("memberId").GetString();
-                await live.SendToUserAsync($"{memberId}@{campaignId}", "notification", e.Data, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(5));
+                var payload = System.Text.Json.Nodes.JsonNode.Parse(e.Data.GetRawText())!.AsObject();
+                if (e.Type.StartsWith("notification.", StringComparison.Ordinal))
+                {
+                    payload["text"] = texts.Text(e.Data);
+                }
+
+                await live.SendToUserAsync($"{memberId}@{campaignId}", "notification", payload, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(5));
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
@@ -85,12 +126,12 @@ public sealed class CampaignOutbox(ITableStore tables, IEventPublisher publisher
         }
     }
 
-    /// <summary>How far the outbox lags: events written but not yet published.</summary>
+    /// <summary>How far the outbox lags: events written but not yet published, over every stream.</summary>
     public async Task<long> LagAsync(string campaignId, CancellationToken ct)
     {
-        var campaign = await tables.GetAsync(CampaignTables.Campaigns, campaignId, CampaignTables.CampaignRow, ["EventSeq"], ct);
-        var outbox = await tables.GetAsync(CampaignTables.Campaigns, campaignId, CampaignTables.OutboxRow, cancellationToken: ct);
-        return (campaign?.GetInt64("EventSeq") ?? 0) - (outbox?.GetInt64("PublishedSeq") ?? 0);
+        var heads = await HeadsAsync(campaignId, ct);
+        var watermarks = CampaignTables.ToWatermarks(await tables.GetAsync(CampaignTables.Campaigns, campaignId, CampaignTables.OutboxRow, cancellationToken: ct));
+        return heads.Sum(h => Math.Max(0, h.Value - watermarks.GetValueOrDefault(h.Key)));
     }
 }
 
@@ -122,12 +163,6 @@ public sealed class CampaignCommitEffects(IQueueStore queues, ITableStore tables
             tasks.Add(WakeOutboxAsync(campaign.CampaignId, cancellationToken));
         }
 
-        if (campaign.Phase == CampaignPhase.Live && round.PlacedOrders.Count > 0 && campaign.Items.All(i => i.Remaining == 0))
-        {
-            // 截单 when sold out: the same transition, caused by the stock.
-            tasks.Add(Work(campaign.CampaignId, CampaignWork.CloseSoldOut));
-        }
-
         // The plan (LifecyclePlan) moves with a phase change and with the last handover (follow-up is counted from it).
         // Not with each 成团 evaluation round: the orchestration runs that step itself and plans again after it.
         if (round.Transitions.Count > 0 || (round.Fulfilments && campaign.FulfilledAt is not null))
@@ -148,6 +183,24 @@ public sealed class CampaignCommitEffects(IQueueStore queues, ITableStore tables
         }
 
         await Task.WhenAll(tasks);
+    }
+
+    /// <summary>
+    /// Every item sold out (checked on every lane): 截单, the same close, caused by the stock — once, however many
+    /// instances noticed (the close is idempotent and re-checks the stock on every lane). A flash quota used up ends its
+    /// sale the way its timer would.
+    /// </summary>
+    public async Task OnExhaustedAsync(StockExhausted exhausted, CancellationToken cancellationToken)
+    {
+        if (exhausted.AllItems)
+        {
+            await Work(exhausted.CampaignId, CampaignWork.CloseSoldOut);
+        }
+
+        foreach (var flashSaleId in exhausted.FlashSales)
+        {
+            await queues.SendAsync(WorkQueueName, JsonSerializer.Serialize(new CampaignWork(exhausted.CampaignId, CampaignWork.EndFlashSale, flashSaleId), JsonSerializerOptions.Web), cancellationToken: cancellationToken);
+        }
     }
 
     private Task Work(string campaignId, string work) =>

@@ -23,6 +23,9 @@ public sealed record CampaignDraft(
 
 public sealed record CampaignItemDraft(string? ProductId, long? PriceFen, long? LivePriceFen, int? Stock, int? MinGroupSize, int? PerMemberLimit);
 
+/// <summary>A line of the campaign list (the index row).</summary>
+public sealed record CampaignSummary(string CampaignId, string Title, string StoreId, string LeaderId, string Phase, DateTimeOffset? LiveStartAt, DateTimeOffset? LiveEndAt, DateTimeOffset? CreatedAt);
+
 /// <summary>One history entry: a phase change, when, and why.</summary>
 public sealed record HistoryEntry(string From, string To, DateTimeOffset At, string Cause);
 
@@ -74,10 +77,11 @@ public sealed class CampaignService(ITableStore tables, CampaignDesks desks, Cha
             Schedule = schedule!, Items = items, CreatedAt = clock.GetUtcNow(),
         };
         var fingerprint = Idempotency.Fingerprint(new { title, store.StoreId, leaderId, items = items.Select(i => new { i.ProductId, i.PriceFen, i.LivePriceFen, i.Stock, i.MinGroupSize, i.PerMemberLimit }), schedule });
+        campaign.FillPool();
+        campaign.Version = 1;
+        var seq = campaign.NextEventSeq();
         var row = CampaignTables.ToEntity(campaign);
         row["RequestHash"] = fingerprint;
-        var seq = campaign.NextEventSeq();
-        row["EventSeq"] = campaign.EventSeq;
         var created = DomainEvent.Create("campaign.created", chainId, $"campaigns/{campaignId}", new { campaignId, title, store.StoreId, leaderId, schedule!.LiveStartAt }, campaign.CreatedAt);
         var replayed = false;
         try
@@ -85,10 +89,7 @@ public sealed class CampaignService(ITableStore tables, CampaignDesks desks, Cha
             await tables.SubmitTransactionAsync(CampaignTables.Campaigns,
             [
                 TableOperation.Insert(row),
-                TableOperation.Insert(new TableEntity(campaignId, CampaignTables.EventRow(seq))
-                {
-                    ["Kind"] = "event", ["EventId"] = created.Id, ["Type"] = created.Type, ["Subject"] = created.Subject, ["Time"] = created.Time, ["Data"] = created.Data.GetRawText(),
-                }),
+                .. CampaignTables.PackEvents(campaignId, CampaignTables.CampaignStream, [CampaignTables.Pack(seq, created)]).Select(TableOperation.Insert),
             ], ct);
             logger.LogInformation("Campaign {CampaignId} created for store {StoreId}", campaignId, store.StoreId);
         }
@@ -234,14 +235,10 @@ public sealed class CampaignService(ITableStore tables, CampaignDesks desks, Cha
         return new CampaignSchedule(preheat, start, end, pickup, after, window);
     }
 
-    /// <summary>The campaign as stored (public view data); 404 when there is none.</summary>
-    public async Task<Campaign> GetAsync(string campaignId, CancellationToken ct)
-    {
-        var row = Ids.ChainOf(campaignId) is not null
-            ? await tables.GetAsync(CampaignTables.Campaigns, campaignId, CampaignTables.CampaignRow, cancellationToken: ct)
-            : null;
-        return row is null ? throw AppProblem.NotFound("campaign", campaignId) : CampaignTables.ToCampaign(row);
-    }
+    /// <summary>The campaign as stored, with its totals over every lane (public view data); 404 when there is none.</summary>
+    public async Task<Campaign> GetAsync(string campaignId, CancellationToken ct) =>
+        (Ids.ChainOf(campaignId) is not null ? await CampaignTables.ReadAsync(tables, campaignId, ct) : null)
+        ?? throw AppProblem.NotFound("campaign", campaignId);
 
     /// <summary>The campaign, for a caller who must be its chain's admin or its store's leader.</summary>
     public async Task<Campaign> GetForStaffAsync(Caller caller, string campaignId, CancellationToken ct)
@@ -256,12 +253,12 @@ public sealed class CampaignService(ITableStore tables, CampaignDesks desks, Cha
         return campaign;
     }
 
-    public async Task<IReadOnlyList<TableEntity>> ListAsync(Caller caller, string chainId, CancellationToken ct)
+    public async Task<IReadOnlyList<CampaignSummary>> ListAsync(Caller caller, string chainId, CancellationToken ct)
     {
         caller.Require(Role.Admin, Role.Leader).RequireChain(chainId);
         var filter = caller.Role == Role.Leader ? TableFilter.Equal("StoreId", caller.StoreId!) : null;
         var rows = await tables.QueryAsync(CampaignTables.CampaignIndex, TableQuery.Partition(chainId, filter), ct).ToListAsync(ct);
-        return rows.OrderByDescending(r => r.GetDateTimeOffset("LiveStartAt")).ToList();
+        return rows.Select(CampaignTables.ToSummary).OrderByDescending(c => c.LiveStartAt).ToList();
     }
 
     public async Task<IReadOnlyList<HistoryEntry>> HistoryAsync(Caller caller, string campaignId, CancellationToken ct)
@@ -270,7 +267,7 @@ public sealed class CampaignService(ITableStore tables, CampaignDesks desks, Cha
         var rows = await tables.QueryAsync(CampaignTables.Campaigns,
             TableQuery.Partition(campaignId, TableFilter.RowKeyStartsWith(CampaignTables.HistoryPrefix)), ct).ToListAsync(ct);
         return rows.OrderBy(r => r.RowKey, StringComparer.Ordinal)
-            .Select(r => new HistoryEntry(r.RequireString("From"), r.RequireString("To"), r.GetDateTimeOffset("At") ?? default, r.GetString("Cause") ?? string.Empty))
+            .Select(CampaignTables.ToHistoryEntry)
             .ToList();
     }
 

@@ -25,6 +25,12 @@ public static class CampaignTables
     public const string OrderPrefix = "o_";
     public const string EventPrefix = "e_";
     public const string HistoryPrefix = "h_";
+    public const string LanePrefix = "s_";
+
+    /// <summary>The campaign row's own event stream (lanes have theirs: <see cref="StockLane.Stream"/>).</summary>
+    public const string CampaignStream = "c";
+
+    public static string LaneRow(string laneId) => LanePrefix + laneId;
 
     public static string OrderRow(string orderId) => OrderPrefix + orderId[(orderId.LastIndexOf('-') + 1)..];
 
@@ -38,7 +44,13 @@ public static class CampaignTables
 
     public static string HistoryRow(int seq) => HistoryPrefix + seq.ToString("D6", CultureInfo.InvariantCulture);
 
-    public static string EventRow(long seq) => EventPrefix + seq.ToString("D10", CultureInfo.InvariantCulture);
+    /// <summary>An event row of a stream: <c>e_{stream}_{seq}</c>, so each stream reads in order by key.</summary>
+    public static string EventRow(string stream, long seq) => $"{EventPrefix}{stream}_{seq.ToString("D10", CultureInfo.InvariantCulture)}";
+
+    /// <summary>The first and last possible keys of a stream's event rows.</summary>
+    public static (string After, string Before) EventRange(string stream, long after) => (EventRow(stream, after), $"{EventPrefix}{stream}_~");
+
+    public static long EventSeqOf(string rowKey) => long.Parse(rowKey[(rowKey.LastIndexOf('_') + 1)..], CultureInfo.InvariantCulture);
 
     /// <summary>
     /// A packed event row holds at most this many characters of events (Azure Tables: a string property ≤ 64 KiB, i.e.
@@ -59,7 +71,7 @@ public static class CampaignTables
     /// The rows of a round's events: consecutive events share a row (RowKey = the last one's <see cref="EventRow"/>, so
     /// the outbox watermark reads it as one step) up to <see cref="MaxPackedEventChars"/> characters.
     /// </summary>
-    public static IEnumerable<TableEntity> PackEvents(string campaignId, IReadOnlyList<PackedEvent> events)
+    public static IEnumerable<TableEntity> PackEvents(string campaignId, string stream, IReadOnlyList<PackedEvent> events)
     {
         var row = new List<PackedEvent>();
         var chars = 0;
@@ -67,7 +79,7 @@ public static class CampaignTables
         {
             if (row.Count > 0 && chars + e.Json.Length + 1 > MaxPackedEventChars)
             {
-                yield return PackedRow(campaignId, row);
+                yield return PackedRow(campaignId, stream, row);
                 row = [];
                 chars = 0;
             }
@@ -78,11 +90,11 @@ public static class CampaignTables
 
         if (row.Count > 0)
         {
-            yield return PackedRow(campaignId, row);
+            yield return PackedRow(campaignId, stream, row);
         }
     }
 
-    private static TableEntity PackedRow(string campaignId, List<PackedEvent> events) => new(campaignId, EventRow(events[^1].Seq))
+    private static TableEntity PackedRow(string campaignId, string stream, List<PackedEvent> events) => new(campaignId, EventRow(stream, events[^1].Seq))
     {
         ["Kind"] = "events",
         ["FirstSeq"] = events[0].Seq,
@@ -141,7 +153,6 @@ public static class CampaignTables
             ["PickupUntil"] = c.Schedule.PickupUntil,
             ["FollowUpAfterHours"] = c.Schedule.FollowUpAfterHours,
             ["FollowUpWindowHours"] = c.Schedule.FollowUpWindowHours,
-            ["ReservationCount"] = c.ReservationCount,
             ["PinnedItemId"] = c.PinnedItemId,
             ["PhaseEnteredAt"] = c.PhaseEnteredAt,
             ["ToFulfil"] = c.ToFulfil,
@@ -151,7 +162,8 @@ public static class CampaignTables
             ["PickupReminderSent"] = c.PickupReminderSent,
             ["Done"] = string.Join(',', c.Done.Order(StringComparer.Ordinal)),
             ["FlashSales"] = c.FlashSales.Count == 0 ? null : JsonSerializer.Serialize(c.FlashSales, Json),
-            ["OrderCount"] = c.OrderCount,
+            ["Pool"] = JsonSerializer.Serialize(c.Pool, Json),
+            ["Version"] = c.Version,
             ["HistoryCount"] = c.HistoryCount,
             ["EventSeq"] = c.EventSeq,
             ["CreatedAt"] = c.CreatedAt,
@@ -174,7 +186,6 @@ public static class CampaignTables
                 e.GetDateTimeOffset("PreheatAt") ?? default, e.GetDateTimeOffset("LiveStartAt") ?? default, e.GetDateTimeOffset("LiveEndAt") ?? default,
                 e.GetDateTimeOffset("PickupUntil") ?? default, e.GetDouble("FollowUpAfterHours") ?? 24, e.GetDouble("FollowUpWindowHours") ?? 72),
             CreatedAt = e.GetDateTimeOffset("CreatedAt") ?? default,
-            ReservationCount = e.GetInt32("ReservationCount") ?? 0,
             PinnedItemId = e.GetString("PinnedItemId"),
             PhaseEnteredAt = e.GetDateTimeOffset("PhaseEnteredAt"),
             ToFulfil = e.GetInt32("ToFulfil") ?? 0,
@@ -184,7 +195,8 @@ public static class CampaignTables
             PickupReminderSent = e.GetBoolean("PickupReminderSent") ?? false,
             Done = new HashSet<string>((e.GetString("Done") ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries), StringComparer.Ordinal),
             FlashSales = e.GetString("FlashSales") is { } flash ? JsonSerializer.Deserialize<List<FlashSale>>(flash, Json) ?? [] : [],
-            OrderCount = e.GetInt32("OrderCount") ?? 0,
+            Pool = JsonSerializer.Deserialize<Dictionary<string, int>>(e.GetString("Pool") ?? "{}", Json) ?? new(StringComparer.Ordinal),
+            Version = e.GetInt64("Version") ?? 0,
         };
         var reached = (e.GetString("PhasesReached") ?? "draft").Split(',', StringSplitOptions.RemoveEmptyEntries).Select(Campaign.ParsePhase);
         var campaign = Campaign.Restore(shape, Campaign.ParsePhase(e.RequireString("Phase")), reached, e.GetInt32("HistoryCount") ?? 0, e.GetInt64("EventSeq") ?? 0);
@@ -202,6 +214,9 @@ public static class CampaignTables
         ["LiveEndAt"] = c.Schedule.LiveEndAt,
         ["CreatedAt"] = c.CreatedAt,
     };
+
+    public static CampaignSummary ToSummary(TableEntity r) => new(r.RowKey, r.GetString("Title") ?? string.Empty, r.GetString("StoreId") ?? string.Empty,
+        r.GetString("LeaderId") ?? string.Empty, r.GetString("Phase") ?? "draft", r.GetDateTimeOffset("LiveStartAt"), r.GetDateTimeOffset("LiveEndAt"), r.GetDateTimeOffset("CreatedAt"));
 
     public static TableEntity ToEntity(Order o)
     {
@@ -278,6 +293,95 @@ public static class CampaignTables
             Quantities = JsonSerializer.Deserialize<Dictionary<string, int>>(e.GetString("Quantities") ?? "{}", Json) ?? new(StringComparer.Ordinal),
             ETag = e.ETag,
         };
+
+    public static TableEntity ToEntity(string campaignId, StockLane lane)
+    {
+        var e = new TableEntity(campaignId, LaneRow(lane.LaneId))
+        {
+            ["Kind"] = "lane",
+            ["Owner"] = lane.Owner,
+            ["LeaseUntil"] = lane.LeaseUntil,
+            ["Units"] = JsonSerializer.Serialize(lane.Units, Json),
+            ["Sold"] = JsonSerializer.Serialize(lane.Sold, Json),
+            ["Orders"] = lane.Orders,
+            ["Reservations"] = lane.Reservations,
+            ["EventSeq"] = lane.EventSeq,
+            ["Version"] = lane.Version,
+        };
+        e.ETag = lane.ETag;
+        return e;
+    }
+
+    public static StockLane ToLane(TableEntity e) => new()
+    {
+        LaneId = e.RowKey[LanePrefix.Length..],
+        Owner = e.GetString("Owner"),
+        LeaseUntil = e.GetDateTimeOffset("LeaseUntil") ?? default,
+        Units = JsonSerializer.Deserialize<Dictionary<string, int>>(e.GetString("Units") ?? "{}", Json) ?? new(StringComparer.Ordinal),
+        Sold = JsonSerializer.Deserialize<Dictionary<string, int>>(e.GetString("Sold") ?? "{}", Json) ?? new(StringComparer.Ordinal),
+        Orders = e.GetInt32("Orders") ?? 0,
+        Reservations = e.GetInt32("Reservations") ?? 0,
+        EventSeq = e.GetInt64("EventSeq") ?? 0,
+        Version = e.GetInt64("Version") ?? 0,
+        ETag = e.ETag,
+    };
+
+    /// <summary>
+    /// A campaign with its totals: the campaign row and every lane. Lanes are read first: a phase change committed in
+    /// between shows as the new phase, never as a lane ETag older than the phase it was read with.
+    /// </summary>
+    public static async Task<Campaign?> ReadAsync(ITableStore tables, string campaignId, CancellationToken ct)
+    {
+        var lanes = await tables.QueryAsync(Campaigns, LanesQuery(campaignId), ct).Select(ToLane).ToListAsync(ct);
+        var row = await tables.GetAsync(Campaigns, campaignId, CampaignRow, cancellationToken: ct);
+        if (row is null)
+        {
+            return null;
+        }
+
+        var campaign = ToCampaign(row);
+        campaign.AttachLanes(lanes);
+        return campaign;
+    }
+
+    /// <summary>The query of a campaign's lanes.</summary>
+    public static TableQuery LanesQuery(string campaignId) => TableQuery.Partition(campaignId, TableFilter.RowKeyStartsWith(LanePrefix));
+
+    /// <summary>A fence: a lane row's version moves (If-Match), so its instance re-reads the campaign before its next write.</summary>
+    public static TableEntity ToFence(string campaignId, StockLane lane, long campaignVersion)
+    {
+        var e = new TableEntity(campaignId, LaneRow(lane.LaneId)) { ["Version"] = lane.Version, ["Fence"] = campaignVersion };
+        e.ETag = lane.ETag;
+        return e;
+    }
+
+    public static TableEntity ToHistoryEntity(Campaign c, Transition t, string cause, DateTimeOffset at) => new(c.CampaignId, HistoryRow(c.HistoryCount))
+    {
+        ["Kind"] = "history",
+        ["From"] = Campaign.Wire(t.From),
+        ["To"] = Campaign.Wire(t.To),
+        ["At"] = at,
+        ["Cause"] = cause,
+    };
+
+    public static HistoryEntry ToHistoryEntry(TableEntity r) =>
+        new(r.RequireString("From"), r.RequireString("To"), r.GetDateTimeOffset("At") ?? default, r.GetString("Cause") ?? string.Empty);
+
+    public static TableEntity ToReservationEntity(string campaignId, string memberId, DateTimeOffset at) =>
+        new(campaignId, ReservationRow(memberId)) { ["Kind"] = "reservation", ["MemberId"] = memberId, ["At"] = at };
+
+    public static TableEntity ToPickupCodeEntity(string campaignId, string code, string orderId) =>
+        new(campaignId, PickupCodeRow(code)) { ["Kind"] = "pickupCode", ["OrderId"] = orderId };
+
+    public static TableEntity ToOutboxEntity(string campaignId, IReadOnlyDictionary<string, long> watermarks, string? etag)
+    {
+        var e = new TableEntity(campaignId, OutboxRow) { ["Published"] = JsonSerializer.Serialize(watermarks, Json) };
+        e.ETag = etag;
+        return e;
+    }
+
+    public static Dictionary<string, long> ToWatermarks(TableEntity? outbox) =>
+        outbox?.GetString("Published") is { } json ? JsonSerializer.Deserialize<Dictionary<string, long>>(json, Json) ?? new(StringComparer.Ordinal) : new(StringComparer.Ordinal);
 }
 
 /// <summary>A campaign event with its sequence number and its stored JSON.</summary>

@@ -59,30 +59,29 @@ public sealed class CampaignWorkRunner(ITableStore tables, CampaignDesks desks, 
     /// <summary>Sends one of the <see cref="LifecycleNotifications"/>.</summary>
     public Task NotifyAsync(string campaignId, string kind, CancellationToken ct) => kind switch
     {
-        "preview" => NotifyReservedAsync(campaignId, kind, "您预约的团购开始预热了，先来看看今天的好物！", ct),
-        "live-reminder" => NotifyReservedAsync(campaignId, kind, "您预约的直播开始了，快进直播间抢购吧！", ct),
+        "preview" or "live-reminder" => NotifyReservedAsync(campaignId, kind, ct),
         "pickup-reminder" => RemindPickupAsync(campaignId, ct),
-        "survey" => NotifyBuyersAsync(campaignId, kind, "感谢参团！花一分钟评价一下这次的商品和服务吧。", ct),
+        "survey" => NotifyBuyersAsync(campaignId, kind, ct),
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Not a lifecycle notification."),
     };
 
-    private Task NotifyReservedAsync(string campaignId, string kind, string text, CancellationToken ct) =>
-        NotifyAsync(campaignId, kind, text, ReservedAsync(campaignId, ct), marksPickupReminder: false, ct, marksDone: kind);
+    private Task NotifyReservedAsync(string campaignId, string kind, CancellationToken ct) =>
+        NotifyAsync(campaignId, kind, ReservedAsync(campaignId, ct), marksPickupReminder: false, ct, marksDone: kind);
 
-    private Task NotifyBuyersAsync(string campaignId, string kind, string text, CancellationToken ct) =>
-        NotifyAsync(campaignId, kind, text, OrdersAsync(campaignId, o => o.Status is OrderStatus.Confirmed or OrderStatus.PickedUp or OrderStatus.Delivered or OrderStatus.Dispatched, ct),
+    private Task NotifyBuyersAsync(string campaignId, string kind, CancellationToken ct) =>
+        NotifyAsync(campaignId, kind, OrdersAsync(campaignId, o => o.Status is OrderStatus.Confirmed or OrderStatus.PickedUp or OrderStatus.Delivered or OrderStatus.Dispatched, ct),
             marksPickupReminder: false, ct, marksDone: kind);
 
     /// <summary>Records a one-off as done (e.g. the report) so the lifecycle stops asking for it.</summary>
     public Task MarkDoneAsync(string campaignId, string what, CancellationToken ct) =>
-        desks.SubmitAsync(campaignId, new NotifyMembersCommand { Kind = what, Text = string.Empty, Recipients = [], MarksDone = what });
+        desks.SubmitAsync(campaignId, new NotifyMembersCommand { Kind = what, Recipients = [], MarksDone = what });
 
     /// <summary>Reminds members with a confirmed pickup order not yet picked up; marks the campaign when done.</summary>
     private Task RemindPickupAsync(string campaignId, CancellationToken ct) =>
-        NotifyAsync(campaignId, "pickup-reminder", "您的团购商品已到店，请尽快凭取货码到门店自提。",
+        NotifyAsync(campaignId, "pickup-reminder",
             OrdersAsync(campaignId, o => o.Status == OrderStatus.Confirmed && o.Fulfilment == Fulfilment.Pickup, ct), marksPickupReminder: true, ct);
 
-    private async Task NotifyAsync(string campaignId, string kind, string text, Task<List<(string MemberId, string? OrderId)>> recipientsTask, bool marksPickupReminder, CancellationToken ct, string? marksDone = null)
+    private async Task NotifyAsync(string campaignId, string kind, Task<List<(string MemberId, string? OrderId)>> recipientsTask, bool marksPickupReminder, CancellationToken ct, string? marksDone = null)
     {
         var recipients = await recipientsTask;
         var chunks = recipients.Chunk(NotificationChunk).ToList();
@@ -97,7 +96,7 @@ public sealed class CampaignWorkRunner(ITableStore tables, CampaignDesks desks, 
             var last = i == chunks.Count - 1;
             await desks.SubmitAsync(campaignId, new NotifyMembersCommand
             {
-                Kind = kind, Text = text, Recipients = chunks[i], MarksPickupReminder = marksPickupReminder && last, MarksDone = last ? marksDone : null,
+                Kind = kind, Recipients = chunks[i], MarksPickupReminder = marksPickupReminder && last, MarksDone = last ? marksDone : null,
             });
         }
 

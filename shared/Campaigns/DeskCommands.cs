@@ -67,6 +67,9 @@ public sealed class TransitionCommand : DeskCommand<(Campaign Campaign, Transiti
     public required string Action { get; init; }
 
     public required string Cause { get; init; }
+
+    /// <summary>截单 when sold out: closes only if no item has a unit left anywhere (checked with the close, on every lane).</summary>
+    public bool OnlyIfSoldOut { get; init; }
 }
 
 /// <summary>Pin an item: the live room shows it (with its traceability) until another is pinned.</summary>
@@ -125,8 +128,6 @@ public sealed class NotifyMembersCommand : DeskCommand<int>
     public required string Kind { get; init; }
 
     public required IReadOnlyList<(string MemberId, string? OrderId)> Recipients { get; init; }
-
-    public required string Text { get; init; }
 
     /// <summary>Record on the campaign that the pickup reminder went out.</summary>
     public bool MarksPickupReminder { get; init; }

@@ -9,7 +9,7 @@ namespace ServerlessCommerce.Campaigns;
 public sealed record Notification(string Kind, string MemberId, string Text, string? OrderId, DateTimeOffset At);
 
 /// <summary>Handing goods over: pickup verification, delivery status, the pickup list, and the notification outbox.</summary>
-public sealed class FulfilmentService(ITableStore tables, CampaignDesks desks, CampaignService campaigns)
+public sealed class FulfilmentService(ITableStore tables, CampaignDesks desks, CampaignService campaigns, INotificationTexts texts)
 {
     public async Task<Order> PickupByCodeAsync(Caller caller, string campaignId, string? code, CancellationToken ct)
     {
@@ -65,7 +65,7 @@ public sealed class FulfilmentService(ITableStore tables, CampaignDesks desks, C
             {
                 var d = e.Data;
                 return new Notification(d.GetProperty("kind").GetString() ?? string.Empty, d.GetProperty("memberId").GetString() ?? string.Empty,
-                    d.GetProperty("text").GetString() ?? string.Empty, d.TryGetProperty("orderId", out var o) && o.ValueKind == JsonValueKind.String ? o.GetString() : null,
+                    texts.Text(d), d.TryGetProperty("orderId", out var o) && o.ValueKind == JsonValueKind.String ? o.GetString() : null,
                     e.Time);
             }).ToList();
     }

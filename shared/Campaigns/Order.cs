@@ -41,6 +41,8 @@ public sealed class OrderLine
     public bool Gift { get; init; }
 
     public long TotalFen => UnitPriceFen * Quantity;
+
+    public OrderLine Copy() => (OrderLine)MemberwiseClone();
 }
 
 /// <summary>A member's order in a campaign (接龙 line). Its id is derived from the member and their idempotency key.</summary>
@@ -96,6 +98,17 @@ public sealed class Order
     public long TotalFen => Lines.Any(l => l.Status == OrderStatus.Confirmed)
         ? Lines.Where(l => l.Status == OrderStatus.Confirmed).Sum(l => l.TotalFen)
         : Lines.Where(l => l.Status != OrderStatus.Cancelled).Sum(l => l.TotalFen);
+
+    /// <summary>A copy to change (lines copied too).</summary>
+    public Order Copy()
+    {
+        return new Order
+        {
+            OrderId = OrderId, CampaignId = CampaignId, ChainId = ChainId, StoreId = StoreId, MemberId = MemberId, MemberName = MemberName,
+            MaskedPhone = MaskedPhone, Lines = Lines.Select(l => l.Copy()).ToList(), Fulfilment = Fulfilment, Address = Address, CreatedAt = CreatedAt,
+            CancelledAt = CancelledAt, FulfilmentStatus = FulfilmentStatus, PickupCode = PickupCode, FulfilledAt = FulfilledAt, RequestHash = RequestHash, ETag = ETag,
+        };
+    }
 
     public static string Wire(OrderStatus status) => status switch
     {

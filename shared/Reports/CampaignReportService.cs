@@ -93,8 +93,8 @@ public sealed class CampaignReportService(
         {
             var sets = await Task.WhenAll(chunk.Select(async id =>
             {
-                var row = await tables.GetAsync(CampaignTables.Campaigns, id, CampaignTables.CampaignRow, cancellationToken: ct);
-                return row is null ? new HashSet<string>() : CampaignMetricsCalculator.Buyers(CampaignTables.ToCampaign(row), await facts.OrdersAsync(id, ct));
+                var campaign = await CampaignTables.ReadAsync(tables, id, ct);
+                return campaign is null ? new HashSet<string>() : CampaignMetricsCalculator.Buyers(campaign, await facts.OrdersAsync(id, ct));
             }));
             foreach (var set in sets)
             {

@@ -90,13 +90,13 @@ public sealed class DashboardService(ITableStore tables, ChainService chains, Ca
 
     private async Task<(CampaignMetrics, HashSet<string>)?> ComputeAsync(string campaignId, CancellationToken ct)
     {
-        var row = await tables.GetAsync(CampaignTables.Campaigns, campaignId, CampaignTables.CampaignRow, cancellationToken: ct);
-        if (row is null)
+        var campaign = await CampaignTables.ReadAsync(tables, campaignId, ct);
+        if (campaign is null)
         {
             return null;
         }
 
-        var campaignFacts = await facts.ReadAsync(CampaignTables.ToCampaign(row), ct);
+        var campaignFacts = await facts.ReadAsync(campaign, ct);
         return (CampaignMetricsCalculator.Compute(campaignFacts, new HashSet<string>()), CampaignMetricsCalculator.Buyers(campaignFacts.Campaign, campaignFacts.Orders));
     }
 

@@ -16,9 +16,9 @@ public sealed class EventPackingTests
     public void EventsOfARoundReadBackWholeAndInOrderFromOnePackedRow()
     {
         var events = Enumerable.Range(1, 40).Select(i => Event(i, "您预约的团购开始预热了")).ToList();
-        var row = Assert.Single(CampaignTables.PackEvents(CampaignId, events));
+        var row = Assert.Single(CampaignTables.PackEvents(CampaignId, "s00", events));
 
-        Assert.Equal(CampaignTables.EventRow(40), row.RowKey);
+        Assert.Equal(CampaignTables.EventRow("s00", 40), row.RowKey);
         var read = CampaignTables.ToEvents(row).ToList();
         Assert.Equal(events.Select(e => e.Event.Id), read.Select(e => e.Id));
         Assert.Equal("您预约的团购开始预热了", read[7].Data.GetProperty("text").GetString());
@@ -29,7 +29,7 @@ public sealed class EventPackingTests
     public void LargeEventsSpillIntoMoreRowsEachUnderThePropertyLimitWithContiguousSequences()
     {
         var events = Enumerable.Range(1, 90).Select(i => Event(i, new string('货', 900))).ToList();
-        var rows = CampaignTables.PackEvents(CampaignId, events).ToList();
+        var rows = CampaignTables.PackEvents(CampaignId, "s00", events).ToList();
 
         Assert.True(rows.Count > 1);
         Assert.All(rows, r => Assert.True(r.GetString("Events")!.Length <= CampaignTables.MaxPackedEventChars, $"{r.RowKey} holds {r.GetString("Events")!.Length} characters"));
@@ -41,7 +41,7 @@ public sealed class EventPackingTests
     public void ASingleEventRowStillReads()
     {
         var e = DomainEvent.Create("campaign.created", "cpacktest", "campaigns/x", new { ok = true }, DateTimeOffset.UnixEpoch);
-        var row = new TableEntity(CampaignId, CampaignTables.EventRow(1))
+        var row = new TableEntity(CampaignId, CampaignTables.EventRow(CampaignTables.CampaignStream, 1))
         {
             ["Kind"] = "event", ["EventId"] = e.Id, ["Type"] = e.Type, ["Subject"] = e.Subject, ["Time"] = e.Time, ["Data"] = e.Data.GetRawText(),
         };

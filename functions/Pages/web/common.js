@@ -302,6 +302,29 @@
    * touched(key) when an event changes something; newerThan(key, issued) when a read issued at performance.now() =
    * issued comes back.
    */
+  /**
+   * Which is newer, a read of the campaign or a live event? Both carry `seq`, the campaign's event sequence (API.md):
+   * of two values of one thing the higher seq saw more, whichever instance sent it and whatever order they arrive in.
+   * Keys name the thing ("stock:i1", "phase", "flash:…"). take(key, seq): an event may be shown (not older than what
+   * is shown; recorded). newerThan(key, seq): an event newer than this read was shown (keep it). read(key, seq): a
+   * read's value is shown.
+   */
+  SC.seqClock = function () {
+    const seen = new Map();
+    const known = (key) => (seen.has(key) ? seen.get(key) : -1);
+    return {
+      take: (key, seq) => {
+        if (typeof seq !== "number") return true;
+        if (known(key) > seq) return false;
+        seen.set(key, seq);
+        return true;
+      },
+      newerThan: (key, seq) => typeof seq === "number" && known(key) > seq,
+      read: (key, seq) => { if (typeof seq === "number" && known(key) <= seq) seen.set(key, seq); },
+    };
+  };
+
+  /** For reads without a seq (comments, polls): an event that arrived after the read was issued is newer. */
   SC.eventClock = function () {
     const at = new Map();
     return {

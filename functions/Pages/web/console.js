@@ -1123,18 +1123,19 @@
       SC.showError($("#" + boxId), e);
     });
     // What an event brought after a read was issued is newer than that read: keep it (stock, phase, pin, flash sales).
-    const { touched, newerThan } = SC.eventClock();
+    // A read and an event each carry the campaign's seq: of two values of one thing, the higher seq wins (SC.seqClock).
+    const seqs = SC.seqClock();
     const loadCampaign = () => {
-      const issued = performance.now();
       return guard(api("GET", path).then((c) => {
         if (!alive) return;
+        const keep = (key) => { if (seqs.newerThan(key, c.seq)) return true; seqs.read(key, c.seq); return false; };
         for (const item of c.items) {
           const known = s.campaign && s.campaign.items.find((i) => i.itemId === item.itemId);
-          if (known && newerThan("stock:" + item.itemId, issued)) item.remaining = known.remaining;
+          if (known && keep("stock:" + item.itemId)) item.remaining = known.remaining;
         }
-        if (s.campaign && newerThan("phase", issued)) c.phase = s.campaign.phase;
-        if (s.campaign && newerThan("pinned", issued)) c.pinnedItemId = s.campaign.pinnedItemId;
-        if (s.campaign && newerThan("flash", issued)) c.flashSales = s.campaign.flashSales;
+        if (s.campaign && keep("phase")) c.phase = s.campaign.phase;
+        if (s.campaign && keep("pinned")) c.pinnedItemId = s.campaign.pinnedItemId;
+        if (s.campaign && keep("flash")) c.flashSales = s.campaign.flashSales;
         s.campaign = c; if (c.timeZone) SC.setTimeZone(c.timeZone); drawHead(); drawItems(); drawOrders();
       }), "campaign-load-error");
     };
@@ -1312,16 +1313,15 @@
 
     const handlers = {
       phaseChanged: (e) => {
-        if (!s.campaign) return;
+        if (!s.campaign || !seqs.take("phase", e.seq)) return;
         s.campaign.phase = e.phase;
-        touched("phase");
         drawHead(); drawItems(); drawOrders();
         debounce("phase", () => { loadHistory(); loadCampaign(); loadPickups(); loadReport(); loadNotifications(); loadOrders(); }, 300);
       },
       stockChanged: (e) => {
+        if (!seqs.take("stock:" + e.itemId, e.seq)) return; // an older count (another instance's) arriving late
         const item = s.campaign && s.campaign.items.find((i) => i.itemId === e.itemId);
         if (item) { item.remaining = e.remaining; }
-        touched("stock:" + e.itemId);
         const cell = $(`[data-stock-item="${CSS.escape(e.itemId)}"]`, root);
         if (cell) cell.textContent = String(e.remaining);
       },
@@ -1334,10 +1334,10 @@
       pollOpened: (e) => upsertPoll(Object.assign({ isOpen: true }, e)),
       pollUpdated: (e) => upsertPoll(e),
       pollClosed: (e) => upsertPoll(Object.assign({}, e, { isOpen: false })),
-      productPinned: (e) => { if (s.campaign) { s.campaign.pinnedItemId = e.itemId; touched("pinned"); drawItems(); } },
-      flashSaleStarted: (e) => { if (s.campaign) { touched("flash"); addFlash(Object.assign({ active: true, sold: 0 }, e)); } },
+      productPinned: (e) => { if (s.campaign && seqs.take("pinned", e.seq)) { s.campaign.pinnedItemId = e.itemId; drawItems(); } },
+      flashSaleStarted: (e) => { if (s.campaign && seqs.take("flash", e.seq)) { addFlash(Object.assign({ active: true, sold: 0 }, e)); } },
       flashSaleEnded: (e) => {
-        touched("flash");
+        seqs.take("flash", e.seq);
         const f = s.campaign && (s.campaign.flashSales || []).find((x) => x.flashSaleId === e.flashSaleId);
         if (f) { f.active = false; drawFlash(); }
         debounce("campaign", loadCampaign, 300);

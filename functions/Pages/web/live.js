@@ -179,27 +179,27 @@
 
   // Reads race with events (see SC.eventClock): polls, comments, phase, pin, flash sales, stock.
   const { touched, newerThan } = SC.eventClock();
+  const seqs = SC.seqClock();
 
   let campaignSeq = 0;
   async function loadCampaign() {
     const seq = ++campaignSeq;
-    const issued = performance.now();
     const c = await SC.api("GET", "/api/campaigns/" + encodeURIComponent(campaignId));
     if (seq !== campaignSeq) return;
     const phaseBefore = S.campaign && S.campaign.phase;
-    // Fields an event changed after this read was issued keep the event's value.
-    if (S.campaign && newerThan("campaign:phase", issued)) c.phase = S.campaign.phase;
-    if (S.campaign && newerThan("campaign:pinned", issued)) c.pinnedItemId = S.campaign.pinnedItemId;
+    // A field an event with a higher seq already set keeps the event's value; otherwise the read's value is shown.
+    const keep = (key) => { if (seqs.newerThan(key, c.seq)) return true; seqs.read(key, c.seq); return false; };
+    if (S.campaign && keep("campaign:phase")) c.phase = S.campaign.phase;
+    if (S.campaign && keep("campaign:pinned")) c.pinnedItemId = S.campaign.pinnedItemId;
     S.campaign = c;
     SC.setTimeZone(c.timeZone);
     for (const item of c.items) {
       const old = S.items.get(item.itemId);
-      // A stock event newer than this read wins (stock only moves through events after it).
-      if (old && newerThan("stock:" + item.itemId, issued)) { item.remaining = old.remaining; item.sold = old.sold; }
+      if (old && keep("stock:" + item.itemId)) { item.remaining = old.remaining; item.sold = old.sold; }
       S.items.set(item.itemId, item);
     }
-    const flash = new Map(c.flashSales.filter((f) => f.active && !newerThan("flash:" + f.flashSaleId, issued)).map((f) => [f.flashSaleId, f]));
-    for (const [id, f] of S.flash) if (newerThan("flash:" + id, issued)) flash.set(id, f);
+    const flash = new Map(c.flashSales.filter((f) => f.active && !keep("flash:" + f.flashSaleId)).map((f) => [f.flashSaleId, f]));
+    for (const [id, f] of S.flash) if (seqs.newerThan("flash:" + id, c.seq)) flash.set(id, f);
     S.flash = flash;
     if (phaseBefore && phaseBefore !== c.phase && ENDED.includes(c.phase)) soon("orders", loadOrders, 200);
     invalidate("header", "member", "items", "flash", "pinned", "orders");
@@ -267,9 +267,8 @@
 
   const handlers = {
     phaseChanged(e) {
-      if (!S.campaign || !e || !e.phase) return;
+      if (!S.campaign || !e || !e.phase || !seqs.take("campaign:phase", e.seq)) return;
       S.campaign.phase = e.phase;
-      touched("campaign:phase");
       invalidate("header", "member", "items", "orders");
       soon("campaign", () => loadCampaign().catch(() => {}), 300);
       if (ENDED.includes(e.phase)) soon("orders", loadOrders, 300);
@@ -277,9 +276,9 @@
     stockChanged(e) {
       const item = S.items.get(e.itemId);
       if (!item) { soon("campaign", () => loadCampaign().catch(() => {}), 200); return; }
+      if (!seqs.take("stock:" + e.itemId, e.seq)) return; // an older count (another instance's) arriving late
       item.remaining = e.remaining;
       item.sold = Math.max(0, item.stock - e.remaining);
-      touched("stock:" + e.itemId);
       invalidate("items", "pinned");
     },
     orderPlaced(e) {
@@ -296,14 +295,14 @@
     pollOpened(e) { upsertPoll(e, true); },
     pollUpdated(e) { upsertPoll(e, undefined); },
     pollClosed(e) { upsertPoll(e, false); },
-    productPinned(e) { if (S.campaign) { S.campaign.pinnedItemId = e.itemId; touched("campaign:pinned"); invalidate("pinned"); } },
+    productPinned(e) { if (S.campaign && seqs.take("campaign:pinned", e.seq)) { S.campaign.pinnedItemId = e.itemId; invalidate("pinned"); } },
     flashSaleStarted(e) {
-      touched("flash:" + e.flashSaleId);
+      if (!seqs.take("flash:" + e.flashSaleId, e.seq)) return;
       S.flash.set(e.flashSaleId, Object.assign({ sold: 0, active: true }, e));
       invalidate("flash", "items");
       soon("campaign", () => loadCampaign().catch(() => {}), 500);
     },
-    flashSaleEnded(e) { touched("flash:" + e.flashSaleId); S.flash.delete(e.flashSaleId); invalidate("flash", "items"); },
+    flashSaleEnded(e) { seqs.take("flash:" + e.flashSaleId, Number.MAX_SAFE_INTEGER); S.flash.delete(e.flashSaleId); invalidate("flash", "items"); },
     viewerCount(e) { setViewers(e.count); },
     notification(e) {
       if (e && e.text) SC.toast(e.text);
