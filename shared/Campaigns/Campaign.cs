@@ -342,6 +342,12 @@ public sealed class Campaign
     {
         if (!IsOrderable)
         {
+            // Closed because it sold out (截单): say what the member needs to know.
+            if (Phase == CampaignPhase.Closed && p.Lines.All(l => FindItem(l.ItemId) is { } i && RemainingOf(Buckets.Item(i.ItemId)) == 0))
+            {
+                throw AppProblem.Conflict(ProblemCodes.SoldOut, "Sold out", $"{string.Join("、", p.Lines.Select(l => FindItem(l.ItemId)!.Name))} sold out; the group-buy has closed.");
+            }
+
             throw AppProblem.Conflict(ProblemCodes.NotLive, "Not live", $"Orders are taken only while the campaign is live; it is {Wire(Phase)}.");
         }
 

@@ -90,7 +90,7 @@ public sealed partial class CampaignDesk : IAsyncDisposable
     private readonly Dictionary<string, MemberTally> _tallies = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Order> _recentOrders = new(StringComparer.Ordinal);
     private readonly Queue<string> _recentOrderIds = new();
-    private readonly Dictionary<string, (int Total, DateTimeOffset At)> _verified = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (int Total, DateTimeOffset At, bool Used)> _verified = new(StringComparer.Ordinal);
     private readonly Task _loop;
     private Campaign? _campaign;
     private StockLane? _lane;
@@ -198,6 +198,7 @@ public sealed partial class CampaignDesk : IAsyncDisposable
         {
             if (failures > MaxFailures)
             {
+                _logger.LogWarning("Campaign {CampaignId}: {Count} commands answered busy after {Failures} refused attempts in a row", _campaignId, Math.Min(pending.Count, MaxOperations / 3), failures);
                 var busy = AppProblem.Conflict("busy", "Busy", "The campaign is changing very fast right now; nothing was written. Retry the request (with the same Idempotency-Key).");
                 foreach (var command in pending.Take(MaxOperations / 3).ToList())
                 {
@@ -399,8 +400,10 @@ public sealed partial class CampaignDesk : IAsyncDisposable
             case 409 when op?.Kind == OperationKind.PickupCodeInsert:
                 break; // two orders drew the same code: the next attempt draws new ones
             case 409 or 412 or 404 when op?.Kind is OperationKind.TallyInsert or OperationKind.TallyReplace:
+                // A member ordered through another instance meanwhile. Read every tally of the round again, not only
+                // this one: the transaction reports one failure, and others may be as stale.
                 DeskMetrics.Conflict();
-                _tallies.Remove(op.Key);
+                _tallies.Clear();
                 break;
             case 409 or 412 or 404:
                 // The campaign row or a lane moved (another instance, a fence, a rebalance), or our copy is stale: read again.
@@ -631,7 +634,7 @@ public sealed partial class CampaignDesk : IAsyncDisposable
             var elsewhere = snapshot.Lanes.Where(l => l.LaneId != receiver.LaneId).Sum(l => l.UnitsOf(bucket));
             if (elsewhere < missing)
             {
-                _verified[bucket] = (receiver.UnitsOf(bucket) + elsewhere, now);
+                _verified[bucket] = (receiver.UnitsOf(bucket) + elsewhere, now, false);
                 if (elsewhere + receiver.UnitsOf(bucket) == 0 && bucket.StartsWith("f:", StringComparison.Ordinal))
                 {
                     exhaustedFlash.Add(bucket[2..]);
@@ -842,8 +845,28 @@ public sealed partial class CampaignDesk : IAsyncDisposable
 
     internal MemberTally? CommittedTally(string memberId) => _tallies.GetValueOrDefault(memberId);
 
-    internal IReadOnlyDictionary<string, int> Verified(DateTimeOffset now) =>
-        _verified.Where(v => now - v.Value.At < VerifiedFor).ToDictionary(v => v.Key, v => v.Value.Total, StringComparer.Ordinal);
+    /// <summary>
+    /// What checks of the whole campaign found short: each stands for <see cref="VerifiedFor"/>, and in any case for
+    /// the next round after it (however slow), so a check is never wasted.
+    /// </summary>
+    internal IReadOnlyDictionary<string, int> Verified(DateTimeOffset now)
+    {
+        var valid = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var (bucket, (total, at, used)) in _verified.ToList())
+        {
+            if (!used || now - at < VerifiedFor)
+            {
+                valid[bucket] = total;
+                _verified[bucket] = (total, at, true);
+            }
+            else
+            {
+                _verified.Remove(bucket);
+            }
+        }
+
+        return valid;
+    }
 
     internal void ForgetTally(string memberId) => _tallies.Remove(memberId);
 
