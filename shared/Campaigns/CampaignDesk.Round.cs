@@ -125,11 +125,32 @@ public sealed partial class CampaignDesk
                     return false;
                 }
 
-                command.Fail(problem);
-                _answered.Add(command);
+                if (command is PlaceOrderCommand place && problem.Code != ProblemCodes.Validation && desk.MayExistElsewhere(place.OrderId))
+                {
+                    // A retry of an order another instance took (its answer was lost): it gets 200 with that order, not a refusal.
+                    Lookups.Add(place.OrderId);
+                    return false;
+                }
+
+                if (IsEmpty)
+                {
+                    command.Fail(problem);
+                    _answered.Add(command);
+                }
+                else
+                {
+                    // The refusal rests on this round's uncommitted changes (units or a tally taken by an earlier
+                    // command): it stands only if they commit; otherwise the command is evaluated again.
+                    _answers.Add(() => command.Fail(problem));
+                    Included.Add(command);
+                }
+
                 return true;
             }
         }
+
+        /// <summary>Orders to look up in storage before a refusal is given (they may have been placed through another instance).</summary>
+        public HashSet<string> Lookups { get; } = new(StringComparer.Ordinal);
 
         /// <summary>A refusal on the phase or a member's tally is given only on state read in this attempt (another instance may have moved it).</summary>
         private bool RestsOnStaleState(DeskCommand command, AppProblem problem)

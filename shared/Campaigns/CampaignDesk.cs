@@ -239,7 +239,11 @@ public sealed partial class CampaignDesk : IAsyncDisposable
             pending.RemoveAll(round.IsAnswered);
             if (round.IsEmpty)
             {
-                if (round.Shortage is { } shortage)
+                if (round.Lookups.Count > 0)
+                {
+                    await LookUpOrdersAsync(round.Lookups);
+                }
+                else if (round.Shortage is { } shortage)
                 {
                     if (!await RefillAsync(shortage))
                     {
@@ -842,6 +846,33 @@ public sealed partial class CampaignDesk : IAsyncDisposable
     }
 
     internal Order? RecentOrder(string orderId) => _recentOrders.GetValueOrDefault(orderId);
+
+    /// <summary>Order ids looked up in storage and not found (a refusal may then be given); bounded like the recent orders.</summary>
+    private readonly HashSet<string> _absent = new(StringComparer.Ordinal);
+
+    /// <summary>True until the order was looked up and not found; a "not found" serves one refusal, then a retry looks again.</summary>
+    internal bool MayExistElsewhere(string orderId) => !_recentOrders.ContainsKey(orderId) && !_absent.Remove(orderId);
+
+    private async Task LookUpOrdersAsync(IEnumerable<string> orderIds)
+    {
+        if (_absent.Count > RecentOrderCapacity)
+        {
+            _absent.Clear();
+        }
+
+        foreach (var (orderId, row) in await Task.WhenAll(orderIds.Select(async id =>
+                     (id, await _tables.GetAsync(CampaignTables.Campaigns, _campaignId, CampaignTables.OrderRow(id), cancellationToken: _stopping.Token)))))
+        {
+            if (row is null)
+            {
+                _absent.Add(orderId);
+            }
+            else
+            {
+                Remember(CampaignTables.ToOrder(row));
+            }
+        }
+    }
 
     internal MemberTally? CommittedTally(string memberId) => _tallies.GetValueOrDefault(memberId);
 
