@@ -19,6 +19,11 @@ if (args.Length > 0 && args[0] == "--viewer-process")
 
 var options = BenchOptions.Parse(args);
 var root = Paths.RepoRoot();
+if (options.Instances is { } instanceCounts)
+{
+    return await InstancesBench.RunAsync(root, instanceCounts, options);
+}
+
 await using var azurite = await Child.StartAzuriteAsync(root);
 var appPort = Child.FreePort();
 await using var app = await Child.StartAppAsync(root, appPort, azurite.ConnectionString);
@@ -191,17 +196,22 @@ static async Task ThroughputAsync(Api api, ChainSetup chain, Child app, Child az
     Console.WriteLine($"targets: ≥ 1,000 orders/s → {(ours.PerSecond >= 1000 ? "met" : "NOT met")}; ≥ 30× naive → {(ours.PerSecond >= 30 * naive.PerSecond ? "met" : "NOT met")}; p99 ≤ 250 ms → {(ours.P(0.99) <= 250 ? "met" : "NOT met")}");
 }
 
-internal sealed record BenchOptions(bool Burst, bool Throughput, bool Live, int Viewers, int Concurrency, TimeSpan Duration, bool Lifecycle = false)
+internal sealed record BenchOptions(bool Burst, bool Throughput, bool Live, int Viewers, int Concurrency, TimeSpan Duration, bool Lifecycle = false, IReadOnlyList<int>? Instances = null)
 {
     public static BenchOptions Parse(string[] args)
     {
         string? Value(string name) => Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? args[i + 1] : null;
         var scenario = Value("--scenario") ?? "all";
+        // --instances 1,3: the multi-instance scenario only (InstancesBench.cs); its runs default to 15 s.
+        var instances = Value("--instances")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(n => int.Parse(n, CultureInfo.InvariantCulture) is var c and >= 1 ? c : throw new ArgumentException($"--instances: {n} is not a count of instances"))
+            .ToList();
         return new BenchOptions(scenario is "all" or "burst", scenario is "all" or "throughput", scenario is "all" or "live",
             int.Parse(Value("--viewers") ?? "1000", CultureInfo.InvariantCulture),
             int.Parse(Value("--concurrency") ?? "64", CultureInfo.InvariantCulture),
-            TimeSpan.FromSeconds(double.Parse(Value("--seconds") ?? "30", CultureInfo.InvariantCulture)),
-            scenario is "all" or "lifecycle");
+            TimeSpan.FromSeconds(double.Parse(Value("--seconds") ?? (instances is null ? "30" : "15"), CultureInfo.InvariantCulture)),
+            scenario is "all" or "lifecycle",
+            instances);
     }
 }
 
