@@ -186,6 +186,9 @@ public sealed class Campaign
     /// <summary>Units of each bucket not yet claimed by any lane.</summary>
     public Dictionary<string, int> Pool { get; init; } = new(StringComparer.Ordinal);
 
+    /// <summary>The lanes that exist (a lane is created with a write of the campaign row), so they are read by key, never by a query.</summary>
+    public List<string> LaneIds { get; init; } = [];
+
     /// <summary>Orders placed (the sum over lanes).</summary>
     public int OrderCount { get; private set; }
 
@@ -216,6 +219,9 @@ public sealed class Campaign
 
     /// <summary>Orders may still be cancelled by their member (before close).</summary>
     public bool IsBeforeClose => Phase is CampaignPhase.Draft or CampaignPhase.Preheat or CampaignPhase.Live;
+
+    /// <summary>Whether these items count against a member's limit (only then is the member's tally read and written).</summary>
+    public bool HasLimited(IEnumerable<string> itemIds) => itemIds.Any(id => FindItem(id)?.PerMemberLimit is not null);
 
     public CampaignItem? FindItem(string itemId) => Items.FirstOrDefault(i => i.ItemId == itemId);
 
@@ -385,7 +391,10 @@ public sealed class Campaign
         foreach (var (item, quantity, flash, gift) in planned)
         {
             lane.Sell(Buckets.Item(item.ItemId), quantity);
-            tally.Quantities[item.ItemId] = tally.Of(item.ItemId) + quantity;
+            if (item.PerMemberLimit is not null)
+            {
+                tally.Quantities[item.ItemId] = tally.Of(item.ItemId) + quantity; // the tally is the limit's ledger: limited items only
+            }
             if (flash is not null)
             {
                 lane.Sell(Buckets.Flash(flash.FlashSaleId), quantity);
@@ -469,7 +478,10 @@ public sealed class Campaign
                 lane.Return(Buckets.Item(line.ItemId), line.Quantity);
             }
 
-            tally.Quantities[line.ItemId] = Math.Max(0, tally.Of(line.ItemId) - line.Quantity);
+            if (tally.Quantities.ContainsKey(line.ItemId))
+            {
+                tally.Quantities[line.ItemId] = Math.Max(0, tally.Of(line.ItemId) - line.Quantity);
+            }
             line.Status = OrderStatus.Cancelled;
             line.CancelReason = reason;
         }
@@ -765,6 +777,7 @@ public sealed class Campaign
             Done = new HashSet<string>(Done, StringComparer.Ordinal),
             FlashSales = FlashSales.Select(f => f.Clone()).ToList(),
             Pool = new Dictionary<string, int>(Pool, StringComparer.Ordinal),
+            LaneIds = [.. LaneIds],
             OrderCount = OrderCount,
             HistoryCount = HistoryCount,
             EventSeq = EventSeq,

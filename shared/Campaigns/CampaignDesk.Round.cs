@@ -202,18 +202,25 @@ public sealed partial class CampaignDesk
                 return known.RequestHash == p.RequestHash ? AnswerNow(p, new OrderOutcome(known, Replayed: true)) : throw Idempotency.Conflict();
             }
 
-            if (Room < 1 + (HasTallyWrite(p.MemberId) ? 0 : 1) || Lane is null)
+            var limited = Campaign.HasLimited(p.Lines.Select(l => l.ItemId));
+            if (Room < 1 + (!limited || HasTallyWrite(p.MemberId) ? 0 : 1) || Lane is null)
             {
                 return false;
             }
 
-            var tally = Tally(p.MemberId);
+            // The tally (the per-member limit's ledger) is read and written only for limited items: an order without
+            // them writes one row, and members ordering through several instances do not contend.
+            var tally = limited ? Tally(p.MemberId) : new MemberTally { MemberId = p.MemberId };
             var order = Campaign.PlaceOrder(new OrderPlacement(p.OrderId, p.MemberId, p.MemberName, p.MaskedPhone, p.Lines, p.Fulfilment, p.Address, p.RequestHash),
                 tally, Lane, _verified, Now);
             Placed.Add(order);
             LaneChanged = true;
             Operations.Add(new RoundOperation(OperationKind.OrderInsert, order.OrderId, TableOperation.Insert(CampaignTables.ToEntity(order)), p, etag => order.ETag = etag));
-            AddTallyWrite(tally);
+            if (limited)
+            {
+                AddTallyWrite(tally);
+            }
+
             StockChanged.UnionWith(order.Lines.Select(l => l.ItemId));
             _answers.Add(() => p.Complete(new OrderOutcome(order, Replayed: false)));
             return true;
@@ -228,12 +235,13 @@ public sealed partial class CampaignDesk
             }
 
             var order = desk.RecentOrder(c.OrderId) ?? throw AppProblem.NotFound("order", c.OrderId);
-            if (Room < 1 + (HasTallyWrite(order.MemberId) ? 0 : 1) || Lane is null)
+            var limited = Campaign.HasLimited(order.Lines.Select(l => l.ItemId));
+            if (Room < 1 + (!limited || HasTallyWrite(order.MemberId) ? 0 : 1) || Lane is null)
             {
                 return false;
             }
 
-            var tally = Tally(order.MemberId);
+            var tally = limited ? Tally(order.MemberId) : new MemberTally { MemberId = order.MemberId };
             var cancelled = Campaign.CancelOrder(order, c.MemberId, c.Reason, tally, Lane, Now);
             if (cancelled is null)
             {
@@ -244,7 +252,11 @@ public sealed partial class CampaignDesk
             LaneChanged = true;
             Operations.Add(new RoundOperation(OperationKind.OrderReplace, cancelled.OrderId,
                 TableOperation.Replace(CampaignTables.ToEntity(cancelled), order.ETag ?? "*"), c, etag => cancelled.ETag = etag));
-            AddTallyWrite(tally);
+            if (limited)
+            {
+                AddTallyWrite(tally);
+            }
+
             StockChanged.UnionWith(cancelled.Lines.Select(l => l.ItemId));
             _answers.Add(() => c.Complete(cancelled));
             return true;

@@ -78,7 +78,7 @@ public sealed partial class CampaignDesk
                 return;
             }
 
-            var used = lanes.Select(l => l.LaneId).ToHashSet(StringComparer.Ordinal);
+            var used = campaign.LaneIds.Concat(lanes.Select(l => l.LaneId)).ToHashSet(StringComparer.Ordinal);
             var lane = new StockLane
             {
                 LaneId = Enumerable.Range(0, StockLane.MaxLanes).Select(StockLane.IdOf).First(id => !used.Contains(id)),
@@ -87,6 +87,8 @@ public sealed partial class CampaignDesk
             // A new lane is written with the campaign row (If-Match), so a fence in flight always sees every lane.
             var updated = campaign.Clone();
             updated.Version++;
+            updated.LaneIds.Add(lane.LaneId);
+            lane.Fence = updated.Version;
             foreach (var item in updated.Items)
             {
                 var bucket = Buckets.Item(item.ItemId);

@@ -488,7 +488,8 @@ public sealed partial class CampaignDesk : IAsyncDisposable
             }
         }
 
-        var members = window.OfType<PlaceOrderCommand>().Select(p => p.MemberId)
+        var campaign = _campaign;
+        var members = window.OfType<PlaceOrderCommand>().Where(p => campaign is null || campaign.HasLimited(p.Lines.Select(l => l.ItemId))).Select(p => p.MemberId)
             .Concat(changes.Select(id => _recentOrders.GetValueOrDefault(id)?.MemberId).OfType<string>())
             .Where(m => !_tallies.ContainsKey(m)).Distinct(StringComparer.Ordinal).ToList();
         foreach (var (memberId, row) in await Task.WhenAll(members.Select(async m =>

@@ -11,22 +11,96 @@ namespace ServerlessCommerce.Campaigns;
 /// in order, then advances a watermark. At least once: a crash before the watermark moves publishes again, and event
 /// ids are stable so consumers (and our log) keep one.
 /// </summary>
-public sealed class CampaignOutbox(ITableStore tables, IEventPublisher publisher, EventLog log, ServerlessCommerce.LiveRoom.ILiveRoomTransport live, INotificationTexts texts, ILogger<CampaignOutbox> logger)
+public sealed class CampaignOutbox(ITableStore tables, IEventPublisher publisher, EventLog log, ServerlessCommerce.LiveRoom.ILiveRoomTransport live, INotificationTexts texts, TimeProvider clock, ILogger<CampaignOutbox> logger)
 {
     public const string QueueName = "campaign-outbox";
     private const int PageSize = 100; // rows; a packed row holds a round's events (up to ~100)
 
+    /// <summary>How long a dispatcher holds a campaign's outbox without renewing it (a crashed one's lease runs out).</summary>
+    public static readonly TimeSpan Lease = TimeSpan.FromSeconds(30);
+
     /// <summary>
     /// Publishes everything past the watermarks; returns how many events went out. Events come in streams — the
     /// campaign row's and one per lane — each numbered on its own and published in order; the outbox row keeps a
-    /// watermark per stream.
+    /// watermark per stream. One dispatcher at a time per campaign, on any instance (a lease on the outbox row): a
+    /// wake-up that finds it held leaves the work to the holder, which looks again after letting go, so nothing waits.
     /// </summary>
     public async Task<int> DispatchAsync(string campaignId, CancellationToken ct)
     {
         var total = 0;
+        var holder = Guid.NewGuid().ToString("N");
+        for (var pass = 0; pass < 5; pass++)
+        {
+            var outbox = await TryLeaseAsync(campaignId, holder, ct);
+            if (outbox is null)
+            {
+                return total; // another dispatcher holds it and will look again after letting go
+            }
+
+            try
+            {
+                total += await DrainAsync(campaignId, outbox, ct);
+            }
+            finally
+            {
+                await ReleaseAsync(outbox, CancellationToken.None);
+            }
+
+            // Wake-ups that came while we held the lease were left to us: look once more, now that it is let go.
+            if (await LagAsync(campaignId, ct) == 0)
+            {
+                return total;
+            }
+        }
+
+        return total;
+    }
+
+    /// <summary>The outbox row, leased to this dispatcher; null when another holds a live lease (or took it first).</summary>
+    private async Task<TableEntity?> TryLeaseAsync(string campaignId, string holder, CancellationToken ct)
+    {
+        var row = await tables.GetAsync(CampaignTables.Campaigns, campaignId, CampaignTables.OutboxRow, cancellationToken: ct);
+        var now = clock.GetUtcNow();
+        if (row?.GetDateTimeOffset("LeaseUntil") is { } until && until > now)
+        {
+            return null;
+        }
+
+        var leased = CampaignTables.ToOutboxEntity(campaignId, CampaignTables.ToWatermarks(row), row?.ETag);
+        leased["LeaseOwner"] = holder;
+        leased["LeaseUntil"] = now + Lease;
+        try
+        {
+            leased.ETag = row is null
+                ? await tables.InsertAsync(CampaignTables.Campaigns, leased, ct)
+                : await tables.UpdateAsync(CampaignTables.Campaigns, leased, TableUpdateMode.Replace, row.ETag!, ct);
+            return leased;
+        }
+        catch (Exception ex) when (ex is ConcurrencyException or StorageConflictException)
+        {
+            return null;
+        }
+    }
+
+    private async Task ReleaseAsync(TableEntity outbox, CancellationToken ct)
+    {
+        outbox["LeaseUntil"] = DateTimeOffset.UnixEpoch;
+        try
+        {
+            outbox.ETag = await tables.UpdateAsync(CampaignTables.Campaigns, outbox, TableUpdateMode.Replace, outbox.ETag!, ct);
+        }
+        catch (Exception ex) when (ex is ConcurrencyException or StorageNotFoundException)
+        {
+            // Lost the lease (it ran out and another dispatcher took it): that one carries on.
+        }
+    }
+
+    /// <summary>Publishes page after page while holding the lease, moving each stream's watermark (and renewing the lease) after each.</summary>
+    private async Task<int> DrainAsync(string campaignId, TableEntity outbox, CancellationToken ct)
+    {
+        var total = 0;
         while (true)
         {
-            var outbox = await tables.GetAsync(CampaignTables.Campaigns, campaignId, CampaignTables.OutboxRow, cancellationToken: ct);
             var watermarks = CampaignTables.ToWatermarks(outbox);
             var heads = await HeadsAsync(campaignId, ct);
             var behind = heads.Where(h => h.Value > watermarks.GetValueOrDefault(h.Key)).Select(h => h.Key).ToList();
@@ -60,25 +134,26 @@ public sealed class CampaignOutbox(ITableStore tables, IEventPublisher publisher
             await publisher.PublishAsync(events, ct);
             await PushNotificationsAsync(campaignId, events);
             await log.RecordAllAsync(events, ct);
+            var next = CampaignTables.ToOutboxEntity(campaignId, watermarks, outbox.ETag);
+            next["LeaseOwner"] = outbox.GetString("LeaseOwner");
+            next["LeaseUntil"] = clock.GetUtcNow() + Lease;
             try
             {
-                var row = CampaignTables.ToOutboxEntity(campaignId, watermarks, outbox?.ETag);
-                if (outbox is null)
-                {
-                    await tables.InsertAsync(CampaignTables.Campaigns, row, ct);
-                }
-                else
-                {
-                    await tables.UpdateAsync(CampaignTables.Campaigns, row, TableUpdateMode.Replace, outbox.ETag!, ct);
-                }
+                next.ETag = await tables.UpdateAsync(CampaignTables.Campaigns, next, TableUpdateMode.Replace, outbox.ETag!, ct);
             }
-            catch (Exception ex) when (ex is ConcurrencyException or StorageConflictException)
+            catch (Exception ex) when (ex is ConcurrencyException or StorageNotFoundException)
             {
-                // Another dispatcher moved the watermarks meanwhile; it owns the rest.
-                logger.LogDebug("Outbox of {CampaignId}: another dispatcher advanced the watermark", campaignId);
+                // The lease ran out and another dispatcher took over; it publishes from its watermark (ids are stable).
+                logger.LogDebug("Outbox of {CampaignId}: the lease moved to another dispatcher", campaignId);
                 return total + events.Count;
             }
 
+            foreach (var (key, value) in next.Properties)
+            {
+                outbox[key] = value;
+            }
+
+            outbox.ETag = next.ETag;
             total += events.Count;
             logger.LogDebug("Outbox of {CampaignId}: published {Count} events from {Streams} streams", campaignId, events.Count, behind.Count);
         }
@@ -88,11 +163,12 @@ public sealed class CampaignOutbox(ITableStore tables, IEventPublisher publisher
     private async Task<Dictionary<string, long>> HeadsAsync(string campaignId, CancellationToken ct)
     {
         var heads = new Dictionary<string, long>(StringComparer.Ordinal);
-        var campaign = await tables.GetAsync(CampaignTables.Campaigns, campaignId, CampaignTables.CampaignRow, ["EventSeq"], ct);
+        var campaign = await tables.GetAsync(CampaignTables.Campaigns, campaignId, CampaignTables.CampaignRow, ["EventSeq", "LaneIds"], ct);
         heads[CampaignTables.CampaignStream] = campaign?.GetInt64("EventSeq") ?? 0;
-        await foreach (var lane in tables.QueryAsync(CampaignTables.Campaigns, CampaignTables.LanesQuery(campaignId) with { Select = ["EventSeq"] }, ct))
+        var laneIds = (campaign?.GetString("LaneIds") ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries);
+        foreach (var lane in await CampaignTables.ReadLanesAsync(tables, campaignId, laneIds, ct))
         {
-            heads["s" + lane.RowKey[CampaignTables.LanePrefix.Length..]] = lane.GetInt64("EventSeq") ?? 0;
+            heads[lane.Stream] = lane.EventSeq;
         }
 
         return heads;

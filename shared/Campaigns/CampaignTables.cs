@@ -163,6 +163,7 @@ public static class CampaignTables
             ["Done"] = string.Join(',', c.Done.Order(StringComparer.Ordinal)),
             ["FlashSales"] = c.FlashSales.Count == 0 ? null : JsonSerializer.Serialize(c.FlashSales, Json),
             ["Pool"] = JsonSerializer.Serialize(c.Pool, Json),
+            ["LaneIds"] = string.Join(',', c.LaneIds),
             ["Version"] = c.Version,
             ["HistoryCount"] = c.HistoryCount,
             ["EventSeq"] = c.EventSeq,
@@ -197,6 +198,7 @@ public static class CampaignTables
             FlashSales = e.GetString("FlashSales") is { } flash ? JsonSerializer.Deserialize<List<FlashSale>>(flash, Json) ?? [] : [],
             Pool = JsonSerializer.Deserialize<Dictionary<string, int>>(e.GetString("Pool") ?? "{}", Json) ?? new(StringComparer.Ordinal),
             Version = e.GetInt64("Version") ?? 0,
+            LaneIds = [.. (e.GetString("LaneIds") ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries)],
         };
         var reached = (e.GetString("PhasesReached") ?? "draft").Split(',', StringSplitOptions.RemoveEmptyEntries).Select(Campaign.ParsePhase);
         var campaign = Campaign.Restore(shape, Campaign.ParsePhase(e.RequireString("Phase")), reached, e.GetInt32("HistoryCount") ?? 0, e.GetInt64("EventSeq") ?? 0);
@@ -307,6 +309,7 @@ public static class CampaignTables
             ["Reservations"] = lane.Reservations,
             ["EventSeq"] = lane.EventSeq,
             ["Version"] = lane.Version,
+            ["Fence"] = lane.Fence,
         };
         e.ETag = lane.ETag;
         return e;
@@ -323,34 +326,46 @@ public static class CampaignTables
         Reservations = e.GetInt32("Reservations") ?? 0,
         EventSeq = e.GetInt64("EventSeq") ?? 0,
         Version = e.GetInt64("Version") ?? 0,
+        Fence = e.GetInt64("Fence") ?? 0,
         ETag = e.ETag,
     };
 
     /// <summary>
-    /// A campaign with its totals: the campaign row and every lane. Lanes are read first: a phase change committed in
-    /// between shows as the new phase, never as a lane ETag older than the phase it was read with.
+    /// A campaign with its totals: the campaign row, then every lane by key (point reads: a query would scan). A lane
+    /// fenced after the campaign row was read (its fence newer than the row's version) means the row moved: it is read
+    /// again, so the phase seen is never older than a lane's ETag — no order commits on a stale phase.
     /// </summary>
     public static async Task<Campaign?> ReadAsync(ITableStore tables, string campaignId, CancellationToken ct)
     {
-        var lanes = await tables.QueryAsync(Campaigns, LanesQuery(campaignId), ct).Select(ToLane).ToListAsync(ct);
-        var row = await tables.GetAsync(Campaigns, campaignId, CampaignRow, cancellationToken: ct);
-        if (row is null)
+        for (var attempt = 0; ; attempt++)
         {
-            return null;
-        }
+            var row = await tables.GetAsync(Campaigns, campaignId, CampaignRow, cancellationToken: ct);
+            if (row is null)
+            {
+                return null;
+            }
 
-        var campaign = ToCampaign(row);
-        campaign.AttachLanes(lanes);
-        return campaign;
+            var campaign = ToCampaign(row);
+            var lanes = await ReadLanesAsync(tables, campaignId, campaign.LaneIds, ct);
+            if (attempt < 5 && lanes.Any(l => l.Fence > campaign.Version))
+            {
+                continue;
+            }
+
+            campaign.AttachLanes(lanes);
+            return campaign;
+        }
     }
 
-    /// <summary>The query of a campaign's lanes.</summary>
-    public static TableQuery LanesQuery(string campaignId) => TableQuery.Partition(campaignId, TableFilter.RowKeyStartsWith(LanePrefix));
+    public static async Task<List<StockLane>> ReadLanesAsync(ITableStore tables, string campaignId, IEnumerable<string> laneIds, CancellationToken ct) =>
+        (await Task.WhenAll(laneIds.Select(id => tables.GetAsync(Campaigns, campaignId, LaneRow(id), cancellationToken: ct))))
+        .OfType<TableEntity>().Select(ToLane).ToList();
 
     /// <summary>A fence: a lane row's version moves (If-Match), so its instance re-reads the campaign before its next write.</summary>
     public static TableEntity ToFence(string campaignId, StockLane lane, long campaignVersion)
     {
         var e = new TableEntity(campaignId, LaneRow(lane.LaneId)) { ["Version"] = lane.Version, ["Fence"] = campaignVersion };
+        lane.Fence = campaignVersion;
         e.ETag = lane.ETag;
         return e;
     }

@@ -60,6 +60,9 @@ public sealed class StockLane
     /// <summary>Bumped on every write of the row: the campaign's <c>seq</c> is the sum of its rows' versions.</summary>
     public long Version { get; set; }
 
+    /// <summary>The campaign row's version at the last fence: a lane read with a fence newer than the campaign row read means the row moved since.</summary>
+    public long Fence { get; set; }
+
     /// <summary>Null until the row exists.</summary>
     public string? ETag { get; set; }
 
@@ -122,7 +125,7 @@ public sealed class StockLane
     {
         LaneId = LaneId, Owner = Owner, LeaseUntil = LeaseUntil,
         Units = new(Units, StringComparer.Ordinal), Sold = new(Sold, StringComparer.Ordinal),
-        Orders = Orders, Reservations = Reservations, EventSeq = EventSeq, Version = Version, ETag = ETag,
+        Orders = Orders, Reservations = Reservations, EventSeq = EventSeq, Version = Version, Fence = Fence, ETag = ETag,
     };
 
     public static string IdOf(int index) => index.ToString("D2", System.Globalization.CultureInfo.InvariantCulture);
