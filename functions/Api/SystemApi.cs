@@ -4,19 +4,21 @@ using Microsoft.Azure.Functions.Worker;
 using ServerlessCommerce.Functions.Hosting;
 using ServerlessCommerce.Functions.Hosting.Local;
 using ServerlessCommerce.Functions.Hosting.OpenApi;
+using ServerlessCommerce.LiveRoom;
 using ServerlessCommerce.Storage;
 
 namespace ServerlessCommerce.Functions.Api;
 
 /// <summary>Health and the OpenAPI document.</summary>
-public sealed class SystemApi(ITableStore tables, AppHost host, TimeProvider clock)
+public sealed class SystemApi(ITableStore tables, AppHost host, TimeProvider clock, LiveRoomService liveRoom)
 {
     private static readonly Lazy<string> Document = new(() => OpenApiDocument.Build(FunctionCatalog.App).ToJsonString());
 
-    public sealed record HealthResponse(string Status, string Mode, string Storage, string Version, DateTimeOffset Time, Dictionary<string, DateTimeOffset> TimersLastRun);
+    /// <param name="LiveRoom">This instance's live-room storage operations since it started (<see cref="LiveRoomStorageCounts"/>).</param>
+    public sealed record HealthResponse(string Status, string Mode, string Storage, string Version, DateTimeOffset Time, Dictionary<string, DateTimeOffset> TimersLastRun, LiveRoomStorageCounts LiveRoom);
 
     [Function("Health")]
-    [OpenApiOperation("System", "200 once storage is reachable; also says which host runs the app and when timers last ran.")]
+    [OpenApiOperation("System", "200 once storage is reachable; also says which host runs the app, when timers last ran and the live room's storage operations on this instance.")]
     public async Task<Ok<HealthResponse>> Health([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/health")] HttpRequest req)
     {
         // A read that must reach storage: throws (→ 503 problem) when it cannot.
@@ -30,7 +32,7 @@ public sealed class SystemApi(ITableStore tables, AppHost host, TimeProvider clo
         }
 
         var version = typeof(SystemApi).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "dev";
-        return TypedResults.Ok(new HealthResponse("ok", host.Name, "ok", version, clock.GetUtcNow(), timers));
+        return TypedResults.Ok(new HealthResponse("ok", host.Name, "ok", version, clock.GetUtcNow(), timers, liveRoom.StorageMeter.Snapshot()));
     }
 
     [Function("OpenApi")]

@@ -47,6 +47,12 @@ public sealed class LiveRoomService(
 
     private readonly ConcurrentDictionary<string, byte> _pollUpdatesPending = new(StringComparer.Ordinal);
 
+    /// <summary>Every storage call of the live room goes through the meter (see <see cref="StorageMeter"/>).</summary>
+    private readonly MeteredTableStore tables = new(tables, new LiveRoomStorageMeter());
+
+    /// <summary>The live room's storage operations so far in this process (health and the benchmark read it).</summary>
+    public LiveRoomStorageMeter StorageMeter => tables.Meter;
+
     public async Task<Negotiated> NegotiateAsync(Caller caller, string? campaignId, Uri requestBase, CancellationToken ct)
     {
         if (string.IsNullOrWhiteSpace(campaignId))
