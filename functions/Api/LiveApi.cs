@@ -49,7 +49,7 @@ public sealed class LiveApi(LiveRoomService liveRoomService, CallerContext calle
     }
 
     [Function("LiveViewers")]
-    [OpenApiOperation("Live room", "Viewers: clients seen in the last 90 s.")]
+    [OpenApiOperation("Live room", "Viewers: distinct clients seen (negotiate or heartbeat) in the last 90 s on any instance.")]
     public async Task<Ok<CountView>> Viewers([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/campaigns/{campaignId}/viewers")] HttpRequest req, string campaignId) =>
         TypedResults.Ok(new CountView(await liveRoomService.CountViewersAsync(campaignId, req.HttpContext.RequestAborted)));
 

@@ -4,37 +4,33 @@ using Microsoft.Azure.Functions.Worker;
 using ServerlessCommerce.Functions.Hosting;
 using ServerlessCommerce.Functions.Hosting.Local;
 using ServerlessCommerce.Functions.Hosting.OpenApi;
+using ServerlessCommerce.LiveRoom;
 using ServerlessCommerce.Storage;
 
 namespace ServerlessCommerce.Functions.Api;
 
 /// <summary>Health and the OpenAPI document.</summary>
-public sealed class SystemApi(ITableStore tables, AppHost host, TimeProvider clock)
+public sealed class SystemApi(ITableStore tables, AppHost host, TimeProvider clock, LiveRoomService liveRoom)
 {
     private static readonly Lazy<string> Document = new(() => OpenApiDocument.Build(FunctionCatalog.App).ToJsonString());
 
-    public sealed record HealthResponse(string Status, string Mode, string Storage, string Version, DateTimeOffset Time, Dictionary<string, DateTimeOffset> TimersLastRun, DeskCounters Desk);
+    /// <param name="Desk">This instance's order capture since it started (the bench reads ETag conflicts per order from it).</param>
+    /// <param name="LiveRoom">This instance's live-room storage operations since it started (<see cref="LiveRoomStorageCounts"/>).</param>
+    public sealed record HealthResponse(string Status, string Mode, string Storage, string Version, DateTimeOffset Time, Dictionary<string, DateTimeOffset> TimersLastRun, DeskCounters Desk, LiveRoomStorageCounts LiveRoom);
 
-    /// <summary>This instance's order capture since it started (the bench reads ETag conflicts per order from it).</summary>
     public sealed record DeskCounters(long OrdersPlaced, long CommittedRounds, long EtagConflicts);
 
     [Function("Health")]
-    [OpenApiOperation("System", "200 once storage is reachable; also says which host runs the app and when timers last ran.")]
+    [OpenApiOperation("System", "200 once storage is reachable; also says which host runs the app, when timers last ran and the live room's storage operations on this instance.")]
     public async Task<Ok<HealthResponse>> Health([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/health")] HttpRequest req)
     {
         // A read that must reach storage: throws (→ 503 problem) when it cannot.
-        var timers = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
-        await foreach (var row in tables.QueryAsync(SystemStatus.Table, TableQuery.Partition(SystemStatus.TimersPartition), req.HttpContext.RequestAborted))
-        {
-            if (row.GetDateTimeOffset("LastRunAt") is { } at)
-            {
-                timers[row.RowKey] = at;
-            }
-        }
+        var timers = await SystemStatus.TimersLastRunAsync(tables, req.HttpContext.RequestAborted);
 
         var version = typeof(SystemApi).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "dev";
         return TypedResults.Ok(new HealthResponse("ok", host.Name, "ok", version, clock.GetUtcNow(), timers,
-            new DeskCounters(ServerlessCommerce.Campaigns.DeskMetrics.OrdersPlaced, ServerlessCommerce.Campaigns.DeskMetrics.CommittedRounds, ServerlessCommerce.Campaigns.DeskMetrics.EtagConflicts)));
+            new DeskCounters(ServerlessCommerce.Campaigns.DeskMetrics.OrdersPlaced, ServerlessCommerce.Campaigns.DeskMetrics.CommittedRounds, ServerlessCommerce.Campaigns.DeskMetrics.EtagConflicts),
+            liveRoom.StorageMeter.Snapshot()));
     }
 
     [Function("OpenApi")]
@@ -48,4 +44,19 @@ public static class SystemStatus
 {
     public const string Table = "SystemStatus";
     public const string TimersPartition = "timers";
+
+    /// <summary>When each timer last ran (its row is written by the timer).</summary>
+    public static async Task<Dictionary<string, DateTimeOffset>> TimersLastRunAsync(ITableStore tables, CancellationToken ct)
+    {
+        var timers = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
+        await foreach (var row in tables.QueryAsync(Table, TableQuery.Partition(TimersPartition), ct))
+        {
+            if (row.GetDateTimeOffset("LastRunAt") is { } at)
+            {
+                timers[row.RowKey] = at;
+            }
+        }
+
+        return timers;
+    }
 }

@@ -92,7 +92,10 @@ internal static class CampaignWorkMessage
     }
 }
 
-/// <summary>Every 10 s, each live campaign's viewer count (from storage) goes to its live room.</summary>
+/// <summary>
+/// Every 10 s, each live campaign's viewer count goes to its live room: every instance's presence row (one read per
+/// campaign, not one row per viewer) plus this instance's own viewers (see <see cref="ServerlessCommerce.LiveRoom.LiveRoomPresence"/>).
+/// </summary>
 public sealed class ViewerCountTimer(ITableStore tables, ServerlessCommerce.LiveRoom.LiveRoomService live)
 {
     [Function("ViewerCount")]

@@ -32,12 +32,12 @@ public sealed class LiveRoomService(
     ILogger<LiveRoomService> logger)
 {
     public const string Table = "LiveRoom";
-    public const string ViewersTable = "LiveViewers";
+    public const string ViewersTable = LiveRoomPresence.Table;
     public const int MaxCommentLength = 200;
     public const int MaxAnswerLength = 500;
 
     /// <summary>A viewer counts while it has negotiated or sent a heartbeat within this window.</summary>
-    public static readonly TimeSpan ViewerWindow = TimeSpan.FromSeconds(90);
+    public static readonly TimeSpan ViewerWindow = LiveRoomPresence.Window;
 
     /// <summary>Comment rate limit: at most this many per member per <see cref="CommentWindow"/>, and one per <see cref="CommentGap"/>.</summary>
     public const int CommentsPerWindow = 5;
@@ -46,6 +46,17 @@ public sealed class LiveRoomService(
     public static readonly TimeSpan CommentGap = TimeSpan.FromSeconds(2);
 
     private readonly ConcurrentDictionary<string, byte> _pollUpdatesPending = new(StringComparer.Ordinal);
+
+    /// <summary>Every storage call of the live room goes through the meter (see <see cref="StorageMeter"/>).</summary>
+    private readonly MeteredTableStore tables = new(tables, new LiveRoomStorageMeter());
+
+    private LiveRoomPresence? _presence;
+
+    /// <summary>The live room's storage operations so far in this process (health and the benchmark read it).</summary>
+    public LiveRoomStorageMeter StorageMeter => tables.Meter;
+
+    /// <summary>Who watches: this instance's viewers in memory, every instance's in one row per campaign (see <see cref="LiveRoomPresence"/>).</summary>
+    public LiveRoomPresence Presence => LazyInitializer.EnsureInitialized(ref _presence, () => new LiveRoomPresence(tables, clock, logger));
 
     public async Task<Negotiated> NegotiateAsync(Caller caller, string? campaignId, Uri requestBase, CancellationToken ct)
     {
@@ -64,36 +75,27 @@ public sealed class LiveRoomService(
         // The real-time identity is scoped to the campaign: group membership is per user in the Service, and a member
         // who watched another campaign must not receive its events here.
         var result = await transport.NegotiateAsync(campaignId, $"{viewerId}@{campaignId}", requestBase, ct);
-        await SeenAsync(campaignId, viewerId, ct);
+        Presence.Seen(campaignId, viewerId);
         return new Negotiated(result.Url, result.AccessToken, viewerId, liveTokens.Issue(campaignId, viewerId));
     }
 
-    /// <summary>A watching client says it is still there (every minute or so); the viewer token comes from negotiate.</summary>
-    public async Task HeartbeatAsync(string? viewerToken, CancellationToken ct)
+    /// <summary>
+    /// A watching client says it is still there (every minute, as the pages do); the viewer token comes from
+    /// negotiate. No storage write of its own: the instance's row carries it (<see cref="LiveRoomPresence"/>).
+    /// </summary>
+    public Task HeartbeatAsync(string? viewerToken, CancellationToken ct)
     {
         var ticket = liveTokens.Validate(viewerToken) ?? throw AppProblem.Unauthorized("Send the viewerToken from /api/live/negotiate; negotiate again if it expired.");
-        await SeenAsync(ticket.CampaignId, ticket.UserId, ct);
+        Presence.Seen(ticket.CampaignId, ticket.UserId);
+        return Task.CompletedTask;
     }
-
-    private Task SeenAsync(string campaignId, string viewerId, CancellationToken ct) =>
-        tables.UpsertAsync(ViewersTable, new TableEntity(campaignId, viewerId) { ["LastSeenAt"] = clock.GetUtcNow() }, cancellationToken: ct);
 
     /// <summary>
     /// Viewers: distinct clients (members, leaders, anonymous viewers) that negotiated or sent a heartbeat within the
-    /// last <see cref="ViewerWindow"/>. Counted from storage, so every instance and both transports agree.
+    /// last <see cref="ViewerWindow"/>, on any instance (every instance's row in storage), so every instance and both
+    /// transports agree.
     /// </summary>
-    public async Task<int> CountViewersAsync(string campaignId, CancellationToken ct)
-    {
-        var since = clock.GetUtcNow() - ViewerWindow;
-        var query = TableQuery.Partition(campaignId, TableFilter.Compare("LastSeenAt", "ge", since)) with { Select = ["LastSeenAt"] };
-        var count = 0;
-        await foreach (var _ in tables.QueryAsync(ViewersTable, query, ct))
-        {
-            count++;
-        }
-
-        return count;
-    }
+    public Task<int> CountViewersAsync(string campaignId, CancellationToken ct) => Presence.CountAsync(campaignId, ct);
 
     public async Task BroadcastViewerCountAsync(string campaignId, CancellationToken ct) =>
         await broadcaster.SendAsync(campaignId, "viewerCount", new { count = await CountViewersAsync(campaignId, ct) }, ct);
