@@ -516,7 +516,7 @@ internal sealed class Child : IAsyncDisposable
             ["Logging__Console__FormatterName"] = "simple",
             ["Logging__Console__FormatterOptions__TimestampFormat"] = "HH:mm:ss.fff ",
             ["FUNCTIONS_APP_ROOT_PATH"] = Path.GetTempPath(),
-            ["DOTNET_gcServer"] = Environment.GetEnvironmentVariable("BENCH_APP_GC_SERVER") ?? "1",
+            ["DOTNET_gcServer"] = Environment.GetEnvironmentVariable("BENCH_APP_GC_SERVER") ?? "0", // the app's own default (workstation GC); server GC makes several processes on 2 cores spin
         });
         var child = new Child(p);
         AppDomain.CurrentDomain.ProcessExit += (_, _) => child.Kill();

@@ -76,6 +76,16 @@ public sealed partial class CampaignDesk : IAsyncDisposable
     /// <summary>The most units one claim takes from the pool (the most a vanished instance can strand until rebalanced).</summary>
     public const int MaxChunk = 500;
 
+    /// <summary>A round of fewer commands than this, right after another, waits <see cref="Linger"/> for more.</summary>
+    private const int LingerBelow = 24;
+
+    private static readonly TimeSpan Linger = TimeSpan.FromMilliseconds(2);
+
+    private const long LingerWhenBusyWithinMs = 100;
+
+    /// <summary>When the last round committed (real time, <see cref="Environment.TickCount64"/>: batching is about the machine, not the domain clock).</summary>
+    private long _lastCommit = long.MinValue / 2;
+
     /// <summary>How long a check that the campaign lacks units stands (then orders check again).</summary>
     public static readonly TimeSpan VerifiedFor = TimeSpan.FromSeconds(1);
 
@@ -149,6 +159,17 @@ public sealed partial class CampaignDesk : IAsyncDisposable
                 while (pending.Count < MaxOperations && _commands.Reader.TryRead(out var command))
                 {
                     pending.Add(command);
+                }
+
+                if (pending.Count < LingerBelow && Environment.TickCount64 - _lastCommit < LingerWhenBusyWithinMs)
+                {
+                    // Busy: the answers of the last round are bringing their buyers' next orders. Waiting a moment
+                    // gathers them into this round instead of leaving half for the next (group commit's linger).
+                    await Task.Delay(Linger, _stopping.Token);
+                    while (pending.Count < MaxOperations && _commands.Reader.TryRead(out var command))
+                    {
+                        pending.Add(command);
+                    }
                 }
 
                 try
@@ -375,6 +396,7 @@ public sealed partial class CampaignDesk : IAsyncDisposable
         }
 
         round.Answer();
+        _lastCommit = Environment.TickCount64;
         pending.RemoveAll(round.Included.Contains);
         DeskMetrics.Committed(round.Placed.Count);
         FireObserver(new CommittedRound(campaign.Clone(), round.Placed, round.Cancelled, round.Transitions, round.SealedEvents,
