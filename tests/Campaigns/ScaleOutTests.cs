@@ -19,11 +19,13 @@ namespace ServerlessCommerce.Tests.Campaigns;
 /// to a buyer: 201, 200 for a retry, 409 <c>sold-out</c>, 409 <c>member-limit</c> (and 409 <c>not-live</c> once the
 /// sold-out campaign has closed itself) — never <c>busy</c>, never a 5xx.
 /// </summary>
-// Three app processes, an Azurite and 48 clients fill a 2-core machine: these run one at a time with the other
-// tests that start and kill app processes.
-[Collection(ProcessKillTests.Name)]
+// Three app processes, an Azurite and 48 clients fill a 2-core machine: these run alone, after every other test (a
+// test sharing the two cores would starve the instances past the clients' 10 s time-out, and be starved in turn).
+[Collection(ScaleOutTests.Alone)]
 public sealed class ScaleOutTests(ITestOutputHelper output)
 {
+    public const string Alone = "scale-out, alone";
+
     private const int Stock = 500;
     private const int PerMemberLimit = 6;
     private const int Members = 120;
@@ -445,3 +447,7 @@ public sealed class ScaleOutTests(ITestOutputHelper output)
         }
     }
 }
+
+/// <summary>Tests that fill the machine: xUnit runs this collection by itself once the parallel ones are done.</summary>
+[CollectionDefinition(ScaleOutTests.Alone, DisableParallelization = true)]
+public sealed class ScaleOutCollection;
