@@ -16,7 +16,9 @@ public sealed class SystemApi(ITableStore tables, AppHost host, TimeProvider clo
 
     /// <param name="Desk">This instance's order capture since it started (the bench reads ETag conflicts per order from it).</param>
     /// <param name="LiveRoom">This instance's live-room storage operations since it started (<see cref="LiveRoomStorageCounts"/>).</param>
-    public sealed record HealthResponse(string Status, string Mode, string Storage, string Version, DateTimeOffset Time, Dictionary<string, DateTimeOffset> TimersLastRun, DeskCounters Desk, LiveRoomStorageCounts LiveRoom);
+    /// <param name="StorageCalls">This instance's storage calls since it started, by service, verb and table, queue or container (<see cref="StorageCallMeter"/>).</param>
+    public sealed record HealthResponse(string Status, string Mode, string Storage, string Version, DateTimeOffset Time, Dictionary<string, DateTimeOffset> TimersLastRun, DeskCounters Desk, LiveRoomStorageCounts LiveRoom,
+        Dictionary<string, long> StorageCalls);
 
     public sealed record DeskCounters(long OrdersPlaced, long CommittedRounds, long EtagConflicts);
 
@@ -30,7 +32,7 @@ public sealed class SystemApi(ITableStore tables, AppHost host, TimeProvider clo
         var version = typeof(SystemApi).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "dev";
         return TypedResults.Ok(new HealthResponse("ok", host.Name, "ok", version, clock.GetUtcNow(), timers,
             new DeskCounters(ServerlessCommerce.Campaigns.DeskMetrics.OrdersPlaced, ServerlessCommerce.Campaigns.DeskMetrics.CommittedRounds, ServerlessCommerce.Campaigns.DeskMetrics.EtagConflicts),
-            liveRoom.StorageMeter.Snapshot()));
+            liveRoom.StorageMeter.Snapshot(), StorageCallMeter.Snapshot()));
     }
 
     [Function("OpenApi")]

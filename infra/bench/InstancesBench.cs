@@ -77,9 +77,19 @@ internal static class InstancesBench
             var members = await apis[0].JoinManyAsync(chain, Members, "inst");
             var (campaignId, itemId) = await apis[0].NewLiveCampaignAsync(chain, Stock);
 
+            // What the instances cost doing nothing (timers, queue and task-hub polling, leases): paid once per instance.
+            var idleBefore = CpuSeconds(apps, azurite);
+            var idleStart = Stopwatch.GetTimestamp();
+            await Task.Delay(TimeSpan.FromSeconds(5));
+            var idleAfter = CpuSeconds(apps, azurite);
+            var idleWall = Stopwatch.GetElapsedTime(idleStart).TotalSeconds;
+            Console.WriteLine($"idle        {count} app{(count == 1 ? string.Empty : "s")} use {(idleAfter.Apps - idleBefore.Apps) / idleWall:P0} of a core together, Azurite {(idleAfter.Azurite - idleBefore.Azurite) / idleWall:P0}, with no orders (5 s)");
+
             await LoopAsync(clients, campaignId, itemId, members, options.Concurrency, WarmUp, "warm");
             var before = await Task.WhenAll(clients.Select(DeskCountersAsync));
+            var cpuBefore = CpuSeconds(apps, azurite);
             var run = await LoopAsync(clients, campaignId, itemId, members, options.Concurrency, options.Duration, "run");
+            var cpuAfter = CpuSeconds(apps, azurite);
             var after = await Task.WhenAll(clients.Select(DeskCountersAsync));
 
             var perSecond = run.Accepted / run.Elapsed.TotalSeconds;
@@ -105,7 +115,22 @@ internal static class InstancesBench
                 conflictsPerOrder = (conflicts / (double)Math.Max(run.Accepted, 1)).ToString("F2", CultureInfo.InvariantCulture);
                 Console.WriteLine($"desk        ETag conflicts per accepted order {conflictsPerOrder} ({conflicts} conflicts); committed rounds {rounds} ({placed / (double)Math.Max(rounds, 1):F1} orders per round); "
                                   + $"per instance conflicts {string.Join(" · ", delta.Select(d => d.EtagConflicts))}");
+                // Storage calls per accepted order (all instances, minus the bench's own health reads): the calls that
+                // grow with the instance count are the ones N instances pay for that one does not.
+                var calls = delta.SelectMany(d => d.StorageCalls).GroupBy(c => c.Key).Select(g => (Kind: g.Key, Count: g.Sum(c => c.Value)))
+                    .Where(c => c.Count > 0).OrderByDescending(c => c.Count).ToList();
+                var perOrder = calls.Sum(c => c.Count) / (double)Math.Max(run.Accepted, 1);
+                Console.WriteLine($"storage     {perOrder:F2} calls per accepted order: "
+                                  + string.Join(" · ", calls.Take(8).Select(c => $"{c.Kind} {c.Count / (double)Math.Max(run.Accepted, 1):F3}")));
             }
+
+            // Where the machine's time went: CPU seconds per 1,000 accepted orders, and each part's share of all cores.
+            // Per-order CPU that grows with the instance count is what N processes on the same cores cannot win back.
+            var (appsCpu, azuriteCpu, benchCpu) = (cpuAfter.Apps - cpuBefore.Apps, cpuAfter.Azurite - cpuBefore.Azurite, cpuAfter.Bench - cpuBefore.Bench);
+            var machine = run.Elapsed.TotalSeconds * Environment.ProcessorCount;
+            double PerThousand(double seconds) => seconds * 1000 / Math.Max(run.Accepted, 1);
+            Console.WriteLine($"cpu         per 1,000 orders: apps {PerThousand(appsCpu):F2} s · Azurite {PerThousand(azuriteCpu):F2} s · bench client {PerThousand(benchCpu):F2} s; "
+                              + $"share of {Environment.ProcessorCount} cores: apps {appsCpu / machine:P0} · Azurite {azuriteCpu / machine:P0} · bench {benchCpu / machine:P0} · idle {Math.Max(0, 1 - (appsCpu + azuriteCpu + benchCpu) / machine):P0}");
 
             var remaining = (await apis[0].CampaignAsync(campaignId)).GetProperty("items")[0].GetProperty("remaining").GetInt32();
             Console.WriteLine($"stock       {remaining:N0} of {Stock:N0} remaining at the end");
@@ -121,6 +146,10 @@ internal static class InstancesBench
             await StopAsync([.. apps, azurite]);
         }
     }
+
+    /// <summary>CPU seconds used so far by the app processes (together), Azurite and this process.</summary>
+    private static (double Apps, double Azurite, double Bench) CpuSeconds(IEnumerable<Child> apps, Child azurite) =>
+        (apps.Sum(a => CpuClock.ProcessTicks(a.Pid)) / 100.0, CpuClock.ProcessTicks(azurite.Pid) / 100.0, Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds);
 
     private sealed class LoopResult
     {
@@ -199,10 +228,11 @@ internal static class InstancesBench
         }
     }
 
-    private sealed record DeskCounters(long OrdersPlaced, long CommittedRounds, long EtagConflicts)
+    private sealed record DeskCounters(long OrdersPlaced, long CommittedRounds, long EtagConflicts, Dictionary<string, long> StorageCalls)
     {
         public DeskCounters Minus(DeskCounters earlier) =>
-            new(OrdersPlaced - earlier.OrdersPlaced, CommittedRounds - earlier.CommittedRounds, EtagConflicts - earlier.EtagConflicts);
+            new(OrdersPlaced - earlier.OrdersPlaced, CommittedRounds - earlier.CommittedRounds, EtagConflicts - earlier.EtagConflicts,
+                StorageCalls.ToDictionary(c => c.Key, c => c.Value - earlier.StorageCalls.GetValueOrDefault(c.Key), StringComparer.Ordinal));
     }
 
     /// <summary>The cumulative <c>desk</c> counters of one process's <c>GET /api/health</c>, or null while the app has none.</summary>
@@ -216,7 +246,16 @@ internal static class InstancesBench
         }
 
         static long Read(JsonElement o, string name) => o.TryGetProperty(name, out var v) && v.TryGetInt64(out var n) ? n : 0;
-        return new DeskCounters(Read(desk, "ordersPlaced"), Read(desk, "committedRounds"), Read(desk, "etagConflicts"));
+        var calls = new Dictionary<string, long>(StringComparer.Ordinal);
+        if (health.TryGetProperty("storageCalls", out var storage) && storage.ValueKind == JsonValueKind.Object)
+        {
+            foreach (var call in storage.EnumerateObject())
+            {
+                calls[call.Name] = call.Value.GetInt64();
+            }
+        }
+
+        return new DeskCounters(Read(desk, "ordersPlaced"), Read(desk, "committedRounds"), Read(desk, "etagConflicts"), calls);
     }
 
     /// <summary>SIGTERM by PID to every process (apps shut down gracefully), up to 10 s to exit, then SIGKILL by PID.</summary>

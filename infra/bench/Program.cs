@@ -924,6 +924,9 @@ internal sealed class CpuClock
         return (app / wall, clients / wall, other / wall);
     }
 
+    /// <summary>User plus system CPU time of a process so far, in clock ticks (USER_HZ, 100 a second).</summary>
+    public static long ProcessTicks(int pid) => AppTicks(pid);
+
     private static long AppTicks(int pid)
     {
         var stat = File.ReadAllText($"/proc/{pid}/stat");

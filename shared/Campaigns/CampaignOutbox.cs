@@ -212,14 +212,24 @@ public sealed class CampaignOutbox(ITableStore tables, IEventPublisher publisher
 }
 
 /// <summary>
-/// What follows a committed round, off the request path: wake the outbox (at most one wake-up in flight per campaign),
-/// keep the campaign list's phase current, tell the lifecycle orchestration to re-plan, and start the order
-/// cancellation when a campaign is cancelled.
+/// What follows a committed round, off the request path: wake the outbox (at most twice per
+/// <see cref="OutboxWakeInterval"/> per campaign and instance), keep the campaign list's phase current, tell the
+/// lifecycle orchestration to re-plan, and start the order cancellation when a campaign is cancelled.
 /// </summary>
 public sealed class CampaignCommitEffects(IQueueStore queues, ITableStore tables, ServerlessCommerce.LiveRoom.LiveRoomBroadcaster live, LifecycleReplans lifecycle, TimeProvider clock, ILogger<CampaignCommitEffects> logger) : ICampaignCommitObserver
 {
     public const string WorkQueueName = "campaign-work";
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _wakeInFlight = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// A burst commits dozens of rounds a second on every instance; one dispatch publishes everything up to the moment it
+    /// reads. So a round whose wake-up is still to come (one waiting to be sent) needs none of its own, and after
+    /// a wake-up the next one waits out the rest of this interval: one dispatch (about 20 storage calls) serves many
+    /// rounds, and events reach Event Grid and the chain's log at most this much later. The live room does not wait for
+    /// it: its messages come from the rounds themselves.
+    /// </summary>
+    public static readonly TimeSpan OutboxWakeInterval = TimeSpan.FromMilliseconds(250);
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, OutboxWake> _wakes = new(StringComparer.Ordinal);
 
     public async Task OnCommittedAsync(CommittedRound round, CancellationToken cancellationToken)
     {
@@ -233,9 +243,8 @@ public sealed class CampaignCommitEffects(IQueueStore queues, ITableStore tables
                 delay > TimeSpan.Zero ? delay : TimeSpan.Zero, cancellationToken: cancellationToken));
         }
 
-        if (round.HasEvents && _wakeInFlight.TryAdd(campaign.CampaignId, 0))
+        if (round.HasEvents)
         {
-            // Every round committed while this wake-up is in flight is already in storage when the dispatcher reads.
             tasks.Add(WakeOutboxAsync(campaign.CampaignId, cancellationToken));
         }
 
@@ -282,16 +291,65 @@ public sealed class CampaignCommitEffects(IQueueStore queues, ITableStore tables
     private Task Work(string campaignId, string work) =>
         queues.SendAsync(WorkQueueName, JsonSerializer.Serialize(new CampaignWork(campaignId, work), JsonSerializerOptions.Web));
 
+    /// <summary>
+    /// Makes sure a dispatch reads storage after this round committed: either a wake-up still to be sent (its dispatcher
+    /// reads later, so it sees this round), or a new one — at once, or at the end of the interval since the last. Real
+    /// time, not the domain clock: this is about the machine's work, not the campaign's schedule.
+    /// </summary>
     private async Task WakeOutboxAsync(string campaignId, CancellationToken ct)
     {
+        var wake = _wakes.GetOrAdd(campaignId, static _ => new OutboxWake());
+        var interval = (long)OutboxWakeInterval.TotalMilliseconds;
+        long delay;
+        long sendAt;
+        lock (wake)
+        {
+            var now = Environment.TickCount64;
+            if (wake.SendAt > now)
+            {
+                return; // a wake-up still to come covers this round
+            }
+
+            delay = Math.Max(0, wake.LastSent + interval - now);
+            sendAt = now + Math.Max(delay, 1);
+            wake.SendAt = sendAt;
+            wake.LastSent = now + delay;
+        }
+
         try
         {
+            // Waited here, not as the message's visibility delay: queues count that in whole seconds. A crash while
+            // waiting loses only the wake-up; the outbox sweeper publishes what it would have.
+            if (delay > 0)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(delay), ct);
+            }
+
             await queues.SendAsync(CampaignOutbox.QueueName, JsonSerializer.Serialize(new CampaignWork(campaignId, "dispatch"), JsonSerializerOptions.Web), cancellationToken: ct);
         }
-        finally
+        catch
         {
-            _wakeInFlight.TryRemove(campaignId, out _);
+            lock (wake)
+            {
+                if (wake.SendAt == sendAt)
+                {
+                    wake.SendAt = 0; // not sent: the next round sends one (and the outbox sweeper catches up meanwhile)
+                }
+            }
+
+            throw;
         }
+
+        if (_wakes.Count > 10_000)
+        {
+            _wakes.Clear(); // a bound on campaigns remembered; forgetting one only costs an early wake-up
+        }
+    }
+
+    private sealed class OutboxWake
+    {
+        public long LastSent = long.MinValue / 2;
+        public long SendAt;
     }
 }
 

@@ -10,7 +10,11 @@ namespace ServerlessCommerce.Common;
 /// never reach a log — status, elapsed, client request id). Debug when fine, Warning when <paramref name="isWarning"/>
 /// says the status deserves attention or the attempt failed.
 /// </summary>
-public sealed class AttemptLoggingPolicy(ILogger logger, string service, Func<int, bool> isWarning) : HttpPipelinePolicy
+/// <param name="logger">Where the lines go.</param>
+/// <param name="service">The service's name in the lines.</param>
+/// <param name="isWarning">Which statuses are worth a warning.</param>
+/// <param name="countStorageCalls">Counts each attempt in <see cref="ServerlessCommerce.Storage.StorageCallMeter"/> (the storage clients).</param>
+public sealed class AttemptLoggingPolicy(ILogger logger, string service, Func<int, bool> isWarning, bool countStorageCalls = false) : HttpPipelinePolicy
 {
     public override void Process(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline) =>
         ProcessAsync(message, pipeline, async: false).AsTask().GetAwaiter().GetResult();
@@ -37,6 +41,11 @@ public sealed class AttemptLoggingPolicy(ILogger logger, string service, Func<in
             logger.LogWarning(ex, "{Service} {Method} {Path} failed after {ElapsedMs} ms (request {RequestId})",
                 service, message.Request.Method, message.Request.Uri.Path, Stopwatch.GetElapsedTime(started).TotalMilliseconds, message.Request.ClientRequestId);
             throw;
+        }
+
+        if (countStorageCalls)
+        {
+            ServerlessCommerce.Storage.StorageCallMeter.Count(service, message.Request.Method, message.Request.Uri.Host, message.Request.Uri.Path);
         }
 
         var status = message.Response.Status;

@@ -76,7 +76,7 @@ public sealed class StorageClients
         options.Retry.NetworkTimeout = TimeSpan.FromSeconds(30);
         options.Diagnostics.IsLoggingContentEnabled = false;
         options.Diagnostics.ApplicationId = "ServerlessCommerce";
-        options.AddPolicy(new AttemptLoggingPolicy(logger, service, status => status >= 500 || status == 429), HttpPipelinePosition.PerRetry);
+        options.AddPolicy(new AttemptLoggingPolicy(logger, service, status => status >= 500 || status == 429, countStorageCalls: true), HttpPipelinePosition.PerRetry);
         return options;
     }
 }

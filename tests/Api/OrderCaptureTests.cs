@@ -329,4 +329,59 @@ public sealed class OrderCaptureTests : ChainTest
         Assert.Equal(order.GetProperty("orderId").GetString(), placed.Value.GetProperty("data").GetProperty("orderId").GetString());
         Assert.All(listener.Requests, r => Assert.Equal("topic-key", r.Headers["aeg-sas-key"]));
     }
+
+    [Fact]
+    public async Task ABurstOfRoundsWakesTheOutboxAFewTimesAndStillPublishesEveryOrder()
+    {
+        await using var listener = await EventGridListener.StartAsync();
+        await using var azurite = await Azurite.StartAsync();
+        await using var app = await TestApp.StartAsync(new Dictionary<string, string?>
+        {
+            ["EventGridTopicEndpoint"] = listener.Endpoint.ToString(),
+            ["EventGridTopicKey"] = "topic-key",
+        }, storage: azurite);
+        var f = await app.NewChainWithPeopleAsync();
+        var (id, itemId) = await app.NewLiveCampaignAsync(f, stock: 1000);
+        var members = new List<string>();
+        for (var m = 0; m < 8; m++)
+        {
+            members.Add((await app.NewMemberAsync(f, $"邻居{m}")).Token);
+        }
+
+        var before = await HealthAsync(app);
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        var orderIds = new ConcurrentBag<string>();
+        // 8 buyers, 10 orders each, one after another: many small rounds, each with events for the outbox.
+        await Task.WhenAll(members.Select(async token =>
+        {
+            for (var n = 0; n < 10; n++)
+            {
+                orderIds.Add((await TestApp.OkJsonAsync(await app.OrderAsync(id, token, itemId), 201)).GetProperty("orderId").GetString()!);
+            }
+        }));
+        var elapsed = started.Elapsed;
+        var after = await HealthAsync(app);
+
+        var rounds = after.GetProperty("desk").GetProperty("committedRounds").GetInt64() - before.GetProperty("desk").GetProperty("committedRounds").GetInt64();
+        static long Wakes(JsonElement health) =>
+            health.GetProperty("storageCalls").TryGetProperty("Storage Queue POST campaign-outbox", out var n) ? n.GetInt64() : 0;
+        var wakes = Wakes(after) - Wakes(before);
+        // At most two wake-ups per interval (one at once, one at its end), however many rounds committed.
+        var allowed = 2 * (long)Math.Ceiling(elapsed / ServerlessCommerce.Campaigns.CampaignCommitEffects.OutboxWakeInterval) + 2;
+        Assert.True(wakes <= allowed, $"{wakes} outbox wake-ups for {rounds} rounds in {elapsed.TotalMilliseconds:F0} ms; at most {allowed} expected");
+        Assert.True(wakes < rounds, $"{wakes} outbox wake-ups for {rounds} rounds: one per round or more");
+
+        // Every order still reaches Event Grid, the last ones by the wake-up at the end of the interval.
+        var published = new HashSet<string>();
+        for (var i = 0; i < 100 && published.Count < orderIds.Count; i++)
+        {
+            await Task.Delay(100);
+            published = listener.Accepted.Where(e => e.GetProperty("type").GetString() == "ServerlessCommerce.order.placed")
+                .Select(e => e.GetProperty("data").GetProperty("orderId").GetString()!).ToHashSet();
+        }
+
+        Assert.Equal(orderIds.Order(), published.Order());
+    }
+
+    private static async Task<JsonElement> HealthAsync(TestApp app) => await TestApp.OkJsonAsync(await app.GetAsync("/api/health"));
 }
