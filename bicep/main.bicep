@@ -1,5 +1,6 @@
 // ServerlessCommerce: one resource group per chain (or per group of chains) holding everything the app needs.
-// Deploy with infra/deploy.sh, which also builds and uploads the package and creates the first chain.
+// Deploy with infra/deploy.sh (parameters: main.bicepparam), which also publishes the package and creates the first
+// chain. The app runs on Flex Consumption with its system-assigned managed identity: no storage account key is used.
 // Safe to deploy twice: every resource is declared with a stable name derived from the resource group.
 
 targetScope = 'resourceGroup'
@@ -32,10 +33,6 @@ param signalRSku string = 'Free_F1'
 @maxValue(100)
 param signalRCapacity int = 1
 
-@description('SAS URL of the package zip (infra/deploy.sh uploads it and passes this). Empty deploys infrastructure only.')
-@secure()
-param packageUrl string = ''
-
 @description('The platform operator key that creates chains: at least 32 random characters, kept by the operator.')
 @secure()
 @minLength(32)
@@ -46,10 +43,26 @@ param platformAdminKey string
 @minLength(32)
 param tokenSigningKey string
 
-@description('Upper bound on function app instances (a cost guard).')
+@description('Upper bound on function app instances Flex Consumption scales out to (a cost guard).')
 @minValue(1)
-@maxValue(200)
-param maximumInstances int = 10
+@maxValue(1000)
+param maximumInstanceCount int = 10
+
+@description('Memory of each function app instance in MB: 512, 2048 or 4096 (execution GB-s are billed by it).')
+@allowed([
+  512
+  2048
+  4096
+])
+param instanceMemoryMB int = 2048
+
+@description('Always-ready instances for the durable group (orchestrations, activities); billed while idle, 0 scales to zero.')
+@minValue(0)
+@maxValue(10)
+param durableAlwaysReadyInstances int = 1
+
+@description('Allow Shared Key (account key) access to the storage account, e.g. for a tool that only knows keys. The app never needs it.')
+param allowStorageSharedKeyAccess bool = false
 
 @description('Days to keep logs in Log Analytics.')
 @minValue(30)
@@ -65,6 +78,9 @@ var suffix = uniqueString(resourceGroup().id, namePrefix)
 var baseName = '${namePrefix}-${suffix}'
 var storageAccountName = take(toLower('${namePrefix}${suffix}'), 24)
 var functionAppName = '${baseName}-app'
+var insightsName = '${baseName}-insights'
+var signalRName = '${baseName}-live'
+var eventGridTopicName = '${baseName}-events'
 var publicBaseUrl = 'https://${functionAppName}.azurewebsites.net'
 
 // What the app uses (StorageInitializer and the trigger table); the config contract test keeps these in step.
@@ -98,7 +114,8 @@ module monitoring 'modules/monitoring.bicep' = {
   name: 'monitoring'
   params: {
     location: location
-    name: baseName
+    workspaceName: '${baseName}-logs'
+    insightsName: insightsName
     retentionInDays: logRetentionDays
     tags: tags
   }
@@ -117,6 +134,7 @@ module storage 'modules/storage.bicep' = {
     queues: queues
     containers: containers
     packageContainer: packageContainer
+    allowSharedKeyAccess: allowStorageSharedKeyAccess
     tags: tags
   }
 }
@@ -125,7 +143,7 @@ module signalR 'modules/signalr.bicep' = {
   name: 'signalr'
   params: {
     location: location
-    name: '${baseName}-live'
+    name: signalRName
     skuName: signalRSku
     capacity: signalRCapacity
     allowedOrigins: [
@@ -139,7 +157,7 @@ module eventGrid 'modules/eventgrid.bicep' = {
   name: 'eventgrid'
   params: {
     location: location
-    name: '${baseName}-events'
+    name: eventGridTopicName
     tags: tags
   }
 }
@@ -149,20 +167,38 @@ module functionApp 'modules/functionApp.bicep' = {
   params: {
     location: location
     name: functionAppName
-    storageAccountName: storage.outputs.name
-    insightsName: monitoring.outputs.insightsName
-    signalRName: '${baseName}-live'
-    eventGridTopicName: '${baseName}-events'
-    packageUrl: packageUrl
+    // Names known before the deployment starts (not module outputs), so What-If predicts precisely; dependsOn
+    // orders the modules instead.
+    storageAccountName: storageAccountName
+    deploymentContainer: packageContainer
+    insightsName: insightsName
+    signalRName: signalRName
+    eventGridTopicName: eventGridTopicName
     platformAdminKey: platformAdminKey
     tokenSigningKey: tokenSigningKey
     publicBaseUrl: publicBaseUrl
-    maximumInstances: maximumInstances
+    maximumInstanceCount: maximumInstanceCount
+    instanceMemoryMB: instanceMemoryMB
+    durableAlwaysReadyInstances: durableAlwaysReadyInstances
     tags: tags
   }
   dependsOn: [
+    monitoring
+    storage
     signalR
     eventGrid
+  ]
+}
+
+module storageAccess 'modules/storageAccess.bicep' = {
+  name: 'storageaccess'
+  params: {
+    storageAccountName: storageAccountName
+    functionAppName: functionAppName
+  }
+  dependsOn: [
+    storage
+    functionApp
   ]
 }
 
@@ -181,9 +217,9 @@ output HEALTH_URL string = 'https://${functionApp.outputs.hostName}/api/health'
 output FUNCTION_APP_NAME string = functionApp.outputs.name
 
 @description('The storage account name.')
-output STORAGE_ACCOUNT_NAME string = storage.outputs.name
+output STORAGE_ACCOUNT_NAME string = storageAccountName
 
-@description('The blob container deployment packages are uploaded to.')
+@description('The blob container Flex Consumption runs the package from (the publish endpoint writes it).')
 output PACKAGE_CONTAINER string = packageContainer
 
 @description('The Azure SignalR Service host name.')
@@ -193,4 +229,4 @@ output SIGNALR_HOST_NAME string = signalR.outputs.hostName
 output EVENT_GRID_TOPIC_ENDPOINT string = eventGrid.outputs.endpoint
 
 @description('The Application Insights component name.')
-output APPLICATION_INSIGHTS_NAME string = monitoring.outputs.insightsName
+output APPLICATION_INSIGHTS_NAME string = insightsName

@@ -1,23 +1,26 @@
 #!/usr/bin/env bash
-# One command deploys ServerlessCommerce to Azure: resource group, Bicep (storage, function app, SignalR Service,
-# Event Grid, Application Insights), the package, and the chain's first admin key.
+# One command deploys ServerlessCommerce to Azure: resource group, Bicep (storage, a Flex Consumption function app
+# with its managed identity and storage roles, SignalR Service, Event Grid, Application Insights), the package, and
+# the chain's first admin key.
 #   bash infra/deploy.sh --resource-group RG --location REGION --chain-name NAME [options]
 # Options:
 #   --name-prefix P        short lower-case prefix for resource names (default sc)
 #   --signalr-sku SKU      Free_F1 (default; 20 concurrent viewers) or Standard_S1 (1,000 per unit)
 #   --signalr-units N      Standard_S1 units (default 1)
+#   --max-instances N      upper bound on function app instances, a cost guard (default 10)
 #   --time-zone TZ         the chain's IANA time zone (default Asia/Shanghai)
 #   --package ZIP          deploy this zip instead of building one with infra/package.sh
 #   --new-admin-key        issue a new admin key for the first chain (the old one stops working)
 # Safe to run again: the same names, the same secrets (read back from the app), a new package; the first chain is
-# created once. Needs the Azure CLI (az), logged in (az login), with rights to create resources in the subscription.
-# SC_PLATFORM_ADMIN_KEY (optional, ≥ 32 characters): the platform key to use instead of a generated one.
+# created once. Needs the Azure CLI (az, with Bicep), logged in (az login), with rights to create resources and role
+# assignments in the subscription (Owner, or Contributor + User Access Administrator).
+# SC_PLATFORM_ADMIN_KEY (optional, >= 32 characters): the platform key to use instead of a generated one.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 root="$(repo_root)"
 cd "$root"
 
-rg="" location="" chain_name="" prefix="sc" signalr_sku="Free_F1" signalr_units=1 time_zone="Asia/Shanghai" zip="" new_admin_key=0
+rg="" location="" chain_name="" prefix="sc" signalr_sku="Free_F1" signalr_units=1 max_instances=10 time_zone="Asia/Shanghai" zip="" new_admin_key=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --resource-group) rg="$2"; shift 2 ;;
@@ -26,18 +29,21 @@ while [ $# -gt 0 ]; do
     --name-prefix) prefix="$2"; shift 2 ;;
     --signalr-sku) signalr_sku="$2"; shift 2 ;;
     --signalr-units) signalr_units="$2"; shift 2 ;;
+    --max-instances) max_instances="$2"; shift 2 ;;
     --time-zone) time_zone="$2"; shift 2 ;;
     --package) zip="$2"; shift 2 ;;
     --new-admin-key) new_admin_key=1; shift ;;
-    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
     *) die "Unknown option '$1'. See: bash infra/deploy.sh --help" ;;
   esac
 done
 [ -n "$rg" ] || die "--resource-group is required (it is created if missing)."
-[ -n "$location" ] || die "--location is required, e.g. eastasia or chinaeast2 (Azure China needs 'az cloud set -n AzureChinaCloud')."
+[ -n "$location" ] || die "--location is required, e.g. eastasia (Flex Consumption must be offered there: az functionapp list-flexconsumption-locations)."
 [ -n "$chain_name" ] || die "--chain-name is required: the name of your chain, e.g. 邻里鲜."
 [[ "$prefix" =~ ^[a-z0-9]{2,8}$ ]] || die "--name-prefix must be 2–8 lower-case letters or digits."
 [[ "$signalr_sku" =~ ^(Free_F1|Standard_S1)$ ]] || die "--signalr-sku must be Free_F1 or Standard_S1."
+[[ "$signalr_units" =~ ^[0-9]+$ ]] || die "--signalr-units must be a number."
+[[ "$max_instances" =~ ^[0-9]+$ ]] && [ "$max_instances" -ge 1 ] && [ "$max_instances" -le 1000 ] || die "--max-instances must be 1–1000."
 [ -z "$zip" ] || [ -f "$zip" ] || die "--package $zip does not exist."
 
 command -v az >/dev/null 2>&1 || die "The Azure CLI (az) is required: https://learn.microsoft.com/cli/azure/install-azure-cli"
@@ -47,6 +53,7 @@ az account show --query id -o tsv >/dev/null 2>&1 || die "Not logged in to Azure
 deployment="serverlesscommerce"
 output() { az deployment group show -g "$rg" -n "$deployment" --query "properties.outputs.$1.value" -o tsv 2>/dev/null || true; }
 random_secret() { head -c 36 /dev/urandom | base64 | tr -d '/+=\n'; }
+json_string() { local v="${1//\\/\\\\}"; v="${v//\"/\\\"}"; printf '"%s"' "$v"; }
 
 # 1. The resource group (idempotent).
 log "Resource group $rg in $location…"
@@ -54,60 +61,47 @@ az group create -n "$rg" -l "$location" --tags app=serverlesscommerce -o none
 
 # 2. Secrets: reused from the running app so a second deploy keeps every key and member token working.
 app_name="$(output FUNCTION_APP_NAME)"
-platform_key="" signing_key="" current_package=""
+platform_key="" signing_key=""
 if [ -n "$app_name" ]; then
   setting() { az functionapp config appsettings list -g "$rg" -n "$app_name" --query "[?name=='$1'].value | [0]" -o tsv 2>/dev/null || true; }
   platform_key="$(setting PlatformAdminKey)"
   signing_key="$(setting TokenSigningKey)"
-  current_package="$(setting WEBSITE_RUN_FROM_PACKAGE)"
 fi
 # An operator who keeps the platform key in a vault of their own passes it in SC_PLATFORM_ADMIN_KEY.
 [ -z "${SC_PLATFORM_ADMIN_KEY:-}" ] || platform_key="$SC_PLATFORM_ADMIN_KEY"
 [ -n "$platform_key" ] || platform_key="$(random_secret)"
 [ -n "$signing_key" ] || signing_key="$(random_secret)"
 
-json_string() { local v="${1//\\/\\\\}"; v="${v//\"/\\\"}"; printf '"%s"' "$v"; }
-secrets_file="$(mktemp)"
-chmod 600 "$secrets_file"
-trap 'rm -f "$secrets_file"' EXIT
-deploy_bicep() {
-  # Secrets travel in a private parameters file (not on the command line, never printed); the deployment's outputs
-  # hold names and URLs only.
-  printf '{"platformAdminKey":{"value":%s},"tokenSigningKey":{"value":%s},"packageUrl":{"value":%s}}' \
-    "$(json_string "$platform_key")" "$(json_string "$signing_key")" "$(json_string "$1")" >"$secrets_file"
-  az deployment group create -g "$rg" -n "$deployment" -f "$root/bicep/main.bicep" \
-    -p "@$root/bicep/main.parameters.json" -p "@$secrets_file" \
-    -p namePrefix="$prefix" signalRSku="$signalr_sku" signalRCapacity="$signalr_units" -o none
-}
-
-# 3. Infrastructure (keeps the current package, if any, so the app stays up meanwhile).
-log "Deploying the Bicep (infrastructure)…"
-deploy_bicep "$current_package"
+# 3. Infrastructure and settings. bicep/main.bicepparam reads the SC_* variables (readEnvironmentVariable) when az
+# compiles it: the secrets reach Azure without a command-line argument or a file, and are never printed. The
+# deployment's outputs hold names and URLs only. The app's code is not touched: it stays up meanwhile.
+log "Deploying the Bicep (Flex Consumption app, storage with identity access, SignalR, Event Grid, monitoring)…"
+SC_NAME_PREFIX="$prefix" SC_SIGNALR_SKU="$signalr_sku" SC_SIGNALR_UNITS="$signalr_units" SC_MAXIMUM_INSTANCE_COUNT="$max_instances" \
+  SC_PLATFORM_ADMIN_KEY="$platform_key" SC_TOKEN_SIGNING_KEY="$signing_key" \
+  az deployment group create -g "$rg" -n "$deployment" -f "$root/bicep/main.bicep" -p "$root/bicep/main.bicepparam" -o none
 app_name="$(output FUNCTION_APP_NAME)"
-account="$(output STORAGE_ACCOUNT_NAME)"
-container="$(output PACKAGE_CONTAINER)"
-[ -n "$app_name" ] && [ -n "$account" ] || die "The deployment has no outputs; see 'az deployment group show -g $rg -n $deployment'."
+[ -n "$app_name" ] || die "The deployment has no outputs; see 'az deployment group show -g $rg -n $deployment'."
 
-# 4. The package: built here unless given, uploaded to Blob Storage, read by the app through a read-only SAS URL.
+# 4. The package, published the Flex Consumption way: one deploy (config-zip) hands the zip to the platform, which
+# stores it in the app's deployment container (written and read with the app's identity: no storage key, no SAS)
+# and restarts the app on it. Flex supports no WEBSITE_RUN_FROM_PACKAGE and no Kudu zip deploy of its own.
 if [ -z "$zip" ]; then
   bash "$root/infra/package.sh" --output "$root/artifacts/package"
   zip="$root/artifacts/package/serverlesscommerce.zip"
 fi
-# A new blob per deploy (time, commit, random), so a running instance never reads a half-replaced package.
-blob="serverlesscommerce-$(date -u +%Y%m%d%H%M%S)-$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo local)-$(head -c 4 /dev/urandom | od -An -tx1 | tr -d ' \n').zip"
-account_key="$(az storage account keys list -g "$rg" -n "$account" --query '[0].value' -o tsv)"
-log "Uploading the package as $blob…"
-az storage blob upload --account-name "$account" --account-key "$account_key" -c "$container" -n "$blob" -f "$zip" --overwrite -o none --only-show-errors
-expiry="$(date -u -d '+2 years' +%Y-%m-%dT%H:%MZ)"
-package_url="$(az storage blob generate-sas --account-name "$account" --account-key "$account_key" -c "$container" -n "$blob" \
-  --permissions r --expiry "$expiry" --https-only --full-uri -o tsv)"
-unset account_key
+# A new identity's storage roles can take a few minutes to apply everywhere: a first publish may be refused meanwhile.
+attempts=5 retry_seconds="${SC_DEPLOY_RETRY_SECONDS:-30}"
+for ((attempt = 1; ; attempt++)); do
+  log "Publishing the package to $app_name (attempt $attempt of $attempts)…"
+  if az functionapp deployment source config-zip -g "$rg" -n "$app_name" --src "$zip" -o none --only-show-errors; then
+    break
+  fi
+  [ "$attempt" -lt "$attempts" ] || die "Publishing failed $attempts times. Check the app's identity has 'Storage Blob Data Owner' on the storage account, then re-run this script (it is safe to repeat)."
+  log "Publishing failed (role assignments may still be propagating); trying again in ${retry_seconds}s…"
+  sleep "$retry_seconds"
+done
 
-# 5. Point the app at the new package (same template: only WEBSITE_RUN_FROM_PACKAGE changes).
-log "Deploying the Bicep (package)…"
-deploy_bicep "$package_url"
-unset package_url
-
+# 5. Health: the app answers once the host has started on the new package.
 health="$(output HEALTH_URL)"
 console="$(output CONSOLE_URL)"
 log "Waiting for $health (a cold start can take a minute)…"
@@ -127,7 +121,6 @@ if [ -z "$first_chain" ] || [ "$new_admin_key" = 1 ]; then
   az group update -n "$rg" --set "tags.serverlesscommerce-first-chain=$first_chain" -o none
 fi
 unset platform_key signing_key
-rm -f "$secrets_file"
 
 cat <<MSG
 

@@ -3,8 +3,11 @@
 @description('Azure region for the workspace and Application Insights.')
 param location string
 
-@description('Base name; the workspace and component get -logs and -insights.')
-param name string
+@description('Log Analytics workspace name.')
+param workspaceName string
+
+@description('Application Insights component name.')
+param insightsName string
 
 @description('Days to keep logs.')
 @minValue(30)
@@ -15,7 +18,7 @@ param retentionInDays int = 30
 param tags object = {}
 
 resource workspace 'Microsoft.OperationalInsights/workspaces@2023-09-01' = {
-  name: '${name}-logs'
+  name: workspaceName
   location: location
   tags: tags
   properties: {
@@ -27,7 +30,7 @@ resource workspace 'Microsoft.OperationalInsights/workspaces@2023-09-01' = {
 }
 
 resource insights 'Microsoft.Insights/components@2020-02-02' = {
-  name: '${name}-insights'
+  name: insightsName
   location: location
   tags: tags
   kind: 'web'

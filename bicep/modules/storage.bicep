@@ -1,5 +1,6 @@
 // Storage: the one account the app uses (AzureWebJobsStorage) — tables for state, queues for durable work, blob
-// containers for media and the deployment package. The app also creates these at start-up (idempotently); declaring
+// containers for media and the deployment package. Shared Key (account-key) access is off unless a parameter turns it
+// on: the app, the Functions host and the Flex deployment all sign in with the app's managed identity. The app also creates these at start-up (idempotently); declaring
 // them here makes a deployment complete before the first request and keeps names reviewable.
 
 @description('Azure region for the storage account.')
@@ -30,8 +31,11 @@ param queues array
 @description('Blob containers for media (inspection reports, review photos, reports).')
 param containers array
 
-@description('Blob container that holds deployment packages (read by the function app through a SAS URL).')
+@description('Blob container that holds the deployment package (Flex Consumption reads it with the app\'s identity).')
 param packageContainer string = 'deployments'
+
+@description('Allow Shared Key (account key) and key-signed SAS requests. Off: only Microsoft Entra identities get in.')
+param allowSharedKeyAccess bool = false
 
 @description('Tags for every resource.')
 param tags object = {}
@@ -49,8 +53,9 @@ resource account 'Microsoft.Storage/storageAccounts@2024-01-01' = {
     minimumTlsVersion: 'TLS1_2'
     supportsHttpsTrafficOnly: true
     allowBlobPublicAccess: false
-    // Our REST adapters sign with the account key (Shared Key) and issue service SAS: see the README's deploy section.
-    allowSharedKeyAccess: true
+    // The app signs in with its managed identity and issues user delegation SAS (AzureBlobStore); no key is needed.
+    allowSharedKeyAccess: allowSharedKeyAccess
+    defaultToOAuthAuthentication: true
   }
 }
 
@@ -62,18 +67,19 @@ resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2024-01-01'
       corsRules: [
         {
           allowedOrigins: corsOrigins
+          // The same rule the app sets itself when it signs with a key (AzureBlobStore.SetCorsAsync); under an
+          // identity its data roles cannot change service properties, so this template sets it.
           allowedMethods: [
+            'GET'
             'PUT'
+            'HEAD'
             'OPTIONS'
           ]
           allowedHeaders: [
-            'content-type'
-            'x-ms-blob-type'
-            'x-ms-version'
-            'x-ms-client-request-id'
+            '*'
           ]
           exposedHeaders: [
-            'x-ms-request-id'
+            '*'
           ]
           maxAgeInSeconds: 3600
         }
@@ -117,7 +123,7 @@ resource workQueues 'Microsoft.Storage/storageAccounts/queueServices/queues@2024
 @description('The storage account name.')
 output name string = account.name
 
-@description('The storage account resource id (the function app module reads its keys; keys are never outputs).')
+@description('The storage account resource id.')
 output id string = account.id
 
 @description('The blob endpoint, e.g. https://<name>.blob.core.windows.net/.')

@@ -7,7 +7,8 @@ namespace ServerlessCommerce.Tests.Package;
 
 /// <summary>
 /// infra/deploy.sh end to end with the Azure CLI replaced by a stand-in (tests/Package/fake-az.sh: Azure is the one
-/// edge we cannot reach) whose outputs point at the real app: deploy, deploy again, and re-issue the admin key.
+/// edge we cannot reach) whose outputs point at the real app: deploy, deploy again, and re-issue the admin key. The
+/// stand-in compiles bicep/main.bicepparam with the real Bicep CLI, as az does, and refuses any storage-key call.
 /// </summary>
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 public sealed partial class DeployScriptTests : IDisposable
@@ -16,7 +17,10 @@ public sealed partial class DeployScriptTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private async Task<(int Code, string Output)> DeployAsync(TestApp app, string resourceGroup, params string[] extra)
+    private Task<(int Code, string Output)> DeployAsync(TestApp app, string resourceGroup, params string[] extra) =>
+        DeployAsync(app, resourceGroup, new Dictionary<string, string>(), extra);
+
+    private async Task<(int Code, string Output)> DeployAsync(TestApp app, string resourceGroup, Dictionary<string, string> environment, params string[] extra)
     {
         var root = Repo.Root;
         var bin = Path.Combine(_dir, "bin");
@@ -40,7 +44,18 @@ public sealed partial class DeployScriptTests : IDisposable
         psi.Environment["PATH"] = bin + ":" + Environment.GetEnvironmentVariable("PATH");
         psi.Environment["FAKE_AZ_STATE"] = state;
         psi.Environment["FAKE_APP_URL"] = app.BaseAddress.ToString();
+        foreach (var name in psi.Environment.Keys.Where(k => k.StartsWith("SC_", StringComparison.Ordinal)).ToList())
+        {
+            psi.Environment.Remove(name);
+        }
+
         psi.Environment["SC_PLATFORM_ADMIN_KEY"] = TestApp.PlatformKey;
+        psi.Environment["BICEP_BIN"] = BicepCli.Path;
+        psi.Environment["SC_DEPLOY_RETRY_SECONDS"] = "0";
+        foreach (var (name, value) in environment)
+        {
+            psi.Environment[name] = value;
+        }
         using var process = Process.Start(psi)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
@@ -51,8 +66,15 @@ public sealed partial class DeployScriptTests : IDisposable
 
     private string State(string name) => Path.Combine(_dir, "state", name);
 
-    private static string? Parameter(string file, string name) =>
-        JsonDocument.Parse(File.ReadAllText(file)).RootElement.GetProperty(name).GetProperty("value").GetString();
+    /// <summary>A parameter of deployment N as az would send it: the compiled main.bicepparam.</summary>
+    private JsonElement Parameter(int deployment, string name)
+    {
+        using var compiled = JsonDocument.Parse(File.ReadAllText(State($"deployment-{deployment}.json")));
+        using var parameters = JsonDocument.Parse(compiled.RootElement.GetProperty("parametersJson").GetString()!);
+        return parameters.RootElement.GetProperty("parameters").TryGetProperty(name, out var p) ? p.GetProperty("value").Clone() : default;
+    }
+
+    private string[] Published() => Directory.GetFiles(Path.Combine(_dir, "state"), "published-*.zip").Order(StringComparer.Ordinal).ToArray();
 
     [Fact]
     public async Task DeployingTwiceKeepsTheSecretsAndTheFirstChainAndANewAdminKeyIsIssuedOnlyOnRequest()
@@ -60,8 +82,8 @@ public sealed partial class DeployScriptTests : IDisposable
         var app = await TestApp.SharedAsync();
         var rg = "rg-" + Guid.NewGuid().ToString("N")[..8];
 
-        // First deploy: infrastructure, package upload, the package's SAS URL, the chain and its admin key.
-        var (code, output) = await DeployAsync(app, rg);
+        // First deploy: infrastructure, the package published to the app, the chain and its admin key.
+        var (code, output) = await DeployAsync(app, rg, "--max-instances", "20");
         Assert.True(code == 0, output);
         var adminKey = AdminKey().Match(output).Groups[1].Value;
         Assert.StartsWith("sca_", adminKey, StringComparison.Ordinal);
@@ -70,30 +92,40 @@ public sealed partial class DeployScriptTests : IDisposable
         Assert.Equal("邻里鲜 \"总店\"", me.GetProperty("chainName").GetString());
         Assert.Contains(app.BaseAddress.ToString(), output, StringComparison.Ordinal); // the console URL
 
-        Assert.Equal("", Parameter(State("deployment-1.json"), "packageUrl"));
-        var packageUrl = Parameter(State("deployment-2.json"), "packageUrl")!;
-        Assert.Matches(@"^https://scteststore\.blob\.core\.windows\.net/deployments/serverlesscommerce-\d{14}-\w+-[0-9a-f]{8}\.zip\?.*sp=r", packageUrl);
-        Assert.Single(Directory.GetFiles(Path.Combine(_dir, "state"), "uploaded-serverlesscommerce-*.zip"));
-        var signingKey = Parameter(State("deployment-1.json"), "tokenSigningKey")!;
+        // One Bicep deployment with the secrets from the environment (no packageUrl on Flex), then one publish of the
+        // zip to the app (config-zip), and no storage key, SAS or blob upload on the way (the stand-in refuses them).
+        Assert.Equal(JsonValueKind.Undefined, Parameter(1, "packageUrl").ValueKind);
+        Assert.Equal("sc", Parameter(1, "namePrefix").GetString());
+        Assert.Equal(20, Parameter(1, "maximumInstanceCount").GetInt32());
+        var signingKey = Parameter(1, "tokenSigningKey").GetString()!;
         Assert.True(signingKey.Length >= 32, "the generated signing key is too short");
-        Assert.Equal(TestApp.PlatformKey, Parameter(State("deployment-1.json"), "platformAdminKey"));
+        Assert.Equal(TestApp.PlatformKey, Parameter(1, "platformAdminKey").GetString());
+        var published = Assert.Single(Published());
+        Assert.EndsWith("-sc-test-app.zip", published, StringComparison.Ordinal);
+        Assert.Equal(await File.ReadAllBytesAsync(Path.Combine(_dir, "package.zip")), await File.ReadAllBytesAsync(published));
+        var calls = await File.ReadAllTextAsync(State("calls.log"));
+        Assert.Contains($"deployment group create -g {rg} -n serverlesscommerce -f {Repo.Root}/bicep/main.bicep -p {Repo.Root}/bicep/main.bicepparam", calls, StringComparison.Ordinal);
+        Assert.Contains($"functionapp deployment source config-zip -g {rg} -n sc-test-app --src {Path.Combine(_dir, "package.zip")}", calls, StringComparison.Ordinal);
+        foreach (var keyed in new[] { "storage account keys", "generate-sas", "--account-key", "storage blob upload", "WEBSITE_RUN_FROM_PACKAGE" })
+        {
+            Assert.DoesNotContain(keyed, calls, StringComparison.Ordinal);
+        }
 
         // Nothing secret on the screen but the admin key, nor on any az command line.
-        var calls = await File.ReadAllTextAsync(State("calls.log"));
-        foreach (var secret in new[] { signingKey, TestApp.PlatformKey, "FAKESIGNATURE" })
+        foreach (var secret in new[] { signingKey, TestApp.PlatformKey })
         {
             Assert.DoesNotContain(secret, output, StringComparison.Ordinal);
             Assert.DoesNotContain(secret, calls, StringComparison.Ordinal);
         }
 
-        // Second deploy: the same signing key, the running package kept during the infrastructure step, no new chain.
+        // Second deploy: the same signing key (read back from the app), a second publish, no new chain.
         (code, output) = await DeployAsync(app, rg);
         Assert.True(code == 0, output);
         Assert.DoesNotMatch(AdminKey(), output);
         Assert.Contains("issued at the first deploy", output, StringComparison.Ordinal);
-        Assert.Equal(signingKey, Parameter(State("deployment-3.json"), "tokenSigningKey"));
-        Assert.Equal(packageUrl, Parameter(State("deployment-3.json"), "packageUrl"));
-        Assert.NotEqual(packageUrl, Parameter(State("deployment-4.json"), "packageUrl"));
+        Assert.Equal(signingKey, Parameter(2, "tokenSigningKey").GetString());
+        Assert.Equal(10, Parameter(2, "maximumInstanceCount").GetInt32());
+        Assert.Equal(2, Published().Length);
         await TestApp.OkJsonAsync(await app.GetAsync("/api/me", adminKey)); // still works
 
         // A lost admin key: --new-admin-key issues one for the same chain; the old one stops working.
@@ -103,6 +135,25 @@ public sealed partial class DeployScriptTests : IDisposable
         Assert.NotEqual(adminKey, newKey);
         Assert.Equal(me.GetProperty("chainId").GetString(), (await TestApp.OkJsonAsync(await app.GetAsync("/api/me", newKey))).GetProperty("chainId").GetString());
         Assert.Equal(401, (int)(await app.GetAsync("/api/me", adminKey)).StatusCode);
+    }
+
+    [Fact]
+    public async Task APublishRefusedWhileTheIdentitysRolesPropagateIsRetriedAndOneThatKeepsFailingStopsTheDeploy()
+    {
+        var app = await TestApp.SharedAsync();
+        var (code, output) = await DeployAsync(app, "rg-" + Guid.NewGuid().ToString("N")[..8], new Dictionary<string, string> { ["FAKE_AZ_PUBLISH_FAILURES"] = "2" });
+        Assert.True(code == 0, output);
+        Assert.Contains("trying again", output, StringComparison.Ordinal);
+        Assert.Equal("3", (await File.ReadAllTextAsync(State("publish-tries"))).Trim());
+        Assert.Single(Published());
+        Assert.Matches(AdminKey(), output);
+
+        Directory.Delete(Path.Combine(_dir, "state"), recursive: true);
+        (code, output) = await DeployAsync(app, "rg-" + Guid.NewGuid().ToString("N")[..8], new Dictionary<string, string> { ["FAKE_AZ_PUBLISH_FAILURES"] = "99" });
+        Assert.NotEqual(0, code);
+        Assert.Contains("Publishing failed 5 times", output, StringComparison.Ordinal);
+        Assert.Empty(Published());
+        Assert.DoesNotMatch(AdminKey(), output); // no chain is created on an app without its code
     }
 
     [Fact]

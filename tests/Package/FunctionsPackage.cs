@@ -23,7 +23,7 @@ public sealed class FunctionsPackage
     /// <summary>The Functions app folder (host.json, the executable, one folder per function).</summary>
     public string Site { get; }
 
-    /// <summary>The zip Azure runs from (WEBSITE_RUN_FROM_PACKAGE).</summary>
+    /// <summary>The zip Azure runs (infra/deploy.sh publishes it to the Flex Consumption app with config-zip).</summary>
     public string Zip { get; }
 
     public string ScriptOutput { get; }

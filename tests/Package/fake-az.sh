@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # A stand-in for the Azure CLI, for the deploy script's tests: it keeps the deployment's state in $FAKE_AZ_STATE,
-# answers with outputs that point at a local app ($FAKE_APP_URL), and refuses any call it does not know.
+# answers with outputs that point at a local app ($FAKE_APP_URL), and refuses any call it does not know (a storage
+# key, a SAS or a blob upload included: the Flex deploy needs none). Like az, it compiles the .bicepparam it is given
+# with the real Bicep CLI ($BICEP_BIN), so the SC_* environment the script sets must satisfy main.bicep.
+# FAKE_AZ_PUBLISH_FAILURES=N refuses the first N publishes (a new identity's roles not yet propagated).
 set -euo pipefail
 state="$FAKE_AZ_STATE"
 echo "$*" >>"$state/calls.log"
@@ -23,26 +26,32 @@ case "$args" in
       *) exit 4 ;;
     esac ;;
   "deployment group create"*)
+    params="$(arg_after -p "$@")"
+    case "$params" in *.bicepparam) ;; *) echo "fake az: expected -p <file>.bicepparam, got '$params'" >&2; exit 5 ;; esac
     n=$(( $(ls "$state" | grep -c '^deployment-' || true) + 1 ))
-    for a in "$@"; do
-      case "$a" in
-        @*main.parameters.json) ;;
-        @*) cp "${a#@}" "$state/deployment-$n.json" ;;
-      esac
-    done
-    [ -f "$state/deployment-$n.json" ] || { echo "no secret parameters file" >&2; exit 5; }
+    # What az does with a .bicepparam: compile it (readEnvironmentVariable reads this process's environment).
+    "$BICEP_BIN" build-params "$params" --stdout >"$state/deployment-$n.json" 2>"$state/build-params.err" \
+      || { cat "$state/build-params.err" >&2; exit 6; }
+    # The app settings the deployment sets (read back by the next deploy).
+    printf '%s' "$SC_PLATFORM_ADMIN_KEY" >"$state/setting-PlatformAdminKey"
+    printf '%s' "$SC_TOKEN_SIGNING_KEY" >"$state/setting-TokenSigningKey"
     touch "$state/deployed" ;;
   "functionapp config appsettings list"*)
-    last="$(ls "$state"/deployment-*.json 2>/dev/null | sort -V | tail -n 1)"
-    [ -n "$last" ] || exit 0
     case "$args" in
-      *PlatformAdminKey*) sed -n 's/.*"platformAdminKey":{"value":"\([^"]*\)".*/\1/p' "$last" ;;
-      *TokenSigningKey*) sed -n 's/.*"tokenSigningKey":{"value":"\([^"]*\)".*/\1/p' "$last" ;;
-      *WEBSITE_RUN_FROM_PACKAGE*) sed -n 's/.*"packageUrl":{"value":"\([^"]*\)".*/\1/p' "$last" ;;
+      *PlatformAdminKey*) [ ! -f "$state/setting-PlatformAdminKey" ] || cat "$state/setting-PlatformAdminKey" ;;
+      *TokenSigningKey*) [ ! -f "$state/setting-TokenSigningKey" ] || cat "$state/setting-TokenSigningKey" ;;
+      *) exit 7 ;;
     esac ;;
-  "storage account keys list"*) echo "ZmFrZS1hY2NvdW50LWtleQ==" ;;
-  "storage blob upload"*) cp "$(arg_after -f "$@")" "$state/uploaded-$(arg_after -n "$@")" ;;
-  "storage blob generate-sas"*) echo "https://scteststore.blob.core.windows.net/deployments/$(arg_after -n "$@")?sv=2022-11-02&sp=r&sig=FAKESIGNATURE" ;;
+  "functionapp deployment source config-zip"*)
+    [ -f "$state/deployed" ] || { echo "fake az: the app does not exist yet" >&2; exit 8; }
+    tries=$(( $(cat "$state/publish-tries" 2>/dev/null || echo 0) + 1 ))
+    echo "$tries" >"$state/publish-tries"
+    if [ "$tries" -le "${FAKE_AZ_PUBLISH_FAILURES:-0}" ]; then
+      echo "ERROR: Deployment was cancelled: the app could not write the package to its deployment storage (403)." >&2
+      exit 9
+    fi
+    n=$(( $(ls "$state" | grep -c '^published-' || true) + 1 ))
+    cp "$(arg_after --src "$@")" "$state/published-$n-$(arg_after -n "$@").zip" ;;
   "group show"*) [ -f "$state/tag" ] && cat "$state/tag" || true ;;
   "group update"*) sed -n 's/.*tags\.serverlesscommerce-first-chain=\([^ ]*\).*/\1/p' <<<"$args" >"$state/tag" ;;
   *) echo "fake az: unexpected call: az $args" >&2; exit 2 ;;
