@@ -369,7 +369,6 @@ public sealed class OrderCaptureTests : ChainTest
         // At most two wake-ups per interval (one at once, one at its end), however many rounds committed.
         var allowed = 2 * (long)Math.Ceiling(elapsed / ServerlessCommerce.Campaigns.CampaignCommitEffects.OutboxWakeInterval) + 2;
         Assert.True(wakes <= allowed, $"{wakes} outbox wake-ups for {rounds} rounds in {elapsed.TotalMilliseconds:F0} ms; at most {allowed} expected");
-        Assert.True(wakes < rounds, $"{wakes} outbox wake-ups for {rounds} rounds: one per round or more");
 
         // Every order still reaches Event Grid, the last ones by the wake-up at the end of the interval.
         var published = new HashSet<string>();
