@@ -119,7 +119,7 @@ public sealed class Validator
     public string Text(string field, string? value, int maxLength, int minLength = 1)
     {
         var trimmed = value?.Trim() ?? string.Empty;
-        if (trimmed.Length < minLength)
+        if (trimmed.Length < minLength || (trimmed.Length > 0 && IsInvisible(trimmed)))
         {
             Add(field, $"{field} is required.");
         }
@@ -138,6 +138,13 @@ public sealed class Validator
     /// <summary>Like <see cref="Text"/> but absent is fine.</summary>
     public string? OptionalText(string field, string? value, int maxLength) =>
         string.IsNullOrWhiteSpace(value) ? null : Text(field, value, maxLength);
+
+    /// <summary>
+    /// True when no character of <paramref name="text"/> shows: only white space, zero-width and other format
+    /// characters (U+200B–U+200F, U+2060, U+FEFF, …) or controls. Such a name or comment reads as empty.
+    /// </summary>
+    public static bool IsInvisible(string text) =>
+        text.All(c => char.IsWhiteSpace(c) || char.IsControl(c) || System.Globalization.CharUnicodeInfo.GetUnicodeCategory(c) is System.Globalization.UnicodeCategory.Format);
 
     public void ThrowIfInvalid()
     {
