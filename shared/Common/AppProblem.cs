@@ -119,9 +119,13 @@ public sealed class Validator
     public string Text(string field, string? value, int maxLength, int minLength = 1)
     {
         var trimmed = value?.Trim() ?? string.Empty;
-        if (trimmed.Length < minLength || (trimmed.Length > 0 && IsInvisible(trimmed)))
+        if (trimmed.Length < minLength)
         {
             Add(field, $"{field} is required.");
+        }
+        else if (IsInvisible(trimmed))
+        {
+            Add(field, $"{field} is empty: it has no visible characters (only spaces or zero-width characters).");
         }
         else if (trimmed.Length > maxLength)
         {
