@@ -65,6 +65,7 @@ public static class ServerlessCommerceApp
         app.UseMiddleware<CorrelationMiddleware>();
         app.UseExceptionHandler();
         app.UseStatusCodePages(Problems.StatusCodePage);
+        app.UseMiddleware<ApiEdgeMiddleware>();
         app.MapHttpFunctions(catalog);
         app.MapHub<LiveHub>(LiveHub.Path);
         app.Lifetime.ApplicationStarted.Register(() =>

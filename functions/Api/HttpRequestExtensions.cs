@@ -45,15 +45,51 @@ public static class HttpRequestExtensions
             throw new AppProblem(ProblemCodes.Validation, "Unreadable request", "This route needs a JSON body (Content-Type: application/json).");
         }
 
+        var json = buffer.GetBuffer().AsSpan(0, (int)buffer.Length);
         try
         {
-            return JsonSerializer.Deserialize<T>(buffer.GetBuffer().AsSpan(0, (int)buffer.Length), options)
+            RefuseNullElements(json);
+            return JsonSerializer.Deserialize<T>(json, options)
                 ?? throw new AppProblem(ProblemCodes.Validation, "Unreadable request", "The body must be a JSON object, not null.");
         }
-        catch (JsonException json)
+        catch (JsonException problem)
         {
-            var where = json.Path is null ? string.Empty : $" (at {json.Path})";
-            throw new AppProblem(ProblemCodes.Validation, "Unreadable request", $"The body is not the JSON this route expects: {json.Message.Split(". Path:")[0]}{where}.");
+            var (field, detail) = JsonBodyErrors.Explain(problem, typeof(T));
+            throw field is null
+                ? new AppProblem(ProblemCodes.Validation, "Unreadable request", detail)
+                : AppProblem.Validation(field, detail);
+        }
+    }
+
+    /// <summary>No list of ours holds nulls: <c>items: [null]</c> is refused here, naming the element, before any rule reads it.</summary>
+    private static void RefuseNullElements(ReadOnlySpan<byte> json)
+    {
+        var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = 16 });
+        var path = new List<(string Name, int Index, bool IsArray)>();
+        string? property = null;
+        while (reader.Read())
+        {
+            if (path.Count > 0 && path[^1].IsArray && reader.TokenType is not JsonTokenType.EndArray)
+            {
+                path[^1] = path[^1] with { Index = path[^1].Index + 1 };
+            }
+
+            switch (reader.TokenType)
+            {
+                case JsonTokenType.PropertyName:
+                    property = reader.GetString();
+                    break;
+                case JsonTokenType.StartArray or JsonTokenType.StartObject:
+                    path.Add((property ?? string.Empty, -1, reader.TokenType == JsonTokenType.StartArray));
+                    property = null;
+                    break;
+                case JsonTokenType.EndArray or JsonTokenType.EndObject:
+                    path.RemoveAt(path.Count - 1);
+                    break;
+                case JsonTokenType.Null when path.Count > 1 && path[^1].IsArray:
+                    var field = string.Concat(path.Skip(1).Select((p, i) => (i == 0 || p.Name.Length == 0 ? p.Name : "." + p.Name) + (p.IsArray ? $"[{p.Index}]" : string.Empty)));
+                    throw AppProblem.Validation(field, $"{field} must not be null: leave the element out instead.");
+            }
         }
     }
 

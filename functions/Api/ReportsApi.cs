@@ -47,7 +47,7 @@ public sealed class ReportsApi(CampaignReportService campaignReportService, Dash
         TypedResults.Ok(ReportView.From(await campaignReportService.GenerateAsync(await callerContext.GetAsync(req), campaignId, req.HttpContext.RequestAborted)));
 
     [Function("ChainDashboard")]
-    [OpenApiOperation("Reports", "Numbers of the campaigns whose live start is in [from, to) (default the last 30 days), per store and leader. Admin; a leader for their own store.")]
+    [OpenApiOperation("Reports", "Numbers of the campaigns whose live start is in [from, to) (default the last 30 days), per store and leader. Admin; a leader for their own store. from/to: a date (2026-11-01, the chain's midnight) or an ISO-8601 time, between 2000-01-01 and 2199-12-31; at most the dashboard's longest period apart.")]
     public async Task<Ok<DashboardView>> Dashboard([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/chains/{chainId}/dashboard")] HttpRequest req, string chainId) =>
         TypedResults.Ok(DashboardView.Of(await dashboardService.GetAsync(await callerContext.GetAsync(req), chainId, req.QueryString("from"), req.QueryString("to"), req.QueryString("storeId"), req.QueryString("leaderId"), req.HttpContext.RequestAborted)));
 }

@@ -3,9 +3,9 @@ using ServerlessCommerce.Identity;
 namespace ServerlessCommerce.Functions.Hosting;
 
 /// <summary>
-/// The caller of the current invocation, authenticated on first use: public routes never look, so a stale token in a
-/// browser cannot break them, while protected routes get 401/403 from <see cref="Caller.Require"/>. Scoped: one per
-/// invocation on both hosts.
+/// The caller of the current invocation, authenticated once: by <see cref="ApiEdge"/> for every <c>/api/</c> request that
+/// carries a secret (an unknown one is a 401 on public routes too, API.md), else on first use; protected routes get
+/// 401/403 from <see cref="Caller.Require"/>. Scoped: one per invocation on both hosts.
 /// </summary>
 public sealed class CallerContext(Authenticator authenticator)
 {

@@ -33,6 +33,17 @@ public static class FunctionsWorker
 /// </summary>
 public sealed class HttpProblemsMiddleware(ProblemExceptionHandler problems) : IFunctionsWorkerMiddleware
 {
+    /// <summary>Each HTTP function's route parameter names: its binding data also carries query and body values.</summary>
+    private static readonly Dictionary<string, HashSet<string>> RouteParameters = Local.FunctionCatalog.App.Http.ToDictionary(
+        h => h.Function.Name,
+        h => Microsoft.AspNetCore.Routing.Patterns.RoutePatternFactory.Parse(Local.FunctionCatalog.LocalRoute(h.Http, h.Function.Name)).Parameters.Select(p => p.Name).ToHashSet(StringComparer.OrdinalIgnoreCase),
+        StringComparer.OrdinalIgnoreCase);
+
+    private static IEnumerable<KeyValuePair<string, object?>> RouteValues(FunctionContext context) =>
+        RouteParameters.TryGetValue(context.FunctionDefinition.Name, out var names)
+            ? context.BindingContext.BindingData.Where(b => names.Contains(b.Key))
+            : [];
+
     public async Task Invoke(FunctionContext context, FunctionExecutionDelegate next)
     {
         var http = context.GetHttpContext();
@@ -50,7 +61,10 @@ public sealed class HttpProblemsMiddleware(ProblemExceptionHandler problems) : I
 
         try
         {
-            await next(context);
+            if (http is null || await ApiEdge.RunAsync(http, context.InstanceServices, RouteValues(context)))
+            {
+                await next(context);
+            }
         }
         catch (Exception ex) when (http is not null)
         {

@@ -19,7 +19,7 @@ public sealed class ProblemExceptionHandler(ILogger<ProblemExceptionHandler> log
             AppProblem p => (p.Status, p.Code, p.Title, p.Message, p.Errors),
             BadHttpRequestException { StatusCode: 413 } => (413, ProblemCodes.TooLarge, "Too large", "The request body is larger than this route accepts.", null),
             BadHttpRequestException b => (400, ProblemCodes.Validation, "Unreadable request", Explain(b), null),
-            JsonException j => (400, ProblemCodes.Validation, "Unreadable request", $"The body is not valid JSON: {j.Message}", null),
+            JsonException j => (400, ProblemCodes.Validation, "Unreadable request", Api.JsonBodyErrors.Explain(j, typeof(object)).Detail, null),
             ObjectDisposedException => (503, "unavailable", "Restarting", "The service is restarting; nothing was changed. Retry in a moment.", (IReadOnlyDictionary<string, string[]>?)null),
             _ when IsStorageOutage(exception) => (503, "unavailable", "Storage unavailable", "Storage could not be reached; nothing was changed. Try again shortly.", (IReadOnlyDictionary<string, string[]>?)null),
             _ => (500, "internal", "Unexpected error", "Something went wrong on our side; nothing you sent was at fault. Try again; if it persists, tell the operator the trace id.", null),
@@ -54,7 +54,7 @@ public sealed class ProblemExceptionHandler(ILogger<ProblemExceptionHandler> log
     {
         if (ex.InnerException is JsonException json)
         {
-            return $"The body is not the JSON this route expects: {json.Message.Split(". Path:")[0]}{(json.Path is null ? string.Empty : $" (at {json.Path})")}.";
+            return Api.JsonBodyErrors.Explain(json, typeof(object)).Detail;
         }
 
         if (ex.StatusCode == 415)

@@ -65,13 +65,21 @@ public sealed class OutboxSweeper(ITableStore tables, CampaignOutbox outbox, ILo
     public async Task Run([TimerTrigger("30 */1 * * * *")] TimerInfo timer, CancellationToken cancellationToken)
     {
         var query = new TableQuery(TableFilter.And(TableFilter.Compare("Phase", "ne", "completed"), TableFilter.Compare("Phase", "ne", "cancelled")), ["Phase"]);
+        await PerCampaign.ForEachAsync(CampaignIds(tables, query, cancellationToken), async campaignId =>
+        {
+            if (await outbox.LagAsync(campaignId, cancellationToken) > 0)
+            {
+                var published = await outbox.DispatchAsync(campaignId, cancellationToken);
+                logger.LogWarning("Outbox sweeper published {Count} overdue events of {CampaignId}", published, campaignId);
+            }
+        }, logger, "OutboxSweeper", cancellationToken);
+    }
+
+    internal static async IAsyncEnumerable<string> CampaignIds(ITableStore tables, TableQuery query, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
         await foreach (var row in tables.QueryAsync(CampaignTables.CampaignIndex, query, cancellationToken))
         {
-            if (await outbox.LagAsync(row.RowKey, cancellationToken) > 0)
-            {
-                var published = await outbox.DispatchAsync(row.RowKey, cancellationToken);
-                logger.LogWarning("Outbox sweeper published {Count} overdue events of {CampaignId}", published, row.RowKey);
-            }
+            yield return row.RowKey;
         }
     }
 }
@@ -96,15 +104,13 @@ internal static class CampaignWorkMessage
 /// Every 10 s, each live campaign's viewer count goes to its live room: every instance's presence row (one read per
 /// campaign, not one row per viewer) plus this instance's own viewers (see <see cref="ServerlessCommerce.LiveRoom.LiveRoomPresence"/>).
 /// </summary>
-public sealed class ViewerCountTimer(ITableStore tables, ServerlessCommerce.LiveRoom.LiveRoomService live)
+public sealed class ViewerCountTimer(ITableStore tables, ServerlessCommerce.LiveRoom.LiveRoomService live, ILogger<ViewerCountTimer> logger)
 {
     [Function("ViewerCount")]
     public async Task Run([TimerTrigger("*/10 * * * * *")] TimerInfo timer, CancellationToken cancellationToken)
     {
         var query = new TableQuery(TableFilter.Equal("Phase", "live"), ["Phase"]);
-        await foreach (var row in tables.QueryAsync(CampaignTables.CampaignIndex, query, cancellationToken))
-        {
-            await live.BroadcastViewerCountAsync(row.RowKey, cancellationToken);
-        }
+        await PerCampaign.ForEachAsync(OutboxSweeper.CampaignIds(tables, query, cancellationToken),
+            campaignId => live.BroadcastViewerCountAsync(campaignId, cancellationToken), logger, "ViewerCount", cancellationToken);
     }
 }

@@ -67,7 +67,7 @@ public sealed class CampaignService(ITableStore tables, CampaignDesks desks, Cha
         }
 
         var items = await ValidateItemsAsync(v, chainId, draft.Items, ct);
-        var schedule = ValidateSchedule(v, draft);
+        var schedule = ValidateSchedule(v, draft, clock.GetUtcNow());
         v.ThrowIfInvalid();
 
         var campaignId = key is null ? Ids.New(chainId, 'k') : Ids.For(chainId, 'k', key);
@@ -182,11 +182,17 @@ public sealed class CampaignService(ITableStore tables, CampaignDesks desks, Cha
         return items;
     }
 
-    private static CampaignSchedule? ValidateSchedule(Validator v, CampaignDraft d)
+    /// <summary>How far from now a campaign's instants may lie (API.md): a little in the past, at most a year ahead.</summary>
+    public static readonly TimeSpan EarliestBeforeNow = TimeSpan.FromDays(1), LatestAfterNow = TimeSpan.FromDays(366);
+
+    /// <summary>Pickup ends at most this long after the live session.</summary>
+    public static readonly TimeSpan MaxPickupAfterLive = TimeSpan.FromDays(30);
+
+    private static CampaignSchedule? ValidateSchedule(Validator v, CampaignDraft d, DateTimeOffset now)
     {
-        if (d.PreheatAt is null || d.LiveStartAt is null || d.LiveEndAt is null)
+        if (d.LiveStartAt is null || d.LiveEndAt is null)
         {
-            foreach (var (name, value) in new[] { ("preheatAt", d.PreheatAt), ("liveStartAt", d.LiveStartAt), ("liveEndAt", d.LiveEndAt) })
+            foreach (var (name, value) in new[] { ("liveStartAt", d.LiveStartAt), ("liveEndAt", d.LiveEndAt) })
             {
                 if (value is null)
                 {
@@ -197,10 +203,34 @@ public sealed class CampaignService(ITableStore tables, CampaignDesks desks, Cha
             return null;
         }
 
-        var preheat = d.PreheatAt.Value.ToUniversalTime();
+        // Every instant is checked against the calendar window before any arithmetic: a year-9999 date must be a 400
+        // here, not an overflow in a timer of the lifecycle later.
+        var earliest = now - EarliestBeforeNow;
+        var latest = now + LatestAfterNow;
+        var inWindow = true;
+        foreach (var (name, value) in new[] { ("preheatAt", d.PreheatAt), ("liveStartAt", d.LiveStartAt), ("liveEndAt", d.LiveEndAt), ("pickupUntil", d.PickupUntil) })
+        {
+            if (value is { } at && (at < earliest || at > latest))
+            {
+                v.Add(name, $"{name} must lie between {earliest:yyyy-MM-dd'T'HH:mm'Z'} and {latest:yyyy-MM-dd'T'HH:mm'Z'} (from 1 day ago to 366 days ahead).");
+                inWindow = false;
+            }
+        }
+
+        if (!inWindow)
+        {
+            return null;
+        }
+
         var start = d.LiveStartAt.Value.ToUniversalTime();
         var end = d.LiveEndAt.Value.ToUniversalTime();
+        var preheat = d.PreheatAt?.ToUniversalTime() ?? Max(start - TimeSpan.FromHours(48), Min(now, start));
         var pickup = (d.PickupUntil ?? end.AddHours(48)).ToUniversalTime();
+        if (pickup - end > MaxPickupAfterLive)
+        {
+            v.Add("pickupUntil", "pickupUntil must be at most 30 days after liveEndAt.");
+        }
+
         if (preheat > start)
         {
             v.Add("preheatAt", "preheatAt must not be after liveStartAt.");
@@ -234,6 +264,10 @@ public sealed class CampaignService(ITableStore tables, CampaignDesks desks, Cha
 
         return new CampaignSchedule(preheat, start, end, pickup, after, window);
     }
+
+    private static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
+
+    private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
 
     /// <summary>The campaign as stored, with its totals over every lane (public view data); 404 when there is none.</summary>
     public async Task<Campaign> GetAsync(string campaignId, CancellationToken ct) =>

@@ -123,6 +123,10 @@ public sealed class Validator
         {
             Add(field, $"{field} is required.");
         }
+        else if (IsInvisible(trimmed))
+        {
+            Add(field, $"{field} is empty: it has no visible characters (only spaces or zero-width characters).");
+        }
         else if (trimmed.Length > maxLength)
         {
             Add(field, $"{field} must be at most {maxLength} characters (got {trimmed.Length}).");
@@ -138,6 +142,13 @@ public sealed class Validator
     /// <summary>Like <see cref="Text"/> but absent is fine.</summary>
     public string? OptionalText(string field, string? value, int maxLength) =>
         string.IsNullOrWhiteSpace(value) ? null : Text(field, value, maxLength);
+
+    /// <summary>
+    /// True when no character of <paramref name="text"/> shows: only white space, zero-width and other format
+    /// characters (U+200B–U+200F, U+2060, U+FEFF, …) or controls. Such a name or comment reads as empty.
+    /// </summary>
+    public static bool IsInvisible(string text) =>
+        text.All(c => char.IsWhiteSpace(c) || char.IsControl(c) || System.Globalization.CharUnicodeInfo.GetUnicodeCategory(c) is System.Globalization.UnicodeCategory.Format);
 
     public void ThrowIfInvalid()
     {

@@ -52,6 +52,13 @@ public sealed class AppSettings
     /// <summary>The public URL people reach the app at (printed links, SAS-upload CORS origin). Optional.</summary>
     public string? PublicBaseUrl { get; init; }
 
+    /// <summary>
+    /// Origins (scheme://host[:port], comma-separated) of a chain's own front end that may call the API from a
+    /// browser. Empty (the default): no CORS headers, so browsers refuse cross-origin calls. Off by default, so not
+    /// in <see cref="Names"/> (which the Bicep must set).
+    /// </summary>
+    public IReadOnlyList<string> CorsAllowedOrigins { get; init; } = [];
+
     /// <summary>The storage account and how to reach it; throws <see cref="FormatException"/> when the settings are wrong.</summary>
     public StorageConnection Storage => StorageConnection.Resolve(AzureWebJobsStorage, AzureWebJobsStorageIdentity);
 
@@ -85,6 +92,8 @@ public sealed class AppSettings
             QueueVisibilityTimeoutSeconds = Int("QueueVisibilityTimeoutSeconds", 60, 5, 3600),
             QueueMaxPollingIntervalMilliseconds = Int("QueueMaxPollingIntervalMilliseconds", 2000, 50, 60_000),
             PublicBaseUrl = Text("PublicBaseUrl"),
+            CorsAllowedOrigins = (Text("CorsAllowedOrigins") ?? string.Empty)
+                .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(o => o.TrimEnd('/')).ToArray(),
         };
     }
 

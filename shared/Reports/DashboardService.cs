@@ -143,6 +143,18 @@ public sealed class DashboardService(ITableStore tables, ChainService chains, Ca
         return (start, end);
     }
 
+    /// <summary>Years a dashboard can cover; outside them the chain's midnight or the default period would leave the calendar.</summary>
+    private static bool InRange(Validator v, string field, int year)
+    {
+        if (year is >= 2000 and <= 2199)
+        {
+            return true;
+        }
+
+        v.Add(field, $"{field} must lie between 2000-01-01 and 2199-12-31.");
+        return false;
+    }
+
     private static DateTimeOffset? Parse(Validator v, string field, string? text, TimeZoneInfo zone)
     {
         if (string.IsNullOrWhiteSpace(text))
@@ -153,13 +165,18 @@ public sealed class DashboardService(ITableStore tables, ChainService chains, Ca
         text = text.Trim();
         if (DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day))
         {
+            if (!InRange(v, field, day.Year))
+            {
+                return null;
+            }
+
             var local = day.ToDateTime(TimeOnly.MinValue, DateTimeKind.Unspecified);
             return new DateTimeOffset(local, zone.GetUtcOffset(local)).ToUniversalTime();
         }
 
         if (text.Length >= 16 && text[4] == '-' && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var at))
         {
-            return at;
+            return InRange(v, field, at.Year) ? at : null;
         }
 
         v.Add(field, $"{field} must be a date (2026-11-01, the chain's midnight) or an ISO-8601 time (2026-11-01T12:00:00Z).");

@@ -430,13 +430,13 @@ public sealed class CatalogueTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task TraceabilityNeedsNoSecretAndIgnoresAStaleOne()
+    public async Task TraceabilityNeedsNoSecretButRefusesAnUnknownOne()
     {
         var productId = await NewProductAsync();
         await TestApp.OkJsonAsync(await UploadAsync(productId, Pdf), 201);
         Assert.Single((await TraceabilityAsync(productId)).GetProperty("reports").EnumerateArray());
-        var withStaleToken = await TestApp.OkJsonAsync(await _app.GetAsync($"/api/products/{productId}/traceability", "scm_e30.stale"));
-        Assert.Equal(productId, withStaleToken.GetProperty("productId").GetString());
+        // API.md: an unknown secret is a 401 on every /api/ route, public ones included.
+        await TestApp.ProblemAsync(await _app.GetAsync($"/api/products/{productId}/traceability", "scm_e30.stale"), 401, "unauthorized");
     }
 
     [Fact]

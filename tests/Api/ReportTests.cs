@@ -72,8 +72,9 @@ public sealed class ReportTests : ChainTest
         var peach = await App.NewProductAsync(Chain, "阳山水蜜桃");
         var rice = await App.NewProductAsync(Chain, "五常大米");
 
-        // An earlier campaign of the same store where 张阿姨 bought: she is a repeat buyer of the next one.
-        var (earlier, earlierItems) = await LiveCampaignAsync("上周厨房", Chain.LeaderKey, Chain.StoreId, Chain.LeaderId, DateTimeOffset.UtcNow.AddDays(-7), new Item(peach, 800, 10, 1));
+        // An earlier campaign of the same store where 张阿姨 bought: she is a repeat buyer of the next one. (A campaign
+        // starts at most 1 day back, API.md.)
+        var (earlier, earlierItems) = await LiveCampaignAsync("昨天厨房", Chain.LeaderKey, Chain.StoreId, Chain.LeaderId, DateTimeOffset.UtcNow.AddHours(-20), new Item(peach, 800, 10, 1));
         await OrderAsync(earlier, t2, (earlierItems[0], 1));
         await CloseAndFulfilAsync(earlier, Chain.LeaderKey);
 
@@ -187,13 +188,13 @@ public sealed class ReportTests : ChainTest
         var product = await App.NewProductAsync(Chain);
         var now = DateTimeOffset.UtcNow;
 
-        // Outside the default 30 days.
-        var (old, oldItems) = await LiveCampaignAsync("两月前", Chain.LeaderKey, Chain.StoreId, Chain.LeaderId, now.AddDays(-60), new Item(product, 700, 10, 1));
+        // Outside the default 30 days up to now (a campaign starts at most 1 day back, API.md, so this one is ahead).
+        var (old, oldItems) = await LiveCampaignAsync("两月后", Chain.LeaderKey, Chain.StoreId, Chain.LeaderId, now.AddDays(60), new Item(product, 700, 10, 1));
         await OrderAsync(old, Chain.MemberToken, (oldItems[0], 1));
         await CloseAndFulfilAsync(old, Chain.LeaderKey);
 
-        // Store 1, three days ago: 张阿姨 and 赵叔叔 buy one each at ¥5.
-        var (e, eItems) = await LiveCampaignAsync("三天前", Chain.LeaderKey, Chain.StoreId, Chain.LeaderId, now.AddDays(-3), new Item(product, 500, 10, 1));
+        // Store 1, 20 hours ago: 张阿姨 and 赵叔叔 buy one each at ¥5.
+        var (e, eItems) = await LiveCampaignAsync("昨天", Chain.LeaderKey, Chain.StoreId, Chain.LeaderId, now.AddHours(-20), new Item(product, 500, 10, 1));
         await OrderAsync(e, t2, (eItems[0], 1));
         await OrderAsync(e, t3, (eItems[0], 1));
         await CloseAndFulfilAsync(e, Chain.LeaderKey);
@@ -237,12 +238,12 @@ public sealed class ReportTests : ChainTest
         Assert.Equal(4000, perLeader[Chain.LeaderId].GetProperty("gmvFen").GetInt64());
         Assert.Equal("刘团长", perLeader[leader2Id].GetProperty("name").GetString());
 
-        // A narrower period leaves out three days ago; dates in the chain's zone reach back to two months ago.
-        var recent = await TestApp.OkJsonAsync(await App.GetAsync($"/api/chains/{Chain.ChainId}/dashboard?from={Uri.EscapeDataString(now.AddDays(-1).ToString("O"))}&to={Uri.EscapeDataString(now.AddDays(1).ToString("O"))}", Chain.AdminKey));
+        // A narrower period leaves out 20 hours ago; dates in the chain's zone reach ahead to two months from now.
+        var recent = await TestApp.OkJsonAsync(await App.GetAsync($"/api/chains/{Chain.ChainId}/dashboard?from={Uri.EscapeDataString(now.AddHours(-2).ToString("O"))}&to={Uri.EscapeDataString(now.AddDays(1).ToString("O"))}", Chain.AdminKey));
         Assert.Equal((2, 2, 3000L), (recent.GetProperty("campaigns").GetInt32(), recent.GetProperty("orders").GetInt32(), recent.GetProperty("gmvFen").GetInt64()));
         Assert.Equal(0.0, recent.GetProperty("repurchaseRate").GetDouble());
         var shanghai = TimeZoneInfo.ConvertTime(now, TimeZoneInfo.FindSystemTimeZoneById("Asia/Shanghai"));
-        var wide = await TestApp.OkJsonAsync(await App.GetAsync($"/api/chains/{Chain.ChainId}/dashboard?from={shanghai.AddDays(-90):yyyy-MM-dd}&to={shanghai.AddDays(1):yyyy-MM-dd}", Chain.AdminKey));
+        var wide = await TestApp.OkJsonAsync(await App.GetAsync($"/api/chains/{Chain.ChainId}/dashboard?from={shanghai.AddDays(-2):yyyy-MM-dd}&to={shanghai.AddDays(90):yyyy-MM-dd}", Chain.AdminKey));
         Assert.Equal(4, wide.GetProperty("campaigns").GetInt32());
         var byLeader = await TestApp.OkJsonAsync(await App.GetAsync($"/api/chains/{Chain.ChainId}/dashboard?leaderId={leader2Id}", Chain.AdminKey));
         Assert.Equal(1, byLeader.GetProperty("campaigns").GetInt32());

@@ -197,7 +197,67 @@ public static class OpenApiDocument
         _ => status.ToString(System.Globalization.CultureInfo.InvariantCulture),
     };
 
-    private static JsonNode Schema(Type type) => SchemaOptions.GetJsonSchemaAsNode(type, new JsonSchemaExporterOptions { TreatNullObliviousAsNonNullable = true });
+    private static JsonNode Schema(Type type) => SchemaOptions.GetJsonSchemaAsNode(type, new JsonSchemaExporterOptions
+    {
+        TreatNullObliviousAsNonNullable = true,
+        TransformSchemaNode = StateOptionalFieldsAndLimits,
+    });
+
+    /// <summary>
+    /// Request fields API.md marks optional (<c>timeZone?</c>). Request records take every field as nullable so that a
+    /// missing one gets the validator's message, which makes the exporter call all of them required.
+    /// </summary>
+    private static readonly Dictionary<Type, string[]> OptionalFields = new()
+    {
+        [typeof(Api.ChainsApi.CreateChainRequest)] = ["timeZone"],
+        [typeof(Api.MembersApi.JoinRequest)] = ["referralCode"],
+        [typeof(Api.ProductsApi.CreateProductRequest)] = ["origin", "batch", "story"],
+        [typeof(Api.CampaignsApi.CreateCampaignRequest)] = ["preheatAt", "pickupUntil", "followUpAfterHours", "followUpWindowHours"],
+        [typeof(Campaigns.CampaignItemDraft)] = ["livePriceFen", "minGroupSize", "perMemberLimit"],
+        [typeof(Api.OrdersApi.PlaceOrderRequest)] = ["address"],
+        [typeof(Api.LiveApi.FlashSaleRequest)] = ["firstNGift"],
+        [typeof(FollowUp.SurveyRequest)] = ["comment"],
+        [typeof(FollowUp.ReviewRequest)] = ["photoCount"],
+    };
+
+    private const string DateWindow = "Within [now − 1 day, now + 366 days].";
+
+    /// <summary>The limits API.md fixes, where a client reads the field.</summary>
+    private static readonly Dictionary<(Type, string), string> FieldLimits = new()
+    {
+        [(typeof(Api.CampaignsApi.CreateCampaignRequest), "preheatAt")] = $"Optional; default 48 h before liveStartAt (now, if that has passed). {DateWindow}",
+        [(typeof(Api.CampaignsApi.CreateCampaignRequest), "liveStartAt")] = DateWindow,
+        [(typeof(Api.CampaignsApi.CreateCampaignRequest), "liveEndAt")] = $"After liveStartAt, at most 24 h later. {DateWindow}",
+        [(typeof(Api.CampaignsApi.CreateCampaignRequest), "pickupUntil")] = $"Optional; default 48 h after liveEndAt; at most 30 days after liveEndAt. {DateWindow}",
+        [(typeof(Api.CampaignsApi.CreateCampaignRequest), "followUpAfterHours")] = "Optional; default 24; 0–720 (decimals allowed).",
+        [(typeof(Api.CampaignsApi.CreateCampaignRequest), "followUpWindowHours")] = "Optional; default 72; above 0, at most 720 (decimals allowed).",
+        [(typeof(Campaigns.CampaignItemDraft), "minGroupSize")] = "Optional; default 1 (成团 minimum); at most the stock.",
+    };
+
+    private static JsonNode StateOptionalFieldsAndLimits(JsonSchemaExporterContext context, JsonNode schema)
+    {
+        if (schema is not JsonObject node)
+        {
+            return schema;
+        }
+
+        if (context.PropertyInfo is { } property && FieldLimits.TryGetValue((property.DeclaringType, property.Name), out var limits))
+        {
+            node["description"] = limits;
+        }
+        else if (context.PropertyInfo is null && OptionalFields.TryGetValue(context.TypeInfo.Type, out var optional) && node["required"] is JsonArray required)
+        {
+            foreach (var name in optional)
+            {
+                if (required.FirstOrDefault(r => r?.GetValue<string>() == name) is { } entry)
+                {
+                    required.Remove(entry);
+                }
+            }
+        }
+
+        return schema;
+    }
 
     private static JsonObject ProblemSchema() => new()
     {
