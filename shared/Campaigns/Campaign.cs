@@ -348,8 +348,8 @@ public sealed class Campaign
     {
         if (!IsOrderable)
         {
-            // Closed because it sold out (截单): say what the member needs to know.
-            if (Phase == CampaignPhase.Closed && p.Lines.All(l => FindItem(l.ItemId) is { } i && RemainingOf(Buckets.Item(i.ItemId)) == 0))
+            // Closed because it sold out (截单), and maybe already fulfilling: say what the member needs to know.
+            if (HasReached(CampaignPhase.Closed) && Phase != CampaignPhase.Cancelled && p.Lines.All(l => FindItem(l.ItemId) is { } i && RemainingOf(Buckets.Item(i.ItemId)) == 0))
             {
                 throw AppProblem.Conflict(ProblemCodes.SoldOut, "Sold out", $"{string.Join("、", p.Lines.Select(l => FindItem(l.ItemId)!.Name))} sold out; the group-buy has closed.");
             }
