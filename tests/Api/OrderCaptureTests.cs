@@ -2,6 +2,9 @@ using System.Collections.Concurrent;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using ServerlessCommerce.Campaigns;
 using ServerlessCommerce.Events;
 using ServerlessCommerce.Tests.Infrastructure;
 
@@ -36,6 +39,62 @@ public sealed class OrderCaptureTests : ChainTest
         await TestApp.OkJsonAsync(await App.OrderAsync(id, Chain.MemberToken, itemId), 201);
         await App.PostAsync($"/api/campaigns/{id}/actions/close", secret: Chain.LeaderKey);
         await TestApp.ProblemAsync(await App.OrderAsync(id, Chain.MemberToken, itemId), 409, "not-live");
+    }
+
+    [Fact]
+    public async Task OrdersToUnknownCampaignsAnswerNotFoundAndLeaveNoDeskAndNoErrorLog()
+    {
+        var logs = new WarningLog();
+        await using var app = await TestApp.StartAsync(services: s => s.AddSingleton<ILoggerProvider>(logs));
+        var f = await app.NewChainWithPeopleAsync();
+        var (id, itemId) = await app.NewLiveCampaignAsync(f);
+        await TestApp.OkJsonAsync(await app.OrderAsync(id, f.MemberToken, itemId), 201);
+        var desks = app.Services.GetRequiredService<CampaignDesks>();
+        var before = desks.Count;
+
+        // Ids of the member's own chain that name no campaign: each costs a 404, nothing kept, nothing logged.
+        for (var batch = 0; batch < 10; batch++)
+        {
+            var answers = await Task.WhenAll(Enumerable.Range(0, 30).Select(_ => app.OrderAsync($"{id[..^6]}{Guid.NewGuid():N}"[..id.Length], f.MemberToken, itemId)));
+            foreach (var answer in answers)
+            {
+                await TestApp.ProblemAsync(answer, 404, "not-found");
+            }
+        }
+
+        Assert.Equal(before, desks.Count);
+        Assert.Empty(logs.Lines);
+        await TestApp.OkJsonAsync(await app.OrderAsync(id, f.MemberToken, itemId), 201); // the real campaign still sells
+    }
+
+    /// <summary>Log lines at warning and above.</summary>
+    private sealed class WarningLog : ILoggerProvider
+    {
+        private readonly ConcurrentQueue<string> _lines = new();
+
+        public IReadOnlyList<string> Lines => [.. _lines];
+
+        public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
+
+        public void Dispose()
+        {
+        }
+
+        private sealed class Logger(WarningLog owner, string category) : ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state)
+                where TState : notnull => null;
+
+            public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Warning;
+
+            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+            {
+                if (IsEnabled(logLevel))
+                {
+                    owner._lines.Enqueue($"{logLevel} {category}: {formatter(state, exception)} {exception?.GetType().Name}");
+                }
+            }
+        }
     }
 
     [Fact]
