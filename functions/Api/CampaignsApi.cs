@@ -18,7 +18,7 @@ public sealed class CampaignsApi(CampaignService campaignService, ChainService c
 
     public sealed record ItemView(string ItemId, string ProductId, string Name, string? Unit, long PriceFen, long? LivePriceFen, int Stock, int Remaining, int Sold, int MinGroupSize, int? PerMemberLimit);
 
-    public sealed record FlashSaleState(string FlashSaleId, string ItemId, int Quantity, int Sold, long PriceFen, DateTimeOffset EndsAt, int FirstNGift, bool Active);
+    public sealed record FlashSaleState(string FlashSaleId, string ItemId, int Quantity, int Sold, long PriceFen, DateTimeOffset EndsAt, int FirstNGift, bool Active, string? GiftName = null);
 
     public sealed record StoreView(string StoreId, string Name, string Address);
 
@@ -33,7 +33,7 @@ public sealed class CampaignsApi(CampaignService campaignService, ChainService c
             Campaign.Wire(c.Phase), c.Schedule.PreheatAt, c.Schedule.LiveStartAt, c.Schedule.LiveEndAt, c.Schedule.PickupUntil,
             c.Schedule.FollowUpAfterHours, c.Schedule.FollowUpWindowHours, c.ReservationCount, c.OrderCount, c.PinnedItemId,
             c.Items.Select(i => new ItemView(i.ItemId, i.ProductId, i.Name, i.Unit, i.PriceFen, i.LivePriceFen, i.Stock, i.Remaining, i.Sold, i.MinGroupSize, i.PerMemberLimit)).ToList(),
-            c.FlashSales.Select(f => new FlashSaleState(f.FlashSaleId, f.ItemId, f.Quantity, f.Sold, f.PriceFen, f.EndsAt, f.FirstNGift, f.EndedAt is null && f.Remaining > 0 && f.EndsAt > DateTimeOffset.UtcNow)).ToList(), c.Seq, timeZone);
+            c.FlashSales.Select(f => new FlashSaleState(f.FlashSaleId, f.ItemId, f.Quantity, f.Sold, f.PriceFen, f.EndsAt, f.FirstNGift, f.EndedAt is null && f.Remaining > 0 && f.EndsAt > DateTimeOffset.UtcNow, f.GiftName)).ToList(), c.Seq, timeZone);
     }
 
     public sealed record CampaignSummary(string CampaignId, string Title, string StoreId, string LeaderId, string Phase, DateTimeOffset? LiveStartAt, DateTimeOffset? LiveEndAt);

@@ -28,7 +28,7 @@ public sealed class FollowUpApi(FollowUpService followUpService, CallerContext c
     }
 
     [Function("SubmitReview")]
-    [OpenApiOperation("FollowUp", "Review the order (its member; same eligibility as the survey): 10 points, and one create-only upload URL per photo (valid 15 min; PUT JPEG/PNG bytes with 'x-ms-blob-type: BlockBlob'). Again → 409 already-submitted.")]
+    [OpenApiOperation("FollowUp", "Review the order (its member; same eligibility as the survey): 10 points, and one create-only upload URL per photo (valid 15 min; PUT JPEG/PNG/GIF/WebP bytes with 'x-ms-blob-type: BlockBlob'). Again → 409 already-submitted.")]
     [OpenApiRequest(typeof(ReviewRequest))]
     public async Task<Created<ReviewResponse>> SubmitReview([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/orders/{orderId}/reviews")] HttpRequest req, string orderId)
     {
@@ -39,7 +39,7 @@ public sealed class FollowUpApi(FollowUpService followUpService, CallerContext c
     }
 
     [Function("ConfirmReviewPhotos")]
-    [OpenApiOperation("FollowUp", "After uploading: keeps the JPEG/PNG photos (deletes anything else) and credits 5 points per photo, once each.")]
+    [OpenApiOperation("FollowUp", "After uploading: keeps the JPEG/PNG/GIF/WebP photos, stored with the type their bytes show (never the one claimed at upload), and credits 5 points per photo, once each; anything else is deleted and named in a 400 validation problem (photos[n]).")]
     public async Task<Ok<PhotosResponse>> ConfirmPhotos([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/orders/{orderId}/reviews/photos/confirm")] HttpRequest req, string orderId)
     {
         var confirmation = await followUpService.ConfirmPhotosAsync(await callerContext.GetAsync(req), orderId, req.HttpContext.RequestAborted);

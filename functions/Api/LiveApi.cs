@@ -21,9 +21,12 @@ public sealed class LiveApi(LiveRoomService liveRoomService, CallerContext calle
 
     public sealed record PinRequest(string? ItemId);
 
-    public sealed record FlashSaleRequest(string? ItemId, int? Quantity, long? PriceFen, int? DurationSeconds, int? FirstNGift);
+    public sealed record FlashSaleRequest(string? ItemId, int? Quantity, long? PriceFen, int? DurationSeconds, int? FirstNGift, string? GiftName);
 
-    public sealed record FlashSaleView(string FlashSaleId, string ItemId, int Quantity, long PriceFen, DateTimeOffset EndsAt, int FirstNGift, int Sold);
+    public sealed record FlashSaleView(string FlashSaleId, string ItemId, int Quantity, long PriceFen, DateTimeOffset EndsAt, int FirstNGift, string? GiftName, int Sold, DateTimeOffset? EndedAt)
+    {
+        public static FlashSaleView From(ServerlessCommerce.Campaigns.FlashSale f) => new(f.FlashSaleId, f.ItemId, f.Quantity, f.PriceFen, f.EndsAt, f.FirstNGift, f.GiftName, f.Sold, f.EndedAt);
+    }
 
     public sealed record CountView(int Count);
 
@@ -117,12 +120,17 @@ public sealed class LiveApi(LiveRoomService liveRoomService, CallerContext calle
         return TypedResults.Ok(await CampaignsApi.ViewAsync(await liveRoomService.PinAsync(await callerContext.GetAsync(req), campaignId, body.ItemId, req.HttpContext.RequestAborted), chainService, req.HttpContext.RequestAborted));
     }
     [Function("StartFlashSale")]
-    [OpenApiOperation("Live room", "The leader starts a flash sale: quantity of an item at priceFen for durationSeconds; the first firstNGift orders get a gift. Ends by itself.")]
+    [OpenApiOperation("Live room", "The leader starts a flash sale: quantity of an item at priceFen for durationSeconds; the first firstNGift orders get the gift giftName. Ends by itself, when its quota is sold, or when the leader ends it.")]
     [OpenApiRequest(typeof(FlashSaleRequest))]
     public async Task<Created<FlashSaleView>> StartFlashSale([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/campaigns/{campaignId}/flash-sales")] HttpRequest req, string campaignId)
     {
         var body = await req.ReadJsonAsync<FlashSaleRequest>();
-        var f = await liveRoomService.StartFlashSaleAsync(await callerContext.GetAsync(req), campaignId, body.ItemId, body.Quantity, body.PriceFen, body.DurationSeconds, body.FirstNGift, req.IdempotencyKey(), req.HttpContext.RequestAborted);
-        return TypedResults.Created($"/api/campaigns/{campaignId}", new FlashSaleView(f.FlashSaleId, f.ItemId, f.Quantity, f.PriceFen, f.EndsAt, f.FirstNGift, f.Sold));
+        var f = await liveRoomService.StartFlashSaleAsync(await callerContext.GetAsync(req), campaignId, body.ItemId, body.Quantity, body.PriceFen, body.DurationSeconds, body.FirstNGift, body.GiftName, req.IdempotencyKey(), req.HttpContext.RequestAborted);
+        return TypedResults.Created($"/api/campaigns/{campaignId}", FlashSaleView.From(f));
     }
+
+    [Function("EndFlashSale")]
+    [OpenApiOperation("Live room", "The leader ends a flash sale early: later orders pay the usual price. Again → 200.")]
+    public async Task<Ok<FlashSaleView>> EndFlashSale([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/campaigns/{campaignId}/flash-sales/{flashSaleId}/end")] HttpRequest req, string campaignId, string flashSaleId) =>
+        TypedResults.Ok(FlashSaleView.From(await liveRoomService.EndFlashSaleAsync(await callerContext.GetAsync(req), campaignId, flashSaleId, req.HttpContext.RequestAborted)));
 }

@@ -34,7 +34,7 @@ public sealed class ProblemExceptionHandler(ILogger<ProblemExceptionHandler> log
             logger.LogInformation("Request {Method} {Path} refused: {Status} {Code}", httpContext.Request.Method, httpContext.Request.Path, status, code);
         }
 
-        await Problems.WriteAsync(httpContext, status, code, title, detail, errors, (exception as AppProblem)?.RetryAfter);
+        await Problems.WriteAsync(httpContext, status, code, title, detail, errors, (exception as AppProblem)?.RetryAfter, (exception as AppProblem)?.Extensions);
         return true;
     }
 
@@ -77,7 +77,7 @@ public static class Problems
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
-    public static Task WriteAsync(HttpContext context, int status, string code, string title, string detail, IReadOnlyDictionary<string, string[]>? errors = null, TimeSpan? retryAfter = null)
+    public static Task WriteAsync(HttpContext context, int status, string code, string title, string detail, IReadOnlyDictionary<string, string[]>? errors = null, TimeSpan? retryAfter = null, IReadOnlyDictionary<string, object?>? extensions = null)
     {
         if (context.Response.HasStarted)
         {
@@ -105,6 +105,11 @@ public static class Problems
         if (errors is not null)
         {
             body["errors"] = errors;
+        }
+
+        foreach (var (name, value) in extensions ?? new Dictionary<string, object?>())
+        {
+            body.TryAdd(name, value);
         }
 
         return context.Response.WriteAsync(JsonSerializer.Serialize(body, ProblemJson));

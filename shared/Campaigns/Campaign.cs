@@ -70,6 +70,9 @@ public sealed class FlashSale
 
     public int FirstNGift { get; init; }
 
+    /// <summary>What the first orders get (赠品), shown to members and carried on their order lines.</summary>
+    public string? GiftName { get; init; }
+
     /// <summary>Counted from the lanes, never stored with the sale.</summary>
     [System.Text.Json.Serialization.JsonIgnore]
     public int Sold { get; set; }
@@ -104,6 +107,9 @@ public sealed record Transition(CampaignPhase From, CampaignPhase To, bool Chang
 /// numbered in the acting instance's lane stream (orders, cancellations, reservations), not the campaign row's.
 /// </summary>
 public sealed record CampaignEvent(string Type, string Subject, object Data, string? Occurrence, bool OnLane);
+
+/// <summary>One price that holds now for some units of an item (the answer of <c>price-changed</c>).</summary>
+public sealed record PriceNow(string ItemId, int Quantity, long UnitPriceFen, string? FlashSaleId);
 
 /// <summary>What a member asks for when ordering, as the aggregate sees it.</summary>
 public sealed record OrderPlacement(
@@ -341,15 +347,17 @@ public sealed class Campaign
     /// 接龙: places an order with units from <paramref name="lane"/>. Refuses with <c>not-live</c>, a validation
     /// problem, <c>member-limit</c>, or <c>sold-out</c> — the last only when <paramref name="verifiedRemaining"/> (units
     /// left anywhere, as checked just now) says so. When the lane merely holds too few units it throws
-    /// <see cref="StockShortage"/> and changes nothing. A flash quota prices a whole line: a line its units cover gets
-    /// the flash price (and, while gifts last, a gift).
+    /// <see cref="StockShortage"/> and changes nothing. A running flash quota prices the units it still covers (a line it
+    /// covers in part is split: those units at the flash price, with a gift while gifts last, the rest at the usual
+    /// price). When the member said what unit price she saw and any unit would cost otherwise, the answer is
+    /// <c>price-changed</c> with the prices that hold now, and nothing changes.
     /// </summary>
     public Order PlaceOrder(OrderPlacement p, MemberTally tally, StockLane lane, IReadOnlyDictionary<string, int> verifiedRemaining, DateTimeOffset now)
     {
         if (!IsOrderable)
         {
-            // Closed because it sold out (截单): say what the member needs to know.
-            if (Phase == CampaignPhase.Closed && p.Lines.All(l => FindItem(l.ItemId) is { } i && RemainingOf(Buckets.Item(i.ItemId)) == 0))
+            // Closed because it sold out (截单), and maybe already fulfilling: say what the member needs to know.
+            if (HasReached(CampaignPhase.Closed) && Phase != CampaignPhase.Cancelled && p.Lines.All(l => FindItem(l.ItemId) is { } i && RemainingOf(Buckets.Item(i.ItemId)) == 0))
             {
                 throw AppProblem.Conflict(ProblemCodes.SoldOut, "Sold out", $"{string.Join("、", p.Lines.Select(l => FindItem(l.ItemId)!.Name))} sold out; the group-buy has closed.");
             }
@@ -358,7 +366,7 @@ public sealed class Campaign
         }
 
         var missing = new Dictionary<string, int>(StringComparer.Ordinal);
-        var planned = new List<(CampaignItem Item, int Quantity, FlashSale? Flash, bool Gift)>();
+        var planned = new List<PlannedLine>();
         foreach (var requested in p.Lines)
         {
             var item = FindItem(requested.ItemId) ?? throw AppProblem.Validation("items", $"Item '{requested.ItemId}' is not on sale in this campaign.");
@@ -376,9 +384,9 @@ public sealed class Campaign
             }
 
             var flash = ActiveFlashSale(item.ItemId, now);
-            var flashLine = flash is not null && Covered(Buckets.Flash(flash.FlashSaleId), quantity, out _);
-            var gift = flashLine && flash!.FirstNGift > 0 && Covered(Buckets.Gift(flash.FlashSaleId), 1, out _);
-            planned.Add((item, quantity, flashLine ? flash : null, gift));
+            var flashUnits = flash is null ? 0 : FlashUnits(Buckets.Flash(flash.FlashSaleId), quantity);
+            var gift = flashUnits > 0 && flash!.FirstNGift > 0 && Covered(Buckets.Gift(flash.FlashSaleId), 1, out _);
+            planned.Add(new PlannedLine(item, quantity, flashUnits > 0 ? flash : null, flashUnits, gift, requested.ExpectedUnitPriceFen));
         }
 
         if (missing.Count > 0)
@@ -386,30 +394,50 @@ public sealed class Campaign
             throw new StockShortage(missing);
         }
 
-        // Every line is valid and covered: only now change the lane and the tally.
-        var lines = new List<OrderLine>();
-        foreach (var (item, quantity, flash, gift) in planned)
+        // Every unit is priced now: a member who said what she saw is never charged otherwise (发现变价, nothing written).
+        if (planned.Any(x => x.ExpectedUnitPriceFen is { } seen && x.Prices().Any(price => price.UnitPriceFen != seen)))
         {
-            lane.Sell(Buckets.Item(item.ItemId), quantity);
-            if (item.PerMemberLimit is not null)
+            var prices = planned.SelectMany(x => x.Prices()).ToList();
+            throw new AppProblem(ProblemCodes.PriceChanged, "Price changed",
+                $"Prices changed since you looked; nothing was ordered. Now: {string.Join("; ", prices.Select(x => $"{x.Quantity} × {FindItem(x.ItemId)!.Name} at ¥{x.UnitPriceFen / 100m:0.00}{(x.FlashSaleId is null ? string.Empty : " (flash sale)")}"))}. Order again at these prices.")
             {
-                tally.Quantities[item.ItemId] = tally.Of(item.ItemId) + quantity; // the tally is the limit's ledger: limited items only
+                Extensions = new Dictionary<string, object?>(StringComparer.Ordinal) { ["prices"] = prices },
+            };
+        }
+
+        // Every line is valid, covered and priced as seen: only now change the lane and the tally.
+        var lines = new List<OrderLine>();
+        foreach (var x in planned)
+        {
+            lane.Sell(Buckets.Item(x.Item.ItemId), x.Quantity);
+            if (x.Item.PerMemberLimit is not null)
+            {
+                tally.Quantities[x.Item.ItemId] = tally.Of(x.Item.ItemId) + x.Quantity; // the tally is the limit's ledger: limited items only
             }
-            if (flash is not null)
+
+            if (x.Flash is { } flash)
             {
-                lane.Sell(Buckets.Flash(flash.FlashSaleId), quantity);
+                lane.Sell(Buckets.Flash(flash.FlashSaleId), x.FlashUnits);
                 lane.Add(lane.Sold, Buckets.FlashOrders(flash.FlashSaleId), 1);
-                if (gift)
+                if (x.Gift)
                 {
                     lane.Sell(Buckets.Gift(flash.FlashSaleId), 1);
                 }
+
+                lines.Add(new OrderLine
+                {
+                    ItemId = x.Item.ItemId, ProductId = x.Item.ProductId, Name = x.Item.Name, Quantity = x.FlashUnits,
+                    UnitPriceFen = flash.PriceFen, FlashSaleId = flash.FlashSaleId, Gift = x.Gift, GiftName = x.Gift ? flash.GiftName : null,
+                });
             }
 
-            lines.Add(new OrderLine
+            if (x.Quantity > x.FlashUnits)
             {
-                ItemId = item.ItemId, ProductId = item.ProductId, Name = item.Name, Quantity = quantity,
-                UnitPriceFen = flash?.PriceFen ?? item.OrderPriceFen, FlashSaleId = flash?.FlashSaleId, Gift = gift,
-            });
+                lines.Add(new OrderLine
+                {
+                    ItemId = x.Item.ItemId, ProductId = x.Item.ProductId, Name = x.Item.Name, Quantity = x.Quantity - x.FlashUnits, UnitPriceFen = x.Item.OrderPriceFen,
+                });
+            }
         }
 
         lane.Orders++;
@@ -421,15 +449,18 @@ public sealed class Campaign
         Record("order.placed", $"orders/{order.OrderId}", new
         {
             order.OrderId, CampaignId, order.MemberId, maskedName = ServerlessCommerce.Chains.Names.Mask(order.MemberName),
-            items = lines.Select(l => new { l.ItemId, l.Quantity, l.UnitPriceFen, l.Gift }), order.TotalFen, fulfilment = order.Fulfilment.ToString().ToLowerInvariant(),
+            items = lines.Select(l => new { l.ItemId, l.Quantity, l.UnitPriceFen, l.FlashSaleId, l.Gift, l.GiftName }), order.TotalFen, fulfilment = order.Fulfilment.ToString().ToLowerInvariant(),
         }, onLane: true);
         return order;
+
+        // The units of a bucket the lane holds that earlier lines of this order do not already use.
+        int Held(string bucket) => lane.UnitsOf(bucket) - planned.Sum(x => x.Uses(bucket));
 
         // Does the lane hold the units? If not: a definite "no" when the campaign as a whole was checked, else a shortage to fill.
         bool Covered(string bucket, int quantity, out int left)
         {
             left = 0;
-            var held = lane.UnitsOf(bucket) - planned.Where(x => Uses(x, bucket)).Sum(x => bucket.StartsWith("g:", StringComparison.Ordinal) ? 1 : x.Quantity);
+            var held = Held(bucket);
             if (held >= quantity)
             {
                 return true;
@@ -445,8 +476,54 @@ public sealed class Campaign
             return true; // provisionally: the shortage is thrown once every line is checked
         }
 
-        static bool Uses((CampaignItem Item, int Quantity, FlashSale? Flash, bool Gift) x, string bucket) =>
-            bucket == x.Item.ItemId || (x.Flash is not null && (bucket == Buckets.Flash(x.Flash.FlashSaleId) || (x.Gift && bucket == Buckets.Gift(x.Flash.FlashSaleId))));
+        // How many of the wanted units a flash quota covers: all when the lane holds them; when the campaign as a whole
+        // has fewer left (checked just now), those it has, once they are in this lane (a flash quota is exact across lanes).
+        int FlashUnits(string bucket, int wanted)
+        {
+            var held = Math.Max(0, Held(bucket));
+            if (held >= wanted)
+            {
+                return wanted;
+            }
+
+            if (verifiedRemaining.TryGetValue(bucket, out var total) && total < wanted)
+            {
+                if (held >= total)
+                {
+                    return held;
+                }
+
+                missing[bucket] = missing.GetValueOrDefault(bucket) + total - held;
+                return total; // provisionally, as above
+            }
+
+            missing[bucket] = missing.GetValueOrDefault(bucket) + wanted - held;
+            return wanted;
+        }
+    }
+
+    /// <summary>One requested line as it will be sold: its units, how many a flash quota covers, whether a gift goes with them.</summary>
+    private sealed record PlannedLine(CampaignItem Item, int Quantity, FlashSale? Flash, int FlashUnits, bool Gift, long? ExpectedUnitPriceFen)
+    {
+        public IEnumerable<PriceNow> Prices()
+        {
+            if (Flash is not null && FlashUnits > 0)
+            {
+                yield return new PriceNow(Item.ItemId, FlashUnits, Flash.PriceFen, Flash.FlashSaleId);
+            }
+
+            if (Quantity > FlashUnits)
+            {
+                yield return new PriceNow(Item.ItemId, Quantity - FlashUnits, Item.OrderPriceFen, null);
+            }
+        }
+
+        public int Uses(string bucket) =>
+            bucket == Item.ItemId ? Quantity
+            : Flash is null ? 0
+            : bucket == Buckets.Flash(Flash.FlashSaleId) ? FlashUnits
+            : Gift && bucket == Buckets.Gift(Flash.FlashSaleId) ? 1
+            : 0;
     }
 
     /// <summary>
@@ -531,7 +608,7 @@ public sealed class Campaign
     /// 限时秒杀: a quota of an item's units at a lower price until an end time. Its quota and gifts go into the pool,
     /// where lanes claim them like stock. Starting one that exists answers it unchanged (same id: a retry).
     /// </summary>
-    public (FlashSale Sale, bool Started) StartFlashSale(string flashSaleId, string itemId, int quantity, long priceFen, int durationSeconds, int firstNGift, DateTimeOffset now)
+    public (FlashSale Sale, bool Started) StartFlashSale(string flashSaleId, string itemId, int quantity, long priceFen, int durationSeconds, int firstNGift, DateTimeOffset now, string? giftName = null)
     {
         if (FlashSales.FirstOrDefault(f => f.FlashSaleId == flashSaleId) is { } existing)
         {
@@ -561,6 +638,12 @@ public sealed class Campaign
             v.Add("firstNGift", "firstNGift must be between 0 and quantity.");
         }
 
+        giftName = string.IsNullOrWhiteSpace(giftName) ? null : giftName.Trim();
+        if (giftName is { Length: > 40 })
+        {
+            v.Add("giftName", "giftName is at most 40 characters.");
+        }
+
         v.ThrowIfInvalid();
         if (ActiveFlashSale(item.ItemId, now) is not null)
         {
@@ -571,6 +654,7 @@ public sealed class Campaign
         {
             FlashSaleId = flashSaleId, ItemId = item.ItemId, Quantity = quantity, PriceFen = priceFen,
             StartsAt = now, EndsAt = now.AddSeconds(durationSeconds), FirstNGift = firstNGift,
+            GiftName = firstNGift > 0 ? giftName ?? "赠品" : null,
         };
         FlashSales.Add(flash);
         Pool[Buckets.Flash(flashSaleId)] = quantity;
@@ -579,7 +663,7 @@ public sealed class Campaign
             Pool[Buckets.Gift(flashSaleId)] = firstNGift;
         }
 
-        Record("flashSale.started", $"campaigns/{CampaignId}/flash-sales/{flashSaleId}", new { CampaignId, flash.FlashSaleId, flash.ItemId, flash.Quantity, flash.PriceFen, flash.EndsAt, flash.FirstNGift });
+        Record("flashSale.started", $"campaigns/{CampaignId}/flash-sales/{flashSaleId}", new { CampaignId, flash.FlashSaleId, flash.ItemId, flash.Quantity, flash.PriceFen, flash.EndsAt, flash.FirstNGift, flash.GiftName });
         return (flash, true);
     }
 

@@ -328,7 +328,7 @@ public sealed partial class CampaignDesk
                 return false;
             }
 
-            var (flash, started) = Campaign.StartFlashSale(start.FlashSaleId, start.ItemId, start.Quantity, start.PriceFen, start.DurationSeconds, start.FirstNGift, Now);
+            var (flash, started) = Campaign.StartFlashSale(start.FlashSaleId, start.ItemId, start.Quantity, start.PriceFen, start.DurationSeconds, start.FirstNGift, Now, start.GiftName);
             if (!started)
             {
                 return AnswerNow(start, flash.Clone());

@@ -191,7 +191,9 @@ public sealed partial class CampaignDesk : IAsyncDisposable
         }
         finally
         {
-            var shutdown = new ObjectDisposedException(nameof(CampaignDesk), "The app is shutting down; retry the request.");
+            Exception shutdown = FoundNoCampaign
+                ? AppProblem.NotFound("campaign", _campaignId) // let go for naming no campaign: what was queued meanwhile hears the same
+                : new ObjectDisposedException(nameof(CampaignDesk), "The app is shutting down; retry the request.");
             foreach (var command in pending)
             {
                 command.Fail(shutdown);
@@ -230,9 +232,17 @@ public sealed partial class CampaignDesk : IAsyncDisposable
                 return;
             }
 
-            if (_campaign is null)
+            if (_campaign is null && !await TryLoadAsync())
             {
-                await ReloadAsync();
+                // An id that names no campaign: a 404 to every command, and the desk is let go (CampaignDesks).
+                var missing = AppProblem.NotFound("campaign", _campaignId);
+                foreach (var command in pending)
+                {
+                    command.Fail(missing);
+                }
+
+                pending.Clear();
+                return;
             }
 
             if (_lane is null && pending.Any(IsLaneCommand))
@@ -472,19 +482,44 @@ public sealed partial class CampaignDesk : IAsyncDisposable
 
     // ----- reading state -----
 
-    /// <summary>The campaign with every lane. Lanes are read before the campaign row: a fence committed in between shows as the new phase, never as a stale lane ETag that would let an order through.</summary>
-    private async Task<Campaign> ReadAsync() =>
-        await CampaignTables.ReadAsync(_tables, _campaignId, _stopping.Token) ?? throw AppProblem.NotFound("campaign", _campaignId);
+    /// <summary>True when the last read found no campaign with this id (the desk then holds nothing and should be let go).</summary>
+    public bool FoundNoCampaign => Volatile.Read(ref _foundNoCampaign);
+
+    private bool _foundNoCampaign;
 
     private async Task ReloadAsync()
     {
-        _campaign = await ReadAsync();
+        if (!await TryLoadAsync())
+        {
+            throw AppProblem.NotFound("campaign", _campaignId);
+        }
+    }
+
+    /// <summary>
+    /// Reads the campaign with every lane; false when there is no such campaign. Lanes are read before the campaign
+    /// row: a fence committed in between shows as the new phase, never as a stale lane ETag that would let an order through.
+    /// </summary>
+    private async Task<bool> TryLoadAsync()
+    {
+        var campaign = await CampaignTables.ReadAsync(_tables, _campaignId, _stopping.Token);
+        Volatile.Write(ref _foundNoCampaign, campaign is null);
+        if (campaign is null)
+        {
+            return false;
+        }
+
+        _campaign = campaign;
         _justRead = true;
         // Keep the lane if it is still ours (or we were sharing it); a lane taken over by another instance is let go.
         _lane = _lane is { } held && _campaign.Lanes.FirstOrDefault(l => l.LaneId == held.LaneId) is { } stored && (stored.Owner == _instanceId || held.Owner != _instanceId)
             ? stored.Clone()
             : null;
+        return true;
     }
+
+    /// <summary>The campaign with every lane (see <see cref="TryLoadAsync"/>).</summary>
+    private async Task<Campaign> ReadAsync() =>
+        await CampaignTables.ReadAsync(_tables, _campaignId, _stopping.Token) ?? throw AppProblem.NotFound("campaign", _campaignId);
 
     /// <summary>
     /// Reads, in parallel, what the next round needs and the desk does not hold: member tallies, and the current row of

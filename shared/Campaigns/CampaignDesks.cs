@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
+using ServerlessCommerce.Common;
 using ServerlessCommerce.Storage;
 
 namespace ServerlessCommerce.Campaigns;
@@ -25,7 +26,30 @@ public sealed class CampaignDesks(ITableStore tables, TimeProvider clock, ICampa
             _ = CloseIdleAsync();
         }
 
-        return _desks.GetOrAdd(campaignId, id => new Lazy<CampaignDesk>(() => new CampaignDesk(id, InstanceId, tables, clock, observer, _logger))).Value.SubmitAsync(command);
+        var entry = _desks.GetOrAdd(campaignId, id => new Lazy<CampaignDesk>(() => new CampaignDesk(id, InstanceId, tables, clock, observer, _logger)));
+        var answer = entry.Value.SubmitAsync(command);
+        return answer.IsCompletedSuccessfully ? answer : LetGoIfNoCampaignAsync(campaignId, entry, answer);
+    }
+
+    /// <summary>
+    /// An id that names no campaign costs its 404 and nothing more: its desk is let go at once, not kept for the idle
+    /// limit (thousands of made-up ids would otherwise each hold a desk for 10 minutes).
+    /// </summary>
+    private async Task<TResult> LetGoIfNoCampaignAsync<TResult>(string campaignId, Lazy<CampaignDesk> entry, Task<TResult> answer)
+    {
+        try
+        {
+            return await answer;
+        }
+        catch (AppProblem) when (entry.Value.FoundNoCampaign)
+        {
+            if (_desks.TryRemove(new KeyValuePair<string, Lazy<CampaignDesk>>(campaignId, entry)))
+            {
+                await entry.Value.DisposeAsync();
+            }
+
+            throw;
+        }
     }
 
     public int Count => _desks.Count;

@@ -18,8 +18,8 @@ public abstract class DeskCommand<TResult> : DeskCommand
     internal override void Fail(Exception error) => _done.TrySetException(error);
 }
 
-/// <summary>What a member asks for in one order line.</summary>
-public sealed record RequestedLine(string ItemId, int Quantity);
+/// <summary>What a member asks for in one order line, and the unit price she saw (when the client says).</summary>
+public sealed record RequestedLine(string ItemId, int Quantity, long? ExpectedUnitPriceFen = null);
 
 /// <summary>The answer to an order: the order, and whether an earlier request with the same key had already made it.</summary>
 public sealed record OrderOutcome(Order Order, bool Replayed);
@@ -92,9 +92,11 @@ public sealed class StartFlashSaleCommand : DeskCommand<FlashSale>
     public required int DurationSeconds { get; init; }
 
     public int FirstNGift { get; init; }
+
+    public string? GiftName { get; init; }
 }
 
-/// <summary>End a flash sale (its timer, or its quota sold out). Ending an ended one changes nothing.</summary>
+/// <summary>End a flash sale (its timer, its quota sold out, or the leader). Ending an ended one changes nothing.</summary>
 public sealed class EndFlashSaleCommand : DeskCommand<FlashSale?>
 {
     public required string FlashSaleId { get; init; }

@@ -40,6 +40,9 @@ public sealed class OrderLine
     /// <summary>Among the first orders of a flash sale: a gift comes with it.</summary>
     public bool Gift { get; init; }
 
+    /// <summary>What the gift is (the flash sale's <c>giftName</c>), when the line has one.</summary>
+    public string? GiftName { get; init; }
+
     public long TotalFen => UnitPriceFen * Quantity;
 
     public OrderLine Copy() => (OrderLine)MemberwiseClone();

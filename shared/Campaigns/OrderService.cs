@@ -9,7 +9,8 @@ namespace ServerlessCommerce.Campaigns;
 /// <summary>What a member sends to order.</summary>
 public sealed record OrderRequest(IReadOnlyList<OrderRequestLine>? Items, string? Fulfilment, string? Address);
 
-public sealed record OrderRequestLine(string? ItemId, int? Quantity);
+/// <summary>One line: the item, how many, and the unit price the member saw (optional; API.md <c>price-changed</c>).</summary>
+public sealed record OrderRequestLine(string? ItemId, int? Quantity, long? ExpectedUnitPriceFen = null);
 
 /// <summary>Order capture (接龙) and the order views of members, leaders and admins.</summary>
 public sealed class OrderService(ITableStore tables, CampaignDesks desks, CampaignService campaigns)
@@ -54,9 +55,14 @@ public sealed class OrderService(ITableStore tables, CampaignDesks desks, Campai
                     v.Add($"items[{i}].quantity", $"quantity must be between 1 and {MaxQuantity}.");
                 }
 
+                if (line?.ExpectedUnitPriceFen is < 0 or > 100_000_000)
+                {
+                    v.Add($"items[{i}].expectedUnitPriceFen", "expectedUnitPriceFen is the unit price in fen the member saw (0 to 100,000,000).");
+                }
+
                 if (v.IsValid)
                 {
-                    lines.Add(new RequestedLine(line!.ItemId!, line.Quantity!.Value));
+                    lines.Add(new RequestedLine(line!.ItemId!, line.Quantity!.Value, line.ExpectedUnitPriceFen));
                 }
             }
         }

@@ -105,16 +105,31 @@ public sealed class MemberService(ITableStore tables, ChainService chains, Membe
     public async Task<string> ReissueTokenAsync(Caller caller, string memberId, CancellationToken ct)
     {
         caller.Require(Role.Leader, Role.Admin).RequireChainOf(memberId, "member");
+        return await NewTokenVersionAsync(caller, memberId, member =>
+        {
+            if (caller.Role == Role.Leader && caller.StoreId != member.StoreId)
+            {
+                throw AppProblem.Forbidden("Only the leader of the member's own store (or the chain admin) can re-issue their token.");
+            }
+        }, ct);
+    }
+
+    /// <summary>A member swaps a valid token for a fresh one (a new 90 days); the token it swapped, and any older, stop working.</summary>
+    public async Task<string> RefreshTokenAsync(Caller caller, CancellationToken ct)
+    {
+        caller.Require(Role.Member);
+        return await NewTokenVersionAsync(caller, caller.MemberId!, _ => { }, ct);
+    }
+
+    /// <summary>Moves the member's token version on (revoking every token issued before) and issues a token of the new version.</summary>
+    private async Task<string> NewTokenVersionAsync(Caller caller, string memberId, Action<Member> check, CancellationToken ct)
+    {
         for (var attempt = 1; ; attempt++)
         {
             var row = await tables.GetAsync(ChainTables.Members, caller.ChainId!, ChainTables.MemberRow(memberId), cancellationToken: ct)
                       ?? throw AppProblem.NotFound("member", memberId);
             var member = ChainTables.ToMember(row);
-            if (caller.Role == Role.Leader && caller.StoreId != member.StoreId)
-            {
-                throw AppProblem.Forbidden("Only the leader of the member's own store (or the chain admin) can re-issue their token.");
-            }
-
+            check(member);
             var version = member.TokenVersion + 1;
             row["TokenVersion"] = version;
             try
@@ -127,16 +142,8 @@ public sealed class MemberService(ITableStore tables, ChainService chains, Membe
             }
 
             authenticator.Revoke(memberId, version);
-            logger.LogInformation("Token of member {MemberId} re-issued by {Role} (version {Version})", memberId, caller.Role, version);
+            logger.LogInformation("Token of member {MemberId} renewed by {Role} (version {Version})", memberId, caller.Role, version);
             return tokens.Issue(member.ChainId, memberId, version);
         }
-    }
-
-    /// <summary>A member swaps a valid token for a fresh one (a new 90 days), keeping its other tokens valid.</summary>
-    public async Task<string> RefreshTokenAsync(Caller caller, CancellationToken ct)
-    {
-        caller.Require(Role.Member);
-        var member = await GetAsync(caller.ChainId!, caller.MemberId!, ct);
-        return tokens.Issue(member.ChainId, member.MemberId, member.TokenVersion);
     }
 }

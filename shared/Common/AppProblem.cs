@@ -18,6 +18,7 @@ public static class ProblemCodes
     public const string AlreadyPickedUp = "already-picked-up";
     public const string ReportNotReady = "report-not-ready";
     public const string MemberExists = "member-exists";
+    public const string PriceChanged = "price-changed";
     public const string RateLimited = "rate-limited";
     public const string TooLarge = "too-large";
 
@@ -72,6 +73,9 @@ public sealed class AppProblem : Exception
 
     /// <summary>Field → messages, for validation problems.</summary>
     public IReadOnlyDictionary<string, string[]>? Errors { get; }
+
+    /// <summary>Extension members of the problem body (RFC 9457 §3.2), e.g. the prices that hold now for <c>price-changed</c>.</summary>
+    public IReadOnlyDictionary<string, object?>? Extensions { get; init; }
 
     /// <summary>How long to wait before retrying (rate limits).</summary>
     public TimeSpan? RetryAfter { get; init; }

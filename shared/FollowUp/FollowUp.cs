@@ -61,7 +61,27 @@ public static class FollowUpRules
         }
     }
 
-    /// <summary>True when the bytes start like a JPEG or a PNG (the only photo types kept).</summary>
-    public static bool IsPhoto(ReadOnlySpan<byte> content) =>
-        content.StartsWith(Catalogue.ReportFiles.Jpeg.Magic) || content.StartsWith(Catalogue.ReportFiles.Png.Magic);
+    /// <summary>
+    /// The image type the bytes show (JPEG, PNG, GIF or WebP by their magic numbers), or null for anything else. A photo
+    /// is stored and served with this type, never with the one its uploader claimed (which could be <c>text/html</c>).
+    /// </summary>
+    public static string? PhotoType(ReadOnlySpan<byte> content)
+    {
+        if (content.StartsWith(Catalogue.ReportFiles.Jpeg.Magic))
+        {
+            return "image/jpeg";
+        }
+
+        if (content.StartsWith(Catalogue.ReportFiles.Png.Magic))
+        {
+            return "image/png";
+        }
+
+        if (content.StartsWith("GIF87a"u8) || content.StartsWith("GIF89a"u8))
+        {
+            return "image/gif";
+        }
+
+        return content.Length >= 12 && content.StartsWith("RIFF"u8) && content[8..12].SequenceEqual("WEBP"u8) ? "image/webp" : null;
+    }
 }

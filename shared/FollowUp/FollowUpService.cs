@@ -107,12 +107,13 @@ public sealed class FollowUpService(ITableStore tables, IBlobStore blobs, OrderS
         caller.Require(Role.Member);
         var (order, _) = await orders.GetAsync(caller, orderId, ct);
         int kept;
+        var refused = new SortedSet<int>();
         for (var attempt = 1; ; attempt++)
         {
             var row = await tables.GetAsync(FollowUpTables.FollowUp, order.CampaignId, FollowUpTables.ReviewRow(order.OrderId), cancellationToken: ct)
                       ?? throw new AppProblem(ProblemCodes.NotFound, "No review yet", $"Order '{order.OrderId}' has no review yet: send the review first (POST /api/orders/{order.OrderId}/reviews).");
             var review = FollowUpTables.ToReview(row);
-            kept = await KeepValidPhotosAsync(order, review.PhotoCount, ct);
+            kept = await KeepValidPhotosAsync(order, review.PhotoCount, refused, ct);
             if (kept == review.PhotosUploaded)
             {
                 break;
@@ -134,6 +135,16 @@ public sealed class FollowUpService(ITableStore tables, IBlobStore blobs, OrderS
         var photoPoints = await TopUpAsync(order, FollowUpRules.PhotosReason, kept * FollowUpRules.PointsPerPhoto, ct);
         var account = await GetAccountAsync(order.MemberId, ct);
         logger.LogInformation("Photos of the review of order {OrderId} confirmed: {Kept} kept", orderId, kept);
+        if (refused.Count > 0)
+        {
+            // The real photos are kept and credited; the member learns which uploads were not images (and were deleted,
+            // so their upload URLs can create them again).
+            throw AppProblem.Validation(refused.ToDictionary(n => $"photos[{n}]", n => new[]
+            {
+                $"Photo {n} is not a JPEG, PNG, GIF or WebP image (or is larger than {FollowUpRules.MaxPhotoBytes / 1024 / 1024} MB); it was deleted. Upload a photo with the same URL and confirm again.",
+            }));
+        }
+
         return new PhotoConfirmation(kept, FollowUpRules.ReviewPoints + photoPoints, account.Balance);
     }
 
@@ -158,27 +169,37 @@ public sealed class FollowUpService(ITableStore tables, IBlobStore blobs, OrderS
         return order;
     }
 
-    private async Task<int> KeepValidPhotosAsync(Order order, int photoCount, CancellationToken ct)
+    /// <summary>
+    /// Keeps the uploads that are images, stored with the type their bytes show (never the uploader's); deletes the
+    /// rest and names them in <paramref name="refused"/> (1-based).
+    /// </summary>
+    private async Task<int> KeepValidPhotosAsync(Order order, int photoCount, ISet<int> refused, CancellationToken ct)
     {
-        var expected = Enumerable.Range(1, photoCount).Select(n => FollowUpTables.PhotoBlob(order.CampaignId, order.OrderId, n)).ToHashSet(StringComparer.Ordinal);
+        var expected = Enumerable.Range(1, photoCount).ToDictionary(n => FollowUpTables.PhotoBlob(order.CampaignId, order.OrderId, n), n => n, StringComparer.Ordinal);
         var kept = 0;
         await foreach (var blob in blobs.ListAsync(CatalogueTables.Media, FollowUpTables.PhotoPrefix(order.CampaignId, order.OrderId), ct))
         {
-            if (!expected.Contains(blob.Name))
+            if (!expected.TryGetValue(blob.Name, out var number))
             {
                 continue;
             }
 
             if (blob.Length is > 0 and <= FollowUpRules.MaxPhotoBytes
                 && await blobs.DownloadAsync(CatalogueTables.Media, blob.Name, ct) is { } content
-                && FollowUpRules.IsPhoto(content.Data.ToMemory().Span))
+                && FollowUpRules.PhotoType(content.Data.ToMemory().Span) is { } type)
             {
+                if (!string.Equals(content.ContentType, type, StringComparison.Ordinal))
+                {
+                    await blobs.UploadAsync(CatalogueTables.Media, blob.Name, content.Data, type, ct);
+                }
+
                 kept++;
                 continue;
             }
 
             await blobs.DeleteAsync(CatalogueTables.Media, blob.Name, ct);
-            logger.LogWarning("Review photo {Blob} ({Size} bytes) is not a JPEG or PNG within limits and was deleted", blob.Name, blob.Length);
+            refused.Add(number);
+            logger.LogWarning("Review photo {Blob} ({Size} bytes) is not a JPEG, PNG, GIF or WebP within limits and was deleted", blob.Name, blob.Length);
         }
 
         return kept;

@@ -9,7 +9,8 @@ public sealed record MemberTokenClaims(string ChainId, string MemberId, int Vers
 
 /// <summary>
 /// Signed, expiring member tokens: <c>scm_{payload}.{HMAC-SHA256}</c>, base64url, keyed with the
-/// <c>TokenSigningKey</c> setting. The version lets a leader re-issue a token and so revoke the old ones.
+/// <c>TokenSigningKey</c> setting, in its one canonical spelling. The version lets a leader re-issue a token, and a member
+/// refresh one, and so revoke the old ones.
 /// </summary>
 public sealed class MemberTokens(byte[] signingKey, TimeProvider clock)
 {
@@ -38,13 +39,21 @@ public sealed class MemberTokens(byte[] signingKey, TimeProvider clock)
         }
 
         var body = token[Secrets.MemberPrefix.Length..dot];
+        var signatureText = token[(dot + 1)..];
         byte[] signature, payload;
         try
         {
-            signature = FromBase64Url(token[(dot + 1)..]);
+            signature = FromBase64Url(signatureText);
             payload = FromBase64Url(body);
         }
         catch (FormatException)
+        {
+            return null;
+        }
+
+        // One spelling per token: padding, the standard alphabet, whitespace or other trailing bits would decode to the
+        // same bytes, so a "different" token would pass as this one (and dodge a per-token cache or block list).
+        if (!string.Equals(Base64Url(payload), body, StringComparison.Ordinal) || !string.Equals(Base64Url(signature), signatureText, StringComparison.Ordinal))
         {
             return null;
         }

@@ -116,6 +116,7 @@ public sealed class LiveRoomBroadcaster : IAsyncDisposable
                 {
                     flashSaleId = d.GetProperty("flashSaleId").GetString(), itemId = d.GetProperty("itemId").GetString(), priceFen = d.GetProperty("priceFen").GetInt64(),
                     quantity = d.GetProperty("quantity").GetInt32(), endsAt = d.GetProperty("endsAt").GetDateTimeOffset(), firstNGift = d.GetProperty("firstNGift").GetInt32(),
+                    giftName = d.TryGetProperty("giftName", out var giftName) && giftName.ValueKind == JsonValueKind.String ? giftName.GetString() : null,
                 });
                 break;
             case "flashSale.ended":

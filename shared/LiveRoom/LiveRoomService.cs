@@ -369,7 +369,7 @@ public sealed class LiveRoomService(
         return await desks.SubmitAsync(campaignId, new PinItemCommand { ItemId = itemId });
     }
 
-    public async Task<FlashSale> StartFlashSaleAsync(Caller caller, string campaignId, string? itemId, int? quantity, long? priceFen, int? durationSeconds, int? firstNGift, string? idempotencyKey, CancellationToken ct)
+    public async Task<FlashSale> StartFlashSaleAsync(Caller caller, string campaignId, string? itemId, int? quantity, long? priceFen, int? durationSeconds, int? firstNGift, string? giftName, string? idempotencyKey, CancellationToken ct)
     {
         await campaigns.GetForStaffAsync(caller, campaignId, ct);
         var v = new Validator();
@@ -398,7 +398,14 @@ public sealed class LiveRoomService(
         var flashSaleId = key is null ? $"{campaignId}-f{Ids.Random(10)}" : $"{campaignId}-f{Idempotency.Derive(campaignId, key, 10)}";
         return await desks.SubmitAsync(campaignId, new StartFlashSaleCommand
         {
-            FlashSaleId = flashSaleId, ItemId = itemId!, Quantity = quantity!.Value, PriceFen = priceFen!.Value, DurationSeconds = durationSeconds!.Value, FirstNGift = firstNGift ?? 0,
+            FlashSaleId = flashSaleId, ItemId = itemId!, Quantity = quantity!.Value, PriceFen = priceFen!.Value, DurationSeconds = durationSeconds!.Value, FirstNGift = firstNGift ?? 0, GiftName = giftName,
         });
+    }
+
+    /// <summary>The leader ends a flash sale early; ending an ended one answers it as it is. 404 when there is no such sale.</summary>
+    public async Task<FlashSale> EndFlashSaleAsync(Caller caller, string campaignId, string flashSaleId, CancellationToken ct)
+    {
+        await campaigns.GetForStaffAsync(caller, campaignId, ct);
+        return await desks.SubmitAsync(campaignId, new EndFlashSaleCommand { FlashSaleId = flashSaleId }) ?? throw AppProblem.NotFound("flash sale", flashSaleId);
     }
 }

@@ -173,13 +173,15 @@ public sealed class ChainsAndPeopleTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task AMemberRefreshesTheirTokenAndBothStillWork()
+    public async Task AMemberRefreshesTheirTokenAndTheOldOneStopsWorking()
     {
         var f = await _app.NewChainWithPeopleAsync();
+        await TestApp.OkJsonAsync(await _app.GetAsync("/api/me", f.MemberToken)); // known (and cached) before the refresh
         var refreshed = await TestApp.OkJsonAsync(await _app.PostAsync("/api/members/me/token", secret: f.MemberToken));
         var fresh = refreshed.GetProperty("memberToken").GetString()!;
         await TestApp.OkJsonAsync(await _app.GetAsync("/api/me", fresh));
-        await TestApp.OkJsonAsync(await _app.GetAsync("/api/me", f.MemberToken));
+        await TestApp.ProblemAsync(await _app.GetAsync("/api/me", f.MemberToken), 401, "unauthorized");
+        await TestApp.ProblemAsync(await _app.PostAsync("/api/members/me/token", secret: f.MemberToken), 401, "unauthorized");
     }
 
     [Fact]

@@ -163,6 +163,40 @@ public sealed class FollowUpTests : ChainTest, IDisposable
     }
 
     [Fact]
+    public async Task ReviewPhotosAreStoredWithTheTypeTheirBytesShowNeverTheTypeTheClientClaimed()
+    {
+        var (campaignId, orderId) = await OrderInFollowUpAsync(App, Chain);
+        var review = await TestApp.OkJsonAsync(await ReviewAsync(orderId, new { rating = 4, text = "很新鲜", photoCount = 4 }), 201);
+        var urls = review.GetProperty("photoUploadUrls").EnumerateArray().Select(u => u.GetString()!).ToList();
+        byte[] gif = [.. "GIF89a"u8, 0x01, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x3B];
+        byte[] webp = [.. "RIFF"u8, 0x1A, 0x00, 0x00, 0x00, .. "WEBPVP8L"u8, 0x0D, 0x00, 0x00, 0x00, 0x2F, 0x00, 0x00, 0x00, 0x10, 0x07, 0x10, 0x11, 0x11, 0x88, 0x88, 0xFE, 0x07, 0x00];
+        foreach (var (url, bytes, claimed) in new[] { (urls[0], Png, "text/html"), (urls[1], gif, "image/jpeg"), (urls[2], webp, "text/html; charset=utf-8"), (urls[3], Jpeg, "application/octet-stream") })
+        {
+            using var put = await PutPhotoAsync(url, bytes, claimed);
+            Assert.Equal(HttpStatusCode.Created, put.StatusCode);
+        }
+
+        Assert.Equal(4, (await TestApp.OkJsonAsync(await ConfirmAsync(orderId))).GetProperty("photosUploaded").GetInt32());
+        var stored = await App.Services.GetRequiredService<IBlobStore>().ListAsync("media", $"reviews/{campaignId}/{orderId}/").ToDictionaryAsync(b => b.Name[(b.Name.LastIndexOf('/') + 1)..], b => b.ContentType);
+        Assert.Equal(new Dictionary<string, string?> { ["1.jpg"] = "image/png", ["2.jpg"] = "image/gif", ["3.jpg"] = "image/webp", ["4.jpg"] = "image/jpeg" }, stored);
+    }
+
+    [Fact]
+    public async Task AnUploadThatIsNoImageIsRefusedOnConfirmAndDeletedWhateverTypeItClaims()
+    {
+        var (campaignId, orderId) = await OrderInFollowUpAsync(App, Chain);
+        var review = await TestApp.OkJsonAsync(await ReviewAsync(orderId, new { rating = 4, text = "很新鲜", photoCount = 1 }), 201);
+        using (var put = await PutPhotoAsync(review.GetProperty("photoUploadUrls")[0].GetString()!, "<html><script>alert(1)</script></html>"u8.ToArray(), "image/png"))
+        {
+            Assert.Equal(HttpStatusCode.Created, put.StatusCode);
+        }
+
+        await TestApp.ProblemAsync(await ConfirmAsync(orderId), 400, "validation");
+        Assert.Empty(await App.Services.GetRequiredService<IBlobStore>().ListAsync("media", $"reviews/{campaignId}/{orderId}/").ToListAsync());
+        Assert.Equal(0, (await TestApp.OkJsonAsync(await ConfirmAsync(orderId))).GetProperty("photosUploaded").GetInt32());
+    }
+
+    [Fact]
     public async Task ConfirmingPhotosBeforeReviewingIsNotFound()
     {
         var (_, orderId) = await OrderInFollowUpAsync(App, Chain);
@@ -208,6 +242,9 @@ public sealed class FollowUpTests : ChainTest, IDisposable
             Assert.Equal(HttpStatusCode.Forbidden, overwrite.StatusCode);
         }
 
+        // The text file is refused by name (and deleted); the real photo is kept and credited.
+        var refused = await TestApp.ProblemAsync(await ConfirmAsync(orderId), 400, "validation");
+        Assert.True(refused.GetProperty("errors").TryGetProperty("photos[2]", out _), refused.GetRawText());
         var confirmed = await TestApp.OkJsonAsync(await ConfirmAsync(orderId));
         Assert.Equal(1, confirmed.GetProperty("photosUploaded").GetInt32());
         Assert.Equal(10 + 5, confirmed.GetProperty("points").GetInt32());

@@ -1,5 +1,6 @@
 using System.Net.Http.Json;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using ServerlessCommerce.Storage;
 using ServerlessCommerce.Tests.Infrastructure;
@@ -150,7 +151,7 @@ public sealed class LifecycleTests
     }
 
     [Fact]
-    public async Task ASoldOutCampaignClosesItselfWithTheStockAsCause()
+    public async Task ASoldOutCampaignClosesItselfWithTheStockAsCauseAndLateBuyersHearSoldOut()
     {
         var app = await TestApp.SharedAsync();
         var f = await app.NewChainWithPeopleAsync();
@@ -159,6 +160,55 @@ public sealed class LifecycleTests
         await WaitForPhaseAsync(() => app.GetAsync($"/api/campaigns/{id}").ContinueWith(r => TestApp.OkJsonAsync(r.Result), TaskScheduler.Default).Unwrap(), "fulfilling", TimeSpan.FromSeconds(20));
         var history = await TestApp.OkJsonAsync(await app.GetAsync($"/api/campaigns/{id}/history", f.LeaderKey));
         Assert.Contains(history.EnumerateArray(), h => h.GetProperty("to").GetString() == "closed" && h.GetProperty("cause").GetString() == "soldOut");
+
+        // A neighbour who comes late learns why: the goods are gone, not that the sale "is not live".
+        var (_, late) = await app.NewMemberAsync(f);
+        await TestApp.ProblemAsync(await app.OrderAsync(id, late, itemId, 1), 409, "sold-out");
+    }
+
+    [Fact]
+    public async Task APickupCodeReachesOnlyItsMemberByEveryRoute()
+    {
+        var app = await TestApp.SharedAsync();
+        var f = await app.NewChainWithPeopleAsync();
+        var otherLeader = (await TestApp.OkJsonAsync(await app.PostAsync($"/api/chains/{f.ChainId}/leaders", new { name = "赵团长", storeId = f.StoreId }, f.AdminKey), 201))
+            .GetProperty("leaderKey").GetString()!;
+        var (id, itemId) = await app.NewLiveCampaignAsync(f);
+        var orderId = (await TestApp.OkJsonAsync(await app.OrderAsync(id, f.MemberToken, itemId, 2), 201)).GetProperty("orderId").GetString()!;
+        await TestApp.OkJsonAsync(await app.PostAsync($"/api/campaigns/{id}/actions/close", secret: f.LeaderKey));
+        await WaitForPhaseAsync(() => app.GetAsync($"/api/campaigns/{id}").ContinueWith(r => TestApp.OkJsonAsync(r.Result), TaskScheduler.Default).Unwrap(), "fulfilling", TimeSpan.FromSeconds(20));
+        var code = (await TestApp.OkJsonAsync(await app.GetAsync($"/api/orders/{orderId}", f.MemberToken))).GetProperty("pickupCode").GetString()!;
+        Assert.Matches("^[0-9]{8}$", code);
+        Assert.Contains(code, await (await app.GetAsync("/api/members/me/orders", f.MemberToken)).Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        // The result notification and the confirmation event have gone out before anything is read.
+        var log = app.Services.GetRequiredService<ServerlessCommerce.Events.EventLog>();
+        string events = string.Empty, notifications = string.Empty;
+        for (var i = 0; i < 100 && !(events.Contains("order.confirmed", StringComparison.Ordinal) && notifications.Contains("\"result\"", StringComparison.Ordinal)); i++)
+        {
+            await Task.Delay(100);
+            events = string.Join("\n", (await log.ListAsync(f.ChainId)).Select(e => e.Type + " " + e.Data.GetRawText()));
+            notifications = await (await app.GetAsync($"/api/campaigns/{id}/notifications", f.LeaderKey)).Content.ReadAsStringAsync();
+        }
+
+        Assert.Contains("order.confirmed", events, StringComparison.Ordinal);
+        Assert.Contains("\"result\"", notifications, StringComparison.Ordinal);
+        var seenByStaff = new List<string> { events };
+        foreach (var staff in new[] { f.LeaderKey, otherLeader, f.AdminKey })
+        {
+            foreach (var path in new[]
+                     {
+                         $"/api/campaigns/{id}/notifications", $"/api/orders/{orderId}", $"/api/campaigns/{id}/orders", $"/api/campaigns/{id}/orders?format=csv",
+                         $"/api/campaigns/{id}/pickup-list", $"/api/campaigns/{id}/pickup-list?format=csv",
+                     })
+            {
+                using var r = await app.GetAsync(path, staff);
+                Assert.True((int)r.StatusCode == 200, $"{path}: {(int)r.StatusCode}");
+                seenByStaff.Add(path + " " + await r.Content.ReadAsStringAsync());
+            }
+        }
+
+        Assert.All(seenByStaff, text => Assert.DoesNotContain(code, text, StringComparison.Ordinal));
     }
 
     [Fact]

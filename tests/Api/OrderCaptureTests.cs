@@ -2,6 +2,9 @@ using System.Collections.Concurrent;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using ServerlessCommerce.Campaigns;
 using ServerlessCommerce.Events;
 using ServerlessCommerce.Tests.Infrastructure;
 
@@ -36,6 +39,115 @@ public sealed class OrderCaptureTests : ChainTest
         await TestApp.OkJsonAsync(await App.OrderAsync(id, Chain.MemberToken, itemId), 201);
         await App.PostAsync($"/api/campaigns/{id}/actions/close", secret: Chain.LeaderKey);
         await TestApp.ProblemAsync(await App.OrderAsync(id, Chain.MemberToken, itemId), 409, "not-live");
+    }
+
+    [Fact]
+    public async Task OrdersToUnknownCampaignsAnswerNotFoundAndLeaveNoDeskAndNoErrorLog()
+    {
+        var logs = new WarningLog();
+        await using var app = await TestApp.StartAsync(services: s => s.AddSingleton<ILoggerProvider>(logs));
+        var f = await app.NewChainWithPeopleAsync();
+        var (id, itemId) = await app.NewLiveCampaignAsync(f);
+        await TestApp.OkJsonAsync(await app.OrderAsync(id, f.MemberToken, itemId), 201);
+        var desks = app.Services.GetRequiredService<CampaignDesks>();
+        var before = desks.Count;
+
+        // Ids of the member's own chain that name no campaign: each costs a 404, nothing kept, nothing logged.
+        for (var batch = 0; batch < 10; batch++)
+        {
+            var answers = await Task.WhenAll(Enumerable.Range(0, 30).Select(_ => app.OrderAsync($"{id[..^6]}{Guid.NewGuid():N}"[..id.Length], f.MemberToken, itemId)));
+            foreach (var answer in answers)
+            {
+                await TestApp.ProblemAsync(answer, 404, "not-found");
+            }
+        }
+
+        Assert.Equal(before, desks.Count);
+        Assert.Empty(logs.Lines);
+        await TestApp.OkJsonAsync(await app.OrderAsync(id, f.MemberToken, itemId), 201); // the real campaign still sells
+    }
+
+    /// <summary>Log lines at warning and above.</summary>
+    private sealed class WarningLog : ILoggerProvider
+    {
+        private readonly ConcurrentQueue<string> _lines = new();
+
+        public IReadOnlyList<string> Lines => [.. _lines];
+
+        public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
+
+        public void Dispose()
+        {
+        }
+
+        private sealed class Logger(WarningLog owner, string category) : ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state)
+                where TState : notnull => null;
+
+            public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Warning;
+
+            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+            {
+                if (IsEnabled(logLevel))
+                {
+                    owner._lines.Enqueue($"{logLevel} {category}: {formatter(state, exception)} {exception?.GetType().Name}");
+                }
+            }
+        }
+    }
+
+    private Task<HttpResponseMessage> OrderExpectingAsync(string campaignId, string itemId, int quantity, long? expectedUnitPriceFen)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, $"/api/campaigns/{campaignId}/orders")
+        {
+            Content = JsonContent.Create(new { items = new[] { new { itemId, quantity, expectedUnitPriceFen } }, fulfilment = "pickup" }, options: JsonSerializerOptions.Web),
+        };
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", Chain.MemberToken);
+        request.Headers.Add("Idempotency-Key", Guid.NewGuid().ToString());
+        return App.Client.SendAsync(request);
+    }
+
+    [Fact]
+    public async Task AMemberIsNeverChargedMoreThanTheFlashPriceSheSawAndTheQuotaCoversOnlyTheUnitsItHas()
+    {
+        var (id, itemId) = await App.NewLiveCampaignAsync(Chain, stock: 100, priceFen: 3990, livePriceFen: 2990);
+        var flash = await TestApp.OkJsonAsync(await App.PostAsync($"/api/campaigns/{id}/flash-sales",
+            new { itemId, quantity = 3, priceFen = 1990, durationSeconds = 120, firstNGift = 1, giftName = "保温袋" }, Chain.LeaderKey), 201);
+        Assert.Equal("保温袋", flash.GetProperty("giftName").GetString());
+
+        // The screen said ¥19.90 with 3 left; the neighbour asks for 6 at that price: refused, nothing written, told what holds.
+        var problem = await TestApp.ProblemAsync(await OrderExpectingAsync(id, itemId, 6, 1990), 409, "price-changed");
+        var prices = problem.GetProperty("prices").EnumerateArray().Select(p => (p.GetProperty("quantity").GetInt32(), p.GetProperty("unitPriceFen").GetInt64())).ToList();
+        Assert.Equal([(3, 1990L), (3, 2990L)], prices);
+        Assert.Equal(100, await RemainingAsync(id));
+
+        // Without an expectation (or once agreed) the line is split: 3 at the flash price with the named gift, 3 at the live price.
+        var order = await TestApp.OkJsonAsync(await OrderExpectingAsync(id, itemId, 6, null), 201);
+        var lines = order.GetProperty("items").EnumerateArray().ToList();
+        Assert.Equal(2, lines.Count);
+        Assert.Equal((3, 1990L, true, "保温袋"), (lines[0].GetProperty("quantity").GetInt32(), lines[0].GetProperty("unitPriceFen").GetInt64(), lines[0].GetProperty("gift").GetBoolean(), lines[0].GetProperty("giftName").GetString()));
+        Assert.Equal((3, 2990L, false), (lines[1].GetProperty("quantity").GetInt32(), lines[1].GetProperty("unitPriceFen").GetInt64(), lines[1].GetProperty("gift").GetBoolean()));
+        Assert.Equal(3 * 1990 + 3 * 2990, order.GetProperty("totalFen").GetInt64());
+        Assert.Equal(94, await RemainingAsync(id));
+        await TestApp.ProblemAsync(await OrderExpectingAsync(id, itemId, 1, 1990), 409, "price-changed"); // the quota is gone
+    }
+
+    [Fact]
+    public async Task TheLeaderEndsAFlashSaleEarlyAndLaterOrdersAtItsPriceAreRefused()
+    {
+        var (id, itemId) = await App.NewLiveCampaignAsync(Chain, stock: 100, priceFen: 3990, livePriceFen: 2990);
+        var flashSaleId = (await TestApp.OkJsonAsync(await App.PostAsync($"/api/campaigns/{id}/flash-sales",
+            new { itemId, quantity = 10, priceFen = 1990, durationSeconds = 600 }, Chain.LeaderKey), 201)).GetProperty("flashSaleId").GetString();
+        Assert.Equal(1990, (await TestApp.OkJsonAsync(await OrderExpectingAsync(id, itemId, 1, 1990), 201)).GetProperty("items")[0].GetProperty("unitPriceFen").GetInt64());
+
+        await TestApp.ProblemAsync(await App.PostAsync($"/api/campaigns/{id}/flash-sales/{flashSaleId}/end", secret: Chain.MemberToken), 403, "forbidden");
+        await TestApp.OkJsonAsync(await App.PostAsync($"/api/campaigns/{id}/flash-sales/{flashSaleId}/end", secret: Chain.LeaderKey));
+        await TestApp.OkJsonAsync(await App.PostAsync($"/api/campaigns/{id}/flash-sales/{flashSaleId}/end", secret: Chain.LeaderKey)); // again → 200
+        await TestApp.ProblemAsync(await App.PostAsync($"/api/campaigns/{id}/flash-sales/{id}-fnothere/end", secret: Chain.LeaderKey), 404, "not-found");
+
+        await TestApp.ProblemAsync(await OrderExpectingAsync(id, itemId, 1, 1990), 409, "price-changed");
+        Assert.Equal(2990, (await TestApp.OkJsonAsync(await OrderExpectingAsync(id, itemId, 1, 2990), 201)).GetProperty("items")[0].GetProperty("unitPriceFen").GetInt64());
     }
 
     [Fact]

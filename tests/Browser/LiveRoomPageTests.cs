@@ -330,8 +330,11 @@ public sealed class LiveRoomPageTests : ChainTest
         await Expect(page.Locator("#points")).ToContainTextAsync("当前积分");
         await Browser.ScreenshotAsync(page, "live-reviewed");
 
-        // The survey again (another browser, no local memory) → already submitted.
-        await using var secondRoom = await OpenAsync(campaignId, Chain.MemberToken);
+        // The survey again (another browser, no local memory) → already submitted. The first page refreshed the member's
+        // token on opening, which revoked the one it started with: the second browser signs in with the current one.
+        var current = await page.EvaluateAsync<string>($"localStorage.getItem({JsonSerializer.Serialize("sc.member." + Chain.ChainId)})");
+        Assert.NotEqual(Chain.MemberToken, current);
+        await using var secondRoom = await OpenAsync(campaignId, current);
         var second = secondRoom.Page;
         var again = second.Locator("#my-orders [data-order-id]");
         await again.GetByLabel("满意度（1–5 分）").SelectOptionAsync("4");

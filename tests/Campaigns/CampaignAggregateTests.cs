@@ -138,6 +138,75 @@ public sealed class CampaignAggregateTests
         Assert.Equal(4, campaign.FindItem("i1")!.Sold);
     }
 
+    /// <summary>A live campaign (live price 1200) with a running flash sale of <paramref name="quota"/> at 990, all its units in one lane.</summary>
+    private static (Campaign Campaign, StockLane Lane) WithFlash(int quota, int gifts = 1, string giftName = "保温袋")
+    {
+        var campaign = Live(stock: 20);
+        var lane = Claim(campaign, "00", "i1", 20);
+        campaign.StartFlashSale("f1", "i1", quota, 990, 60, gifts, Now, giftName);
+        campaign.Pool[Buckets.Flash("f1")] -= quota;
+        lane.Receive(Buckets.Flash("f1"), quota);
+        if (gifts > 0)
+        {
+            campaign.Pool[Buckets.Gift("f1")] -= gifts;
+            lane.Receive(Buckets.Gift("f1"), gifts);
+        }
+
+        return (campaign, lane);
+    }
+
+    private static OrderPlacement Expecting(string orderId, int quantity, long? expectedUnitPriceFen) =>
+        new($"cagg-k1-o{orderId}", "m1", "王小花", "138****0000", [new RequestedLine("i1", quantity, expectedUnitPriceFen)], Fulfilment.Pickup, null, "hash-" + orderId);
+
+    [Fact]
+    public void AFlashQuotaCoversTheUnitsItStillHasAndTheRestOfTheLineIsAPricedLineOfItsOwn()
+    {
+        var (campaign, lane) = WithFlash(quota: 3);
+
+        // Every unit of the campaign's quota is in this lane, and the campaign was checked: 3 left, 6 asked.
+        var order = campaign.PlaceOrder(Expecting("a", 6, null), Tally(), lane, new Dictionary<string, int> { [Buckets.Flash("f1")] = 3 }, Now);
+
+        Assert.Equal(2, order.Lines.Count);
+        Assert.Equal((3, 990L, "f1", true, "保温袋"), (order.Lines[0].Quantity, order.Lines[0].UnitPriceFen, order.Lines[0].FlashSaleId, order.Lines[0].Gift, order.Lines[0].GiftName));
+        Assert.Equal((3, 1200L, (string?)null, false), (order.Lines[1].Quantity, order.Lines[1].UnitPriceFen, order.Lines[1].FlashSaleId, order.Lines[1].Gift));
+        Assert.Equal(3 * 990 + 3 * 1200, order.TotalFen);
+        Assert.Equal(0, lane.UnitsOf(Buckets.Flash("f1")));
+        Assert.Equal(14, lane.UnitsOf("i1"));
+    }
+
+    [Fact]
+    public void AnOrderExpectingAPriceThatNoLongerHoldsForEveryUnitIsRefusedWithThePricesThatHoldAndChangesNothing()
+    {
+        var (campaign, lane) = WithFlash(quota: 3);
+        var verified = new Dictionary<string, int> { [Buckets.Flash("f1")] = 3 };
+
+        var problem = Assert.Throws<AppProblem>(() => campaign.PlaceOrder(Expecting("a", 6, 990), Tally(), lane, verified, Now));
+
+        Assert.Equal(ProblemCodes.PriceChanged, problem.Code);
+        var prices = Assert.IsAssignableFrom<IEnumerable<PriceNow>>(problem.Extensions!["prices"]).ToList();
+        Assert.Equal([new PriceNow("i1", 3, 990, "f1"), new PriceNow("i1", 3, 1200, null)], prices);
+        Assert.Equal((3, 20), (lane.UnitsOf(Buckets.Flash("f1")), lane.UnitsOf("i1")));
+        Assert.DoesNotContain(campaign.Events, e => e.Type == "order.placed");
+
+        // The price the member saw holds for every unit: the order goes through at it.
+        var order = campaign.PlaceOrder(Expecting("b", 3, 990), Tally(), lane, verified, Now);
+        Assert.Equal(990, Assert.Single(order.Lines).UnitPriceFen);
+    }
+
+    [Fact]
+    public void AFlashSaleTheLeaderEndedEarlyNoLongerPricesOrdersAndItsGiftHasAName()
+    {
+        var (campaign, lane) = WithFlash(quota: 5, gifts: 2, giftName: "环保袋");
+        Assert.Equal("环保袋", campaign.FlashSales[0].GiftName);
+        var (ended, changed) = campaign.EndFlashSale("f1", Now.AddSeconds(5));
+        Assert.True(changed);
+        Assert.False(campaign.EndFlashSale("f1", Now.AddSeconds(6)).Ended); // again: nothing changes
+        Assert.NotNull(ended!.EndedAt);
+
+        Assert.Equal(ProblemCodes.PriceChanged, Assert.Throws<AppProblem>(() => campaign.PlaceOrder(Expecting("a", 1, 990), Tally(), lane, Unchecked, Now.AddSeconds(7))).Code);
+        Assert.Equal(1200, Assert.Single(campaign.PlaceOrder(Expecting("b", 1, 1200), Tally(), lane, Unchecked, Now.AddSeconds(7)).Lines).UnitPriceFen);
+    }
+
     [Fact]
     public void AFlashSaleCannotPromiseMoreThanTheUnitsLeftAcrossEveryLane()
     {

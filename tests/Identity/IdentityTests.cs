@@ -42,6 +42,29 @@ public sealed class IdentityTests
     }
 
     [Fact]
+    public void OnlyTheCanonicalEncodingOfAMemberTokenIsAccepted()
+    {
+        var tokens = new MemberTokens(Key, TimeProvider.System);
+        // A token whose text has '-' or '_' somewhere, so the standard-alphabet spelling differs from it.
+        var token = Enumerable.Range(0, 200).Select(i => tokens.Issue("cabcdefghjkm", $"cabcdefghjkm-m{i}", 1)).First(t => t.Contains('-') || t.Contains('_'));
+        Assert.NotNull(tokens.Validate(token));
+        var dot = token.LastIndexOf('.');
+        const string alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+        // The signature is 32 bytes: its 43rd character carries 2 unused bits, so a neighbour character decodes alike.
+        var sibling = token[..^1] + alphabet[alphabet.IndexOf(token[^1], StringComparison.Ordinal) ^ 1];
+        var bodyEnd = token[dot - 1];
+        var bodySibling = token[..(dot - 1)] + alphabet[alphabet.IndexOf(bodyEnd, StringComparison.Ordinal) ^ 1] + token[dot..];
+        Assert.All(new[]
+        {
+            token + "=", token + "==", token[..dot] + "=" + token[dot..],
+            "scm_" + token[4..].Replace('-', '+').Replace('_', '/'),
+            sibling, bodySibling,
+            token + " ", token.Replace(".", ".\n", StringComparison.Ordinal),
+        }, variant => Assert.Null(tokens.Validate(variant)));
+    }
+
+    [Fact]
     public void KeysNameTheirOwnerAndAreComparedByHash()
     {
         var key = Secrets.NewLeaderKey("cabcdefghjkm-l1");

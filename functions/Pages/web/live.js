@@ -52,6 +52,7 @@
       "live.note.completed": "本场已结束，感谢参与！", "live.note.cancelled": "本场已取消，订单已全部取消。",
       "live.notFound": "找不到这场直播，请检查链接。",
       "error.sold-out": "手慢了，库存不足或已售罄。", "error.member-limit": "超出每人限购数量{limit}。",
+      "error.price-changed": "价格有变，未下单。现价：{prices}。请确认后重新下单。", "error.price-each": "{quantity} 份 {price}",
       "error.member-limit-n": "（每人最多 {limit} 份）", "error.not-live": "现在不在直播中，暂时不能下单。",
       "error.rate-limited": "操作太频繁，请 {seconds} 秒后再试。", "error.rate-limited-soon": "操作太频繁，请稍后再试。",
       "error.unauthorized": "登录已失效，请重新加入或使用登录码。",
@@ -104,6 +105,7 @@
       "live.note.completed": "This live has ended. Thank you!", "live.note.cancelled": "This live was cancelled, and so were its orders.",
       "live.notFound": "This live room does not exist. Check the link.",
       "error.sold-out": "Too late: not enough stock left, or sold out.", "error.member-limit": "Over the per-member limit{limit}.",
+      "error.price-changed": "The price changed; nothing was ordered. Now: {prices}. Check and order again.", "error.price-each": "{quantity} at {price}",
       "error.member-limit-n": " (at most {limit} each)", "error.not-live": "The live is not on, so ordering is closed.",
       "error.rate-limited": "Too fast: try again in {seconds} s.", "error.rate-limited-soon": "Too fast: try again shortly.",
       "error.unauthorized": "Your sign-in expired: join again or use a login code.",
@@ -240,7 +242,7 @@
     if (!S.token) { S.orders = []; invalidate("orders"); return; }
     const seq = ++ordersSeq;
     try {
-      const all = await SC.api("GET", "/api/members/me/orders", { token: S.token });
+      const all = await memberApi("GET", "/api/members/me/orders", { token: S.token });
       if (seq !== ordersSeq) return;
       S.orders = all.filter((o) => o.campaignId === campaignId).sort((a, b) => String(b.createdAt).localeCompare(String(a.createdAt)));
       invalidate("orders");
@@ -253,7 +255,7 @@
   }
 
   async function loadPoints() {
-    try { S.points = (await SC.api("GET", "/api/members/me/points", { token: S.token })).balance; } catch (e) { /* optional */ }
+    try { S.points = (await memberApi("GET", "/api/members/me/points", { token: S.token })).balance; } catch (e) { /* optional */ }
     return S.points;
   }
 
@@ -466,7 +468,7 @@
     const button = $("reserve");
     button.disabled = true;
     try {
-      await SC.api("POST", `/api/campaigns/${encodeURIComponent(campaignId)}/reservations`, { token: S.token });
+      await memberApi("POST", `/api/campaigns/${encodeURIComponent(campaignId)}/reservations`, { token: S.token });
       setFlag("reserved", campaignId, "1");
       SC.showError($("reserve-error"), null);
       SC.toast(SC.t("live.reservedToast"));
@@ -476,13 +478,23 @@
     renderMember();
   }
 
+  // A refresh revokes the token it replaces: member calls wait for one in flight, then send the new token.
+  let tokenRefresh = Promise.resolve();
+  async function memberApi(method, path, options) {
+    await tokenRefresh;
+    return SC.api(method, path, Object.assign({}, options, { token: S.token }));
+  }
+
   async function refreshTokenIfOld() {
     const issued = Date.parse(localStorage.getItem(tokenKey() + ".issuedAt") || "");
     if (!Number.isNaN(issued) && Date.now() - issued < TOKEN_MAX_AGE_MS) return;
-    try {
-      const r = await SC.api("POST", "/api/members/me/token", { token: S.token });
-      if (r && r.memberToken) saveToken(r.memberToken, true);
-    } catch (e) { /* keep the old one while it works */ }
+    tokenRefresh = (async () => {
+      try {
+        const r = await SC.api("POST", "/api/members/me/token", { token: S.token });
+        if (r && r.memberToken) saveToken(r.memberToken, true);
+      } catch (e) { /* keep the old one while it works */ }
+    })();
+    await tokenRefresh;
   }
 
   // ---- errors -----------------------------------------------------------------------------------------------------
@@ -499,6 +511,9 @@
       }
       case "rate-limited":
         text = e.retryAfter ? SC.t("error.rate-limited", { seconds: e.retryAfter }) : SC.t("error.rate-limited-soon");
+        break;
+      case "price-changed":
+        text = SC.t("error.price-changed", { prices: (e.problem.prices || []).map((p) => SC.t("error.price-each", { quantity: p.quantity, price: SC.money(p.unitPriceFen) })).join("、") });
         break;
       case "sold-out": case "not-live": case "unauthorized": case "idempotency-conflict":
         text = SC.t("error." + e.code);
@@ -616,7 +631,8 @@
     const fulfilment = document.querySelector('input[name="fulfilment"]:checked').value;
     const address = $("delivery-address").value.trim();
     if (fulfilment === "delivery" && !address) { showOrderResult(false, SC.t("live.addressMissing")); $("delivery-address").focus(); return; }
-    const body = { items: [{ itemId, quantity }], fulfilment };
+    // The price on the screen travels with the order: if it no longer holds for every unit, nothing is charged (409 price-changed).
+    const body = { items: [{ itemId, quantity, expectedUnitPriceFen: unitPrice(item) }], fulfilment };
     if (fulfilment === "delivery") body.address = address;
     const signature = JSON.stringify(body);
     // One key per intent: a retry of the same order after a network failure reuses it, so it can never count twice.
@@ -624,7 +640,7 @@
     S.ordering.add(itemId);
     renderItems(false);
     try {
-      const order = await SC.api("POST", `/api/campaigns/${encodeURIComponent(campaignId)}/orders`, { body, token: S.token, idempotencyKey: S.pendingOrder.key });
+      const order = await memberApi("POST", `/api/campaigns/${encodeURIComponent(campaignId)}/orders`, { body, token: S.token, idempotencyKey: S.pendingOrder.key });
       S.pendingOrder = null;
       showOrderResult(true, SC.t("live.orderOk", { id: shortId(order.orderId), total: SC.money(order.totalFen), status: SC.statusLabel(order.status) }));
       if (!S.orders.some((o) => o.orderId === order.orderId)) S.orders.unshift(order);
@@ -635,7 +651,7 @@
       if (e.status !== 0) S.pendingOrder = null;
       if (e.status === 401) { leave(); }
       showOrderResult(false, SC.t("live.orderFailed", { message: friendly(e, item).message }));
-      if (e.code === "sold-out" || e.code === "not-live") soon("campaign", () => loadCampaign().catch(() => {}), 50);
+      if (e.code === "sold-out" || e.code === "not-live" || e.code === "price-changed") soon("campaign", () => loadCampaign().catch(() => {}), 50);
     } finally {
       S.ordering.delete(itemId);
       invalidate("items");
@@ -759,7 +775,7 @@
     const card = pollCards.get(pollId);
     const status = card.querySelector(".poll-status");
     try {
-      await SC.api("POST", `/api/campaigns/${encodeURIComponent(campaignId)}/polls/${encodeURIComponent(pollId)}/votes`, { body: { option }, token: S.token });
+      await memberApi("POST", `/api/campaigns/${encodeURIComponent(campaignId)}/polls/${encodeURIComponent(pollId)}/votes`, { body: { option }, token: S.token });
       setFlag("vote", pollId, option);
       status.className = "poll-status success";
       status.textContent = SC.t("live.voted");
@@ -809,7 +825,7 @@
     const button = $("comment-send");
     button.disabled = true;
     try {
-      const c = await SC.api("POST", `/api/campaigns/${encodeURIComponent(campaignId)}/comments`, { body: { text }, token: S.token });
+      const c = await memberApi("POST", `/api/campaigns/${encodeURIComponent(campaignId)}/comments`, { body: { text }, token: S.token });
       SC.showError(error, null);
       input.value = "";
       addComment(c);
@@ -888,7 +904,7 @@
     button.disabled = true;
     const error = button.closest(".order-main").querySelector(".order-error");
     try {
-      await SC.api("POST", `/api/orders/${encodeURIComponent(orderId)}/cancel`, { token: S.token });
+      await memberApi("POST", `/api/orders/${encodeURIComponent(orderId)}/cancel`, { token: S.token });
       SC.toast(SC.t("live.cancelled"));
       const o = S.orders.find((x) => x.orderId === orderId);
       if (o) o.status = "cancelled";
@@ -930,7 +946,7 @@
       const button = form.querySelector("button[type=submit]");
       button.disabled = true;
       try {
-        await SC.api("POST", `/api/orders/${encodeURIComponent(o.orderId)}/survey`, { body, token: S.token });
+        await memberApi("POST", `/api/orders/${encodeURIComponent(o.orderId)}/survey`, { body, token: S.token });
         setFlag("survey", o.orderId, "done");
       } catch (e) {
         if (e.code !== "already-submitted") { button.disabled = false; SC.showError(error, friendly(e), form); return; }
@@ -970,7 +986,7 @@
       SC.showError(error, null, form);
       let review;
       try {
-        review = await SC.api("POST", `/api/orders/${encodeURIComponent(o.orderId)}/reviews`,
+        review = await memberApi("POST", `/api/orders/${encodeURIComponent(o.orderId)}/reviews`,
           { body: { rating: Number(rating), text, photoCount: files.length }, token: S.token });
       } catch (e) {
         if (e.code === "already-submitted") { setFlag("review", o.orderId, "already"); form.replaceWith(reviewForm(o)); return; }
@@ -986,7 +1002,7 @@
           await SC.api("PUT", urls[i], { raw: files[i], headers: { "x-ms-blob-type": "BlockBlob", "Content-Type": files[i].type || "application/octet-stream" } });
           uploaded++;
         }
-        if (uploaded > 0) await SC.api("POST", `/api/orders/${encodeURIComponent(o.orderId)}/reviews/photos/confirm`, { token: S.token });
+        if (uploaded > 0) await memberApi("POST", `/api/orders/${encodeURIComponent(o.orderId)}/reviews/photos/confirm`, { token: S.token });
       } catch (e) {
         SC.toast(SC.t("live.uploadFailed", { message: e.message }));
       }
