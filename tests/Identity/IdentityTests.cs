@@ -45,8 +45,9 @@ public sealed class IdentityTests
     public void OnlyTheCanonicalEncodingOfAMemberTokenIsAccepted()
     {
         var tokens = new MemberTokens(Key, TimeProvider.System);
-        // A token whose text has '-' or '_' somewhere, so the standard-alphabet spelling differs from it.
-        var token = Enumerable.Range(0, 200).Select(i => tokens.Issue("cabcdefghjkm", $"cabcdefghjkm-m{i}", 1)).First(t => t.Contains('-') || t.Contains('_'));
+        // A token whose encoded text (after the "scm_" prefix) has '-' or '_' somewhere, so the standard-alphabet
+        // spelling differs from it.
+        var token = Enumerable.Range(0, 200).Select(i => tokens.Issue("cabcdefghjkm", $"cabcdefghjkm-m{i}", 1)).First(t => t[4..].Contains('-') || t[4..].Contains('_'));
         Assert.NotNull(tokens.Validate(token));
         var dot = token.LastIndexOf('.');
         const string alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
