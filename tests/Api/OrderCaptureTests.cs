@@ -419,11 +419,7 @@ public sealed class OrderCaptureTests : ChainTest
     {
         await using var listener = await EventGridListener.StartAsync();
         await using var azurite = await Azurite.StartAsync();
-        await using var app = await TestApp.StartAsync(new Dictionary<string, string?>
-        {
-            ["EventGridTopicEndpoint"] = listener.Endpoint.ToString(),
-            ["EventGridTopicKey"] = "topic-key",
-        }, storage: azurite);
+        await using var app = await StartPublishingToAsync(listener, azurite);
         var f = await app.NewChainWithPeopleAsync();
         var (id, itemId) = await app.NewLiveCampaignAsync(f);
         var order = await TestApp.OkJsonAsync(await app.OrderAsync(id, f.MemberToken, itemId, 2), 201);
@@ -447,11 +443,7 @@ public sealed class OrderCaptureTests : ChainTest
     {
         await using var listener = await EventGridListener.StartAsync();
         await using var azurite = await Azurite.StartAsync();
-        await using var app = await TestApp.StartAsync(new Dictionary<string, string?>
-        {
-            ["EventGridTopicEndpoint"] = listener.Endpoint.ToString(),
-            ["EventGridTopicKey"] = "topic-key",
-        }, storage: azurite);
+        await using var app = await StartPublishingToAsync(listener, azurite);
         var f = await app.NewChainWithPeopleAsync();
         var (id, itemId) = await app.NewLiveCampaignAsync(f, stock: 1000);
         var members = new List<string>();
@@ -495,4 +487,12 @@ public sealed class OrderCaptureTests : ChainTest
     }
 
     private static async Task<JsonElement> HealthAsync(TestApp app) => await TestApp.OkJsonAsync(await app.GetAsync("/api/health"));
+
+    /// <summary>An app of its own that publishes its events to <paramref name="listener"/> as its Event Grid topic.</summary>
+    private static Task<TestApp> StartPublishingToAsync(EventGridListener listener, Azurite azurite) =>
+        TestApp.StartAsync(new Dictionary<string, string?>
+        {
+            ["EventGridTopicEndpoint"] = listener.Endpoint.ToString(),
+            ["EventGridTopicKey"] = "topic-key",
+        }, storage: azurite);
 }
