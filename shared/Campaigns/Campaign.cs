@@ -527,8 +527,8 @@ public sealed class Campaign
     }
 
     /// <summary>
-    /// Cancels an order before close (by its member) or at any time (by the system), returning its units to
-    /// <paramref name="lane"/> and the member's tally exactly once. Null when it was already cancelled.
+    /// Cancels an order before close (by its member) or at any time (by the system), returning its units (and any flash
+    /// quota units and gift it took) to <paramref name="lane"/> and the member's tally exactly once. Null when it was already cancelled.
     /// </summary>
     public Order? CancelOrder(Order order, string? byMember, string reason, MemberTally tally, StockLane lane, DateTimeOffset now)
     {
@@ -553,6 +553,18 @@ public sealed class Campaign
             if (FindItem(line.ItemId) is not null)
             {
                 lane.Return(Buckets.Item(line.ItemId), line.Quantity);
+            }
+
+            // A flash-priced line gives its quota units (and its gift) back too: while the sale runs, the next buyer gets
+            // them at the flash price; after it, the sale's figures count only what was kept.
+            if (line.FlashSaleId is { } flashSaleId && FlashSales.Any(f => f.FlashSaleId == flashSaleId))
+            {
+                lane.Return(Buckets.Flash(flashSaleId), line.Quantity);
+                lane.Add(lane.Sold, Buckets.FlashOrders(flashSaleId), -1);
+                if (line.Gift)
+                {
+                    lane.Return(Buckets.Gift(flashSaleId), 1);
+                }
             }
 
             if (tally.Quantities.ContainsKey(line.ItemId))

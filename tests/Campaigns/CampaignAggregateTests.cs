@@ -222,6 +222,30 @@ public sealed class CampaignAggregateTests
     }
 
     [Fact]
+    public void CancellingAFlashPricedOrderGivesItsQuotaUnitsAndGiftBackForTheNextBuyerAtTheFlashPrice()
+    {
+        var (campaign, lane) = WithFlash(quota: 2, gifts: 1);
+        var verified = new Dictionary<string, int> { [Buckets.Flash("f1")] = 2, [Buckets.Gift("f1")] = 1 };
+        var first = campaign.PlaceOrder(Wants("a", 2), Tally(), lane, verified, Now);
+        Assert.Equal((2, 990L, true), (first.Lines[0].Quantity, first.Lines[0].UnitPriceFen, first.Lines[0].Gift));
+
+        var cancelled = campaign.CancelOrder(first, "m1", "member-cancelled", Tally(), lane, Now)!;
+
+        Assert.Equal(OrderStatus.Cancelled, cancelled.Status);
+        Assert.Equal((2, 1), (lane.UnitsOf(Buckets.Flash("f1")), lane.UnitsOf(Buckets.Gift("f1"))));
+        campaign.UseLane(lane);
+        Assert.Equal((0, 0), (campaign.FlashSales[0].Sold, campaign.FlashSales[0].Orders));
+
+        // The quota is whole again: a neighbour gets both units at the flash price, and the gift.
+        var second = campaign.PlaceOrder(Wants("b", 2, "m2"), Tally("m2"), lane, verified, Now);
+        var line = Assert.Single(second.Lines);
+        Assert.Equal((2, 990L, "f1", true), (line.Quantity, line.UnitPriceFen, line.FlashSaleId, line.Gift));
+        campaign.UseLane(lane);
+        Assert.Equal((2, 1), (campaign.FlashSales[0].Sold, campaign.FlashSales[0].Orders));
+        Assert.Equal(18, campaign.RemainingOf("i1"));
+    }
+
+    [Fact]
     public void CancellingGivesUnitsBackToTheActingLaneOnceAndOnlyBeforeClose()
     {
         var campaign = Live(perMemberLimit: 2);
