@@ -246,6 +246,8 @@ public sealed class ConsolePageTests : ChainTest
         // A flash sale: its countdown ticks every second.
         await page.GetByLabel("秒杀数量").FillAsync("5");
         await page.GetByLabel("秒杀价（元）").FillAsync("19.9");
+        await page.GetByLabel("前 N 单赠品（选填）").FillAsync("2");
+        await page.GetByLabel("赠品名称（选填，默认“赠品”）").FillAsync("保温袋");
         await Expect(page.GetByLabel("持续时间（秒）")).ToHaveValueAsync("60");
         await page.Locator("#flash-start").ClickAsync();
         var countdown = page.Locator("#flash-countdown");
@@ -253,10 +255,18 @@ public sealed class ConsolePageTests : ChainTest
         var first = await countdown.TextContentAsync();
         await Expect(countdown).Not.ToHaveTextAsync(first!);
         await Expect(page.Locator("#flash-active")).ToContainTextAsync("0/5");
+        await Expect(page.Locator("#flash-active")).ToContainTextAsync("前 2 单送保温袋");
 
         await page.Locator($"button[data-pin-item='{itemId}']").ClickAsync();
         await Expect(page.Locator($"button[data-pin-item='{itemId}']")).ToHaveAttributeAsync("aria-pressed", "true");
         await Browser.ScreenshotAsync(page, "console-campaign-live");
+
+        // The leader ends the flash sale early: the campaign's sale carries its end, and the card no longer shows it.
+        await page.Locator("button[data-end-flash]").ClickAsync();
+        await Expect(page.Locator("#flash-active")).ToContainTextAsync("当前没有进行中的秒杀");
+        var sale = Assert.Single((await TestApp.OkJsonAsync(await App.GetAsync($"/api/campaigns/{campaignId}", Chain.LeaderKey))).GetProperty("flashSales").EnumerateArray());
+        Assert.Equal("保温袋", sale.GetProperty("giftName").GetString());
+        Assert.False(sale.GetProperty("active").GetBoolean());
 
         await poll.Locator(".poll-close").ClickAsync();
         await Expect(poll).ToHaveAttributeAsync("data-open", "false");

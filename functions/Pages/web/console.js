@@ -79,6 +79,7 @@
       "flash.heading": "限时秒杀", "flash.item": "秒杀商品", "flash.quantity": "秒杀数量", "flash.price": "秒杀价（元）",
       "flash.duration": "持续时间（秒）", "flash.gift": "前 N 单赠品（选填）", "flash.start": "开始秒杀", "flash.active": "{name} · {price} · 已抢 {sold}/{quantity}",
       "flash.left": "剩余", "flash.none": "当前没有进行中的秒杀。", "flash.started": "秒杀已开始",
+      "flash.giftName": "赠品名称（选填，默认“赠品”）", "flash.giftOf": "前 {n} 单送{gift}", "flash.end": "提前结束", "flash.ended": "秒杀已结束，之后按原价下单",
       "comments.heading": "评论与提问", "comments.empty": "还没有评论。", "comments.answerLabel": "回复 {name}", "comments.answer": "回复",
       "comments.answered": "团长回复：", "comments.sent": "已回复",
       "polls.heading": "投票", "polls.question": "投票问题", "polls.options": "选项（每行一个，2–6 个）", "polls.open": "发起投票",
@@ -157,6 +158,7 @@
       "flash.heading": "Flash sale", "flash.item": "Item", "flash.quantity": "Quantity", "flash.price": "Flash price (yuan)",
       "flash.duration": "Duration (seconds)", "flash.gift": "Gift for the first N orders (optional)", "flash.start": "Start flash sale", "flash.active": "{name} · {price} · {sold}/{quantity} sold",
       "flash.left": "Left", "flash.none": "No flash sale running.", "flash.started": "Flash sale started",
+      "flash.giftName": "Gift name (optional, default “gift”)", "flash.giftOf": "first {n} orders get {gift}", "flash.end": "End now", "flash.ended": "Flash sale ended; later orders pay the usual price",
       "comments.heading": "Comments and questions", "comments.empty": "No comments yet.", "comments.answerLabel": "Answer {name}", "comments.answer": "Answer",
       "comments.answered": "Leader: ", "comments.sent": "Answered",
       "polls.heading": "Polls", "polls.question": "Question", "polls.options": "Options (one per line, 2–6)", "polls.open": "Open poll",
@@ -866,7 +868,8 @@
         field("flash-quantity", "flash.quantity", { name: "quantity", type: "number", min: 1, step: 1, inputmode: "numeric", value: 10 }),
         field("flash-price", "flash.price", { name: "priceFen", inputmode: "decimal", autocomplete: "off" }),
         field("flash-duration", "flash.duration", { name: "durationSeconds", type: "number", min: 1, step: 1, inputmode: "numeric", value: 60 }),
-        field("flash-gift", "flash.gift", { name: "firstNGift", type: "number", min: 0, step: 1, inputmode: "numeric" })),
+        field("flash-gift", "flash.gift", { name: "firstNGift", type: "number", min: 0, step: 1, inputmode: "numeric" }),
+        field("flash-gift-name", "flash.giftName", { name: "giftName", maxlength: 40, autocomplete: "off" })),
       errorBox("flash-error"),
       h("div", { class: "actions" }, tx("button", "flash.start", { type: "submit", id: "flash-start", class: "primary" })));
     const flashCard = h("section", { class: "card", id: "flash" }, tx("h3", "flash.heading"), h("div", { id: "flash-active" }), flashForm);
@@ -984,7 +987,9 @@
       SC.fill(box, active.map((f, n) => h("div", { class: "flash-active", "data-flash-id": f.flashSaleId },
         h("span", {}, SC.t("flash.active", { name: itemName(f.itemId), price: SC.money(f.priceFen), sold: f.sold || 0, quantity: f.quantity })), " · ",
         tx("span", "flash.left"), " ",
-        h("span", { class: "countdown", id: n === 0 ? "flash-countdown" : null, "data-ends-at": f.endsAt }, SC.countdown(f.endsAt)))));
+        h("span", { class: "countdown", id: n === 0 ? "flash-countdown" : null, "data-ends-at": f.endsAt }, SC.countdown(f.endsAt)),
+        f.firstNGift > 0 ? h("span", { class: "muted" }, " · ", SC.t("flash.giftOf", { n: f.firstNGift, gift: f.giftName || "" })) : null, " ",
+        h("button", { type: "button", "data-end-flash": f.flashSaleId }, SC.t("flash.end")))));
     }
 
     function drawOrders() {
@@ -1213,11 +1218,23 @@
       const price = SC.toFen(flashForm.priceFen.value);
       if (Number.isNaN(price)) throw localError({ priceFen: [SC.t("new.yuanInvalid")] });
       const num = (v) => (v.trim() === "" ? null : Number(v));
-      const body = { itemId: flashForm.itemId.value, quantity: num(flashForm.quantity.value), priceFen: price, durationSeconds: num(flashForm.durationSeconds.value) ?? 60, firstNGift: num(flashForm.firstNGift.value) };
+      const body = { itemId: flashForm.itemId.value, quantity: num(flashForm.quantity.value), priceFen: price, durationSeconds: num(flashForm.durationSeconds.value) ?? 60, firstNGift: num(flashForm.firstNGift.value), giftName: flashForm.giftName.value.trim() || null };
       const f = await api("POST", path + "/flash-sales", { body, idempotencyKey: intentKey(flashForm, body) });
       flashForm.intent = null;
       addFlash(Object.assign({ sold: 0 }, f, { active: true }));
       SC.toast(SC.t("flash.started"));
+    });
+
+    $("#flash-active").addEventListener("click", async (event) => {
+      const button = event.target.closest("button[data-end-flash]");
+      if (!button) return;
+      button.disabled = true;
+      const box = $("#flash-error", flashForm);
+      try {
+        const f = await api("POST", path + "/flash-sales/" + encodeURIComponent(button.dataset.endFlash) + "/end");
+        addFlash(Object.assign({}, f, { active: false }));
+        SC.toast(SC.t("flash.ended"));
+      } catch (e) { SC.showError(box, e); button.disabled = false; }
     });
 
     function addFlash(f) {
