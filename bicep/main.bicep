@@ -149,6 +149,7 @@ module signalR 'modules/signalr.bicep' = {
     allowedOrigins: [
       publicBaseUrl
     ]
+    connectionEventsUrl: '${publicBaseUrl}/api/live/connection-events'
     tags: tags
   }
 }

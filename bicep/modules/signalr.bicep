@@ -22,6 +22,9 @@ param capacity int = 1
 @description('Origins whose pages may connect (the console and live-room origin).')
 param allowedOrigins array
 
+@description('Where the Service posts client connection events (the app counts live-room viewers from them): the function app\'s POST /api/live/connection-events, which checks the X-ASRS-Signature made with this Service\'s access key.')
+param connectionEventsUrl string
+
 @description('Tags for every resource.')
 param tags object = {}
 
@@ -51,6 +54,18 @@ resource signalR 'Microsoft.SignalRService/signalR@2024-03-01' = {
     }
     tls: {
       clientCertEnabled: false
+    }
+    // Serverless mode has no connection-count API: the Service tells the app who connects and disconnects.
+    // Unverified until deployed: the app implements the documented upstream protocol (see README, live room).
+    upstream: {
+      templates: [
+        {
+          urlTemplate: connectionEventsUrl
+          hubPattern: 'live'
+          categoryPattern: 'connections'
+          eventPattern: 'connected,disconnected'
+        }
+      ]
     }
   }
 }

@@ -11,8 +11,6 @@ namespace ServerlessCommerce.Functions.Api;
 /// <summary>The live room: negotiate, viewers, comments, polls, pins and flash sales.</summary>
 public sealed class LiveApi(LiveRoomService liveRoomService, CallerContext callerContext, ChainService chainService)
 {
-    public sealed record HeartbeatRequest(string? ViewerToken);
-
     public sealed record TextRequest(string? Text);
 
     public sealed record PollRequest(string? Question, List<string?>? Options);
@@ -41,18 +39,8 @@ public sealed class LiveApi(LiveRoomService liveRoomService, CallerContext calle
         return TypedResults.Ok(await liveRoomService.NegotiateAsync(await callerContext.GetAsync(req), campaignId, requestBase, req.HttpContext.RequestAborted));
     }
 
-    [Function("LiveHeartbeat")]
-    [OpenApiOperation("Live room", "A watching client says it is still there (every ~60 s), with its viewerToken.")]
-    [OpenApiRequest(typeof(HeartbeatRequest))]
-    public async Task<NoContent> Heartbeat([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/live/heartbeat")] HttpRequest req)
-    {
-        var body = await req.ReadJsonAsync<HeartbeatRequest>();
-        await liveRoomService.HeartbeatAsync(body.ViewerToken, req.HttpContext.RequestAborted);
-        return TypedResults.NoContent();
-    }
-
     [Function("LiveViewers")]
-    [OpenApiOperation("Live room", "Viewers: distinct clients seen (negotiate or heartbeat) in the last 90 s on any instance.")]
+    [OpenApiOperation("Live room", "Viewers: clients connected to the room now, on any instance (a negotiation that never connects does not count). Embedded hub: each instance's live connections, one row per instance rewritten every 30 s (a dead instance's drop out within 90 s). Azure SignalR Service: the connections its upstream events reported. Cached ~2 s.")]
     public async Task<Ok<CountView>> Viewers([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/campaigns/{campaignId}/viewers")] HttpRequest req, string campaignId) =>
         TypedResults.Ok(new CountView(await liveRoomService.CountViewersAsync(campaignId, req.HttpContext.RequestAborted)));
 

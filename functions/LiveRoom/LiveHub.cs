@@ -6,11 +6,14 @@ namespace ServerlessCommerce.Functions.LiveRoom;
 /// <summary>
 /// The embedded live-room hub (<c>/hubs/live</c>), used when no Azure SignalR Service is configured. It only pushes:
 /// a connection presents the token from <c>POST /api/live/negotiate</c> and joins its campaign's group; clients act
-/// over HTTP, exactly as with the Service in serverless mode.
+/// over HTTP, exactly as with the Service in serverless mode. Its connections are the viewers: each one in its room
+/// counts (<see cref="LiveRoomPresence.Connected"/>) until it closes — a negotiation that never connects counts nothing.
 /// </summary>
-public sealed class LiveHub(LiveRoomTokens tokens, ILogger<LiveHub> logger) : Hub
+public sealed class LiveHub(LiveRoomTokens tokens, LiveRoomService live, ILogger<LiveHub> logger) : Hub
 {
     public const string Path = "/hubs/live";
+
+    private const string CampaignItem = "campaignId";
 
     public override async Task OnConnectedAsync()
     {
@@ -30,9 +33,31 @@ public sealed class LiveHub(LiveRoomTokens tokens, ILogger<LiveHub> logger) : Hu
 
         await Groups.AddToGroupAsync(Context.ConnectionId, LiveRoomNames.Group(ticket.CampaignId));
         await Groups.AddToGroupAsync(Context.ConnectionId, EmbeddedHubTransport.UserGroup(ticket.UserId));
-        // Tells the client it is in its room (OnConnected runs after the handshake: nothing before this is missed).
-        await Clients.Caller.SendAsync("connected", new { campaignId = ticket.CampaignId });
-        await base.OnConnectedAsync();
+        Context.Items[CampaignItem] = ticket.CampaignId;
+        // Counted before the greeting, so a client that saw "connected" is in the count.
+        live.Presence.Connected(ticket.CampaignId, Context.ConnectionId);
+        try
+        {
+            // Tells the client it is in its room (OnConnected runs after the handshake: nothing before this is missed).
+            await Clients.Caller.SendAsync("connected", new { campaignId = ticket.CampaignId });
+            await base.OnConnectedAsync();
+        }
+        catch
+        {
+            // OnDisconnectedAsync runs only for connections whose OnConnectedAsync completed.
+            live.Presence.Disconnected(ticket.CampaignId, Context.ConnectionId);
+            throw;
+        }
+    }
+
+    public override Task OnDisconnectedAsync(Exception? exception)
+    {
+        if (Context.Items.TryGetValue(CampaignItem, out var campaign) && campaign is string campaignId)
+        {
+            live.Presence.Disconnected(campaignId, Context.ConnectionId);
+        }
+
+        return base.OnDisconnectedAsync(exception);
     }
 }
 

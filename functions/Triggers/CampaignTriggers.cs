@@ -101,8 +101,10 @@ internal static class CampaignWorkMessage
 }
 
 /// <summary>
-/// Every 10 s, each live campaign's viewer count goes to its live room: every instance's presence row (one read per
-/// campaign, not one row per viewer) plus this instance's own viewers (see <see cref="ServerlessCommerce.LiveRoom.LiveRoomPresence"/>).
+/// Every 10 s, each live campaign's viewer count (clients connected now) goes to its live room: with the embedded hub
+/// this instance's connections plus every other instance's fresh row (one read per campaign, not one row per viewer;
+/// see <see cref="ServerlessCommerce.LiveRoom.LiveRoomPresence"/>), on Azure SignalR Service the connection rows its
+/// upstream events keep (see <see cref="ServerlessCommerce.LiveRoom.LiveRoomServiceConnections"/>).
 /// </summary>
 public sealed class ViewerCountTimer(ITableStore tables, ServerlessCommerce.LiveRoom.LiveRoomService live, ILogger<ViewerCountTimer> logger)
 {

@@ -742,7 +742,7 @@ internal static class LiveRoomBench
         double PerViewerMinute(long n) => n / (double)options.Viewers / busyMinutes;
         Console.WriteLine($"live-room storage, joining      {joinCost.Writes / (double)options.Viewers:F2} writes · {joinCost.Reads / (double)options.Viewers:F2} reads ({joinCost.Rows / (double)options.Viewers:F0} rows) per viewer (negotiate, first viewer count)");
         Console.WriteLine($"live-room storage, watching     {PerViewerMinute(steady.Writes):F3} writes · {PerViewerMinute(steady.Reads):F3} reads ({PerViewerMinute(steady.Rows):F1} rows) per viewer per minute "
-                          + $"({steady.Writes} writes, {steady.Reads} reads, {steady.Rows} rows in the {busyMinutes * 60:F0} s watching; heartbeats every {ViewerProcess.HeartbeatInterval.TotalSeconds:F0} s as the pages send them)");
+                          + $"({steady.Writes} writes, {steady.Reads} reads, {steady.Rows} rows in the {busyMinutes * 60:F0} s watching; viewers stay connected, counted as connections)");
         Console.WriteLine($"slowest health probes (app+storage) {slowProbes}");
         Console.WriteLine($"slowest storage-only probes         {slowStorage}");
         Console.WriteLine($"CPU (of 2 cores) without viewers app {quietCpu.App:P0}, order clients {quietCpu.Clients:P0}; with viewers app {busyCpu.App:P0}, order clients {busyCpu.Clients:P0}, viewer clients {busyCpu.Other:P0}");
@@ -951,10 +951,7 @@ internal static class ViewerProcess
             var token = n.GetProperty("accessToken").GetString();
             var viewer = new Viewer(new HubConnectionBuilder()
                 .WithUrl(n.GetProperty("url").GetString()!, o => o.AccessTokenProvider = () => Task.FromResult(token))
-                .Build())
-            {
-                ViewerToken = n.GetProperty("viewerToken").GetString()!,
-            };
+                .Build());
             await viewer.Client.StartAsync();
             await viewer.Connected.Task.WaitAsync(TimeSpan.FromSeconds(30));
             // As the page does once it is in the room: read the viewer count.
@@ -962,13 +959,8 @@ internal static class ViewerProcess
             viewers[i] = viewer;
         });
         Console.WriteLine($"READY in {Stopwatch.GetElapsedTime(started).TotalSeconds:F1} s");
-        // Heartbeats as the pages send them (common.js): one per viewer every HeartbeatInterval, the viewers spread
-        // over the interval as people who joined at different moments are.
-        using var heartbeatStop = new CancellationTokenSource();
-        var heartbeats = Task.WhenAll(viewers.Select((v, i) => Task.Run(() => HeartbeatAsync(http, v.ViewerToken, HeartbeatInterval * i / count, heartbeatStop.Token))));
+        // The viewers just stay connected, as the pages do: an open connection is what the viewer count counts.
         var stop = (await Console.In.ReadLineAsync() ?? "STOP 0 -1").Split(' ');
-        await heartbeatStop.CancelAsync();
-        await heartbeats;
         var (orders, finalRemaining) = (int.Parse(stop[1], CultureInfo.InvariantCulture), int.Parse(stop[2], CultureInfo.InvariantCulture));
         for (var i = 0; i < 100 && viewers.Any(v => v.OrderCount < orders || v.LastRemaining != finalRemaining); i++)
         {
@@ -978,28 +970,6 @@ internal static class ViewerProcess
         await File.WriteAllLinesAsync(output, viewers.Select(v => $"{v.Messages} {v.LastRemaining} " + string.Join(' ', v.Orders.Select(o => $"{o.OrderId}={o.At.ToUnixTimeMilliseconds()}"))));
         await Task.WhenAll(viewers.Select(v => v.Client.DisposeAsync().AsTask()));
         return 0;
-    }
-
-    /// <summary>How often the pages (common.js) and so these viewers send <c>POST /api/live/heartbeat</c>.</summary>
-    public static readonly TimeSpan HeartbeatInterval = TimeSpan.FromSeconds(60);
-
-    private static async Task HeartbeatAsync(HttpClient http, string viewerToken, TimeSpan firstAfter, CancellationToken stop)
-    {
-        try
-        {
-            await Task.Delay(firstAfter, stop);
-            while (!stop.IsCancellationRequested)
-            {
-                using (await http.PostAsJsonAsync("/api/live/heartbeat", new { viewerToken }, CancellationToken.None))
-                {
-                }
-
-                await Task.Delay(HeartbeatInterval, stop);
-            }
-        }
-        catch (OperationCanceledException)
-        {
-        }
     }
 
     private sealed class Viewer
@@ -1020,8 +990,6 @@ internal static class ViewerProcess
         }
 
         public HubConnection Client { get; }
-
-        public string ViewerToken { get; init; } = string.Empty;
 
         public TaskCompletionSource Connected { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 

@@ -1,6 +1,4 @@
 using System.Collections.Concurrent;
-using System.Globalization;
-using System.Text;
 using Microsoft.Extensions.Logging;
 using ServerlessCommerce.Common;
 using ServerlessCommerce.Storage;
@@ -8,33 +6,35 @@ using ServerlessCommerce.Storage;
 namespace ServerlessCommerce.LiveRoom;
 
 /// <summary>
-/// Who watches which live room, across every instance of the app, at a storage cost that does not grow with the
-/// viewers' heartbeats.
+/// Who is connected to which live room over the <b>embedded hub</b>, across every instance of the app, at a storage
+/// cost that does not grow with the viewers.
 /// <para>
-/// Each instance keeps the viewers whose negotiate or heartbeat it answered in memory (viewer → last seen) and writes
-/// them as <b>one row per instance per campaign</b> (<c>LiveViewers</c>, partition = campaign, row
-/// <c>i_{instance}_{n}</c>), at most once per <see cref="FlushInterval"/> and only when something changed. A reader
-/// takes the union of the rows of every instance (its own from memory, which is fresher), keeps the viewers seen
-/// within <see cref="Window"/> and counts the distinct ones — a viewer whose heartbeats land on two instances counts
-/// once. Nothing depends on one process: an instance that dies stops writing, and its viewers age out of its last row
-/// like any viewer who left.
+/// A viewer is a live SignalR connection: the hub calls <see cref="Connected"/> once a connection is in its room and
+/// <see cref="Disconnected"/> when it closes, so a negotiation that never connects counts nothing and a browser tab
+/// (one connection) counts once. Each instance keeps its own connections in memory and writes their number as <b>one
+/// row per instance per campaign</b> (<c>LiveViewers</c>, partition = campaign, row <c>i_{instance}</c>, property
+/// <c>Count</c>): a change is written within <see cref="FlushInterval"/> (after a quiet spell within
+/// <see cref="FirstFlushDelay"/>), and while the instance has connections it rewrites the row every
+/// <see cref="RefreshInterval"/> to show it is alive. A count is this instance's connections (from memory, exact at
+/// once) plus the <c>Count</c> of every other instance's row rewritten within <see cref="Stale"/>: an instance that
+/// is killed stops rewriting and its connections drop out of every count within <see cref="Stale"/>.
 /// </para>
 /// <para>
-/// Bounds: a viewer who leaves drops out of every count within <see cref="Window"/> (90 s, as before); one who keeps
-/// heartbeating every 60 s stays counted everywhere, since the stored last-seen lags by at most
-/// <see cref="FlushInterval"/> (60 + 15 &lt; 90). A new viewer shows on other instances within
-/// <see cref="FlushInterval"/> (after a quiet spell within <see cref="FirstFlushDelay"/>). Writes: at most
-/// 60 / <see cref="FlushInterval"/> + 1 rows per instance per campaign per minute (one row holds thousands of viewers),
-/// whatever the number of viewers or heartbeats.
+/// Writes: at most 60 / <see cref="FlushInterval"/> per instance per campaign per minute while viewers come and go,
+/// 60 / <see cref="RefreshInterval"/> while they only watch, whatever their number. On Azure SignalR Service
+/// (serverless) the app holds no connection: see <see cref="LiveRoomServiceConnections"/>.
 /// </para>
 /// </summary>
 public sealed class LiveRoomPresence
 {
-    /// <summary>A viewer counts while it has negotiated or sent a heartbeat within this window.</summary>
-    public static readonly TimeSpan Window = TimeSpan.FromSeconds(90);
+    /// <summary>Another instance's row counts while it was written within this window (a killed instance ages out).</summary>
+    public static readonly TimeSpan Stale = TimeSpan.FromSeconds(90);
 
-    /// <summary>An instance writes a campaign's row at most this often.</summary>
-    public static readonly TimeSpan FlushInterval = TimeSpan.FromSeconds(15);
+    /// <summary>While it has connections, an instance rewrites its row this often (well inside <see cref="Stale"/>).</summary>
+    public static readonly TimeSpan RefreshInterval = TimeSpan.FromSeconds(30);
+
+    /// <summary>An instance writes a campaign's row at most this often while its connections change.</summary>
+    public static readonly TimeSpan FlushInterval = TimeSpan.FromSeconds(5);
 
     /// <summary>After a quiet spell, the first change is written this soon (a join wave still makes one write).</summary>
     public static readonly TimeSpan FirstFlushDelay = TimeSpan.FromSeconds(1);
@@ -44,12 +44,6 @@ public sealed class LiveRoomPresence
 
     public const string Table = "LiveViewers";
     internal const string RowPrefix = "i_";
-
-    /// <summary>Characters per string property (a table string property holds at most 32K UTF-16 characters).</summary>
-    internal const int PropertyChars = 30_000;
-
-    /// <summary>String properties per row: 15 × 30K characters stays under the 1 MiB entity limit.</summary>
-    internal const int PropertiesPerRow = 15;
 
     private readonly ITableStore _tables;
     private readonly TimeProvider _clock;
@@ -61,63 +55,41 @@ public sealed class LiveRoomPresence
         _tables = tables;
         _clock = clock;
         _logger = logger;
-        // A fresh id per process: a restarted instance starts an empty row and its predecessor's ages out.
+        // A fresh id per process: a restarted instance starts a new row and its predecessor's ages out.
         InstanceId = instanceId ?? Ids.Random(12);
     }
 
     /// <summary>This process's name in the rows it writes.</summary>
     public string InstanceId { get; }
 
-    /// <summary>A viewer negotiated or sent a heartbeat here: remembered in memory; the row follows within <see cref="FlushInterval"/>.</summary>
-    public void Seen(string campaignId, string viewerId)
+    /// <summary>A connection joined the campaign's room on this instance (counted here at once, elsewhere once written).</summary>
+    public void Connected(string campaignId, string connectionId) => Change(campaignId, room => room.Connections.Add(connectionId));
+
+    /// <summary>A connection closed (no-op when it was not counted).</summary>
+    public void Disconnected(string campaignId, string connectionId) => Change(campaignId, room => room.Connections.Remove(connectionId));
+
+    /// <summary>This instance's connections to the campaign's room (from memory).</summary>
+    public int LocalCount(string campaignId)
     {
-        var room = _rooms.GetOrAdd(campaignId, id => new Room(id));
-        var now = _clock.GetUtcNow();
+        if (!_rooms.TryGetValue(campaignId, out var room))
+        {
+            return 0;
+        }
+
         lock (room)
         {
-            room.Viewers[viewerId] = now;
-            room.Dirty = true;
-            if (room.Flush is null)
-            {
-                var due = room.LastFlushAt + FlushInterval;
-                ScheduleFlush(room, due - now > FirstFlushDelay ? due - now : FirstFlushDelay);
-            }
+            return room.Connections.Count;
         }
     }
 
     /// <summary>
-    /// Distinct viewers of the campaign seen within <see cref="Window"/> on any instance: this one's from memory, the
-    /// others' from their rows (read at most every <see cref="ReadCacheAge"/>).
+    /// Connections to the campaign's room on every instance: this one's from memory, the others' from their rows
+    /// written within <see cref="Stale"/> (read at most every <see cref="ReadCacheAge"/>).
     /// </summary>
     public async Task<int> CountAsync(string campaignId, CancellationToken ct)
     {
-        var now = _clock.GetUtcNow();
-        var since = now - Window;
-        var others = await OthersAsync(campaignId, now, ct);
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var (viewerId, lastSeen) in others)
-        {
-            if (lastSeen >= since)
-            {
-                seen.Add(viewerId);
-            }
-        }
-
-        if (_rooms.TryGetValue(campaignId, out var room))
-        {
-            lock (room)
-            {
-                foreach (var (viewerId, lastSeen) in room.Viewers)
-                {
-                    if (lastSeen >= since)
-                    {
-                        seen.Add(viewerId);
-                    }
-                }
-            }
-        }
-
-        return seen.Count;
+        var others = await OthersAsync(campaignId, _clock.GetUtcNow(), ct);
+        return others + LocalCount(campaignId);
     }
 
     /// <summary>Completes once no write of the campaign's row that is due by <paramref name="asOf"/> is pending or running (tests wait with it).</summary>
@@ -145,23 +117,76 @@ public sealed class LiveRoomPresence
         }
     }
 
-    /// <summary>Under the room's lock. The delay's timer starts now (on the injected clock), the write when it fires.</summary>
-    private void ScheduleFlush(Room room, TimeSpan delay)
+    private void Change(string campaignId, Func<Room, bool> change)
     {
-        room.FlushDueAt = _clock.GetUtcNow() + delay;
-        room.Flush = FlushAfterAsync(room, Task.Delay(delay, _clock));
+        var room = _rooms.GetOrAdd(campaignId, id => new Room(id));
+        lock (room)
+        {
+            if (!change(room))
+            {
+                return;
+            }
+
+            room.Dirty = true;
+            if (room.Flush is not null && room.Waiting is null)
+            {
+                return; // a write is running: it schedules the next one, since the room is dirty
+            }
+
+            var now = _clock.GetUtcNow();
+            var due = room.LastFlushAt + FlushInterval;
+            var delay = due - now > FirstFlushDelay ? due - now : FirstFlushDelay;
+            if (room.Flush is null || room.FlushDueAt > now + delay)
+            {
+                ScheduleFlush(room, delay); // replaces a later refresh
+            }
+        }
     }
 
-    private async Task FlushAfterAsync(Room room, Task wait)
+    /// <summary>Under the room's lock. Replaces a scheduled write that has not started; its timer runs on the injected clock.</summary>
+    private void ScheduleFlush(Room room, TimeSpan delay)
+    {
+        room.Waiting?.Cancel();
+        var waiting = new CancellationTokenSource();
+        room.Waiting = waiting;
+        room.FlushDueAt = _clock.GetUtcNow() + delay;
+        room.Flush = FlushAfterAsync(room, delay, waiting);
+    }
+
+    private async Task FlushAfterAsync(Room room, TimeSpan delay, CancellationTokenSource waiting)
     {
         try
         {
-            await wait.ConfigureAwait(false);
+            await Task.Delay(delay, _clock, waiting.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return; // replaced by an earlier write
+        }
+
+        lock (room)
+        {
+            if (room.Waiting != waiting)
+            {
+                return;
+            }
+
+            room.Waiting = null; // running now: cannot be replaced
+        }
+
+        waiting.Dispose();
+        try
+        {
             await FlushAsync(room);
         }
         catch (Exception ex)
         {
-            _logger.LogWarning(ex, "Live room {CampaignId}: writing this instance's viewers failed; retrying in {Seconds} s", room.CampaignId, FlushInterval.TotalSeconds);
+            lock (room)
+            {
+                room.Dirty = true;
+            }
+
+            _logger.LogWarning(ex, "Live room {CampaignId}: writing this instance's connections failed; retrying in {Seconds} s", room.CampaignId, FlushInterval.TotalSeconds);
         }
         finally
         {
@@ -170,112 +195,56 @@ public sealed class LiveRoomPresence
                 room.Flush = null;
                 if (room.Dirty)
                 {
-                    // Changed while writing, or the write failed: once more, a full interval later.
+                    // Changed while writing, or the write failed.
                     ScheduleFlush(room, FlushInterval);
+                }
+                else if (room.Connections.Count > 0)
+                {
+                    // Still watched here: show the other instances this one is alive.
+                    ScheduleFlush(room, RefreshInterval);
                 }
             }
         }
     }
 
-    /// <summary>Writes this instance's viewers of the campaign (seen within the window) as its row(s); deletes them when none is left.</summary>
+    /// <summary>Writes this instance's connection count for the campaign; deletes the row when none is left.</summary>
     private async Task FlushAsync(Room room)
     {
         DateTimeOffset now;
-        List<KeyValuePair<string, DateTimeOffset>> viewers;
+        int count;
         lock (room)
         {
             now = _clock.GetUtcNow();
             room.LastFlushAt = now;
             room.Dirty = false;
-            foreach (var gone in room.Viewers.Where(v => v.Value < now - Window).Select(v => v.Key).ToList())
-            {
-                room.Viewers.Remove(gone);
-            }
-
-            viewers = [.. room.Viewers];
+            count = room.Connections.Count;
         }
 
-        var rows = ToRows(room.CampaignId, now, viewers);
-        try
+        if (count > 0)
         {
-            foreach (var row in rows)
-            {
-                await _tables.UpsertAsync(Table, row, TableUpdateMode.Replace, CancellationToken.None);
-            }
-
-            for (var n = rows.Count; n < room.RowsWritten; n++)
-            {
-                try
-                {
-                    await _tables.DeleteAsync(Table, room.CampaignId, RowKey(n), "*", CancellationToken.None);
-                }
-                catch (StorageNotFoundException)
-                {
-                    // Already gone.
-                }
-            }
+            await _tables.UpsertAsync(Table, new TableEntity(room.CampaignId, RowPrefix + InstanceId) { ["SeenAsOf"] = now, ["Instance"] = InstanceId, ["Count"] = count }, TableUpdateMode.Replace, CancellationToken.None);
+            room.RowWritten = true;
         }
-        catch
+        else if (room.RowWritten)
         {
-            lock (room)
+            try
             {
-                room.Dirty = true;
+                await _tables.DeleteAsync(Table, room.CampaignId, RowPrefix + InstanceId, "*", CancellationToken.None);
+            }
+            catch (StorageNotFoundException)
+            {
+                // Already gone.
             }
 
-            throw;
+            room.RowWritten = false;
         }
-
-        room.RowsWritten = rows.Count;
     }
 
-    private string RowKey(int n) => $"{RowPrefix}{InstanceId}_{n}";
-
-    /// <summary>
-    /// <c>Viewers</c>, <c>Viewers1</c>, …: <c>"{viewerId}:{seconds before SeenAsOf}"</c> separated by spaces, in as many
-    /// properties and rows as they need. Viewer ids are ours (letters, digits, '-', '_'): no separator occurs in them.
-    /// </summary>
-    private List<TableEntity> ToRows(string campaignId, DateTimeOffset now, List<KeyValuePair<string, DateTimeOffset>> viewers)
-    {
-        var rows = new List<TableEntity>();
-        if (viewers.Count == 0)
-        {
-            return rows;
-        }
-
-        var properties = new List<string>();
-        var text = new StringBuilder();
-        foreach (var (viewerId, lastSeen) in viewers)
-        {
-            var entry = $"{viewerId}:{Math.Max(0, (long)(now - lastSeen).TotalSeconds).ToString(CultureInfo.InvariantCulture)}";
-            if (text.Length + entry.Length + 1 > PropertyChars)
-            {
-                properties.Add(text.ToString());
-                text.Clear();
-            }
-
-            text.Append(text.Length == 0 ? string.Empty : " ").Append(entry);
-        }
-
-        properties.Add(text.ToString());
-        for (var first = 0; first < properties.Count; first += PropertiesPerRow)
-        {
-            var row = new TableEntity(campaignId, RowKey(rows.Count)) { ["SeenAsOf"] = now, ["Instance"] = InstanceId };
-            for (var p = first; p < Math.Min(properties.Count, first + PropertiesPerRow); p++)
-            {
-                row[p == first ? "Viewers" : $"Viewers{p - first}"] = properties[p];
-            }
-
-            rows.Add(row);
-        }
-
-        return rows;
-    }
-
-    /// <summary>The other instances' viewers (id, last seen) from their rows written within the window, shared for <see cref="ReadCacheAge"/>.</summary>
-    private async Task<IReadOnlyList<(string ViewerId, DateTimeOffset LastSeen)>> OthersAsync(string campaignId, DateTimeOffset now, CancellationToken ct)
+    /// <summary>The other instances' connections, from their rows written within <see cref="Stale"/>, shared for <see cref="ReadCacheAge"/>.</summary>
+    private async Task<int> OthersAsync(string campaignId, DateTimeOffset now, CancellationToken ct)
     {
         var cache = _rooms.GetOrAdd(campaignId, id => new Room(id)).Others;
-        Task<IReadOnlyList<(string, DateTimeOffset)>> read;
+        Task<int> read;
         lock (cache)
         {
             if (cache.Read is null || now - cache.ReadAt >= ReadCacheAge || cache.Read.IsFaulted || cache.Read.IsCanceled)
@@ -290,44 +259,27 @@ public sealed class LiveRoomPresence
         return await read.WaitAsync(ct);
     }
 
-    private async Task<IReadOnlyList<(string, DateTimeOffset)>> ReadOthersAsync(string campaignId, DateTimeOffset now)
+    private async Task<int> ReadOthersAsync(string campaignId, DateTimeOffset now)
     {
-        var query = TableQuery.Partition(campaignId, TableFilter.And(TableFilter.RowKeyStartsWith(RowPrefix), TableFilter.Compare("SeenAsOf", "ge", now - Window)));
-        var viewers = new List<(string, DateTimeOffset)>();
+        var query = TableQuery.Partition(campaignId, TableFilter.And(TableFilter.RowKeyStartsWith(RowPrefix), TableFilter.Compare("SeenAsOf", "ge", now - Stale)));
+        var count = 0;
         await foreach (var row in _tables.QueryAsync(Table, query, CancellationToken.None))
         {
-            if (row.GetString("Instance") == InstanceId || row.GetDateTimeOffset("SeenAsOf") is not { } asOf)
+            if (row.GetString("Instance") != InstanceId && row.GetInt32("Count") is > 0 and var n)
             {
-                continue;
-            }
-
-            foreach (var (name, value) in row.Properties)
-            {
-                if (!name.StartsWith("Viewers", StringComparison.Ordinal) || value is not string text)
-                {
-                    continue;
-                }
-
-                foreach (var entry in text.Split(' ', StringSplitOptions.RemoveEmptyEntries))
-                {
-                    var colon = entry.LastIndexOf(':');
-                    if (colon > 0 && long.TryParse(entry.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var secondsBefore))
-                    {
-                        viewers.Add((entry[..colon], asOf - TimeSpan.FromSeconds(secondsBefore)));
-                    }
-                }
+                count += n;
             }
         }
 
-        return viewers;
+        return count;
     }
 
     private sealed class Room(string campaignId)
     {
         public string CampaignId { get; } = campaignId;
 
-        /// <summary>Viewer → last seen here (guarded by locking the room).</summary>
-        public Dictionary<string, DateTimeOffset> Viewers { get; } = new(StringComparer.Ordinal);
+        /// <summary>This instance's connections to the room (guarded by locking the room).</summary>
+        public HashSet<string> Connections { get; } = new(StringComparer.Ordinal);
 
         public bool Dirty { get; set; }
 
@@ -336,9 +288,12 @@ public sealed class LiveRoomPresence
         /// <summary>The scheduled or running write (null when none), and when it is due.</summary>
         public Task? Flush { get; set; }
 
+        /// <summary>Cancels the scheduled write while it waits; null once it runs.</summary>
+        public CancellationTokenSource? Waiting { get; set; }
+
         public DateTimeOffset FlushDueAt { get; set; }
 
-        public int RowsWritten { get; set; }
+        public bool RowWritten { get; set; }
 
         public OthersCache Others { get; } = new();
     }
@@ -347,6 +302,6 @@ public sealed class LiveRoomPresence
     {
         public DateTimeOffset ReadAt { get; set; }
 
-        public Task<IReadOnlyList<(string, DateTimeOffset)>>? Read { get; set; }
+        public Task<int>? Read { get; set; }
     }
 }

@@ -10,7 +10,7 @@ using ServerlessCommerce.Storage;
 
 namespace ServerlessCommerce.LiveRoom;
 
-public sealed record Negotiated(string Url, string AccessToken, string ViewerId, string ViewerToken);
+public sealed record Negotiated(string Url, string AccessToken, string ViewerId);
 
 public sealed record Comment(string CommentId, string MaskedName, string Text, DateTimeOffset At, string? Answer, DateTimeOffset? AnsweredAt);
 
@@ -24,7 +24,6 @@ public sealed record Poll(string PollId, string Question, IReadOnlyList<string> 
 public sealed class LiveRoomService(
     ITableStore tables,
     ILiveRoomTransport transport,
-    LiveRoomTokens liveTokens,
     LiveRoomBroadcaster broadcaster,
     CampaignService campaigns,
     CampaignDesks desks,
@@ -35,9 +34,6 @@ public sealed class LiveRoomService(
     public const string ViewersTable = LiveRoomPresence.Table;
     public const int MaxCommentLength = 200;
     public const int MaxAnswerLength = 500;
-
-    /// <summary>A viewer counts while it has negotiated or sent a heartbeat within this window.</summary>
-    public static readonly TimeSpan ViewerWindow = LiveRoomPresence.Window;
 
     /// <summary>Comment rate limit: at most this many per member per <see cref="CommentWindow"/>, and one per <see cref="CommentGap"/>.</summary>
     public const int CommentsPerWindow = 5;
@@ -51,13 +47,18 @@ public sealed class LiveRoomService(
     private readonly MeteredTableStore tables = new(tables, new LiveRoomStorageMeter());
 
     private LiveRoomPresence? _presence;
+    private LiveRoomServiceConnections? _serviceConnections;
 
     /// <summary>The live room's storage operations so far in this process (health and the benchmark read it).</summary>
     public LiveRoomStorageMeter StorageMeter => tables.Meter;
 
-    /// <summary>Who watches: this instance's viewers in memory, every instance's in one row per campaign (see <see cref="LiveRoomPresence"/>).</summary>
+    /// <summary>Embedded hub: this instance's live connections in memory, every instance's count in one row per campaign (see <see cref="LiveRoomPresence"/>).</summary>
     public LiveRoomPresence Presence => LazyInitializer.EnsureInitialized(ref _presence, () => new LiveRoomPresence(tables, clock, logger));
 
+    /// <summary>Azure SignalR Service: one row per connection, from the Service's upstream events (see <see cref="LiveRoomServiceConnections"/>).</summary>
+    public LiveRoomServiceConnections ServiceConnections => LazyInitializer.EnsureInitialized(ref _serviceConnections, () => new LiveRoomServiceConnections(tables, clock, logger));
+
+    /// <summary>Joining: checks the campaign and hands out where to connect. Counts nothing — only a connection does.</summary>
     public async Task<Negotiated> NegotiateAsync(Caller caller, string? campaignId, Uri requestBase, CancellationToken ct)
     {
         if (string.IsNullOrWhiteSpace(campaignId))
@@ -73,29 +74,19 @@ public sealed class LiveRoomService(
             _ => "v_" + Ids.Random(16),
         };
         // The real-time identity is scoped to the campaign: group membership is per user in the Service, and a member
-        // who watched another campaign must not receive its events here.
+        // who watched another campaign must not receive its events here. The Service's connection events carry this
+        // user id, which is how they are mapped to the campaign (LiveRoomServiceConnections.CampaignOfUser).
         var result = await transport.NegotiateAsync(campaignId, $"{viewerId}@{campaignId}", requestBase, ct);
-        Presence.Seen(campaignId, viewerId);
-        return new Negotiated(result.Url, result.AccessToken, viewerId, liveTokens.Issue(campaignId, viewerId));
+        return new Negotiated(result.Url, result.AccessToken, viewerId);
     }
 
     /// <summary>
-    /// A watching client says it is still there (every minute, as the pages do); the viewer token comes from
-    /// negotiate. No storage write of its own: the instance's row carries it (<see cref="LiveRoomPresence"/>).
+    /// Viewers: client connections to the campaign's room now, on any instance — the embedded hub's connections
+    /// (<see cref="LiveRoomPresence"/>) or, on Azure SignalR Service, the connections its upstream events reported
+    /// (<see cref="LiveRoomServiceConnections"/>). A negotiation that never connects does not count.
     /// </summary>
-    public Task HeartbeatAsync(string? viewerToken, CancellationToken ct)
-    {
-        var ticket = liveTokens.Validate(viewerToken) ?? throw AppProblem.Unauthorized("Send the viewerToken from /api/live/negotiate; negotiate again if it expired.");
-        Presence.Seen(ticket.CampaignId, ticket.UserId);
-        return Task.CompletedTask;
-    }
-
-    /// <summary>
-    /// Viewers: distinct clients (members, leaders, anonymous viewers) that negotiated or sent a heartbeat within the
-    /// last <see cref="ViewerWindow"/>, on any instance (every instance's row in storage), so every instance and both
-    /// transports agree.
-    /// </summary>
-    public Task<int> CountViewersAsync(string campaignId, CancellationToken ct) => Presence.CountAsync(campaignId, ct);
+    public Task<int> CountViewersAsync(string campaignId, CancellationToken ct) =>
+        transport is AzureSignalRTransport ? ServiceConnections.CountAsync(campaignId, ct) : Presence.CountAsync(campaignId, ct);
 
     public async Task BroadcastViewerCountAsync(string campaignId, CancellationToken ct) =>
         await broadcaster.SendAsync(campaignId, "viewerCount", new { count = await CountViewersAsync(campaignId, ct) }, ct);

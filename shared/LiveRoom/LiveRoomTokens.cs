@@ -8,7 +8,7 @@ namespace ServerlessCommerce.LiveRoom;
 public sealed record LiveRoomTicket(string CampaignId, string UserId, DateTimeOffset ExpiresAt);
 
 /// <summary>
-/// Tokens for the embedded hub and for viewer heartbeats: <c>lrt_{payload}.{HMAC-SHA256}</c>, keyed with the
+/// Tokens for the embedded hub (the negotiate answer's accessToken): <c>lrt_{payload}.{HMAC-SHA256}</c>, keyed with the
 /// <c>TokenSigningKey</c> (domain-separated from member tokens), valid a few hours.
 /// </summary>
 public sealed class LiveRoomTokens(byte[] signingKey, TimeProvider clock)

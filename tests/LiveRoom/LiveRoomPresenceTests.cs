@@ -42,108 +42,110 @@ public sealed class LiveRoomPresenceTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task TheCountIsRightWithViewersOnTwoInstancesAndAViewerOnBothCountsOnce()
+    public async Task ConnectionsOnTwoInstancesAreCountedEverywhereAndADisconnectionStopsCountingAtOnceHereAndWithinAFlushElsewhere()
     {
         var (a, _) = NewInstance();
         var (b, _) = NewInstance();
         var (reader, _) = NewInstance();
-        a.Seen(_campaignId, "v_one");
-        a.Seen(_campaignId, "v_both");
-        b.Seen(_campaignId, "v_both"); // its heartbeats landed on either instance
-        b.Seen(_campaignId, "v_three");
+        a.Connected(_campaignId, "conn-a1");
+        a.Connected(_campaignId, "conn-a2");
+        b.Connected(_campaignId, "conn-b1");
+        Assert.Equal(2, await a.CountAsync(_campaignId, CancellationToken.None)); // its own at once, from memory
 
         await AdvanceAsync(LiveRoomPresence.FirstFlushDelay);
-
+        _clock.Advance(LiveRoomPresence.ReadCacheAge);
         Assert.Equal(3, await a.CountAsync(_campaignId, CancellationToken.None));
         Assert.Equal(3, await b.CountAsync(_campaignId, CancellationToken.None));
-        Assert.Equal(3, await reader.CountAsync(_campaignId, CancellationToken.None)); // an instance with no viewer of its own
+        Assert.Equal(3, await reader.CountAsync(_campaignId, CancellationToken.None)); // an instance with no connection of its own
+
+        a.Disconnected(_campaignId, "conn-a1");
+        a.Disconnected(_campaignId, "conn-never-counted"); // no-op
+        Assert.Equal(2, await a.CountAsync(_campaignId, CancellationToken.None));
+        await AdvanceAsync(LiveRoomPresence.FlushInterval);
+        _clock.Advance(LiveRoomPresence.ReadCacheAge);
+        Assert.Equal(2, await reader.CountAsync(_campaignId, CancellationToken.None));
     }
 
     [Fact]
-    public async Task AViewerWhoStopsHeartbeatingDropsOutOfEveryCountAfterTheWindowWhileOneWhoHeartbeatsStays()
-    {
-        var (a, _) = NewInstance();
-        var (reader, _) = NewInstance();
-        a.Seen(_campaignId, "v_stays");
-        a.Seen(_campaignId, "v_leaves");
-        await AdvanceAsync(LiveRoomPresence.FirstFlushDelay);
-
-        // v_stays heartbeats every 60 s, as the pages do; v_leaves is never heard of again.
-        for (var minute = 1; minute <= 3; minute++)
-        {
-            await AdvanceAsync(TimeSpan.FromSeconds(60) - LiveRoomPresence.FirstFlushDelay);
-            a.Seen(_campaignId, "v_stays");
-            await AdvanceAsync(LiveRoomPresence.FirstFlushDelay);
-            var expected = minute == 1 ? 2 : 1; // at 61 s v_leaves was seen 61 s ago; at 121 s, 121 s ago
-            Assert.Equal(expected, await a.CountAsync(_campaignId, CancellationToken.None));
-            Assert.Equal(expected, await reader.CountAsync(_campaignId, CancellationToken.None));
-        }
-    }
-
-    [Fact]
-    public async Task ALeaverCountsUntilTheWindowEndsAndNotAfter()
-    {
-        var (a, _) = NewInstance();
-        var (reader, _) = NewInstance();
-        a.Seen(_campaignId, "v_leaves");
-        await AdvanceAsync(LiveRoomPresence.FirstFlushDelay);
-
-        await AdvanceAsync(LiveRoomPresence.Window - LiveRoomPresence.FirstFlushDelay - TimeSpan.FromSeconds(1));
-        Assert.Equal(1, await reader.CountAsync(_campaignId, CancellationToken.None));
-        Assert.Equal(1, await a.CountAsync(_campaignId, CancellationToken.None));
-
-        await AdvanceAsync(TimeSpan.FromSeconds(2));
-        Assert.Equal(0, await reader.CountAsync(_campaignId, CancellationToken.None));
-        Assert.Equal(0, await a.CountAsync(_campaignId, CancellationToken.None));
-    }
-
-    [Fact]
-    public async Task ManyHeartbeatsOfOneViewerWithinTheFlushIntervalMakeOneWrite()
+    public async Task ConnectionsThatStayAreCountedForHoursWithOnlyTheRefreshWrites()
     {
         var (a, meter) = NewInstance();
-        a.Seen(_campaignId, "v_eager");
-        await AdvanceAsync(LiveRoomPresence.FirstFlushDelay);
-        Assert.Equal(1, meter.Snapshot().StorageWrites);
-
-        for (var i = 0; i < 50; i++)
-        {
-            a.Seen(_campaignId, "v_eager");
-            await AdvanceAsync(LiveRoomPresence.FlushInterval / 50);
-        }
-
-        Assert.Equal(2, meter.Snapshot().StorageWrites);
-        Assert.Equal(0, meter.Snapshot().StorageReads);
-    }
-
-    [Fact]
-    public async Task AThousandViewersHeartbeatingForAMinuteCostAtMostFiveWritesNotOnePerHeartbeat()
-    {
-        var (a, meter) = NewInstance();
-        var (reader, readerMeter) = NewInstance();
-        var viewers = Enumerable.Range(0, 1000).Select(i => $"c0123456789a-m{i:D12}").ToList();
-        foreach (var v in viewers)
-        {
-            a.Seen(_campaignId, v);
-        }
-
+        var (reader, _) = NewInstance();
+        a.Connected(_campaignId, "conn-1");
         await AdvanceAsync(LiveRoomPresence.FirstFlushDelay);
         var start = meter.Snapshot().StorageWrites;
 
-        // Each viewer heartbeats once in the minute (spread over it), some twice: 1,200 heartbeats.
+        for (var i = 0; i < 20; i++)
+        {
+            await AdvanceAsync(LiveRoomPresence.RefreshInterval);
+            Assert.Equal(1, await reader.CountAsync(_campaignId, CancellationToken.None));
+        }
+
+        Assert.Equal(20, meter.Snapshot().StorageWrites - start); // one per refresh: 2 a minute for the instance, not per viewer
+    }
+
+    [Fact]
+    public async Task AKilledInstancesConnectionsAgeOutOfEveryOtherCount()
+    {
+        // The doomed instance runs on a clock of its own, which stops when it is killed: it never writes again.
+        var doomedClock = new FakeTimeProvider(_clock.GetUtcNow());
+        var doomed = new LiveRoomPresence(_storage, doomedClock, NullLogger.Instance);
+        var (survivor, _) = NewInstance();
+        doomed.Connected(_campaignId, "conn-d1");
+        doomed.Connected(_campaignId, "conn-d2");
+        survivor.Connected(_campaignId, "conn-s1");
+        doomedClock.Advance(LiveRoomPresence.FirstFlushDelay);
+        await doomed.PendingFlushSettled(_campaignId, doomedClock.GetUtcNow()).WaitAsync(TimeSpan.FromSeconds(30));
+        await AdvanceAsync(LiveRoomPresence.FirstFlushDelay);
+        Assert.Equal(3, await survivor.CountAsync(_campaignId, CancellationToken.None));
+
+        // Killed now: no disconnections, no more rewrites. Its connections count until its row is Stale, not after.
+        await AdvanceAsync(LiveRoomPresence.Stale - TimeSpan.FromSeconds(1));
+        Assert.Equal(3, await survivor.CountAsync(_campaignId, CancellationToken.None));
+
+        await AdvanceAsync(TimeSpan.FromSeconds(2));
+        Assert.Equal(1, await survivor.CountAsync(_campaignId, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task AJoinWaveOfAThousandConnectionsCostsAFewWritesNotOnePerConnection()
+    {
+        var (a, meter) = NewInstance();
+        var (reader, readerMeter) = NewInstance();
         for (var second = 0; second < 60; second++)
         {
             for (var k = 0; k < 20; k++)
             {
-                a.Seen(_campaignId, viewers[((second * 20) + k) % viewers.Count]);
+                a.Connected(_campaignId, $"conn-{second}-{k}");
+            }
+
+            if (second % 3 == 0)
+            {
+                a.Disconnected(_campaignId, $"conn-{second}-0");
             }
 
             await AdvanceAsync(TimeSpan.FromSeconds(1));
         }
 
-        var writes = meter.Snapshot().StorageWrites - start;
-        Assert.InRange(writes, 1, (60 / (int)LiveRoomPresence.FlushInterval.TotalSeconds) + 1);
-        Assert.Equal(1000, await reader.CountAsync(_campaignId, CancellationToken.None));
+        await AdvanceAsync(LiveRoomPresence.FlushInterval); // the last changes' write
+        var writes = meter.Snapshot().StorageWrites;
+        Assert.InRange(writes, 1, (65 / (int)LiveRoomPresence.FlushInterval.TotalSeconds) + 1);
+        Assert.Equal(1200 - 20, await reader.CountAsync(_campaignId, CancellationToken.None));
         Assert.Equal(1, readerMeter.Snapshot().StorageReads);
+    }
+
+    [Fact]
+    public async Task WhenTheLastConnectionLeavesTheRowGoesAndTheRefreshesStop()
+    {
+        var (a, meter) = NewInstance();
+        a.Connected(_campaignId, "conn-1");
+        await AdvanceAsync(LiveRoomPresence.FirstFlushDelay);
+        a.Disconnected(_campaignId, "conn-1");
+        await AdvanceAsync(LiveRoomPresence.FlushInterval);
+        Assert.Null(await _storage.GetAsync(LiveRoomPresence.Table, _campaignId, "i_" + a.InstanceId));
+        var writes = meter.Snapshot().StorageWrites;
+        await AdvanceAsync(LiveRoomPresence.RefreshInterval * 4);
+        Assert.Equal(writes, meter.Snapshot().StorageWrites);
     }
 
     [Fact]
@@ -151,7 +153,7 @@ public sealed class LiveRoomPresenceTests : IAsyncLifetime
     {
         var (a, _) = NewInstance();
         var (reader, meter) = NewInstance();
-        a.Seen(_campaignId, "v_one");
+        a.Connected(_campaignId, "conn-1");
         await AdvanceAsync(LiveRoomPresence.FirstFlushDelay);
 
         await Task.WhenAll(Enumerable.Range(0, 200).Select(_ => reader.CountAsync(_campaignId, CancellationToken.None)));
@@ -160,20 +162,5 @@ public sealed class LiveRoomPresenceTests : IAsyncLifetime
         _clock.Advance(LiveRoomPresence.ReadCacheAge);
         Assert.Equal(1, await reader.CountAsync(_campaignId, CancellationToken.None));
         Assert.Equal(2, meter.Snapshot().StorageReads);
-    }
-
-    [Fact]
-    public async Task ARoomTooBigForOnePropertyIsSplitAndCountedWhole()
-    {
-        var (a, _) = NewInstance();
-        var (reader, _) = NewInstance();
-        const int viewers = 3000; // ≈ 90,000 characters: several properties
-        for (var i = 0; i < viewers; i++)
-        {
-            a.Seen(_campaignId, $"c0123456789a-m{i:D12}");
-        }
-
-        await AdvanceAsync(LiveRoomPresence.FirstFlushDelay);
-        Assert.Equal(viewers, await reader.CountAsync(_campaignId, CancellationToken.None));
     }
 }

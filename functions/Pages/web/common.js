@@ -337,14 +337,13 @@
 
   /**
    * Joins a campaign's live room: negotiate (with the member token or leader key when given, else anonymous), connect
-   * with the SignalR browser client, heartbeat every 60 s. handlers: { eventName: fn(payload) } for API.md events (and
+   * with the SignalR browser client (the open connection is what the viewer count counts). handlers: { eventName: fn(payload) } for API.md events (and
    * "notification", "connected"); onStatus(state) gets "connected"/"reconnecting"/"disconnected"; onResync() runs
    * after every (re)connection so the page reloads state it may have missed. Returns { stop() }.
    */
   SC.connectLive = function (campaignId, options) {
     options = options || {};
     let connection = null;
-    let heartbeat = null;
     let stopped = false;
     let retry = 0;
     const status = (s) => options.onStatus && options.onStatus(s);
@@ -380,10 +379,6 @@
         retry = 0;
         status("connected");
         options.onResync && options.onResync();
-        clearInterval(heartbeat);
-        heartbeat = setInterval(() => {
-          SC.api("POST", "/api/live/heartbeat", { body: { viewerToken: n.viewerToken } }).catch(() => {});
-        }, 60000);
       } catch (e) {
         status("disconnected");
         later();
@@ -391,14 +386,13 @@
     }
 
     function later() {
-      clearInterval(heartbeat);
       retry = Math.min(retry + 1, 6);
       setTimeout(start, 1000 * retry * retry);
     }
 
     start();
     return {
-      stop() { stopped = true; clearInterval(heartbeat); if (connection) connection.stop(); },
+      stop() { stopped = true; if (connection) connection.stop(); },
     };
   };
 })();
