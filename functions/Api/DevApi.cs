@@ -17,6 +17,7 @@ public sealed class DevApi(AppSettings settings, IServiceProvider services, Time
     public sealed record DevMessage(string Phone, string Kind, string Text, string? Code, DateTimeOffset At);
 
     [Function("DevMessages")]
+    [Hosting.OpenApi.OpenApiIgnore]
     public async Task<Ok<DevMessage[]>> Messages([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/dev/messages")] HttpRequest req)
     {
         var sender = settings.IsLocalDevelopment ? services.GetService<LocalMessageSender>() : null;
