@@ -61,16 +61,12 @@ public sealed class MemberVerification(ITableStore tables, ChainService chains, 
                 ["WindowStart"] = windowStart,
                 ["SentInWindow"] = sentInWindow + 1,
             };
+            string etag;
             try
             {
-                if (row is null)
-                {
-                    await tables.InsertAsync(ChainTables.Members, entity, ct);
-                }
-                else
-                {
-                    await tables.UpdateAsync(ChainTables.Members, entity, TableUpdateMode.Replace, row.ETag!, ct);
-                }
+                etag = row is null
+                    ? await tables.InsertAsync(ChainTables.Members, entity, ct)
+                    : await tables.UpdateAsync(ChainTables.Members, entity, TableUpdateMode.Replace, row.ETag!, ct);
             }
             catch (Exception ex) when (ex is ConcurrencyException or StorageConflictException && attempt < 5)
             {
@@ -78,8 +74,30 @@ public sealed class MemberVerification(ITableStore tables, ChainService chains, 
             }
 
             logger.LogInformation("Verification code sent to {Phone} for chain {ChainId}", Phones.Mask(normalized), chainId);
-            await sender.SendAsync(new OutgoingMessage(chainId, normalized, "verification",
-                $"【社区团购】您的验证码是 {code}，{CodeLifetime.TotalMinutes:F0} 分钟内有效。请勿告诉他人。", code, now), ct);
+            try
+            {
+                await sender.SendAsync(new OutgoingMessage(chainId, normalized, "verification",
+                    $"【社区团购】您的验证码是 {code}，{CodeLifetime.TotalMinutes:F0} 分钟内有效。请勿告诉他人。", code, now), ct);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // The code never left: void it and lift the cooldown so the person can ask again at once (the send
+                // still counts toward the hour, which bounds retries against a failing gateway).
+                logger.LogError(ex, "Sending a verification code to {Phone} for chain {ChainId} failed", Phones.Mask(normalized), chainId);
+                entity["CodeHash"] = null;
+                entity["IssuedAt"] = null;
+                try
+                {
+                    await tables.UpdateAsync(ChainTables.Members, entity, TableUpdateMode.Replace, etag, CancellationToken.None);
+                }
+                catch (ConcurrencyException)
+                {
+                    // a newer request already replaced the row
+                }
+
+                throw;
+            }
+
             return;
         }
     }

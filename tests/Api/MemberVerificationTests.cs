@@ -263,5 +263,20 @@ public sealed class MemberVerificationTests : IAsyncLifetime
 
         await TestApp.ProblemAsync(await app.GetAsync($"/api/dev/messages?chainId={chainId}&phone={phone}"), 404, "not-found");
         await TestApp.OkJsonAsync(await app.PostAsync($"/api/chains/{chainId}/members", new { name = "李阿姨", phone, storeId, code }), 201);
+
+        // A gateway that fails: the request fails (alike for everyone), the code is void and the person may ask again at once.
+        var other = TestApp.NewPhone();
+        hook.AnswerWith = 503;
+        Assert.True((int)(await app.PostAsync($"/api/chains/{chainId}/members/verification", new { phone = other })).StatusCode >= 500);
+        hook.AnswerWith = 200;
+        Assert.Equal(202, (int)(await app.PostAsync($"/api/chains/{chainId}/members/verification", new { phone = other })).StatusCode);
+        var failed = JsonDocument.Parse(hook.Requests[^2].Body).RootElement.GetProperty("code").GetString()!;
+        var sent = JsonDocument.Parse(hook.Requests[^1].Body).RootElement.GetProperty("code").GetString()!;
+        if (failed != sent)
+        {
+            await TestApp.ProblemAsync(await app.PostAsync($"/api/chains/{chainId}/members", new { name = "王大爷", phone = other, storeId, code = failed }), 400, "validation");
+        }
+
+        await TestApp.OkJsonAsync(await app.PostAsync($"/api/chains/{chainId}/members", new { name = "王大爷", phone = other, storeId, code = sent }), 201);
     }
 }
