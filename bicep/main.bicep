@@ -43,6 +43,20 @@ param platformAdminKey string
 @minLength(32)
 param tokenSigningKey string
 
+@description('on: joining needs a one-time SMS code sent through messageWebhookUrl; off: one call joins.')
+@allowed([
+  'on'
+  'off'
+])
+param memberVerification string = 'on'
+
+@description('The https URL that receives each one-time code as signed JSON (the chain\'s SMS or WeChat bridge); required while memberVerification is on.')
+param messageWebhookUrl string = ''
+
+@description('The HMAC key of the webhook\'s X-Signature header (at least 32 characters when messageWebhookUrl is set).')
+@secure()
+param messageWebhookSecret string = ''
+
 @description('Upper bound on function app instances Flex Consumption scales out to (a cost guard).')
 @minValue(1)
 @maxValue(1000)
@@ -178,6 +192,9 @@ module functionApp 'modules/functionApp.bicep' = {
     platformAdminKey: platformAdminKey
     tokenSigningKey: tokenSigningKey
     publicBaseUrl: publicBaseUrl
+    memberVerification: memberVerification
+    messageWebhookUrl: messageWebhookUrl
+    messageWebhookSecret: messageWebhookSecret
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB
     durableAlwaysReadyInstances: durableAlwaysReadyInstances

@@ -14,3 +14,6 @@ param allowStorageSharedKeyAccess = false
 param logRetentionDays = 30
 param platformAdminKey = readEnvironmentVariable('SC_PLATFORM_ADMIN_KEY')
 param tokenSigningKey = readEnvironmentVariable('SC_TOKEN_SIGNING_KEY')
+param memberVerification = readEnvironmentVariable('SC_MEMBER_VERIFICATION', 'on')
+param messageWebhookUrl = readEnvironmentVariable('SC_MESSAGE_WEBHOOK_URL', '')
+param messageWebhookSecret = readEnvironmentVariable('SC_MESSAGE_WEBHOOK_SECRET', '')

@@ -15,6 +15,7 @@ using ServerlessCommerce.Functions.LiveRoom;
 using ServerlessCommerce.Functions.Pages;
 using ServerlessCommerce.Identity;
 using ServerlessCommerce.LiveRoom;
+using ServerlessCommerce.Messaging;
 using ServerlessCommerce.Reports;
 using ServerlessCommerce.Storage;
 
@@ -101,7 +102,24 @@ public static class ServerlessCommerceApp
         services.AddSingleton<EventLog>();
         services.AddEventPublisher(settings);
         services.AddSingleton<ChainService>();
-        services.AddSingleton<MemberService>();
+        if (settings.EffectiveMessageSender == "webhook")
+        {
+            services.AddSingleton<IMessageSender>(sp => new WebhookMessageSender(new HttpClient { Timeout = TimeSpan.FromSeconds(10) },
+                new Uri(settings.MessageWebhookUrl!), System.Text.Encoding.UTF8.GetBytes(settings.MessageWebhookSecret!), sp.GetRequiredService<ILogger<WebhookMessageSender>>()));
+        }
+        else
+        {
+            // Local development (the settings refuse a start outside it with no real sender while verification is on).
+            services.AddSingleton<LocalMessageSender>();
+            services.AddSingleton<IMessageSender>(sp => sp.GetRequiredService<LocalMessageSender>());
+        }
+
+        services.AddSingleton(sp => new MemberVerification(sp.GetRequiredService<ITableStore>(), sp.GetRequiredService<ChainService>(), sp.GetRequiredService<IMessageSender>(),
+            settings.EffectiveTokenSigningKey, settings.VerificationCodesPerPhonePerHour, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<MemberVerification>>()));
+        services.AddSingleton(sp => new MemberService(sp.GetRequiredService<ITableStore>(), sp.GetRequiredService<ChainService>(), sp.GetRequiredService<MemberTokens>(),
+            sp.GetRequiredService<Authenticator>(), sp.GetRequiredService<IDomainEvents>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<MemberService>>(),
+            settings.MemberVerification ? sp.GetRequiredService<MemberVerification>() : null));
+        services.AddSingleton<ClientRateLimits>();
         services.AddSingleton<ICampaignCommitObserver, CampaignCommitEffects>();
         services.AddSingleton<INotificationTexts, ServerlessCommerce.Functions.Notifications.NotificationTexts>();
         services.AddSingleton<CampaignDesks>();

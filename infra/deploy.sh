@@ -11,6 +11,10 @@
 #   --time-zone TZ         the chain's IANA time zone (default Asia/Shanghai)
 #   --package ZIP          deploy this zip instead of building one with infra/package.sh
 #   --new-admin-key        issue a new admin key for the first chain (the old one stops working)
+#   --message-webhook-url URL  https URL that receives one-time join codes as signed JSON (your SMS/WeChat bridge);
+#                          required unless --member-verification off. Its HMAC key: SC_MESSAGE_WEBHOOK_SECRET, else kept
+#                          from the running app, else generated (read it with az functionapp config appsettings list)
+#   --member-verification on|off  joining needs a one-time SMS code (default on)
 # Safe to run again: the same names, the same secrets (read back from the app), a new package; the first chain is
 # created once. Needs the Azure CLI (az, with Bicep), logged in (az login), with rights to create resources and role
 # assignments in the subscription (Owner, or Contributor + User Access Administrator).
@@ -21,6 +25,7 @@ root="$(repo_root)"
 cd "$root"
 
 rg="" location="" chain_name="" prefix="sc" signalr_sku="Free_F1" signalr_units=1 max_instances=10 time_zone="Asia/Shanghai" zip="" new_admin_key=0
+webhook_url="" member_verification="on"
 while [ $# -gt 0 ]; do
   case "$1" in
     --resource-group) rg="$2"; shift 2 ;;
@@ -33,7 +38,9 @@ while [ $# -gt 0 ]; do
     --time-zone) time_zone="$2"; shift 2 ;;
     --package) zip="$2"; shift 2 ;;
     --new-admin-key) new_admin_key=1; shift ;;
-    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+    --message-webhook-url) webhook_url="$2"; shift 2 ;;
+    --member-verification) member_verification="$2"; shift 2 ;;
+    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
     *) die "Unknown option '$1'. See: bash infra/deploy.sh --help" ;;
   esac
 done
@@ -45,6 +52,9 @@ done
 [[ "$signalr_units" =~ ^[0-9]+$ ]] || die "--signalr-units must be a number."
 [[ "$max_instances" =~ ^[0-9]+$ ]] && [ "$max_instances" -ge 1 ] && [ "$max_instances" -le 1000 ] || die "--max-instances must be 1–1000."
 [ -z "$zip" ] || [ -f "$zip" ] || die "--package $zip does not exist."
+[[ "$member_verification" =~ ^(on|off)$ ]] || die "--member-verification must be on or off."
+[ "$member_verification" = off ] || [ -n "$webhook_url" ] || die "Joining needs one-time SMS codes: pass --message-webhook-url https://… (your SMS/WeChat bridge), or --member-verification off."
+[ -z "$webhook_url" ] || [[ "$webhook_url" =~ ^https:// ]] || die "--message-webhook-url must be an https URL."
 
 command -v az >/dev/null 2>&1 || die "The Azure CLI (az) is required: https://learn.microsoft.com/cli/azure/install-azure-cli"
 command -v curl >/dev/null 2>&1 || die "curl is required: apt-get install curl"
@@ -61,16 +71,19 @@ az group create -n "$rg" -l "$location" --tags app=serverlesscommerce -o none
 
 # 2. Secrets: reused from the running app so a second deploy keeps every key and member token working.
 app_name="$(output FUNCTION_APP_NAME)"
-platform_key="" signing_key=""
+platform_key="" signing_key="" webhook_secret=""
 if [ -n "$app_name" ]; then
   setting() { az functionapp config appsettings list -g "$rg" -n "$app_name" --query "[?name=='$1'].value | [0]" -o tsv 2>/dev/null || true; }
   platform_key="$(setting PlatformAdminKey)"
   signing_key="$(setting TokenSigningKey)"
+  webhook_secret="$(setting MessageWebhookSecret)"
 fi
 # An operator who keeps the platform key in a vault of their own passes it in SC_PLATFORM_ADMIN_KEY.
 [ -z "${SC_PLATFORM_ADMIN_KEY:-}" ] || platform_key="$SC_PLATFORM_ADMIN_KEY"
 [ -n "$platform_key" ] || platform_key="$(random_secret)"
 [ -n "$signing_key" ] || signing_key="$(random_secret)"
+[ -z "${SC_MESSAGE_WEBHOOK_SECRET:-}" ] || webhook_secret="$SC_MESSAGE_WEBHOOK_SECRET"
+[ -z "$webhook_url" ] || [ -n "$webhook_secret" ] || webhook_secret="$(random_secret)"
 
 # 3. Infrastructure and settings. bicep/main.bicepparam reads the SC_* variables (readEnvironmentVariable) when az
 # compiles it: the secrets reach Azure without a command-line argument or a file, and are never printed. The
@@ -78,6 +91,7 @@ fi
 log "Deploying the Bicep (Flex Consumption app, storage with identity access, SignalR, Event Grid, monitoring)…"
 SC_NAME_PREFIX="$prefix" SC_SIGNALR_SKU="$signalr_sku" SC_SIGNALR_UNITS="$signalr_units" SC_MAXIMUM_INSTANCE_COUNT="$max_instances" \
   SC_PLATFORM_ADMIN_KEY="$platform_key" SC_TOKEN_SIGNING_KEY="$signing_key" \
+  SC_MEMBER_VERIFICATION="$member_verification" SC_MESSAGE_WEBHOOK_URL="$webhook_url" SC_MESSAGE_WEBHOOK_SECRET="$webhook_secret" \
   az deployment group create -g "$rg" -n "$deployment" -f "$root/bicep/main.bicep" -p "$root/bicep/main.bicepparam" -o none
 app_name="$(output FUNCTION_APP_NAME)"
 [ -n "$app_name" ] || die "The deployment has no outputs; see 'az deployment group show -g $rg -n $deployment'."

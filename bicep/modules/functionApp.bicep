@@ -43,6 +43,20 @@ param tokenSigningKey string
 @description('Required. The origin people reach the pages at (also the Blob CORS origin for photo uploads).')
 param publicBaseUrl string
 
+@description('Optional. on: joining needs a one-time SMS code sent through the webhook below; off: one call joins.')
+@allowed([
+  'on'
+  'off'
+])
+param memberVerification string = 'on'
+
+@description('Optional. The https URL that receives each one-time code as signed JSON (the chain\'s SMS or WeChat bridge). Required while memberVerification is on, or the app refuses to start.')
+param messageWebhookUrl string = ''
+
+@description('Optional. The HMAC key of the webhook\'s X-Signature header: at least 32 characters when messageWebhookUrl is set.')
+@secure()
+param messageWebhookSecret string = ''
+
 @description('Optional. Upper bound on instances Flex scales out to (a cost guard for a small chain).')
 @minValue(1)
 @maxValue(1000)
@@ -115,6 +129,11 @@ var appSettings = [
   { name: 'QueueVisibilityTimeoutSeconds', value: '60' }
   { name: 'QueueMaxPollingIntervalMilliseconds', value: '2000' }
   { name: 'PublicBaseUrl', value: publicBaseUrl }
+  // Joining (README "Joining and verification"): codes go out through the chain's webhook; the limits keep their defaults.
+  { name: 'MemberVerification', value: memberVerification }
+  { name: 'MessageSender', value: empty(messageWebhookUrl) ? '' : 'webhook' }
+  { name: 'MessageWebhookUrl', value: messageWebhookUrl }
+  { name: 'MessageWebhookSecret', value: messageWebhookSecret }
   // The campaign lifecycle's task hub (host.json extensions.durableTask.hubName says the same to the Functions host).
   { name: 'DurableTaskHubName', value: 'ServerlessCommerce' }
   { name: 'DurableTaskPartitionCount', value: '4' }

@@ -9,7 +9,7 @@ using ServerlessCommerce.LiveRoom;
 namespace ServerlessCommerce.Functions.Api;
 
 /// <summary>The live room: negotiate, viewers, comments, polls, pins and flash sales.</summary>
-public sealed class LiveApi(LiveRoomService liveRoomService, CallerContext callerContext, ChainService chainService)
+public sealed class LiveApi(LiveRoomService liveRoomService, CallerContext callerContext, ChainService chainService, ClientRateLimits limits)
 {
     public sealed record TextRequest(string? Text);
 
@@ -34,6 +34,7 @@ public sealed class LiveApi(LiveRoomService liveRoomService, CallerContext calle
     [OpenApiOperation("Live room", "Anyone: {url, accessToken} to connect a SignalR client to the campaign's live room, plus a viewerToken for heartbeats.")]
     public async Task<Ok<Negotiated>> Negotiate([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/live/negotiate")] HttpRequest req)
     {
+        limits.Negotiation(req); // per client address (RateLimitNegotiationsPerMinute)
         var campaignId = req.QueryString("campaignId");
         var requestBase = new Uri($"{req.Scheme}://{req.Host}{req.PathBase}/");
         return TypedResults.Ok(await liveRoomService.NegotiateAsync(await callerContext.GetAsync(req), campaignId, requestBase, req.HttpContext.RequestAborted));

@@ -9,9 +9,13 @@ using ServerlessCommerce.Identity;
 namespace ServerlessCommerce.Functions.Api;
 
 /// <summary>Members joining, their tokens, and <c>GET /api/me</c>.</summary>
-public sealed class MembersApi(MemberService memberService, ChainService chainService, CallerContext callerContext)
+public sealed class MembersApi(MemberService memberService, ChainService chainService, CallerContext callerContext, MemberVerification verification, ClientRateLimits limits)
 {
-    public sealed record JoinRequest(string? Name, string? Phone, string? StoreId, string? ReferralCode);
+    public sealed record JoinRequest(string? Name, string? Phone, string? StoreId, string? ReferralCode, string? Code);
+
+    public sealed record VerificationRequest(string? Phone);
+
+    public sealed record VerificationAccepted(string Status);
 
     public sealed record Joined(string MemberId, string MemberToken, string ReferralCode, string Name, string StoreId, string MaskedPhone);
 
@@ -20,14 +24,26 @@ public sealed class MembersApi(MemberService memberService, ChainService chainSe
     public sealed record MeResponse(string Role, string? ChainId, string? LeaderId, string? MemberId, string? StoreId, string? Name, string? ChainName, string? TimeZone);
 
     [Function("JoinChain")]
-    [OpenApiOperation("Chains and people", "Join a chain as a member (public). Returns a 90-day member token.")]
+    [OpenApiOperation("Chains and people", "Join a chain as a member (public). Returns a 90-day member token. With MemberVerification on (the default), `code` from the verification route is required, and a known phone with the right code gets 200 with a token for that member. 429 over the per-address limit.")]
     [OpenApiRequest(typeof(JoinRequest))]
     public async Task<Results<Created<Joined>, Ok<Joined>>> Join([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/chains/{chainId}/members")] HttpRequest req, string chainId)
     {
+        limits.Join(req);
         var body = await req.ReadJsonAsync<JoinRequest>();
-        var joined = await memberService.JoinAsync(chainId, body.Name, body.Phone, body.StoreId, body.ReferralCode, req.IdempotencyKey(), req.HttpContext.RequestAborted);
+        var joined = await memberService.JoinAsync(chainId, body.Name, body.Phone, body.StoreId, body.ReferralCode, req.IdempotencyKey(), req.HttpContext.RequestAborted, body.Code);
         var member = joined.Value;
         return ChainsApi.CreatedOrReplayed(joined, "/api/me", new Joined(member.MemberId, joined.Secret!, member.ReferralCode, member.Name, member.StoreId, member.MaskedPhone));
+    }
+
+    [Function("RequestMemberCode")]
+    [OpenApiOperation("Chains and people", "Send a one-time code (手机验证码) to the phone through the configured sender: 202 whether or not the phone is a member. 429 within 60 s of the last code, over the per-phone hourly count or the per-address limit.")]
+    [OpenApiRequest(typeof(VerificationRequest))]
+    public async Task<Accepted<VerificationAccepted>> RequestCode([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/chains/{chainId}/members/verification")] HttpRequest req, string chainId)
+    {
+        limits.Verification(req);
+        var body = await req.ReadJsonAsync<VerificationRequest>();
+        await verification.SendCodeAsync(chainId, body.Phone, req.HttpContext.RequestAborted);
+        return TypedResults.Accepted((string?)null, new VerificationAccepted("sent"));
     }
 
     [Function("RefreshMemberToken")]

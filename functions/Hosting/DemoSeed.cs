@@ -28,7 +28,7 @@ public static class DemoSeed
         var members = new List<string>();
         foreach (var (name, phone) in new[] { ("李阿姨", "13800000001"), ("张大爷", "13800000002") })
         {
-            var member = await PostAsync(http, $"/api/chains/{chainId}/members", new { name, phone, storeId }, null, "demo-member-" + phone, ct);
+            var member = await JoinAsync(http, chainId, name, phone, storeId, ct);
             members.Add(member.GetProperty("memberToken").GetString()!);
         }
 
@@ -68,6 +68,40 @@ public static class DemoSeed
         }
 
         return new DemoSeedResult(chainId, admin, storeId, leader.GetProperty("leaderKey").GetString()!, campaignId, members, campaign.GetProperty("liveStartAt").GetDateTimeOffset());
+    }
+
+    /// <summary>
+    /// Joins as people do. With MemberVerification on (a local.settings.json older than the setting), the code goes to
+    /// the local fake sender first and is read back from <c>GET /api/dev/messages</c>, as the live-room page's link does.
+    /// </summary>
+    private static async Task<JsonElement> JoinAsync(HttpClient http, string chainId, string name, string phone, string storeId, CancellationToken ct)
+    {
+        var key = "demo-member-" + phone;
+        using (var request = new HttpRequestMessage(HttpMethod.Post, $"/api/chains/{chainId}/members") { Content = JsonContent.Create(new { name, phone, storeId }, options: JsonSerializerOptions.Web) })
+        {
+            request.Headers.Add("Idempotency-Key", key);
+            using var response = await http.SendAsync(request, ct);
+            var text = await response.Content.ReadAsStringAsync(ct);
+            if (response.IsSuccessStatusCode)
+            {
+                return JsonDocument.Parse(text).RootElement.Clone();
+            }
+
+            if ((int)response.StatusCode != 400 || !text.Contains("\"code\":[", StringComparison.Ordinal))
+            {
+                throw new InvalidOperationException($"Demo seed: joining answered {(int)response.StatusCode}: {text}");
+            }
+        }
+
+        // 202, or 429 when a code went out under a minute ago (a re-run): the latest code is the one to use.
+        using (await http.PostAsJsonAsync($"/api/chains/{chainId}/members/verification", new { phone }, JsonSerializerOptions.Web, ct))
+        {
+        }
+
+        var messages = await http.GetFromJsonAsync<JsonElement>($"/api/dev/messages?chainId={chainId}&phone={phone}", ct);
+        var code = messages.EnumerateArray().Select(m => m.GetProperty("code").GetString()).LastOrDefault()
+                   ?? throw new InvalidOperationException("Demo seed: MemberVerification is on and no local message holds a code (is MessageSender local?).");
+        return await PostAsync(http, $"/api/chains/{chainId}/members", new { name, phone, storeId, code }, null, key, ct);
     }
 
     private static async Task<JsonElement> PostAsync(HttpClient http, string path, object body, string? secret, string key, CancellationToken ct)

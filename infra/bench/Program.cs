@@ -512,6 +512,11 @@ internal sealed class Child : IAsyncDisposable
             ["AzureWebJobsStorage"] = storage,
             ["PlatformAdminKey"] = Api.Platform,
             ["TokenSigningKey"] = "bench-token-signing-key-0123456789abcdef",
+            // As the local sample: the one-call join, and limits the bench's traffic from 127.0.0.1 stays under.
+            ["MemberVerification"] = "off",
+            ["RateLimitJoinsPerMinute"] = "2000",
+            ["RateLimitVerificationsPerMinute"] = "2000",
+            ["RateLimitNegotiationsPerMinute"] = "1000",
             ["Logging__LogLevel__Default"] = Environment.GetEnvironmentVariable("BENCH_APP_LOG") ?? "Warning",
             ["Logging__Console__FormatterName"] = "simple",
             ["Logging__Console__FormatterOptions__TimestampFormat"] = "HH:mm:ss.fff ",

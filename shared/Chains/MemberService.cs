@@ -7,13 +7,21 @@ using ServerlessCommerce.Storage;
 namespace ServerlessCommerce.Chains;
 
 /// <summary>Members joining a chain, and their tokens.</summary>
-public sealed class MemberService(ITableStore tables, ChainService chains, MemberTokens tokens, Authenticator authenticator, IDomainEvents events, TimeProvider clock, ILogger<MemberService> logger)
+public sealed class MemberService(ITableStore tables, ChainService chains, MemberTokens tokens, Authenticator authenticator, IDomainEvents events, TimeProvider clock, ILogger<MemberService> logger,
+    MemberVerification? verification = null)
 {
+    /// <summary>Whether joining needs a one-time code (the setting <c>MemberVerification</c>).</summary>
+    public bool RequiresCode => verification is not null;
+
     /// <summary>
     /// A neighbour joins. With an idempotency key, a retry (say, the first answer was lost on a bad connection)
     /// returns the same member and a fresh token instead of a confusing <c>member-exists</c>.
+    /// With verification on, <paramref name="code"/> (sent to the phone) is required, checked after every other field
+    /// and before anything that depends on membership; a known phone with the right code signs in (200, a token of the
+    /// member's current version), so no answer tells a stranger whether the phone is a member.
     /// </summary>
-    public async Task<CreateResult<Member>> JoinAsync(string chainId, string? name, string? phone, string? storeId, string? referralCode, string? idempotencyKey, CancellationToken ct)
+    public async Task<CreateResult<Member>> JoinAsync(string chainId, string? name, string? phone, string? storeId, string? referralCode, string? idempotencyKey, CancellationToken ct,
+        string? code = null)
     {
         await chains.GetChainAsync(chainId, ct);
         var key = Idempotency.Normalize(idempotencyKey);
@@ -34,9 +42,9 @@ public sealed class MemberService(ITableStore tables, ChainService chains, Membe
         string? referredBy = null;
         if (!string.IsNullOrWhiteSpace(referralCode))
         {
-            var code = referralCode.Trim().ToLowerInvariant();
-            var referrer = code.Length <= 16 && code.All(char.IsAsciiLetterOrDigit)
-                ? await tables.GetAsync(ChainTables.Members, chainId, ChainTables.ReferralRow(code), cancellationToken: ct)
+            var referral = referralCode.Trim().ToLowerInvariant();
+            var referrer = referral.Length <= 16 && referral.All(char.IsAsciiLetterOrDigit)
+                ? await tables.GetAsync(ChainTables.Members, chainId, ChainTables.ReferralRow(referral), cancellationToken: ct)
                 : null;
             referredBy = referrer?.GetString("MemberId");
             if (referredBy is null)
@@ -45,7 +53,17 @@ public sealed class MemberService(ITableStore tables, ChainService chains, Membe
             }
         }
 
+        if (verification is not null && string.IsNullOrWhiteSpace(code))
+        {
+            v.Add("code", "code is required: request one with POST /api/chains/{chainId}/members/verification.");
+        }
+
         v.ThrowIfInvalid();
+        if (verification is not null)
+        {
+            await verification.ConsumeAsync(chainId, normalizedPhone!, code!, key, ct);
+        }
+
         var fingerprint = Idempotency.Fingerprint(new { memberName, normalizedPhone, store!.StoreId, referredBy });
         for (var attempt = 0; ; attempt++)
         {
@@ -79,6 +97,22 @@ public sealed class MemberService(ITableStore tables, ChainService chains, Membe
                 await events.RaiseAsync(DomainEvent.Create("member.joined", chainId, $"members/{joined.MemberId}",
                     new { joined.MemberId, joined.StoreId, joined.ReferredBy }, joined.JoinedAt), ct);
                 return new CreateResult<Member>(joined, tokens.Issue(chainId, joined.MemberId, joined.TokenVersion), true);
+            }
+            catch (TableTransactionFailedException ex) when (ex.Status == 409 && ex.FailedOperationIndex == 1 && verification is not null)
+            {
+                // The phone is proven by its code: sign its member in.
+                var index = await tables.GetAsync(ChainTables.Members, chainId, ChainTables.PhoneRow(normalizedPhone!), cancellationToken: ct);
+                var existing = index?.GetString("MemberId") is { } knownId
+                    ? await tables.GetAsync(ChainTables.Members, chainId, ChainTables.MemberRow(knownId), cancellationToken: ct)
+                    : null;
+                if (existing is null)
+                {
+                    continue; // the index row went away meanwhile: try the join again
+                }
+
+                var known = ChainTables.ToMember(existing);
+                logger.LogInformation("Member {MemberId} of chain {ChainId} signed in with a phone code", known.MemberId, chainId);
+                return new CreateResult<Member>(known, tokens.Issue(chainId, known.MemberId, known.TokenVersion), true);
             }
             catch (TableTransactionFailedException ex) when (ex.Status == 409 && ex.FailedOperationIndex == 1)
             {

@@ -21,6 +21,7 @@ public sealed class AppSettings
         "AzureWebJobsStorage", "PlatformAdminKey", "TokenSigningKey", "AzureSignalRConnectionString",
         "EventGridTopicEndpoint", "EventGridTopicKey", "QueueMaxDequeueCount", "QueueVisibilityTimeoutSeconds",
         "QueueMaxPollingIntervalMilliseconds", "PublicBaseUrl", "DurableTaskHubName", "DurableTaskPartitionCount",
+        "MemberVerification", "MessageSender", "MessageWebhookUrl", "MessageWebhookSecret",
     ];
 
     /// <summary>
@@ -59,6 +60,53 @@ public sealed class AppSettings
     /// </summary>
     public IReadOnlyList<string> CorsAllowedOrigins { get; init; } = [];
 
+    /// <summary>
+    /// <c>MemberVerification</c>: joining needs a one-time code sent to the phone (on by default; <c>off</c> in the local
+    /// sample, where one call joins and a known phone is 409 <c>member-exists</c>). Like the settings below it has a
+    /// strict default; the Bicep sets it with the sender settings (the limits below keep their defaults there).
+    /// </summary>
+    public bool MemberVerification { get; init; } = true;
+
+    /// <summary>
+    /// <c>MessageSender</c>: how one-time codes reach phones. <c>local</c> (the default on development storage) keeps them
+    /// in storage for <c>GET /api/dev/messages</c>; <c>webhook</c> POSTs them, signed, to <see cref="MessageWebhookUrl"/>
+    /// (a chain's bridge to its SMS or WeChat gateway). Null outside development unless set.
+    /// </summary>
+    public string? MessageSender { get; init; }
+
+    /// <summary><see cref="MessageSender"/>, or <c>local</c> when unset on development storage.</summary>
+    public string? EffectiveMessageSender
+    {
+        get
+        {
+            try
+            {
+                return MessageSender ?? (Storage.IsDevelopmentStorage ? "local" : null);
+            }
+            catch (FormatException)
+            {
+                return MessageSender;
+            }
+        }
+    }
+
+    public string? MessageWebhookUrl { get; init; }
+
+    /// <summary>HMAC-SHA256 key of the webhook's <c>X-Signature</c> header (at least 32 characters).</summary>
+    public string? MessageWebhookSecret { get; init; }
+
+    /// <summary>Joins a minute per client address, per instance (a WAF or Front Door is the global layer).</summary>
+    public int RateLimitJoinsPerMinute { get; init; } = 10;
+
+    /// <summary>Verification-code requests a minute per client address, per instance.</summary>
+    public int RateLimitVerificationsPerMinute { get; init; } = 10;
+
+    /// <summary>Live-room negotiations a minute per client address, per instance.</summary>
+    public int RateLimitNegotiationsPerMinute { get; init; } = 60;
+
+    /// <summary>One-time codes sent to one phone (per chain) an hour, across instances (kept in storage).</summary>
+    public int VerificationCodesPerPhonePerHour { get; init; } = 5;
+
     /// <summary>The storage account and how to reach it; throws <see cref="FormatException"/> when the settings are wrong.</summary>
     public StorageConnection Storage => StorageConnection.Resolve(AzureWebJobsStorage, AzureWebJobsStorageIdentity);
 
@@ -94,6 +142,14 @@ public sealed class AppSettings
             PublicBaseUrl = Text("PublicBaseUrl"),
             CorsAllowedOrigins = (Text("CorsAllowedOrigins") ?? string.Empty)
                 .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(o => o.TrimEnd('/')).ToArray(),
+            MemberVerification = Text("MemberVerification")?.ToLowerInvariant() is not ("off" or "false" or "0" or "no"),
+            MessageSender = Text("MessageSender")?.ToLowerInvariant(),
+            MessageWebhookUrl = Text("MessageWebhookUrl"),
+            MessageWebhookSecret = Text("MessageWebhookSecret"),
+            RateLimitJoinsPerMinute = Int("RateLimitJoinsPerMinute", 10, 1, 1_000_000),
+            RateLimitVerificationsPerMinute = Int("RateLimitVerificationsPerMinute", 10, 1, 1_000_000),
+            RateLimitNegotiationsPerMinute = Int("RateLimitNegotiationsPerMinute", 60, 1, 1_000_000),
+            VerificationCodesPerPhonePerHour = Int("VerificationCodesPerPhonePerHour", 5, 1, 1000),
         };
     }
 
@@ -143,6 +199,33 @@ public sealed class AppSettings
         if (PublicBaseUrl is not null && !(Uri.TryCreate(PublicBaseUrl, UriKind.Absolute, out var publicUrl) && publicUrl.Scheme is "http" or "https"))
         {
             problems.Add("PublicBaseUrl must be an absolute http(s) URL, e.g. https://shop.example.com (browsers upload review photos from its origin).");
+        }
+
+        var sender = EffectiveMessageSender;
+        if (sender is not (null or "local" or "webhook"))
+        {
+            problems.Add("MessageSender must be 'local' (development storage only) or 'webhook'.");
+        }
+        else if (sender == "local" && !storage.IsDevelopmentStorage)
+        {
+            problems.Add("MessageSender 'local' keeps codes in storage for the pages to show: it is for local development only. Set MessageSender=webhook outside it.");
+        }
+        else if (sender is null && MemberVerification)
+        {
+            problems.Add("MemberVerification is on but no MessageSender is set: set MessageSender=webhook with MessageWebhookUrl and MessageWebhookSecret (or MemberVerification=off).");
+        }
+
+        if (sender == "webhook")
+        {
+            if (MessageWebhookUrl is null || !(Uri.TryCreate(MessageWebhookUrl, UriKind.Absolute, out var hook) && (hook.Scheme == "https" || (hook.Scheme == "http" && hook.IsLoopback))))
+            {
+                problems.Add("MessageWebhookUrl must be an absolute https URL (http only to a loopback address) when MessageSender=webhook.");
+            }
+
+            if (MessageWebhookSecret is null || MessageWebhookSecret.Length < 32)
+            {
+                problems.Add("MessageWebhookSecret must be a random secret of at least 32 characters when MessageSender=webhook.");
+            }
         }
 
         if ((EventGridTopicEndpoint is null) != (EventGridTopicKey is null))

@@ -25,7 +25,7 @@ public sealed class ChainsAndPeopleTests : IAsyncLifetime
     {
         var doc = await TestApp.OkJsonAsync(await _app.GetAsync("/api/openapi.json"));
         var paths = doc.GetProperty("paths").EnumerateObject().Select(p => p.Name).ToList();
-        foreach (var route in new[] { "/api/chains", "/api/chains/{chainId}/stores", "/api/chains/{chainId}/leaders", "/api/chains/{chainId}/members", "/api/me", "/api/members/{memberId}/token", "/api/members/me/token", "/api/leaders/{leaderId}/key/rotate", "/api/chains/{chainId}/admin-key/rotate", "/api/health" })
+        foreach (var route in new[] { "/api/chains", "/api/chains/{chainId}/stores", "/api/chains/{chainId}/leaders", "/api/chains/{chainId}/members", "/api/chains/{chainId}/members/verification", "/api/me", "/api/members/{memberId}/token", "/api/members/me/token", "/api/leaders/{leaderId}/key/rotate", "/api/chains/{chainId}/admin-key/rotate", "/api/health" })
         {
             Assert.Contains(route, paths);
         }

@@ -382,6 +382,65 @@ public sealed class LiveRoomPageTests : ChainTest
         Assert.Empty(errors);
     }
 
+    [Fact]
+    public async Task WithVerificationOnTheFormAsksForTheSmsCodeAndAKnownPhoneSignsInWithIt()
+    {
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var app = await TestApp.StartAsync(new Dictionary<string, string?> { ["MemberVerification"] = "on" },
+            s => Microsoft.Extensions.DependencyInjection.ServiceCollectionServiceExtensions.AddSingleton<TimeProvider>(s, clock));
+        var (chainId, adminKey) = await app.NewChainAsync();
+        var storeId = (await TestApp.OkJsonAsync(await app.PostAsync($"/api/chains/{chainId}/stores", new { name = "幸福里店", address = "幸福路 1 号" }, adminKey), 201)).GetProperty("storeId").GetString()!;
+        var leader = await TestApp.OkJsonAsync(await app.PostAsync($"/api/chains/{chainId}/leaders", new { name = "王团长", storeId }, adminKey), 201);
+        var fixture = new TestApp.ChainFixture(chainId, adminKey, storeId, leader.GetProperty("leaderId").GetString()!, leader.GetProperty("leaderKey").GetString()!, "", "", "");
+        var (campaignId, _) = await app.NewLiveCampaignAsync(fixture);
+
+        var browser = await Browser.SharedAsync();
+        await using var context = await browser.NewContextAsync(app.BaseAddress, phone: true);
+        var page = await context.NewPageAsync();
+        var errors = Browser.CaptureErrors(page);
+        await page.GotoAsync($"/live/{campaignId}");
+        await Expect(page.Locator("#phase")).Not.ToHaveAttributeAsync("data-phase", "");
+
+        async Task<string> LatestCodeAsync(string phone)
+        {
+            var messages = await TestApp.OkJsonAsync(await app.GetAsync($"/api/dev/messages?chainId={chainId}&phone={phone}"));
+            return messages[0].GetProperty("code").GetString()!;
+        }
+
+        var phone = TestApp.NewPhone();
+        await page.GetByLabel("称呼").FillAsync("王阿姨");
+        await page.GetByLabel("手机号").FillAsync(phone);
+        await Expect(page.GetByLabel("自提门店")).ToHaveValueAsync(storeId);
+        await page.GetByRole(AriaRole.Button, new() { Name = "加入社群" }).ClickAsync();
+
+        // The chain asks for a code: the field appears, a code is sent and the resend button counts down.
+        await Expect(page.GetByLabel("验证码")).ToBeVisibleAsync();
+        await Expect(page.Locator("#join-send-code")).ToContainTextAsync("秒后可重新获取");
+        await Expect(page.Locator("#join-dev-messages")).ToBeVisibleAsync();
+        await Expect(page.Locator("#join-dev-messages")).ToHaveTextAsync("本地测试：查看模拟短信");
+        await Browser.ScreenshotAsync(page, "live-join-code");
+        await page.GetByLabel("验证码").FillAsync(await LatestCodeAsync(phone));
+        await page.GetByRole(AriaRole.Button, new() { Name = "加入社群" }).ClickAsync();
+        await Expect(page.Locator("#me")).ToContainTextAsync("王阿姨");
+
+        // Leave, and sign in again with the same phone: a new code signs the member in.
+        var memberId = (await TestApp.OkJsonAsync(await app.GetAsync("/api/me", await page.EvaluateAsync<string>($"localStorage.getItem('sc.member.{chainId}')")))).GetProperty("memberId").GetString();
+        await page.GetByRole(AriaRole.Button, new() { Name = "退出 / 切换" }).ClickAsync();
+        await page.ReloadAsync();
+        clock.Advance(TimeSpan.FromSeconds(61));
+        await page.GetByLabel("称呼").FillAsync("王阿姨");
+        await page.GetByLabel("手机号").FillAsync(phone);
+        await page.GetByRole(AriaRole.Button, new() { Name = "加入社群" }).ClickAsync();
+        await Expect(page.GetByLabel("验证码")).ToBeVisibleAsync();
+        await Expect(page.Locator("#join-send-code")).ToContainTextAsync("秒后可重新获取");
+        await page.GetByLabel("验证码").FillAsync(await LatestCodeAsync(phone));
+        await page.GetByRole(AriaRole.Button, new() { Name = "加入社群" }).ClickAsync();
+        await Expect(page.Locator("#me")).ToContainTextAsync("王阿姨");
+        var again = await TestApp.OkJsonAsync(await app.GetAsync("/api/me", await page.EvaluateAsync<string>($"localStorage.getItem('sc.member.{chainId}')")));
+        Assert.Equal(memberId, again.GetProperty("memberId").GetString());
+        Assert.Empty(errors);
+    }
+
     /// <summary>A fresh phone-sized browser on the live room, signed in as the member when a token is given.</summary>
     private async Task<Room> OpenAsync(string campaignId, string? memberToken = null)
     {

@@ -31,4 +31,20 @@ public sealed class DemoSeedTests
         Assert.Equal("农残检测报告.pdf", report.GetProperty("name").GetString());
         await TestApp.OkJsonAsync(await app.GetAsync("/api/me", again.MemberTokens[1]));
     }
+
+    [Fact]
+    public async Task WithMemberVerificationOnTheDemoJoinsThroughTheLocalFakeSender()
+    {
+        // A local.settings.json made before the setting existed: verification on, codes to the local fake sender.
+        await using var azurite = await Azurite.StartAsync();
+        await using var app = await TestApp.StartAsync(new Dictionary<string, string?> { ["MemberVerification"] = "on" }, storage: azurite);
+
+        var first = await DemoSeed.RunAsync(app.Client, TestApp.PlatformKey, TimeProvider.System);
+        var again = await DemoSeed.RunAsync(app.Client, TestApp.PlatformKey, TimeProvider.System); // within the resend cooldown
+        Assert.Equal(first.ChainId, again.ChainId);
+        foreach (var token in again.MemberTokens)
+        {
+            Assert.Equal("member", (await TestApp.OkJsonAsync(await app.GetAsync("/api/me", token))).GetProperty("role").GetString());
+        }
+    }
 }

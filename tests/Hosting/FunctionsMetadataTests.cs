@@ -20,7 +20,7 @@ public sealed partial class FunctionsMetadataTests
     [
         "PATCH api/campaigns/{campaignId}", "POST api/campaigns/{campaignId}/duplicate", "GET api/campaigns/{campaignId}/poster",
         "GET api/campaigns/{campaignId}/sorting-sheet",
-        "POST api/chains/{chainId}/members/verification", "GET api/stores/{storeId}/members",
+        "GET api/stores/{storeId}/members",
     ];
 
     internal static JsonArray Metadata(string? folder = null)

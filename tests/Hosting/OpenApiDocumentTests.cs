@@ -29,6 +29,13 @@ public sealed class OpenApiDocumentTests
         var join = RequestSchema("/api/chains/{chainId}/members");
         Assert.DoesNotContain("referralCode", Required(join));
         Assert.Contains("phone", Required(join));
+        Assert.DoesNotContain("code", Required(join)); // required only while MemberVerification is on
+        Assert.Contains("MemberVerification", join["properties"]!["code"]!["description"]!.GetValue<string>(), StringComparison.Ordinal);
+
+        var verification = RequestSchema("/api/chains/{chainId}/members/verification");
+        Assert.Contains("phone", Required(verification));
+        Assert.NotNull(Doc["paths"]!["/api/chains/{chainId}/members/verification"]!["post"]!["responses"]!["202"]);
+        Assert.Null(Doc["paths"]!["/api/dev/messages"]); // local development only, no part of the API
 
         var order = RequestSchema("/api/campaigns/{campaignId}/orders");
         Assert.DoesNotContain("address", Required(order));

@@ -152,7 +152,46 @@ public sealed class SettingsTests
         {
             ["AzureWebJobsStorage"] = AzureAccount, ["PlatformAdminKey"] = AppSettings.SampleLocalPlatformKey, ["TokenSigningKey"] = AppSettings.SampleLocalSigningKey,
         }).Build());
-        Assert.Equal(2, sampleKeys.Problems().Count);
+        Assert.Equal(2, sampleKeys.Problems().Count(p => p.Contains("PlatformAdminKey", StringComparison.Ordinal) || p.Contains("TokenSigningKey", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public void OutsideLocalDevelopmentVerificationNeedsARealSenderAndTheLimitsStayStrict()
+    {
+        AppSettings Azure(params (string Name, string Value)[] more)
+        {
+            var values = new Dictionary<string, string?>
+            {
+                ["AzureWebJobsStorage"] = AzureAccount, ["PlatformAdminKey"] = new string('p', 32), ["TokenSigningKey"] = new string('t', 40),
+            };
+            foreach (var (name, value) in more)
+            {
+                values[name] = value;
+            }
+
+            return AppSettings.From(new ConfigurationBuilder().AddInMemoryCollection(values).Build());
+        }
+
+        var defaults = Azure();
+        Assert.True(defaults.MemberVerification);
+        Assert.Equal((10, 10, 60, 5), (defaults.RateLimitJoinsPerMinute, defaults.RateLimitVerificationsPerMinute, defaults.RateLimitNegotiationsPerMinute, defaults.VerificationCodesPerPhonePerHour));
+        Assert.Contains(defaults.Problems(), p => p.Contains("MessageSender", StringComparison.Ordinal));
+        Assert.Contains(Azure(("MessageSender", "local")).Problems(), p => p.Contains("local development only", StringComparison.Ordinal));
+        Assert.Contains(Azure(("MessageSender", "webhook")).Problems(), p => p.Contains("MessageWebhookUrl", StringComparison.Ordinal));
+        Assert.Contains(Azure(("MessageSender", "webhook"), ("MessageWebhookUrl", "http://sms.example.com/hook"), ("MessageWebhookSecret", new string('s', 32))).Problems(),
+            p => p.Contains("MessageWebhookUrl", StringComparison.Ordinal));
+        Assert.Contains(Azure(("MessageSender", "webhook"), ("MessageWebhookUrl", "https://sms.example.com/hook"), ("MessageWebhookSecret", "short")).Problems(),
+            p => p.Contains("MessageWebhookSecret", StringComparison.Ordinal));
+        Assert.Empty(Azure(("MessageSender", "webhook"), ("MessageWebhookUrl", "https://sms.example.com/hook"), ("MessageWebhookSecret", new string('s', 32))).Problems());
+        Assert.Empty(Azure(("MemberVerification", "off")).Problems());
+
+        // Locally the fake sender is the default, and the sample turns verification off with generous limits.
+        var local = AppSettings.From(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["AzureWebJobsStorage"] = "UseDevelopmentStorage=true" }).Build());
+        Assert.Equal("local", local.EffectiveMessageSender);
+        var sample = AppSettings.From(new ConfigurationBuilder().AddInMemoryCollection(LocalSettings.Read(Path.Combine(Repo.Root, "local.settings.sample.json"))).Build());
+        Assert.False(sample.MemberVerification);
+        Assert.Equal((2000, 1000), (sample.RateLimitJoinsPerMinute, sample.RateLimitNegotiationsPerMinute));
+        Assert.Empty(sample.Problems());
     }
 
     [Fact]

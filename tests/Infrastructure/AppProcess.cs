@@ -85,6 +85,11 @@ public sealed class AppProcess : IAsyncDisposable
             psi = ChildProcesses.Guarded(executable, [], workingDirectory ?? Path.GetDirectoryName(executable)!);
         }
 
+        foreach (var (k, v) in TestApp.OpenJoinSettings)
+        {
+            psi.Environment[k] = v; // the caller's environment below may say otherwise
+        }
+
         foreach (var (k, v) in environment)
         {
             psi.Environment[k] = v;

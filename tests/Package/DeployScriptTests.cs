@@ -34,7 +34,7 @@ public sealed partial class DeployScriptTests : IDisposable
         await File.WriteAllBytesAsync(zip, "PK\u0005\u0006\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0"u8.ToArray());
 
         var psi = new ProcessStartInfo("bash", [Path.Combine(root, "infra", "deploy.sh"), "--resource-group", resourceGroup, "--location", "eastasia",
-            "--chain-name", "邻里鲜 \"总店\"", "--package", zip, .. extra])
+            "--chain-name", "邻里鲜 \"总店\"", "--package", zip, "--message-webhook-url", "https://sms.example.com/hook", .. extra])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -163,6 +163,17 @@ public sealed partial class DeployScriptTests : IDisposable
         var (code, output) = await DeployAsync(app, "");
         Assert.NotEqual(0, code);
         Assert.Contains("--resource-group is required", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task WithVerificationOnADeployWithoutAMessageWebhookIsRefusedBeforeAnythingIsMade()
+    {
+        var app = await TestApp.SharedAsync();
+        var (code, output) = await DeployAsync(app, "rg-" + Guid.NewGuid().ToString("N")[..8], "--message-webhook-url", "");
+        Assert.NotEqual(0, code);
+        Assert.Contains("--message-webhook-url", output, StringComparison.Ordinal);
+        Assert.Contains("--member-verification off", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Resource group", output, StringComparison.Ordinal);
     }
 
     [GeneratedRegex(@"Chain admin key: (sca_\S+)")]

@@ -210,7 +210,7 @@ public static class OpenApiDocument
     private static readonly Dictionary<Type, string[]> OptionalFields = new()
     {
         [typeof(Api.ChainsApi.CreateChainRequest)] = ["timeZone"],
-        [typeof(Api.MembersApi.JoinRequest)] = ["referralCode"],
+        [typeof(Api.MembersApi.JoinRequest)] = ["referralCode", "code"],
         [typeof(Api.ProductsApi.CreateProductRequest)] = ["origin", "batch", "story"],
         [typeof(Api.CampaignsApi.CreateCampaignRequest)] = ["preheatAt", "pickupUntil", "followUpAfterHours", "followUpWindowHours"],
         [typeof(Campaigns.CampaignItemDraft)] = ["livePriceFen", "minGroupSize", "perMemberLimit"],
@@ -232,6 +232,8 @@ public static class OpenApiDocument
         [(typeof(Api.CampaignsApi.CreateCampaignRequest), "followUpAfterHours")] = "Optional; default 24; 0–720 (decimals allowed).",
         [(typeof(Api.CampaignsApi.CreateCampaignRequest), "followUpWindowHours")] = "Optional; default 72; above 0, at most 720 (decimals allowed).",
         [(typeof(Campaigns.CampaignItemDraft), "minGroupSize")] = "Optional; default 1 (成团 minimum); at most the stock.",
+        [(typeof(Api.MembersApi.JoinRequest), "code")] =
+            "The 6-digit one-time code from POST /api/chains/{chainId}/members/verification; required when the setting MemberVerification is on (the default). Valid 10 minutes, void after 5 wrong tries, used once.",
     };
 
     private static JsonNode StateOptionalFieldsAndLimits(JsonSchemaExporterContext context, JsonNode schema)

@@ -16,6 +16,9 @@
       "live.tokenLabel": "登录码", "live.tokenSubmit": "用登录码进入", "live.tokenInvalid": "登录码无效或已过期，请找团长重新发一个。",
       "live.tokenOtherChain": "这个登录码不属于本社群的会员。",
       "live.joinMissing": "请填写称呼、手机号并选择门店。", "live.joined": "欢迎加入，{name}！",
+      "live.codeIntro": "为确认手机号属于您，请输入短信验证码。已是会员？用验证码即可登录。", "live.codeLabel": "验证码",
+      "live.sendCode": "获取验证码", "live.resendIn": "{seconds} 秒后可重新获取", "live.codeSent": "验证码已发送，请查收短信。",
+      "live.codeMissing": "请输入 6 位验证码。", "live.devMessages": "本地测试：查看模拟短信",
       "live.reserve": "预约直播", "live.reserved": "已预约", "live.reservedToast": "预约成功，开播前会提醒您。",
       "live.items": "本场商品", "live.fulfilment": "取货方式", "live.pickup": "到店自提", "live.delivery": "送货上门",
       "live.address": "送货地址", "live.addressMissing": "送货上门请填写地址。",
@@ -69,6 +72,9 @@
       "live.tokenLabel": "Login code", "live.tokenSubmit": "Sign in with the code", "live.tokenInvalid": "That login code is invalid or expired; ask your leader for a new one.",
       "live.tokenOtherChain": "That login code belongs to another community.",
       "live.joinMissing": "Enter your name and phone and choose a store.", "live.joined": "Welcome, {name}!",
+      "live.codeIntro": "To confirm the phone is yours, enter the code sent to it by SMS. Already a member? The code signs you in.", "live.codeLabel": "Code",
+      "live.sendCode": "Get a code", "live.resendIn": "New code in {seconds} s", "live.codeSent": "Code sent: check your messages.",
+      "live.codeMissing": "Enter the 6-digit code.", "live.devMessages": "Local testing: see the fake SMS",
       "live.reserve": "Reserve this live", "live.reserved": "Reserved", "live.reservedToast": "Reserved: we will remind you before it starts.",
       "live.items": "Items", "live.fulfilment": "How to get it", "live.pickup": "Pick up at the store", "live.delivery": "Deliver to me",
       "live.address": "Delivery address", "live.addressMissing": "Enter an address for delivery.",
@@ -417,6 +423,10 @@
     if (!$("join-store").value) await (storesLoading || loadStores());
     const body = { name: $("join-name").value.trim(), phone: $("join-phone").value.replace(/\s+/g, ""), storeId: $("join-store").value };
     if (!body.name || !body.phone || !body.storeId) { SC.showError($("join-error"), new Error(SC.t("live.joinMissing")), form); return; }
+    if (S.needsCode) {
+      body.code = $("join-code").value.trim();
+      if (!/^[0-9]{6}$/.test(body.code)) { SC.showError($("join-error"), new Error(SC.t("live.codeMissing")), form); $("join-code").focus(); return; }
+    }
     const button = $("join-submit");
     button.disabled = true;
     try {
@@ -425,7 +435,14 @@
       await signedIn(joined.memberToken, joined.name || body.name, true);
       SC.toast(SC.t("live.joined", { name: joined.name || body.name }));
     } catch (e) {
-      if (e.code === "member-exists") {
+      if (e.code === "validation" && e.errors && e.errors.code && !S.needsCode) {
+        // The chain asks for a one-time code (MemberVerification): show the code field and send the first code.
+        SC.showError($("join-error"), null, form);
+        S.needsCode = true;
+        $("join-code-row").hidden = false;
+        await sendCode();
+        $("join-code").focus();
+      } else if (e.code === "member-exists") {
         SC.showError($("join-error"), null, form);
         S.memberExists = true;
         renderMember();
@@ -434,6 +451,37 @@
         SC.showError($("join-error"), friendly(e), form);
       }
     } finally { button.disabled = false; }
+  }
+
+  /** Sends a one-time code to the phone (the same 202 for members and newcomers), then counts down 60 s. */
+  async function sendCode() {
+    const phone = $("join-phone").value.replace(/\s+/g, "");
+    const button = $("join-send-code");
+    if (!phone) { SC.showError($("join-error"), new Error(SC.t("live.joinMissing")), $("join-form")); return; }
+    button.disabled = true;
+    let wait = 60;
+    try {
+      const chainId = encodeURIComponent(S.campaign.chainId);
+      await SC.api("POST", `/api/chains/${chainId}/members/verification`, { body: { phone } });
+      SC.toast(SC.t("live.codeSent"));
+      // Local development only: the fake sender's messages can be read; elsewhere the route is 404 and the link stays hidden.
+      const devUrl = `/api/dev/messages?chainId=${chainId}&phone=${encodeURIComponent(phone)}`;
+      const dev = await fetch(devUrl).catch(() => null);
+      const link = $("join-dev-messages");
+      link.hidden = !(dev && dev.ok);
+      link.href = devUrl;
+    } catch (e) {
+      SC.showError($("join-error"), friendly(e), $("join-form"));
+      wait = e.retryAfter || 0;
+    }
+    const original = SC.t("live.sendCode");
+    const tick = () => {
+      if (wait <= 0) { button.disabled = false; button.textContent = original; return; }
+      button.textContent = SC.t("live.resendIn", { seconds: wait });
+      wait -= 1;
+      setTimeout(tick, 1000);
+    };
+    tick();
   }
 
   async function tokenLogin(ev) {
@@ -1031,6 +1079,7 @@
     SC.bindLanguageToggle($("lang-toggle"));
     SC.onLanguageChange(() => { $("points").dataset.earned = ""; invalidate(...ALL); });
     $("join-form").addEventListener("submit", join);
+    $("join-send-code").addEventListener("click", sendCode);
     $("token-form").addEventListener("submit", tokenLogin);
     $("join-has-token").addEventListener("click", () => { S.showToken = true; renderMember(); $("join-token").focus(); });
     $("me-leave").addEventListener("click", leave);
