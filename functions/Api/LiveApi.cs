@@ -31,7 +31,7 @@ public sealed class LiveApi(LiveRoomService liveRoomService, CallerContext calle
     public sealed record CommentCreated(string CommentId, string MaskedName, string Text, DateTimeOffset At);
 
     [Function("LiveNegotiate")]
-    [OpenApiOperation("Live room", "Anyone: {url, accessToken} to connect a SignalR client to the campaign's live room, plus a viewerToken for heartbeats.")]
+    [OpenApiOperation("Live room", "Anyone: {url, accessToken} to connect a SignalR client to the campaign's live room; a client counts as a viewer once connected. Limited per address (RateLimitNegotiationsPerMinute).")]
     public async Task<Ok<Negotiated>> Negotiate([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/live/negotiate")] HttpRequest req)
     {
         limits.Negotiation(req); // per client address (RateLimitNegotiationsPerMinute)
