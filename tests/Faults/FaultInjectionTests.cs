@@ -31,7 +31,7 @@ public sealed class FaultInjectionTests(ITestOutputHelper output)
 
     private async Task RunAsync(string scenario)
     {
-        var result = await FaultRun.RunAsync(scenario, 1, Short, _ => { });
+        var result = await FaultRun.RunAsync(scenario, 1, Short, output.WriteLine);
         var summary = FaultRun.Summary([result]);
         output.WriteLine(summary);
         Assert.True(result.Faults.Count > 0, "no fault was injected:\n" + summary);

@@ -214,7 +214,7 @@ public sealed class FaultRun
             }
 
             var outbox = new CampaignOutbox(tables, null!, null!, null!, null!, TimeProvider.System, NullLogger<CampaignOutbox>.Instance); // only its LagAsync (reads tables)
-            var queues = new QueueServiceClient(azurite.ConnectionString);
+            var queues = new StorageClients(azurite.Account).Queues; // the app's own client options (its service version)
             var settled = await WaitAsync(_options.Settle, async () =>
                 await outbox.LagAsync(campaignId, CancellationToken.None) == 0 && (await QueueCountsAsync(queues, cluster)).Stuck.Count == 0);
             Log(settled ? "settled: outbox drained, app queues empty" : $"not settled within {_options.Settle.TotalSeconds:F0} s");
