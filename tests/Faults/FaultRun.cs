@@ -220,6 +220,15 @@ public sealed class FaultRun
             Log(settled ? "settled: outbox drained, app queues empty" : $"not settled within {_options.Settle.TotalSeconds:F0} s");
 
             var invariants = await CheckAsync(tables, outbox, queues, cluster, campaignId);
+            if (invariants.Any(i => i.Violations.Count > 0))
+            {
+                foreach (var index in cluster.Alive)
+                {
+                    var lines = cluster.Output(index).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+                    Log($"instance {index} output (last {Math.Min(40, lines.Length)} of {lines.Length} lines, warnings and errors):\n      " + string.Join("\n      ", lines.TakeLast(40)));
+                }
+            }
+
             var poison = (await QueueCountsAsync(queues, cluster)).Poison;
             return new FaultRunResult(_scenario, _run, Stopwatch.GetElapsedTime(_started), new Dictionary<string, long>(_faults, StringComparer.Ordinal), invariants, poison, [.. _log]);
         }
@@ -434,7 +443,9 @@ public sealed class FaultRun
             }
             else if (count > 0)
             {
-                stuck.Add($"{queue.Name}: {count} message(s)");
+                // Visible now and never received means nobody polls the queue; invisible means a handler holds them.
+                var visible = (await queues.GetQueueClient(queue.Name).PeekMessagesAsync(32)).Value;
+                stuck.Add($"{queue.Name}: {count} message(s), {visible.Length} visible now (dequeue counts {string.Join(",", visible.Select(m => m.DequeueCount))}; oldest inserted {visible.Select(m => m.InsertedOn).Min():HH:mm:ss}, now {DateTimeOffset.UtcNow:HH:mm:ss})");
             }
         }
 
