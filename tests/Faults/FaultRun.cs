@@ -200,7 +200,7 @@ public sealed class FaultRun
 
             var evaluated = await WaitAsync(_options.Settle, async () =>
                 (await CampaignTables.ReadAsync(tables, campaignId, CancellationToken.None))!.Phase >= CampaignPhase.Fulfilling);
-            Log(evaluated ? "成团 evaluated: fulfilling" : $"not fulfilling within {_options.Settle.TotalSeconds:F0} s");
+            Log(evaluated ? "成团 evaluated: fulfilling" : $"not fulfilling within {_options.Settle.TotalSeconds:F0} s{(proxy is null ? string.Empty : " of faults")}");
 
             if (proxy is not null)
             {
@@ -215,9 +215,11 @@ public sealed class FaultRun
 
             var outbox = new CampaignOutbox(tables, null!, null!, null!, null!, TimeProvider.System, NullLogger<CampaignOutbox>.Instance); // only its LagAsync (reads tables)
             var queues = new StorageClients(azurite.Account).Queues; // the app's own client options (its service version)
+            // The settle starts once the faults stop: the close must finish (成团 included), the outbox and queues drain.
             var settled = await WaitAsync(_options.Settle, async () =>
-                await outbox.LagAsync(campaignId, CancellationToken.None) == 0 && (await QueueCountsAsync(queues, cluster)).Stuck.Count == 0);
-            Log(settled ? "settled: outbox drained, app queues empty" : $"not settled within {_options.Settle.TotalSeconds:F0} s");
+                (await CampaignTables.ReadAsync(tables, campaignId, CancellationToken.None))!.Phase >= CampaignPhase.Fulfilling
+                && await outbox.LagAsync(campaignId, CancellationToken.None) == 0 && (await QueueCountsAsync(queues, cluster)).Stuck.Count == 0);
+            Log(settled ? "settled: fulfilling, outbox drained, app queues empty" : $"not settled within {_options.Settle.TotalSeconds:F0} s");
 
             var invariants = await CheckAsync(tables, outbox, queues, cluster, campaignId);
             if (invariants.Any(i => i.Violations.Count > 0))
