@@ -15,10 +15,12 @@ public sealed class AppCluster : IAsyncDisposable
     private readonly AppProcess?[] _instances;
     private readonly Uri[] _addresses;
     private readonly Azurite? _ownAzurite;
+    private readonly Dictionary<string, string>[] _environments;
 
-    private AppCluster(AppProcess[] instances, Azurite azurite, bool ownsAzurite)
+    private AppCluster(AppProcess[] instances, Dictionary<string, string>[] environments, Azurite azurite, bool ownsAzurite)
     {
         _instances = instances;
+        _environments = environments;
         _addresses = [.. instances.Select(i => i.BaseAddress)];
         Azurite = azurite;
         _ownAzurite = ownsAzurite ? azurite : null;
@@ -33,6 +35,9 @@ public sealed class AppCluster : IAsyncDisposable
 
     public Uri BaseAddress(int index) => _addresses[index];
 
+    /// <summary>The environment instance <paramref name="index"/> was started with (its task hub, its storage, …).</summary>
+    public IReadOnlyDictionary<string, string> Settings(int index) => _environments[index];
+
     /// <summary>The instance's own client (30 s timeout); tests that need other timeouts build theirs on <see cref="BaseAddress"/>.</summary>
     public HttpClient Client(int index) => (Volatile.Read(ref _instances[index]) ?? throw new InvalidOperationException($"Instance {index} was killed.")).Client;
 
@@ -41,18 +46,20 @@ public sealed class AppCluster : IAsyncDisposable
 
     /// <summary>
     /// Starts <paramref name="count"/> instances on <paramref name="storage"/>, or on an Azurite of their own (stopped
-    /// with the cluster) when none is given; they share a task hub nobody else uses.
+    /// with the cluster) when none is given; they share a task hub nobody else uses. <paramref name="connectionString"/>
+    /// routes the apps' storage elsewhere (e.g. through a fault proxy in front of <paramref name="storage"/>).
     /// </summary>
-    public static async Task<AppCluster> StartAsync(int count, Azurite? storage = null, IDictionary<string, string>? settings = null)
+    public static async Task<AppCluster> StartAsync(int count, Azurite? storage = null, IDictionary<string, string>? settings = null, string? connectionString = null)
     {
         var azurite = storage ?? await Azurite.StartAsync();
         var hub = TestApp.NewHubName();
-        var starting = Enumerable.Range(0, count).Select(_ =>
+        var environments = new Dictionary<string, string>[count];
+        var starting = Enumerable.Range(0, count).Select(i =>
         {
             var port = Azurite.FreePort();
-            var env = new Dictionary<string, string>
+            var env = environments[i] = new Dictionary<string, string>
             {
-                ["AzureWebJobsStorage"] = azurite.ConnectionString,
+                ["AzureWebJobsStorage"] = connectionString ?? azurite.ConnectionString,
                 ["PlatformAdminKey"] = TestApp.PlatformKey,
                 ["TokenSigningKey"] = "cluster-token-signing-key-0123456789abcdef",
                 ["QueueMaxPollingIntervalMilliseconds"] = "200",
@@ -69,7 +76,7 @@ public sealed class AppCluster : IAsyncDisposable
         }).ToList();
         try
         {
-            return new AppCluster(await Task.WhenAll(starting), azurite, ownsAzurite: storage is null);
+            return new AppCluster(await Task.WhenAll(starting), environments, azurite, ownsAzurite: storage is null);
         }
         catch
         {
@@ -95,6 +102,22 @@ public sealed class AppCluster : IAsyncDisposable
     {
         var instance = Interlocked.Exchange(ref _instances[index], null) ?? throw new InvalidOperationException($"Instance {index} was already killed.");
         await instance.DisposeAsync(); // AppProcess stops by Process.Kill(entireProcessTree), i.e. SIGKILL, and waits for the exit
+    }
+
+    /// <summary>Starts a killed instance again, on its port (so with its durable worker id) and with its settings.</summary>
+    public async Task RestartAsync(int index)
+    {
+        if (Volatile.Read(ref _instances[index]) is not null)
+        {
+            throw new InvalidOperationException($"Instance {index} is running.");
+        }
+
+        var started = await AppProcess.StartAsync(_addresses[index].Port, _environments[index]);
+        if (Interlocked.CompareExchange(ref _instances[index], started, null) is not null)
+        {
+            await started.DisposeAsync();
+            throw new InvalidOperationException($"Instance {index} was restarted twice.");
+        }
     }
 
     public async ValueTask DisposeAsync()

@@ -135,8 +135,8 @@ public sealed class LifecycleCrashTests
         });
     }
 
-    /// <summary>A client of the app's task hub from the test process (the app's own is out of reach in another process).</summary>
-    private static TaskHubDurableClient Client(Azurite azurite, Dictionary<string, string> env)
+    /// <summary>A client of the app's task hub from the test process (the app's own is out of reach in another process); the fault runs use it too.</summary>
+    internal static TaskHubDurableClient Client(Azurite azurite, Dictionary<string, string> env)
     {
         var runtime = new LocalDurableRuntime(new LocalDurableOptions { HubName = env["DurableTaskHubName"] },
             new AppSettings { AzureWebJobsStorage = azurite.ConnectionString }, NullLoggerFactory.Instance);

@@ -49,8 +49,22 @@ public sealed class LocalQueues(FunctionCatalog catalog, IServiceScopeFactory sc
             }
 
             idle = MinPoll;
-            await Parallel.ForEachAsync(messages, new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = ct },
-                (message, token) => new ValueTask(ProcessAsync(function, trigger.QueueName, message, token)));
+            try
+            {
+                await Parallel.ForEachAsync(messages, new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = ct },
+                    (message, token) => new ValueTask(ProcessAsync(function, trigger.QueueName, message, token)));
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                // Storage gone mid-housekeeping (e.g. moving a message to poison): the messages reappear after their
+                // visibility timeout. The pump itself must never end, or the queue is never read again (issue 14).
+                logger.LogWarning(ex, "Handling a batch from queue {Queue} failed; its messages will be redelivered", trigger.QueueName);
+                await DelayAsync(maxPoll, ct);
+            }
         }
     }
 
@@ -112,7 +126,8 @@ public sealed class LocalQueues(FunctionCatalog catalog, IServiceScopeFactory sc
         {
             await action();
         }
-        catch (Exception ex) when (ex is StorageException or HttpRequestException)
+        // Storage unreachable surfaces as a RequestFailedException with no status (the adapters wrap answers only).
+        catch (Exception ex) when (ex is StorageException or HttpRequestException or Azure.RequestFailedException)
         {
             // The message simply reappears after its visibility timeout: at-least-once, never lost.
             logger.LogWarning(ex, "Queue housekeeping failed; the message will be redelivered");
