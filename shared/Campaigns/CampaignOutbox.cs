@@ -11,7 +11,7 @@ namespace ServerlessCommerce.Campaigns;
 /// in order, then advances a watermark. At least once: a crash before the watermark moves publishes again, and event
 /// ids are stable so consumers (and our log) keep one.
 /// </summary>
-public sealed class CampaignOutbox(ITableStore tables, IEventPublisher publisher, EventLog log, ServerlessCommerce.LiveRoom.ILiveRoomTransport live, INotificationTexts texts, TimeProvider clock, ILogger<CampaignOutbox> logger)
+public sealed class CampaignOutbox(ITableStore tables, IQueueStore queues, IEventPublisher publisher, EventLog log, ServerlessCommerce.LiveRoom.ILiveRoomTransport live, INotificationTexts texts, TimeProvider clock, ILogger<CampaignOutbox> logger)
 {
     public const string QueueName = "campaign-outbox";
     private const int PageSize = 100; // rows; a packed row holds a round's events (up to ~100)
@@ -19,11 +19,20 @@ public sealed class CampaignOutbox(ITableStore tables, IEventPublisher publisher
     /// <summary>How long a dispatcher holds a campaign's outbox without renewing it (a crashed one's lease runs out).</summary>
     public static readonly TimeSpan Lease = TimeSpan.FromSeconds(30);
 
+    /// <summary>A lease not renewed for this long is stale: its dispatcher renews it after every page it publishes.</summary>
+    public static readonly TimeSpan StaleAfter = TimeSpan.FromSeconds(5);
+
+    // Per campaign, when this instance's retry of a stale-leased outbox comes (one retry per lease, not one per wake-up).
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, DateTimeOffset> _retries = new(StringComparer.Ordinal);
+
     /// <summary>
     /// Publishes everything past the watermarks; returns how many events went out. Events come in streams — the
     /// campaign row's and one per lane — each numbered on its own and published in order; the outbox row keeps a
     /// watermark per stream. One dispatcher at a time per campaign, on any instance (a lease on the outbox row): a
     /// wake-up that finds it held leaves the work to the holder, which looks again after letting go, so nothing waits.
+    /// A holder that stopped renewing its lease (storage went away under it, or its process died) looks again never:
+    /// a wake-up that finds such a stale lease sends one wake-up for the moment it runs out (see <see cref="StaleAfter"/>),
+    /// so its events go out then rather than at the next sweep.
     /// </summary>
     public async Task<int> DispatchAsync(string campaignId, CancellationToken ct)
     {
@@ -31,9 +40,14 @@ public sealed class CampaignOutbox(ITableStore tables, IEventPublisher publisher
         var holder = Guid.NewGuid().ToString("N");
         for (var pass = 0; pass < 5; pass++)
         {
-            var outbox = await TryLeaseAsync(campaignId, holder, ct);
+            var (outbox, heldUntil) = await TryLeaseAsync(campaignId, holder, ct);
             if (outbox is null)
             {
+                if (heldUntil is { } until && clock.GetUtcNow() - (until - Lease) >= StaleAfter)
+                {
+                    await RetryWhenLeaseRunsOutAsync(campaignId, until, ct);
+                }
+
                 return total; // another dispatcher holds it and will look again after letting go
             }
 
@@ -56,14 +70,17 @@ public sealed class CampaignOutbox(ITableStore tables, IEventPublisher publisher
         return total;
     }
 
-    /// <summary>The outbox row, leased to this dispatcher; null when another holds a live lease (or took it first).</summary>
-    private async Task<TableEntity?> TryLeaseAsync(string campaignId, string holder, CancellationToken ct)
+    /// <summary>
+    /// The outbox row, leased to this dispatcher; null when another holds a live lease (with its end, when read) or
+    /// took it first.
+    /// </summary>
+    private async Task<(TableEntity? Outbox, DateTimeOffset? HeldUntil)> TryLeaseAsync(string campaignId, string holder, CancellationToken ct)
     {
         var row = await tables.GetAsync(CampaignTables.Campaigns, campaignId, CampaignTables.OutboxRow, cancellationToken: ct);
         var now = clock.GetUtcNow();
         if (row?.GetDateTimeOffset("LeaseUntil") is { } until && until > now)
         {
-            return null;
+            return (null, until);
         }
 
         var leased = CampaignTables.ToOutboxEntity(campaignId, CampaignTables.ToWatermarks(row), row?.ETag);
@@ -74,11 +91,40 @@ public sealed class CampaignOutbox(ITableStore tables, IEventPublisher publisher
             leased.ETag = row is null
                 ? await tables.InsertAsync(CampaignTables.Campaigns, leased, ct)
                 : await tables.UpdateAsync(CampaignTables.Campaigns, leased, TableUpdateMode.Replace, row.ETag!, ct);
-            return leased;
+            return (leased, null);
         }
         catch (Exception ex) when (ex is ConcurrencyException or StorageConflictException)
         {
-            return null;
+            return (null, null);
+        }
+    }
+
+    /// <summary>One delayed wake-up per stale lease and instance, visible just after the lease runs out.</summary>
+    private async Task RetryWhenLeaseRunsOutAsync(string campaignId, DateTimeOffset until, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        if (_retries.TryGetValue(campaignId, out var scheduled) && scheduled >= until)
+        {
+            return;
+        }
+
+        _retries[campaignId] = until;
+        if (_retries.Count > 10_000)
+        {
+            _retries.Clear(); // a bound on campaigns remembered; forgetting one costs one more wake-up
+        }
+
+        // Queue delays are whole seconds: round up, so the wake-up never comes while the lease still holds.
+        var delay = TimeSpan.FromSeconds(Math.Ceiling(Math.Max(0, (until - now).TotalSeconds)) + 1);
+        logger.LogWarning("Outbox of {CampaignId}: its lease was not renewed for {Seconds:F0} s; looking again in {Delay} s", campaignId, (now - (until - Lease)).TotalSeconds, delay.TotalSeconds);
+        try
+        {
+            await queues.SendAsync(QueueName, JsonSerializer.Serialize(new CampaignWork(campaignId, "dispatch"), JsonSerializerOptions.Web), visibilityDelay: delay, cancellationToken: ct);
+        }
+        catch
+        {
+            _retries.TryRemove(KeyValuePair.Create(campaignId, until)); // not sent: the next wake-up tries again
+            throw;
         }
     }
 

@@ -213,7 +213,7 @@ public sealed class FaultRun
                 Log($"proxy faults off ({proxy.Forwarded} requests forwarded)");
             }
 
-            var outbox = new CampaignOutbox(tables, null!, null!, null!, null!, TimeProvider.System, NullLogger<CampaignOutbox>.Instance); // only its LagAsync (reads tables)
+            var outbox = new CampaignOutbox(tables, null!, null!, null!, null!, null!, TimeProvider.System, NullLogger<CampaignOutbox>.Instance); // only its LagAsync (reads tables)
             var queues = new StorageClients(azurite.Account).Queues; // the app's own client options (its service version)
             // The settle starts once the faults stop: the close must finish (成团 included), the outbox and queues drain.
             var settled = await WaitAsync(_options.Settle, async () =>
