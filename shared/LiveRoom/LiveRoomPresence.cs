@@ -241,23 +241,8 @@ public sealed class LiveRoomPresence
     }
 
     /// <summary>The other instances' connections, from their rows written within <see cref="Stale"/>, shared for <see cref="ReadCacheAge"/>.</summary>
-    private async Task<int> OthersAsync(string campaignId, DateTimeOffset now, CancellationToken ct)
-    {
-        var cache = _rooms.GetOrAdd(campaignId, id => new Room(id)).Others;
-        Task<int> read;
-        lock (cache)
-        {
-            if (cache.Read is null || now - cache.ReadAt >= ReadCacheAge || cache.Read.IsFaulted || cache.Read.IsCanceled)
-            {
-                cache.ReadAt = now;
-                cache.Read = ReadOthersAsync(campaignId, now);
-            }
-
-            read = cache.Read;
-        }
-
-        return await read.WaitAsync(ct);
-    }
+    private Task<int> OthersAsync(string campaignId, DateTimeOffset now, CancellationToken ct) =>
+        _rooms.GetOrAdd(campaignId, id => new Room(id)).Others.GetAsync(now, ReadCacheAge, () => ReadOthersAsync(campaignId, now), ct);
 
     private async Task<int> ReadOthersAsync(string campaignId, DateTimeOffset now)
     {
@@ -295,13 +280,6 @@ public sealed class LiveRoomPresence
 
         public bool RowWritten { get; set; }
 
-        public OthersCache Others { get; } = new();
-    }
-
-    private sealed class OthersCache
-    {
-        public DateTimeOffset ReadAt { get; set; }
-
-        public Task<int>? Read { get; set; }
+        public SharedRead<int> Others { get; } = new();
     }
 }

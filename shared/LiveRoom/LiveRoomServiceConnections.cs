@@ -39,7 +39,7 @@ public sealed class LiveRoomServiceConnections(ITableStore tables, TimeProvider 
     public const string Table = LiveRoomPresence.Table;
     internal const string RowPrefix = "s_";
 
-    private readonly ConcurrentDictionary<string, CountCache> _counts = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, SharedRead<int>> _counts = new(StringComparer.Ordinal);
 
     /// <summary>The campaign in a user id negotiate issued (<c>{viewerId}@{campaignId}</c>), or null.</summary>
     public static string? CampaignOfUser(string? userId)
@@ -118,20 +118,7 @@ public sealed class LiveRoomServiceConnections(ITableStore tables, TimeProvider 
     public async Task<int> CountAsync(string campaignId, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
-        var cache = _counts.GetOrAdd(campaignId, _ => new CountCache());
-        Task<int> read;
-        lock (cache)
-        {
-            if (cache.Read is null || now - cache.ReadAt >= ReadCacheAge || cache.Read.IsFaulted || cache.Read.IsCanceled)
-            {
-                cache.ReadAt = now;
-                cache.Read = ReadCountAsync(campaignId, now);
-            }
-
-            read = cache.Read;
-        }
-
-        return await read.WaitAsync(ct);
+        return await _counts.GetOrAdd(campaignId, _ => new SharedRead<int>()).GetAsync(now, ReadCacheAge, () => ReadCountAsync(campaignId, now), ct);
     }
 
     private async Task<int> ReadCountAsync(string campaignId, DateTimeOffset now)
@@ -167,12 +154,5 @@ public sealed class LiveRoomServiceConnections(ITableStore tables, TimeProvider 
         }
 
         return count;
-    }
-
-    private sealed class CountCache
-    {
-        public DateTimeOffset ReadAt { get; set; }
-
-        public Task<int>? Read { get; set; }
     }
 }
