@@ -19,6 +19,9 @@ public sealed class CampaignOutbox(ITableStore tables, IQueueStore queues, IEven
     /// <summary>How long a dispatcher holds a campaign's outbox without renewing it (a crashed one's lease runs out).</summary>
     public static readonly TimeSpan Lease = TimeSpan.FromSeconds(30);
 
+    /// <summary>The <see cref="QueueName"/> message that wakes a campaign's dispatcher.</summary>
+    public static string WakeMessage(string campaignId) => JsonSerializer.Serialize(new CampaignWork(campaignId, "dispatch"), JsonSerializerOptions.Web);
+
     /// <summary>A lease not renewed for this long is stale: its dispatcher renews it after every page it publishes.</summary>
     public static readonly TimeSpan StaleAfter = TimeSpan.FromSeconds(5);
 
@@ -119,7 +122,7 @@ public sealed class CampaignOutbox(ITableStore tables, IQueueStore queues, IEven
         logger.LogWarning("Outbox of {CampaignId}: its lease was not renewed for {Seconds:F0} s; looking again in {Delay} s", campaignId, (now - (until - Lease)).TotalSeconds, delay.TotalSeconds);
         try
         {
-            await queues.SendAsync(QueueName, JsonSerializer.Serialize(new CampaignWork(campaignId, "dispatch"), JsonSerializerOptions.Web), visibilityDelay: delay, cancellationToken: ct);
+            await queues.SendAsync(QueueName, WakeMessage(campaignId), visibilityDelay: delay, cancellationToken: ct);
         }
         catch
         {
@@ -371,7 +374,7 @@ public sealed class CampaignCommitEffects(IQueueStore queues, ITableStore tables
                 await Task.Delay(TimeSpan.FromMilliseconds(delay), ct);
             }
 
-            await queues.SendAsync(CampaignOutbox.QueueName, JsonSerializer.Serialize(new CampaignWork(campaignId, "dispatch"), JsonSerializerOptions.Web), cancellationToken: ct);
+            await queues.SendAsync(CampaignOutbox.QueueName, CampaignOutbox.WakeMessage(campaignId), cancellationToken: ct);
         }
         catch
         {
