@@ -1,5 +1,7 @@
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Configuration;
 using ServerlessCommerce.Events;
+using ServerlessCommerce.Hosting;
 using Microsoft.Azure.Functions.Worker;
 using ServerlessCommerce.Functions.Hosting.Local;
 using ServerlessCommerce.Storage;
@@ -19,6 +21,33 @@ public sealed class LocalHostTriggerTests
             var n = counter.Increment(new DateTimeOffset(timer.ScheduleStatus!.Last, TimeSpan.Zero));
             return n == 1 ? throw new InvalidOperationException("first run fails") : Task.CompletedTask;
         }
+    }
+
+    /// <summary>A queue function of this test assembly: "slow" waits until the test opens its gate, anything else is noted at once.</summary>
+    public sealed class GatedQueue(Gate gate)
+    {
+        public const string QueueName = "local-pump-test";
+
+        [Function("GatedQueue")]
+        public async Task Run([QueueTrigger(QueueName)] string message, CancellationToken cancellationToken)
+        {
+            if (message == "slow")
+            {
+                gate.SlowStarted.TrySetResult();
+                await gate.Open.Task.WaitAsync(cancellationToken);
+            }
+
+            gate.Handled.Enqueue(message);
+        }
+    }
+
+    public sealed class Gate
+    {
+        public TaskCompletionSource SlowStarted { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public TaskCompletionSource Open { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public System.Collections.Concurrent.ConcurrentQueue<string> Handled { get; } = new();
     }
 
     public sealed class Counter
@@ -66,6 +95,48 @@ public sealed class LocalHostTriggerTests
         Assert.True(runs.Count >= 3, $"ran {runs.Count} times");
         Assert.All(runs, r => Assert.Equal(0, r.Millisecond));
         Assert.Equal(runs.Count, runs.Distinct().Count());
+    }
+
+    [Fact]
+    public async Task ASlowMessageDoesNotHoldUpTheMessagesThatComeAfterIt()
+    {
+        await using var azurite = await Azurite.StartAsync();
+        var queues = new AzureQueueStore(azurite.Account, NullLogger<AzureQueueStore>.Instance);
+        await queues.CreateQueueIfNotExistsAsync(GatedQueue.QueueName);
+        var gate = new Gate();
+        var services = new ServiceCollection().AddSingleton(gate).BuildServiceProvider();
+        var settings = AppSettings.From(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["QueueMaxPollingIntervalMilliseconds"] = "100" }).Build());
+        var pump = new LocalQueues(new FunctionCatalog(typeof(LocalHostTriggerTests).Assembly), services.GetRequiredService<IServiceScopeFactory>(), queues, settings, NullLogger<LocalQueues>.Instance);
+
+        await queues.SendAsync(GatedQueue.QueueName, "slow");
+        await pump.StartAsync(CancellationToken.None);
+        try
+        {
+            await gate.SlowStarted.Task.WaitAsync(TimeSpan.FromSeconds(20));
+            foreach (var n in Enumerable.Range(1, 20))
+            {
+                await queues.SendAsync(GatedQueue.QueueName, $"fast-{n}");
+            }
+
+            for (var i = 0; i < 150 && gate.Handled.Count < 20; i++)
+            {
+                await Task.Delay(100);
+            }
+
+            Assert.Equal(Enumerable.Range(1, 20).Select(n => $"fast-{n}").Order(), gate.Handled.Order());
+            gate.Open.SetResult();
+            for (var i = 0; i < 100 && !gate.Handled.Contains("slow"); i++)
+            {
+                await Task.Delay(100);
+            }
+
+            Assert.Contains("slow", gate.Handled);
+        }
+        finally
+        {
+            gate.Open.TrySetResult();
+            await pump.StopAsync(CancellationToken.None);
+        }
     }
 
     [Fact]

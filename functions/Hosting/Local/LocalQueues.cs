@@ -8,10 +8,14 @@ namespace ServerlessCommerce.Functions.Hosting.Local;
 /// The local host's queue triggers: polls each <c>[QueueTrigger]</c> queue (backing off when idle), hands each
 /// message's text to its function, deletes it on success, and applies the Functions host's poison policy: a message
 /// that has failed <c>QueueMaxDequeueCount</c> (5) times moves to <c>&lt;queue&gt;-poison</c>, logged, never dropped.
+/// Like the Functions host (<c>batchSize</c> 16, <c>newBatchThreshold</c> 8), it fetches more as soon as the messages
+/// in hand drop to the threshold, not when a whole batch is done: one slow message (a long cancellation, a re-plan
+/// waiting on storage) never holds up another campaign's work behind it.
 /// </summary>
 public sealed class LocalQueues(FunctionCatalog catalog, IServiceScopeFactory scopes, IQueueStore queues, AppSettings settings, ILogger<LocalQueues> logger) : BackgroundService
 {
-    private const int BatchSize = 16;
+    internal const int BatchSize = 16;
+    internal const int NewBatchThreshold = 8;
     private static readonly TimeSpan MinPoll = TimeSpan.FromMilliseconds(50);
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
@@ -23,16 +27,32 @@ public sealed class LocalQueues(FunctionCatalog catalog, IServiceScopeFactory sc
         var maxPoll = TimeSpan.FromMilliseconds(settings.QueueMaxPollingIntervalMilliseconds);
         var idle = MinPoll;
         var visibility = TimeSpan.FromSeconds(settings.QueueVisibilityTimeoutSeconds);
+        var running = new HashSet<Task>();
         while (!ct.IsCancellationRequested)
         {
+            running.RemoveWhere(t => t.IsCompleted);
+            if (running.Count > NewBatchThreshold)
+            {
+                try
+                {
+                    await Task.WhenAny(running).WaitAsync(ct);
+                }
+                catch (OperationCanceledException) when (ct.IsCancellationRequested)
+                {
+                    break;
+                }
+
+                continue;
+            }
+
             IReadOnlyList<QueueMessage> messages;
             try
             {
-                messages = await queues.ReceiveAsync(trigger.QueueName, BatchSize, visibility, ct);
+                messages = await queues.ReceiveAsync(trigger.QueueName, BatchSize - running.Count, visibility, ct);
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
-                return;
+                break;
             }
             catch (Exception ex)
             {
@@ -49,22 +69,31 @@ public sealed class LocalQueues(FunctionCatalog catalog, IServiceScopeFactory sc
             }
 
             idle = MinPoll;
-            try
+            foreach (var message in messages)
             {
-                await Parallel.ForEachAsync(messages, new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = ct },
-                    (message, token) => new ValueTask(ProcessAsync(function, trigger.QueueName, message, token)));
+                running.Add(DeliverAsync(function, trigger.QueueName, message, ct));
             }
-            catch (OperationCanceledException) when (ct.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex)
-            {
-                // Storage gone mid-housekeeping (e.g. moving a message to poison): the messages reappear after their
-                // visibility timeout. The pump itself must never end, or the queue is never read again (issue 14).
-                logger.LogWarning(ex, "Handling a batch from queue {Queue} failed; its messages will be redelivered", trigger.QueueName);
-                await DelayAsync(maxPoll, ct);
-            }
+        }
+
+        await Task.WhenAll(running); // each delivery ends on the stopping token; its message reappears if unfinished
+    }
+
+    /// <summary>One delivery on its own task; whatever it throws is logged, and the pump goes on.</summary>
+    private async Task DeliverAsync(LocalFunction function, string queueName, QueueMessage message, CancellationToken ct)
+    {
+        await Task.Yield();
+        try
+        {
+            await ProcessAsync(function, queueName, message, ct);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+        catch (Exception ex)
+        {
+            // Storage gone mid-housekeeping (e.g. moving a message to poison): the message reappears after its
+            // visibility timeout. The pump itself must never end, or the queue is never read again (issue 14).
+            logger.LogWarning(ex, "Handling message {MessageId} from queue {Queue} failed; it will be redelivered", message.MessageId, queueName);
         }
     }
 
