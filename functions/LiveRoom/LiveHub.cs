@@ -62,8 +62,14 @@ public sealed class LiveHub(LiveRoomTokens tokens, LiveRoomService live, ILogger
 }
 
 /// <summary>The live room over the embedded hub.</summary>
-public sealed class EmbeddedHubTransport(IHubContext<LiveHub> hub, LiveRoomTokens tokens) : ILiveRoomTransport
+public sealed class EmbeddedHubTransport(IHubContext<LiveHub> hub, LiveRoomTokens tokens, IServiceProvider services) : ILiveRoomTransport
 {
+    // The live room service (which keeps this instance's connections) depends on the transport: found when first asked.
+    private LiveRoomService? _live;
+
+    /// <summary>The hub holds this instance's connections: a room with none here hears nothing from here.</summary>
+    public bool MayReachAnyone(string campaignId) => (_live ??= services.GetRequiredService<LiveRoomService>()).Presence.LocalCount(campaignId) > 0;
+
     public static string UserGroup(string userId) => "user_" + userId;
 
     public Task<NegotiateResult> NegotiateAsync(string campaignId, string userId, Uri requestBase, CancellationToken cancellationToken) =>

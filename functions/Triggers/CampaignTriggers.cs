@@ -11,8 +11,11 @@ namespace ServerlessCommerce.Functions.Triggers;
 public sealed class CampaignOutboxHandler(CampaignOutbox outbox)
 {
     [Function("CampaignOutbox")]
-    public Task Run([QueueTrigger(CampaignOutbox.QueueName)] string message, CancellationToken cancellationToken) =>
-        outbox.DispatchAsync(CampaignWorkMessage.Parse(message).CampaignId, cancellationToken);
+    public Task Run([QueueTrigger(CampaignOutbox.QueueName)] string message, CancellationToken cancellationToken)
+    {
+        var wake = CampaignWorkMessage.Parse(message);
+        return outbox.DispatchAsync(wake.CampaignId, cancellationToken, wake.Written);
+    }
 }
 
 /// <summary>

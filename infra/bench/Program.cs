@@ -475,24 +475,31 @@ internal sealed class Child : IAsyncDisposable
             throw new InvalidOperationException("Azurite is not installed; run `bash infra/bench.sh` (it runs npm ci).");
         }
 
-        int blob = FreePort(), queue = FreePort(), table = FreePort();
-        var p = Start(exe, ["--inMemoryPersistence", "--disableTelemetry", "--skipApiVersionCheck", "--silent",
-            "--blobPort", $"{blob}", "--queuePort", $"{queue}", "--tablePort", $"{table}"]);
-        var account = StorageConnection.Development(blob, queue, table);
-        var child = new Child(p, account.ToConnectionString(), table);
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => child.Kill();
-        for (var i = 0; i < 100; i++)
+        // A port picked free can be taken before Azurite binds it (EADDRINUSE, and Azurite exits): pick again.
+        for (var attempt = 1; attempt <= 3; attempt++)
         {
-            try
+            int blob = FreePort(), queue = FreePort(), table = FreePort();
+            var p = Start(exe, ["--inMemoryPersistence", "--disableTelemetry", "--skipApiVersionCheck", "--silent",
+                "--blobPort", $"{blob}", "--queuePort", $"{queue}", "--tablePort", $"{table}"]);
+            var account = StorageConnection.Development(blob, queue, table);
+            var child = new Child(p, account.ToConnectionString(), table);
+            AppDomain.CurrentDomain.ProcessExit += (_, _) => child.Kill();
+            for (var i = 0; i < 100 && !p.HasExited; i++)
             {
-                using var c = new TcpClient();
-                await c.ConnectAsync(IPAddress.Loopback, table);
-                return child;
+                try
+                {
+                    using var c = new TcpClient();
+                    await c.ConnectAsync(IPAddress.Loopback, table);
+                    return child;
+                }
+                catch (SocketException)
+                {
+                    await Task.Delay(200);
+                }
             }
-            catch (SocketException)
-            {
-                await Task.Delay(200);
-            }
+
+            child.Kill();
+            Console.Error.WriteLine($"Azurite did not start (attempt {attempt} of 3){(p.HasExited ? $", exit code {p.ExitCode}" : string.Empty)}.");
         }
 
         throw new TimeoutException("Azurite did not start.");

@@ -19,8 +19,13 @@ public sealed class CampaignOutbox(ITableStore tables, IQueueStore queues, IEven
     /// <summary>How long a dispatcher holds a campaign's outbox without renewing it (a crashed one's lease runs out).</summary>
     public static readonly TimeSpan Lease = TimeSpan.FromSeconds(30);
 
-    /// <summary>The <see cref="QueueName"/> message that wakes a campaign's dispatcher.</summary>
-    public static string WakeMessage(string campaignId) => JsonSerializer.Serialize(new CampaignWork(campaignId, "dispatch"), JsonSerializerOptions.Web);
+    /// <summary>
+    /// The <see cref="QueueName"/> message that wakes a campaign's dispatcher. <paramref name="written"/>: the highest
+    /// event number per stream its sender had committed; a dispatcher that finds them all published already stops after
+    /// one read (with several instances, one dispatch often publishes what their wake-ups were sent for).
+    /// </summary>
+    public static string WakeMessage(string campaignId, IReadOnlyDictionary<string, long>? written = null) =>
+        JsonSerializer.Serialize(new CampaignWork(campaignId, "dispatch") { Written = written }, JsonSerializerOptions.Web);
 
     /// <summary>A lease not renewed for this long is stale: its dispatcher renews it after every page it publishes.</summary>
     public static readonly TimeSpan StaleAfter = TimeSpan.FromSeconds(5);
@@ -37,13 +42,13 @@ public sealed class CampaignOutbox(ITableStore tables, IQueueStore queues, IEven
     /// a wake-up that finds such a stale lease sends one wake-up for the moment it runs out (see <see cref="StaleAfter"/>),
     /// so its events go out then rather than at the next sweep.
     /// </summary>
-    public async Task<int> DispatchAsync(string campaignId, CancellationToken ct)
+    public async Task<int> DispatchAsync(string campaignId, CancellationToken ct, IReadOnlyDictionary<string, long>? written = null)
     {
         var total = 0;
         var holder = Guid.NewGuid().ToString("N");
         for (var pass = 0; pass < 5; pass++)
         {
-            var (outbox, heldUntil) = await TryLeaseAsync(campaignId, holder, ct);
+            var (outbox, heldUntil) = await TryLeaseAsync(campaignId, holder, pass == 0 ? written : null, ct);
             if (outbox is null)
             {
                 if (heldUntil is { } until && clock.GetUtcNow() - (until - Lease) >= StaleAfter)
@@ -54,17 +59,22 @@ public sealed class CampaignOutbox(ITableStore tables, IQueueStore queues, IEven
                 return total; // another dispatcher holds it and will look again after letting go
             }
 
+            var released = false;
             try
             {
-                total += await DrainAsync(campaignId, outbox, ct);
+                (var published, released) = await DrainAsync(campaignId, outbox, ct);
+                total += published;
             }
             finally
             {
-                await ReleaseAsync(outbox, CancellationToken.None);
+                if (!released)
+                {
+                    await ReleaseAsync(outbox, CancellationToken.None);
+                }
             }
 
             // Wake-ups that came while we held the lease were left to us: look once more, now that it is let go.
-            if (await LagAsync(campaignId, ct) == 0)
+            if (await LagAsync(campaignId, CampaignTables.ToWatermarks(outbox), ct) == 0)
             {
                 return total;
             }
@@ -74,16 +84,25 @@ public sealed class CampaignOutbox(ITableStore tables, IQueueStore queues, IEven
     }
 
     /// <summary>
-    /// The outbox row, leased to this dispatcher; null when another holds a live lease (with its end, when read) or
-    /// took it first.
+    /// The outbox row, leased to this dispatcher; null when another holds a live lease (with its end, when read), took
+    /// it first, or when every event up to <paramref name="unlessPublished"/> is published already.
     /// </summary>
-    private async Task<(TableEntity? Outbox, DateTimeOffset? HeldUntil)> TryLeaseAsync(string campaignId, string holder, CancellationToken ct)
+    private async Task<(TableEntity? Outbox, DateTimeOffset? HeldUntil)> TryLeaseAsync(string campaignId, string holder, IReadOnlyDictionary<string, long>? unlessPublished, CancellationToken ct)
     {
         var row = await tables.GetAsync(CampaignTables.Campaigns, campaignId, CampaignTables.OutboxRow, cancellationToken: ct);
         var now = clock.GetUtcNow();
         if (row?.GetDateTimeOffset("LeaseUntil") is { } until && until > now)
         {
             return (null, until);
+        }
+
+        if (unlessPublished is { Count: > 0 } && row is not null)
+        {
+            var watermarks = CampaignTables.ToWatermarks(row);
+            if (unlessPublished.All(w => watermarks.GetValueOrDefault(w.Key) >= w.Value))
+            {
+                return (null, null); // what this wake-up was sent for went out with an earlier dispatch
+            }
         }
 
         var leased = CampaignTables.ToOutboxEntity(campaignId, CampaignTables.ToWatermarks(row), row?.ETag);
@@ -144,8 +163,12 @@ public sealed class CampaignOutbox(ITableStore tables, IQueueStore queues, IEven
         }
     }
 
-    /// <summary>Publishes page after page while holding the lease, moving each stream's watermark (and renewing the lease) after each.</summary>
-    private async Task<int> DrainAsync(string campaignId, TableEntity outbox, CancellationToken ct)
+    /// <summary>
+    /// Publishes page after page while holding the lease, moving each stream's watermark (and renewing the lease) after
+    /// each. The write after a page that reached every stream's head lets the lease go as well (Released): whatever
+    /// came after the heads were read is the caller's next look.
+    /// </summary>
+    private async Task<(int Published, bool Released)> DrainAsync(string campaignId, TableEntity outbox, CancellationToken ct)
     {
         var total = 0;
         while (true)
@@ -155,7 +178,7 @@ public sealed class CampaignOutbox(ITableStore tables, IQueueStore queues, IEven
             var behind = heads.Where(h => h.Value > watermarks.GetValueOrDefault(h.Key)).Select(h => h.Key).ToList();
             if (behind.Count == 0)
             {
-                return total;
+                return (total, false);
             }
 
             var events = new List<DomainEvent>();
@@ -177,15 +200,17 @@ public sealed class CampaignOutbox(ITableStore tables, IQueueStore queues, IEven
 
             if (events.Count == 0)
             {
-                return total; // heads ahead of rows: a transaction in flight elsewhere; its own wake-up follows
+                return (total, false); // heads ahead of rows: a transaction in flight elsewhere; its own wake-up follows
             }
+
+            var caughtUp = heads.All(h => watermarks.GetValueOrDefault(h.Key) >= h.Value);
 
             await publisher.PublishAsync(events, ct);
             await PushNotificationsAsync(campaignId, events);
             await log.RecordAllAsync(events, ct);
             var next = CampaignTables.ToOutboxEntity(campaignId, watermarks, outbox.ETag);
             next["LeaseOwner"] = outbox.GetString("LeaseOwner");
-            next["LeaseUntil"] = clock.GetUtcNow() + Lease;
+            next["LeaseUntil"] = caughtUp ? DateTimeOffset.UnixEpoch : clock.GetUtcNow() + Lease;
             try
             {
                 next.ETag = await tables.UpdateAsync(CampaignTables.Campaigns, next, TableUpdateMode.Replace, outbox.ETag!, ct);
@@ -194,7 +219,7 @@ public sealed class CampaignOutbox(ITableStore tables, IQueueStore queues, IEven
             {
                 // The lease ran out and another dispatcher took over; it publishes from its watermark (ids are stable).
                 logger.LogDebug("Outbox of {CampaignId}: the lease moved to another dispatcher", campaignId);
-                return total + events.Count;
+                return (total + events.Count, true);
             }
 
             foreach (var (key, value) in next.Properties)
@@ -205,6 +230,10 @@ public sealed class CampaignOutbox(ITableStore tables, IQueueStore queues, IEven
             outbox.ETag = next.ETag;
             total += events.Count;
             logger.LogDebug("Outbox of {CampaignId}: published {Count} events from {Streams} streams", campaignId, events.Count, behind.Count);
+            if (caughtUp)
+            {
+                return (total, true);
+            }
         }
     }
 
@@ -252,10 +281,13 @@ public sealed class CampaignOutbox(ITableStore tables, IQueueStore queues, IEven
     }
 
     /// <summary>How far the outbox lags: events written but not yet published, over every stream.</summary>
-    public async Task<long> LagAsync(string campaignId, CancellationToken ct)
+    public async Task<long> LagAsync(string campaignId, CancellationToken ct) =>
+        await LagAsync(campaignId, CampaignTables.ToWatermarks(await tables.GetAsync(CampaignTables.Campaigns, campaignId, CampaignTables.OutboxRow, cancellationToken: ct)), ct);
+
+    /// <summary>The lag against watermarks the caller knows (it just wrote them; a later dispatcher's are only higher).</summary>
+    private async Task<long> LagAsync(string campaignId, IReadOnlyDictionary<string, long> watermarks, CancellationToken ct)
     {
         var heads = await HeadsAsync(campaignId, ct);
-        var watermarks = CampaignTables.ToWatermarks(await tables.GetAsync(CampaignTables.Campaigns, campaignId, CampaignTables.OutboxRow, cancellationToken: ct));
         return heads.Sum(h => Math.Max(0, h.Value - watermarks.GetValueOrDefault(h.Key)));
     }
 }
@@ -294,7 +326,7 @@ public sealed class CampaignCommitEffects(IQueueStore queues, ITableStore tables
 
         if (round.HasEvents)
         {
-            tasks.Add(WakeOutboxAsync(campaign.CampaignId, cancellationToken));
+            tasks.Add(WakeOutboxAsync(campaign, cancellationToken));
         }
 
         // The plan (LifecyclePlan) moves with a phase change and with the last handover (follow-up is counted from it).
@@ -345,14 +377,25 @@ public sealed class CampaignCommitEffects(IQueueStore queues, ITableStore tables
     /// reads later, so it sees this round), or a new one — at once, or at the end of the interval since the last. Real
     /// time, not the domain clock: this is about the machine's work, not the campaign's schedule.
     /// </summary>
-    private async Task WakeOutboxAsync(string campaignId, CancellationToken ct)
+    private async Task WakeOutboxAsync(Campaign committed, CancellationToken ct)
     {
+        var campaignId = committed.CampaignId;
         var wake = _wakes.GetOrAdd(campaignId, static _ => new OutboxWake());
-        var interval = (long)OutboxWakeInterval.TotalMilliseconds;
+        // Each instance selling (a leased lane) wakes the one outbox: spaced so that together they wake it about as often
+        // as one instance would, since any dispatch publishes every instance's events.
+        var selling = Math.Max(1, committed.Lanes.Count(l => l.IsLeased(clock.GetUtcNow())));
+        var interval = (long)OutboxWakeInterval.TotalMilliseconds * selling;
         long delay;
         long sendAt;
         lock (wake)
         {
+            // Every round notes what it wrote before it decides, so the wake-up that covers it names its events.
+            wake.Note(CampaignTables.CampaignStream, committed.EventSeq);
+            foreach (var lane in committed.Lanes)
+            {
+                wake.Note(lane.Stream, lane.EventSeq);
+            }
+
             var now = Environment.TickCount64;
             if (wake.SendAt > now)
             {
@@ -374,7 +417,18 @@ public sealed class CampaignCommitEffects(IQueueStore queues, ITableStore tables
                 await Task.Delay(TimeSpan.FromMilliseconds(delay), ct);
             }
 
-            await queues.SendAsync(CampaignOutbox.QueueName, CampaignOutbox.WakeMessage(campaignId), cancellationToken: ct);
+            Dictionary<string, long> written;
+            lock (wake)
+            {
+                // From here a round that commits sends its own wake-up: this one names only what was noted so far.
+                written = new Dictionary<string, long>(wake.Written, StringComparer.Ordinal);
+                if (wake.SendAt == sendAt)
+                {
+                    wake.SendAt = 0;
+                }
+            }
+
+            await queues.SendAsync(CampaignOutbox.QueueName, CampaignOutbox.WakeMessage(campaignId, written), cancellationToken: ct);
         }
         catch
         {
@@ -399,12 +453,26 @@ public sealed class CampaignCommitEffects(IQueueStore queues, ITableStore tables
     {
         public long LastSent = long.MinValue / 2;
         public long SendAt;
+
+        /// <summary>The highest event number this instance committed per stream (only ever rises).</summary>
+        public Dictionary<string, long> Written { get; } = new(StringComparer.Ordinal);
+
+        public void Note(string stream, long seq)
+        {
+            if (seq > Written.GetValueOrDefault(stream))
+            {
+                Written[stream] = seq;
+            }
+        }
     }
 }
 
 /// <summary>A unit of background work on one campaign (a queue message).</summary>
 public sealed record CampaignWork(string CampaignId, string Work, string? FlashSaleId = null)
 {
+    /// <summary>On an outbox wake-up: the highest event number per stream its sender had committed.</summary>
+    public IReadOnlyDictionary<string, long>? Written { get; init; }
+
     public const string CancelOrders = "cancel-orders";
     public const string EndFlashSale = "end-flash-sale";
     public const string CloseSoldOut = "close-sold-out";

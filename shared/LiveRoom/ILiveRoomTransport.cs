@@ -21,6 +21,12 @@ public interface ILiveRoomTransport
 
     /// <summary>Sends <c>target(payload)</c> to every connection of one user (e.g. a member's own notices).</summary>
     Task SendToUserAsync(string userId, string target, object payload, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// False only when a send to the campaign's room from this process is known to reach no one, so what it would
+    /// send need not be read (a hub in this process knows its connections; a service that holds them says true).
+    /// </summary>
+    bool MayReachAnyone(string campaignId) => true;
 }
 
 /// <summary>Names shared by both transports.</summary>

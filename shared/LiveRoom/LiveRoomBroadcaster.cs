@@ -16,7 +16,8 @@ namespace ServerlessCommerce.LiveRoom;
 /// <item><c>stockChanged</c> is coalesced per campaign (≤ 100 ms). Stock is spread over the campaign's lanes, and one
 /// instance knows only its own, so each tick reads the campaign and every lane once and sends the true totals with
 /// that read's <c>seq</c>. The last read after the last sale, on whichever instance made it, has the highest
-/// <c>seq</c>: every viewer ends on the true final value.</item>
+/// <c>seq</c>: every viewer ends on the true final value. A room this instance's sends reach no one in (the embedded
+/// hub with no connection here) costs no read: whoever joins later loads the campaign's view.</item>
 /// </list>
 /// Sending never runs on the order's request path, and a failing transport only loses real-time messages, never orders.
 /// </summary>
@@ -147,6 +148,11 @@ public sealed class LiveRoomBroadcaster : IAsyncDisposable
             foreach (var itemId in changed)
             {
                 items.TryRemove(itemId, out _);
+            }
+
+            if (!_transport.MayReachAnyone(campaignId))
+            {
+                continue;
             }
 
             try

@@ -52,4 +52,27 @@ public sealed class OutboxLeaseTests
         Assert.Contains(campaignId, wake.Text);
         Assert.InRange((DateTimeOffset.UtcNow - sentAt).TotalSeconds, 3, 15); // the lease had 4 s left: 5 s
     }
+
+    [Fact]
+    public async Task AWakeUpWhoseEventsWentOutWithAnEarlierDispatchTakesNoLeaseWhileOneNamingNewerEventsDoes()
+    {
+        await using var azurite = await Azurite.StartAsync();
+        var tables = new AzureTableStore(azurite.Account, NullLogger<AzureTableStore>.Instance);
+        var queues = new AzureQueueStore(azurite.Account, NullLogger<AzureQueueStore>.Instance);
+        await tables.CreateTableIfNotExistsAsync(CampaignTables.Campaigns);
+        var outbox = new CampaignOutbox(tables, queues, null!, null!, null!, null!, TimeProvider.System, NullLogger<CampaignOutbox>.Instance);
+        const string campaignId = "coutbox-k2";
+        var published = new Dictionary<string, long> { [CampaignTables.CampaignStream] = 5, ["slane1"] = 40 };
+        var etag = await tables.InsertAsync(CampaignTables.Campaigns, CampaignTables.ToOutboxEntity(campaignId, published, null));
+
+        // Sent by an instance whose rounds wrote up to these numbers, which another instance's dispatch published: one read.
+        Assert.Equal(0, await outbox.DispatchAsync(campaignId, CancellationToken.None, new Dictionary<string, long> { [CampaignTables.CampaignStream] = 5, ["slane1"] = 38 }));
+        Assert.Equal(etag, (await tables.GetAsync(CampaignTables.Campaigns, campaignId, CampaignTables.OutboxRow))!.ETag);
+
+        // One stream past its watermark: the dispatcher takes the lease and looks (and lets it go again).
+        Assert.Equal(0, await outbox.DispatchAsync(campaignId, CancellationToken.None, new Dictionary<string, long> { [CampaignTables.CampaignStream] = 5, ["slane1"] = 41 }));
+        var after = await tables.GetAsync(CampaignTables.Campaigns, campaignId, CampaignTables.OutboxRow);
+        Assert.NotEqual(etag, after!.ETag);
+        Assert.Equal(published, CampaignTables.ToWatermarks(after));
+    }
 }
