@@ -294,7 +294,7 @@ public sealed class CampaignOutbox(ITableStore tables, IQueueStore queues, IEven
 
 /// <summary>
 /// What follows a committed round, off the request path: wake the outbox (at most twice per
-/// <see cref="OutboxWakeInterval"/> per campaign and instance), keep the campaign list's phase current, tell the
+/// <see cref="OutboxWakeInterval"/> per campaign and instance, times the instances selling it, up to 4), keep the campaign list's phase current, tell the
 /// lifecycle orchestration to re-plan, and start the order cancellation when a campaign is cancelled.
 /// </summary>
 public sealed class CampaignCommitEffects(IQueueStore queues, ITableStore tables, ServerlessCommerce.LiveRoom.LiveRoomBroadcaster live, LifecycleReplans lifecycle, TimeProvider clock, ILogger<CampaignCommitEffects> logger) : ICampaignCommitObserver
@@ -309,6 +309,9 @@ public sealed class CampaignCommitEffects(IQueueStore queues, ITableStore tables
     /// it: its messages come from the rounds themselves.
     /// </summary>
     public static readonly TimeSpan OutboxWakeInterval = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>With N instances selling one campaign, each wakes its outbox at most every N × the interval, N ≤ this.</summary>
+    private const int MaxWakeSpacing = 4;
 
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, OutboxWake> _wakes = new(StringComparer.Ordinal);
 
@@ -382,8 +385,8 @@ public sealed class CampaignCommitEffects(IQueueStore queues, ITableStore tables
         var campaignId = committed.CampaignId;
         var wake = _wakes.GetOrAdd(campaignId, static _ => new OutboxWake());
         // Each instance selling (a leased lane) wakes the one outbox: spaced so that together they wake it about as often
-        // as one instance would, since any dispatch publishes every instance's events.
-        var selling = Math.Max(1, committed.Lanes.Count(l => l.IsLeased(clock.GetUtcNow())));
+        // as one instance would, since any dispatch publishes every instance's events; never more than a second apart.
+        var selling = Math.Clamp(committed.Lanes.Count(l => l.IsLeased(clock.GetUtcNow())), 1, MaxWakeSpacing);
         var interval = (long)OutboxWakeInterval.TotalMilliseconds * selling;
         long delay;
         long sendAt;

@@ -218,7 +218,7 @@ public sealed class FaultRun
             // The settle starts once the faults stop: the close must finish (成团 included), the outbox and queues drain.
             var settled = await WaitAsync(_options.Settle, async () =>
                 (await CampaignTables.ReadAsync(tables, campaignId, CancellationToken.None))!.Phase >= CampaignPhase.Fulfilling
-                && await outbox.LagAsync(campaignId, CancellationToken.None) == 0 && (await QueueCountsAsync(queues, cluster)).Stuck.Count == 0);
+                && await outbox.LagAsync(campaignId, CancellationToken.None) == 0 && await QueueCountsAsync(queues, cluster) is { Stuck.Count: 0, Pending: 0 });
             Log(settled ? "settled: fulfilling, outbox drained, app queues empty" : $"not settled within {_options.Settle.TotalSeconds:F0} s");
 
             var invariants = await CheckAsync(tables, outbox, queues, cluster, campaignId);
@@ -426,10 +426,18 @@ public sealed class FaultRun
     }
 
     /// <summary>Messages waiting in the app's queues (its task hub's own are judged by the orchestration's status) and in poison queues.</summary>
-    private static async Task<(List<string> Stuck, Dictionary<string, long> Poison)> QueueCountsAsync(QueueServiceClient queues, AppCluster cluster)
+    /// <summary>
+    /// A message is stuck when it has waited longer than this: more than a poll interval, a handler's run and the
+    /// outbox's spaced wake-ups (which an instance sends up to a second after the round they are for).
+    /// </summary>
+    private static readonly TimeSpan StuckAfter = TimeSpan.FromSeconds(15);
+
+    /// <summary>Stuck messages (see <see cref="StuckAfter"/>), how many others are waiting or being handled, and the poison queues.</summary>
+    private static async Task<(List<string> Stuck, long Pending, Dictionary<string, long> Poison)> QueueCountsAsync(QueueServiceClient queues, AppCluster cluster)
     {
         var hub = cluster.Settings(0)["DurableTaskHubName"].ToLowerInvariant();
         var stuck = new List<string>();
+        var pending = 0L;
         var poison = new Dictionary<string, long>(StringComparer.Ordinal);
         await foreach (var queue in queues.GetQueuesAsync())
         {
@@ -445,9 +453,17 @@ public sealed class FaultRun
             }
             else if (count > 0)
             {
-                // Visible now and never received means nobody polls the queue; invisible means a handler holds them.
+                // Visible long after it was sent means nobody polls the queue; invisible means a handler holds it (a dead
+                // handler's message comes back after its visibility timeout, and is then old and visible).
                 var visible = (await queues.GetQueueClient(queue.Name).PeekMessagesAsync(32)).Value;
-                stuck.Add($"{queue.Name}: {count} message(s), {visible.Length} visible now (dequeue counts {string.Join(",", visible.Select(m => m.DequeueCount))}; oldest inserted {visible.Select(m => m.InsertedOn).Min():HH:mm:ss}, now {DateTimeOffset.UtcNow:HH:mm:ss})");
+                if (visible.Any(m => DateTimeOffset.UtcNow - m.InsertedOn > StuckAfter))
+                {
+                    stuck.Add($"{queue.Name}: {count} message(s), {visible.Length} visible now (dequeue counts {string.Join(",", visible.Select(m => m.DequeueCount))}; oldest inserted {visible.Select(m => m.InsertedOn).Min():HH:mm:ss}, now {DateTimeOffset.UtcNow:HH:mm:ss})");
+                }
+                else
+                {
+                    pending += count;
+                }
             }
         }
 
@@ -456,7 +472,7 @@ public sealed class FaultRun
             poison.TryAdd(name + AzureQueueStore.PoisonSuffix, 0);
         }
 
-        return (stuck, poison);
+        return (stuck, pending, poison);
     }
 
     private async Task<List<InvariantResult>> CheckAsync(AzureTableStore tables, CampaignOutbox outbox, QueueServiceClient queues, AppCluster cluster, string campaignId)
@@ -514,8 +530,8 @@ public sealed class FaultRun
                 .Concat(confirmedPickup.Where(o => o.PickupCode is not null && !codes.Contains((o.PickupCode, o.OrderId))).Select(o => $"order {o.OrderId}: its code {o.PickupCode} has no code row")));
 
         // Nothing stuck.
-        var (stuck, _) = await QueueCountsAsync(queues, cluster);
-        Add("app queues drained (poison queues reported apart)", AppQueues.Length, stuck);
+        var (stuck, _, _) = await QueueCountsAsync(queues, cluster);
+        Add("app queues: no message waiting > 15 s (poison queues reported apart)", AppQueues.Length, stuck);
         var lag = await outbox.LagAsync(campaignId, CancellationToken.None);
         Add("outbox drained", 1, lag == 0 ? [] : [$"{lag} events not yet published"]);
         await using var durable = LifecycleCrashTests.Client(cluster.Azurite, new Dictionary<string, string>(cluster.Settings(0)));
