@@ -23,7 +23,23 @@ public sealed record DashboardFigures(
 
 public sealed record DashboardGroup(string Id, string? Name, string? StoreId, DashboardFigures Figures);
 
-public sealed record Dashboard(DateTimeOffset From, DateTimeOffset To, string? StoreId, string? LeaderId, DashboardFigures Figures, IReadOnlyList<DashboardGroup> PerStore, IReadOnlyList<DashboardGroup> PerLeader);
+public sealed record Dashboard(DateTimeOffset From, DateTimeOffset To, string? StoreId, string? LeaderId, DashboardFigures Figures, IReadOnlyList<DashboardGroup> PerStore, IReadOnlyList<DashboardGroup> PerLeader,
+    IReadOnlyList<CohortFigures> Cohorts, MemberActivity Activity);
+
+/// <summary>
+/// 复购率 by cohort: the buyers whose first order (over the year before <c>to</c>) was in <paramref name="Month"/> (the
+/// chain's time zone, by the campaign's scheduled live start), and how many of them bought again, in a later campaign
+/// of that year.
+/// </summary>
+public sealed record CohortFigures(string Month, int Buyers, int RepeatBuyers, double? RepurchaseRate);
+
+/// <summary>
+/// Who was active in the period: buyers, of whom new (first order of the year before <c>to</c> in the period) and
+/// returning (bought before it too); members who joined in it; buyers per week (weeks start on Monday, chain time zone).
+/// </summary>
+public sealed record MemberActivity(int Buyers, int NewBuyers, int ReturningBuyers, int NewMembers, IReadOnlyList<WeeklyBuyers> Weeks);
+
+public sealed record WeeklyBuyers(string WeekStart, int Buyers);
 
 /// <summary>
 /// Chain dashboards: every campaign whose live start lies in [from, to), optionally of one store or leader, computed
@@ -33,6 +49,12 @@ public sealed class DashboardService(ITableStore tables, ChainService chains, Ca
 {
     public static readonly TimeSpan DefaultPeriod = TimeSpan.FromDays(30);
     public static readonly TimeSpan MaxPeriod = TimeSpan.FromDays(366);
+
+    /// <summary>How far back cohorts and "new or returning" look from <c>to</c>: a member's first order is the first of this year.</summary>
+    public static readonly TimeSpan HistoryWindow = TimeSpan.FromDays(366);
+
+    /// <summary>At most this many campaigns are read for one dashboard (the period and the year before it); beyond, 400.</summary>
+    public const int MaxCampaigns = 2_000;
 
     public async Task<Dashboard> GetAsync(Caller caller, string chainId, string? from, string? to, string? storeId, string? leaderId, CancellationToken ct)
     {
@@ -64,13 +86,24 @@ public sealed class DashboardService(ITableStore tables, ChainService chains, Ca
             filters.Add(TableFilter.Equal("LeaderId", leaderId));
         }
 
+        // The period's campaigns, and the year's before `to` (for first orders): one query over the longer range.
+        var historyStart = start < end - HistoryWindow ? start : end - HistoryWindow;
+        filters[0] = TableFilter.Compare("LiveStartAt", "ge", historyStart);
         var index = await tables.QueryAsync(CampaignTables.CampaignIndex, TableQuery.Partition(chainId, TableFilter.And([.. filters])) with { Select = ["LiveStartAt"] }, ct).ToListAsync(ct);
-        var computed = new List<(CampaignMetrics Metrics, HashSet<string> Buyers)>();
-        foreach (var chunk in index.Select(r => r.RowKey).Chunk(8))
+        if (index.Count > MaxCampaigns)
         {
-            var results = await Task.WhenAll(chunk.Select(id => ComputeAsync(id, ct)));
-            computed.AddRange(results.Where(r => r is not null).Select(r => r!.Value));
+            throw AppProblem.Validation("from", $"This dashboard would read {index.Count} campaigns (the period and the year before it); at most {MaxCampaigns}. Choose one store or leader.");
         }
+
+        // Each campaign at its scheduled live start (the index's, which chose it), as the period's filter has it.
+        var history = new List<(CampaignMetrics Metrics, HashSet<string> Buyers, DateTimeOffset At)>();
+        foreach (var chunk in index.Chunk(8))
+        {
+            var results = await Task.WhenAll(chunk.Select(async row => (Computed: await ComputeAsync(row.RowKey, ct), At: row.GetDateTimeOffset("LiveStartAt") ?? default)));
+            history.AddRange(results.Where(r => r.Computed is not null).Select(r => (r.Computed!.Value.Item1, r.Computed!.Value.Item2, r.At)));
+        }
+
+        var computed = history.Where(c => c.At >= start).Select(c => (c.Metrics, c.Buyers)).ToList();
 
         var perStore = new List<DashboardGroup>();
         foreach (var group in computed.GroupBy(c => c.Metrics.StoreId).OrderBy(g => g.Key, StringComparer.Ordinal))
@@ -85,7 +118,70 @@ public sealed class DashboardService(ITableStore tables, ChainService chains, Ca
             perLeader.Add(new DashboardGroup(group.Key, leader?.GetString("Name"), group.First().Metrics.StoreId, Aggregate(group)));
         }
 
-        return new Dashboard(start, end, storeId, leaderId, Aggregate(computed), perStore, perLeader);
+        var newMembers = await CountNewMembersAsync(chainId, storeId, start, end, ct);
+        var (cohorts, activity) = Retention(history.Select(c => (c.At, c.Buyers)), start, end, zone ?? TimeZoneInfo.Utc, newMembers);
+        return new Dashboard(start, end, storeId, leaderId, Aggregate(computed), perStore, perLeader, cohorts, activity);
+    }
+
+    /// <summary>
+    /// Cohorts and activity from each campaign's buyers (orders not cancelled), campaigns ordered by live start. A
+    /// buyer's cohort is the month of their first campaign in <paramref name="history"/>; a repeat buyer bought in a
+    /// later campaign too.
+    /// </summary>
+    public static (IReadOnlyList<CohortFigures> Cohorts, MemberActivity Activity) Retention(
+        IEnumerable<(DateTimeOffset At, HashSet<string> Buyers)> history, DateTimeOffset from, DateTimeOffset to, TimeZoneInfo zone, int newMembers)
+    {
+        var first = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
+        var campaignsBought = new Dictionary<string, int>(StringComparer.Ordinal);
+        var inPeriod = new HashSet<string>(StringComparer.Ordinal);
+        var weeks = new SortedDictionary<DateOnly, HashSet<string>>();
+        foreach (var (at, buyers) in history.Where(c => c.At < to).OrderBy(c => c.At))
+        {
+            var local = TimeZoneInfo.ConvertTime(at, zone);
+            var monday = DateOnly.FromDateTime(local.Date).AddDays(-(((int)local.DayOfWeek + 6) % 7));
+            foreach (var buyer in buyers)
+            {
+                first.TryAdd(buyer, at);
+                campaignsBought[buyer] = campaignsBought.GetValueOrDefault(buyer) + 1;
+                if (at >= from)
+                {
+                    inPeriod.Add(buyer);
+                    (weeks.TryGetValue(monday, out var set) ? set : weeks[monday] = new HashSet<string>(StringComparer.Ordinal)).Add(buyer);
+                }
+            }
+        }
+
+        string Month(DateTimeOffset at) => TimeZoneInfo.ConvertTime(at, zone).ToString("yyyy-MM", CultureInfo.InvariantCulture);
+        var cohorts = first.GroupBy(f => Month(f.Value), StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal)
+            .Select(g =>
+            {
+                var repeat = g.Count(b => campaignsBought[b.Key] >= 2);
+                return new CohortFigures(g.Key, g.Count(), repeat, CampaignMetricsCalculator.Rate(repeat, g.Count()));
+            }).ToList();
+        var newBuyers = inPeriod.Count(b => first[b] >= from);
+        return (cohorts, new MemberActivity(inPeriod.Count, newBuyers, inPeriod.Count - newBuyers, newMembers,
+            weeks.Select(w => new WeeklyBuyers(w.Key.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), w.Value.Count)).ToList()));
+    }
+
+    private async Task<int> CountNewMembersAsync(string chainId, string? storeId, DateTimeOffset from, DateTimeOffset to, CancellationToken ct)
+    {
+        var filters = new List<string>
+        {
+            TableFilter.RowKeyStartsWith(ChainTables.MemberRowPrefix),
+            TableFilter.Compare("JoinedAt", "ge", from), TableFilter.Compare("JoinedAt", "lt", to),
+        };
+        if (storeId is not null)
+        {
+            filters.Add(TableFilter.Equal("StoreId", storeId));
+        }
+
+        var count = 0;
+        await foreach (var _ in tables.QueryAsync(ChainTables.Members, TableQuery.Partition(chainId, TableFilter.And([.. filters])) with { Select = ["JoinedAt"] }, ct))
+        {
+            count++;
+        }
+
+        return count;
     }
 
     private async Task<(CampaignMetrics, HashSet<string>)?> ComputeAsync(string campaignId, CancellationToken ct)

@@ -242,6 +242,26 @@ public sealed class ReportTests : ChainTest
         var recent = await TestApp.OkJsonAsync(await App.GetAsync($"/api/chains/{Chain.ChainId}/dashboard?from={Uri.EscapeDataString(now.AddHours(-2).ToString("O"))}&to={Uri.EscapeDataString(now.AddDays(1).ToString("O"))}", Chain.AdminKey));
         Assert.Equal((2, 2, 3000L), (recent.GetProperty("campaigns").GetInt32(), recent.GetProperty("orders").GetInt32(), recent.GetProperty("gmvFen").GetInt64()));
         Assert.Equal(0.0, recent.GetProperty("repurchaseRate").GetDouble());
+
+        // 复购率 by cohort: a buyer's cohort is the month (chain's zone) of their first campaign over the year before `to`.
+        var zone = TimeZoneInfo.FindSystemTimeZoneById("Asia/Shanghai");
+        string Month(DateTimeOffset at) => TimeZoneInfo.ConvertTime(at, zone).ToString("yyyy-MM", System.Globalization.CultureInfo.InvariantCulture);
+        var cohorts = all.GetProperty("cohorts").EnumerateArray()
+            .Select(c => (c.GetProperty("month").GetString(), c.GetProperty("buyers").GetInt32(), c.GetProperty("repeatBuyers").GetInt32(), c.GetProperty("repurchaseRate").GetDouble())).ToList();
+        (string?, int, int, double)[] expected = Month(now.AddHours(-20)) == Month(now.AddMinutes(-1))
+            ? [(Month(now), 3, 1, 0.3333)]                                                     // 张阿姨 and 赵叔叔 20 h ago, 李阿姨 now; 张阿姨 again
+            : [(Month(now.AddHours(-20)), 2, 1, 0.5), (Month(now.AddMinutes(-1)), 1, 0, 0.0)]; // the months turned between them
+        Assert.Equal(expected, cohorts);
+        var activity = all.GetProperty("activity");
+        Assert.Equal((3, 3, 0), (activity.GetProperty("buyers").GetInt32(), activity.GetProperty("newBuyers").GetInt32(), activity.GetProperty("returningBuyers").GetInt32()));
+        Assert.True(activity.GetProperty("newMembers").GetInt32() >= 3, "the chain's member and the two who joined for this test joined in the period");
+        var weeks = activity.GetProperty("weeks").EnumerateArray().ToList();
+        Assert.All(weeks, w => Assert.Equal(DayOfWeek.Monday, DateOnly.ParseExact(w.GetProperty("weekStart").GetString()!, "yyyy-MM-dd").DayOfWeek));
+        Assert.InRange(weeks.Sum(w => w.GetProperty("buyers").GetInt32()), 3, 4); // 张阿姨 counts in each week she bought in
+
+        // From two hours ago: 李阿姨's first order is in the period (new), 张阿姨 had bought 20 hours before (returning).
+        var recentActivity = recent.GetProperty("activity");
+        Assert.Equal((2, 1, 1), (recentActivity.GetProperty("buyers").GetInt32(), recentActivity.GetProperty("newBuyers").GetInt32(), recentActivity.GetProperty("returningBuyers").GetInt32()));
         var shanghai = TimeZoneInfo.ConvertTime(now, TimeZoneInfo.FindSystemTimeZoneById("Asia/Shanghai"));
         var wide = await TestApp.OkJsonAsync(await App.GetAsync($"/api/chains/{Chain.ChainId}/dashboard?from={shanghai.AddDays(-2):yyyy-MM-dd}&to={shanghai.AddDays(90):yyyy-MM-dd}", Chain.AdminKey));
         Assert.Equal(4, wide.GetProperty("campaigns").GetInt32());

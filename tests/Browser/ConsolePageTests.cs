@@ -378,7 +378,7 @@ public sealed class ConsolePageTests : ChainTest
         Assert.Empty(errors);
     }
 
-    private static async Task<(IPage Page, List<string> Errors)> SignedInAsync(IBrowserContext context, string key, string hash = "")
+    internal static async Task<(IPage Page, List<string> Errors)> SignedInAsync(IBrowserContext context, string key, string hash = "")
     {
         var page = await context.NewPageAsync();
         var errors = Browser.CaptureErrors(page);

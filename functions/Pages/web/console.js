@@ -38,6 +38,9 @@
       "campaigns.live": "直播 {time}",
       "dash.heading": "数据看板", "dash.from": "开始日期", "dash.to": "结束日期（不含）", "dash.store": "门店", "dash.allStores": "全部门店",
       "dash.submit": "查询", "dash.period": "统计区间：{from} 至 {to}（按直播开始时间）", "dash.perStore": "各门店",
+      "dash.cohorts": "复购率（按首单月份）", "dash.cohort.month": "首单月份", "dash.cohort.buyers": "买家", "dash.cohort.repeat": "复购买家",
+      "dash.activity": "会员活跃", "dash.activity.buyers": "下单会员", "dash.activity.new": "新买家", "dash.activity.returning": "老买家",
+      "dash.activity.newMembers": "新入会会员", "dash.weekly": "每周下单会员（周一起）", "dash.noData": "暂无数据",
       "m.campaigns": "开团场次", "m.orders": "订单数", "m.buyers": "下单人数", "m.gmvFen": "成交额", "m.averageOrderValueFen": "客单价",
       "m.repurchaseRate": "复购率", "m.groupSuccessRate": "成团率", "m.reviewRate": "评价率", "m.photoRate": "晒单率", "m.nps": "NPS",
       "m.reservationToBuyerRate": "预约转化率", "m.cancelledOrders": "取消订单", "m.sellOutSeconds": "售罄用时", "m.reservations": "预约人数",
@@ -117,6 +120,9 @@
       "campaigns.live": "Live {time}",
       "dash.heading": "Dashboard", "dash.from": "From", "dash.to": "To (exclusive)", "dash.store": "Store", "dash.allStores": "All stores",
       "dash.submit": "Show", "dash.period": "Period: {from} to {to} (by live start)", "dash.perStore": "Per store",
+      "dash.cohorts": "Repurchase rate by cohort (month of first order)", "dash.cohort.month": "First order", "dash.cohort.buyers": "Buyers", "dash.cohort.repeat": "Bought again",
+      "dash.activity": "Member activity", "dash.activity.buyers": "Buyers", "dash.activity.new": "New buyers", "dash.activity.returning": "Returning buyers",
+      "dash.activity.newMembers": "Members joined", "dash.weekly": "Buyers per week (from Monday)", "dash.noData": "No data yet",
       "m.campaigns": "Campaigns", "m.orders": "Orders", "m.buyers": "Buyers", "m.gmvFen": "Sales", "m.averageOrderValueFen": "Avg. order value",
       "m.repurchaseRate": "Repurchase rate", "m.groupSuccessRate": "Group success", "m.reviewRate": "Review rate", "m.photoRate": "Photo rate", "m.nps": "NPS",
       "m.reservationToBuyerRate": "Reservation → buyer", "m.cancelledOrders": "Cancelled orders", "m.sellOutSeconds": "Sell-out time", "m.reservations": "Reservations",
@@ -476,6 +482,30 @@
     }).catch((e) => { campaigns.replaceChildren(); SC.showError($("#campaigns-error"), e); });
   }
 
+  /** An inline SVG bar chart (as the campaign report draws): one bar per entry, its text above it, its label below. */
+  function barChart(id, title, bars, max) {
+    const ns = "http://www.w3.org/2000/svg";
+    const el = (name, attrs, text) => {
+      const e = document.createElementNS(ns, name);
+      for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, String(v));
+      if (text !== undefined) e.textContent = text;
+      return e;
+    };
+    if (!bars.length) return h("p", { class: "muted", id }, SC.t("dash.noData"));
+    const top = max || Math.max(1, ...bars.map((b) => b.value));
+    const w = 56, gap = 12, height = 140, base = 110;
+    const svg = el("svg", { id, role: "img", "aria-label": title, viewBox: `0 0 ${bars.length * (w + gap) + gap} ${height}`, width: "100%", style: `max-width:${bars.length * (w + gap) + gap}px` });
+    svg.append(el("title", {}, title));
+    bars.forEach((b, i) => {
+      const x = gap + i * (w + gap);
+      const barHeight = Math.round((Math.max(0, b.value) / top) * 90);
+      svg.append(el("rect", { x, y: base - barHeight, width: w, height: Math.max(barHeight, 1), rx: 3, fill: "#c0392b", "data-value": b.value }));
+      svg.append(el("text", { x: x + w / 2, y: base - barHeight - 4, "text-anchor": "middle", "font-size": 12 }, b.text));
+      svg.append(el("text", { x: x + w / 2, y: base + 16, "text-anchor": "middle", "font-size": 12, fill: "#666" }, b.label));
+    });
+    return svg;
+  }
+
   function drawDashboard(card) {
     const me = state.me;
     const form = h("form", { id: "dash-form" },
@@ -500,9 +530,24 @@
             h("td", { class: "num" }, g.orders), h("td", { class: "num" }, SC.money(g.gmvFen)), h("td", { class: "num" }, percent(g.groupSuccessRate)),
             h("td", { class: "num" }, percent(g.repurchaseRate)))))))
         : null;
+      const cohorts = data.cohorts || [];
+      const activity = data.activity || { buyers: 0, newBuyers: 0, returningBuyers: 0, newMembers: 0, weeks: [] };
       SC.fill(out,
         h("p", { class: "muted" }, SC.t("dash.period", { from: SC.formatTime(data.from), to: SC.formatTime(data.to) })),
-        metricsList(data, keys, "dash-metrics"), perStore);
+        metricsList(data, keys, "dash-metrics"), perStore,
+        h("div", { class: "table-wrap", id: "dash-cohorts" }, tx("h4", "dash.cohorts"),
+          barChart("dash-cohort-chart", SC.t("dash.cohorts"), cohorts.map((c) => ({ label: c.month, value: c.repurchaseRate || 0, text: percent(c.repurchaseRate) })), 1),
+          cohorts.length ? h("table", {},
+            h("thead", {}, h("tr", {}, ["dash.cohort.month", "dash.cohort.buyers", "dash.cohort.repeat", "m.repurchaseRate"].map((k) => tx("th", k)))),
+            h("tbody", {}, cohorts.map((c) => h("tr", { "data-cohort": c.month }, h("td", {}, c.month), h("td", { class: "num" }, c.buyers),
+              h("td", { class: "num" }, c.repeatBuyers), h("td", { class: "num" }, percent(c.repurchaseRate))))))
+            : null),
+        h("div", { id: "dash-activity" }, tx("h4", "dash.activity"),
+          h("dl", { class: "metrics" },
+            [["dash.activity.buyers", activity.buyers], ["dash.activity.new", activity.newBuyers], ["dash.activity.returning", activity.returningBuyers],
+              ["dash.activity.newMembers", activity.newMembers]].map(([k, v]) => h("div", { class: "metric" }, tx("dt", k), h("dd", { "data-activity": k.split(".").pop() }, String(v))))),
+          tx("h4", "dash.weekly"),
+          barChart("dash-weekly-chart", SC.t("dash.weekly"), activity.weeks.map((w) => ({ label: w.weekStart.slice(5), value: w.buyers, text: String(w.buyers) })))));
     };
     view.redraw.push(draw);
     const load = async () => {
