@@ -68,6 +68,11 @@ public sealed class GrowthApi(GrowthService growth, CallerContext callerContext)
         TypedResults.Ok(new LeaderboardResponse(storeId,
             await growth.LeaderboardAsync(await callerContext.GetAsync(req), storeId, req.QueryInt("top"), req.HttpContext.RequestAborted)));
 
+    [Function("LookupMemberPoints")]
+    [OpenApiOperation("Growth", "The store's members whose name contains q or whose phone ends with q (up to 20), with masked phone, balance and level: the console's points lookup before an adjustment. The store's leader or the admin; q ≤ 20 characters.")]
+    public async Task<Ok<IReadOnlyList<MemberPointsSummary>>> Lookup([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/stores/{storeId}/member-points")] HttpRequest req, string storeId) =>
+        TypedResults.Ok(await growth.LookupAsync(await callerContext.GetAsync(req), storeId, req.QueryString("q"), req.HttpContext.RequestAborted));
+
     [Function("AdjustPoints")]
     [OpenApiOperation("Growth", "Add (amount > 0) or deduct (amount < 0) a member's points with a reason (admin). Idempotency-Key required: the same key and body → 200 with the same adjustment, another body → 409 idempotency-conflict. |amount| ≤ 100000; reason ≤ 100 characters; a deduction below a zero balance → 409 insufficient-points.")]
     [OpenApiRequest(typeof(AdjustmentBody))]

@@ -17,6 +17,9 @@ public sealed record ReferralCard(string ReferralCode, string? CampaignId, strin
 /// <summary>One line of a store's referrer leaderboard (masked name only).</summary>
 public sealed record ReferrerStanding(int Rank, string MaskedName, int Referred, int Rewarded);
 
+/// <summary>A member of a store with their points and level, for the console's points lookup.</summary>
+public sealed record MemberPointsSummary(string MemberId, string Name, string MaskedPhone, int Balance, string Level);
+
 /// <summary>An admin's adjustment as recorded; <paramref name="Replayed"/> when the same Idempotency-Key came again.</summary>
 public sealed record PointsAdjustment(string AdjustmentId, string MemberId, int Amount, string Reason, DateTimeOffset At, int Balance, bool Replayed);
 
@@ -24,6 +27,7 @@ public sealed record PointsAdjustment(string AdjustmentId, string MemberId, int 
 public sealed class GrowthService(ITableStore tables, GrowthLedger ledger, ChainService chains, MemberService members, TimeProvider clock, ILogger<GrowthService> logger)
 {
     public const int MaxLeaderboard = 50;
+    public const int MaxLookup = 20;
     public const int MaxAdjustment = 100_000;
     public const int MaxAdjustmentReasonLength = 100;
     public const string InsufficientPoints = "insufficient-points";
@@ -96,6 +100,37 @@ public sealed class GrowthService(ITableStore tables, GrowthLedger ledger, Chain
             .Take(top ?? 10)
             .Select((r, i) => new ReferrerStanding(i + 1, Names.Mask(byId[r.ReferrerId].GetString("Name") ?? "邻居"), r.Referred, r.Rewarded))
             .ToList();
+    }
+
+    /// <summary>
+    /// The store's members whose name contains <paramref name="q"/> or whose phone ends with it (up to
+    /// <see cref="MaxLookup"/>), with balance and level: the console's points lookup (store leader or admin).
+    /// </summary>
+    public async Task<IReadOnlyList<MemberPointsSummary>> LookupAsync(Caller caller, string storeId, string? q, CancellationToken ct)
+    {
+        caller.Require(Role.Admin, Role.Leader).RequireChainOf(storeId, "store");
+        var query = q?.Trim() ?? string.Empty;
+        if (query.Length > 20)
+        {
+            throw AppProblem.Validation("q", "q is a name or a phone tail of at most 20 characters.");
+        }
+
+        var store = await chains.FindStoreAsync(caller.ChainId!, storeId, ct) ?? throw AppProblem.NotFound("store", storeId);
+        if (caller.Role == Role.Leader && caller.StoreId != store.StoreId)
+        {
+            throw AppProblem.Forbidden("Only this store's leader (or the chain admin) looks up its members' points.");
+        }
+
+        var rows = await tables.QueryAsync(ChainTables.Members, TableQuery.Partition(caller.ChainId!, TableFilter.And(TableFilter.Equal("Kind", "member"), TableFilter.Equal("StoreId", store.StoreId))), ct).ToListAsync(ct);
+        var found = rows.Select(ChainTables.ToMember)
+            .Where(m => query.Length == 0 || m.Name.Contains(query, StringComparison.OrdinalIgnoreCase) || m.Phone.EndsWith(query, StringComparison.Ordinal))
+            .OrderBy(m => m.Name, StringComparer.Ordinal).Take(MaxLookup).ToList();
+        var settings = await ledger.SettingsAsync(caller.ChainId!, ct);
+        return await Task.WhenAll(found.Select(async m =>
+        {
+            var balance = (await ledger.AccountAsync(m.MemberId, ct)).Balance;
+            return new MemberPointsSummary(m.MemberId, m.Name, m.MaskedPhone, balance, settings.StandingFor(balance).Level.Name);
+        }));
     }
 
     /// <summary>

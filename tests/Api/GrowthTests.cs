@@ -63,10 +63,10 @@ public sealed class GrowthTests : ChainTest
         return (campaignId, orderIds);
     }
 
-    private async Task PickUpAsync(string campaignId, string orderId, string token)
+    private async Task PickUpAsync(string orderId, string token)
     {
         var code = (await TestApp.OkJsonAsync(await App.GetAsync($"/api/orders/{orderId}", token))).GetProperty("pickupCode").GetString();
-        await TestApp.OkJsonAsync(await App.PostAsync($"/api/campaigns/{campaignId}/pickups", new { pickupCode = code }, Chain.LeaderKey));
+        await TestApp.OkJsonAsync(await App.PostAsync($"/api/orders/{orderId}/pickup", new { pickupCode = code }, Chain.LeaderKey));
     }
 
     /// <summary>What a crash before the outbox's watermark write leaves: every event of the campaign is published again.</summary>
@@ -89,10 +89,11 @@ public sealed class GrowthTests : ChainTest
         var (newId, newToken) = await JoinAsync(code);
         Assert.Equal(1, (await ReferralAsync(Chain.MemberToken)).GetProperty("referred").GetInt32());
 
-        // Two orders of the new member in one campaign: one pickup code hands both over, two order.pickedUp events.
+        // Two orders of the new member in one campaign, both handed over: two order.pickedUp events, one referral.
         var (campaignId, orders) = await ConfirmedOrdersAsync((newToken, "pickup"), (newToken, "pickup"));
         Assert.Equal(0, (await PointsAsync(newToken)).GetProperty("balance").GetInt32());
-        await PickUpAsync(campaignId, orders[0], newToken);
+        await PickUpAsync(orders[0], newToken);
+        await PickUpAsync(orders[1], newToken);
 
         // Defaults: 100 to the referrer, 50 to the new member, 1 point per whole yuan (29.90 → 29) for each order.
         Assert.Equal(50 + 29 + 29, await BalanceWhenAsync(newToken, b => b >= 108));
@@ -113,7 +114,7 @@ public sealed class GrowthTests : ChainTest
 
         // A later campaign's pickup earns purchase points only: the referral was the first order's.
         var (second, secondOrders) = await ConfirmedOrdersAsync((newToken, "pickup"));
-        await PickUpAsync(second, secondOrders[0], newToken);
+        await PickUpAsync(secondOrders[0], newToken);
         Assert.Equal(108 + 29, await BalanceWhenAsync(newToken, b => b >= 137));
         await RedeliverOutboxAsync(second);
         Assert.Equal(137, (await PointsAsync(newToken)).GetProperty("balance").GetInt32());
@@ -277,6 +278,29 @@ public sealed class GrowthTests : ChainTest
         var otherChain = await App.NewChainWithPeopleAsync();
         await TestApp.ProblemAsync(await App.GetAsync(path, otherChain.AdminKey), 403, "forbidden");
         Assert.Empty((await TestApp.OkJsonAsync(await App.GetAsync($"/api/stores/{otherStore.GetProperty("storeId").GetString()}/referral-leaderboard", Chain.AdminKey))).GetProperty("referrers").EnumerateArray());
+    }
+
+    [Fact]
+    public async Task ThePointsLookupFindsTheStoresMembersByNameOrPhoneTailWithBalanceAndLevelForItsStaffOnly()
+    {
+        await JoinAsync(null, "周师傅");
+        var request = new HttpRequestMessage(HttpMethod.Post, $"/api/members/{Chain.MemberId}/points/adjustments") { Content = JsonContent.Create(new { amount = 520, reason = "老顾客回馈" }) };
+        request.Headers.Authorization = new("Bearer", Chain.AdminKey);
+        request.Headers.Add("Idempotency-Key", Guid.NewGuid().ToString());
+        await TestApp.OkJsonAsync(await App.Client.SendAsync(request), 201);
+
+        var path = $"/api/stores/{Chain.StoreId}/member-points";
+        var byName = (await TestApp.OkJsonAsync(await App.GetAsync(path + "?q=" + Uri.EscapeDataString("李阿"), Chain.LeaderKey))).EnumerateArray().ToList();
+        var found = Assert.Single(byName);
+        Assert.Equal((Chain.MemberId, 520, "银牌邻居"), (found.GetProperty("memberId").GetString(), found.GetProperty("balance").GetInt32(), found.GetProperty("level").GetString()));
+        Assert.Equal(Chain.Phone[..3] + "****" + Chain.Phone[7..], found.GetProperty("maskedPhone").GetString());
+        Assert.Single((await TestApp.OkJsonAsync(await App.GetAsync(path + "?q=" + Chain.Phone[7..], Chain.AdminKey))).EnumerateArray());
+        Assert.Equal(2, (await TestApp.OkJsonAsync(await App.GetAsync(path, Chain.AdminKey))).GetArrayLength());
+
+        await TestApp.ProblemAsync(await App.GetAsync(path + "?q=" + new string('1', 21), Chain.LeaderKey), 400, "validation");
+        await TestApp.ProblemAsync(await App.GetAsync(path, Chain.MemberToken), 403, "forbidden");
+        var other = await App.NewChainWithPeopleAsync();
+        await TestApp.ProblemAsync(await App.GetAsync(path, other.LeaderKey), 403, "forbidden");
     }
 
     [Fact]

@@ -15,7 +15,7 @@
       "growth.rate": "每消费 1 元得积分", "growth.levels": "会员等级（每行：名称,最低积分,特权1/特权2）",
       "growth.save": "保存规则", "growth.badLevels": "等级格式：每行“名称,最低积分,特权1/特权2”，积分为整数。",
       "growth.adjust": "手动调整积分", "growth.search": "搜索会员（姓名或手机尾号）", "growth.find": "搜索",
-      "growth.member": "会员", "growth.noMembers": "没有找到会员。", "growth.amount": "积分（负数为扣减）", "growth.reason": "原因",
+      "growth.member": "会员", "growth.memberLine": "{name} {maskedPhone} · {level} · {balance} 积分", "growth.noMembers": "没有找到会员。", "growth.amount": "积分（负数为扣减）", "growth.reason": "原因",
       "growth.adjustSubmit": "确认调整", "growth.adjusted": "已调整，当前余额 {balance} 积分", "growth.pickMember": "请先搜索并选择会员。",
       "problem.insufficient-points": "积分不足，不能扣减这么多。",
     },
@@ -29,7 +29,7 @@
       "growth.rate": "Points per yuan spent", "growth.levels": "Levels (one per line: name,min points,privilege1/privilege2)",
       "growth.save": "Save rules", "growth.badLevels": "Levels: one per line \"name,min points,privilege1/privilege2\", points a whole number.",
       "growth.adjust": "Adjust points", "growth.search": "Find a member (name or phone tail)", "growth.find": "Search",
-      "growth.member": "Member", "growth.noMembers": "No member found.", "growth.amount": "Points (negative deducts)", "growth.reason": "Reason",
+      "growth.member": "Member", "growth.memberLine": "{name} {maskedPhone} · {level} · {balance} points", "growth.noMembers": "No member found.", "growth.amount": "Points (negative deducts)", "growth.reason": "Reason",
       "growth.adjustSubmit": "Adjust", "growth.adjusted": "Adjusted; balance now {balance} points", "growth.pickMember": "Search and choose a member first.",
       "problem.insufficient-points": "Not enough points to deduct that many.",
     },
@@ -138,8 +138,8 @@
     find.addEventListener("click", async () => {
       try {
         const q = $("growth-q").value.trim();
-        const rows = await api("GET", `/api/stores/${encodeURIComponent($("growth-adjust-store").value)}/members${q ? "?q=" + encodeURIComponent(q) : ""}`);
-        fillSelect($("growth-member"), rows.slice(0, 50).map((m) => ({ value: m.memberId, label: `${m.name} ${m.maskedPhone || m.phone || ""}` })));
+        const rows = await api("GET", `/api/stores/${encodeURIComponent($("growth-adjust-store").value)}/member-points${q ? "?q=" + encodeURIComponent(q) : ""}`);
+        fillSelect($("growth-member"), rows.map((m) => ({ value: m.memberId, label: SC.t("growth.memberLine", m) })));
         SC.showError($("growth-adjust-error"), rows.length ? null : new Error(SC.t("growth.noMembers")));
       } catch (e) { SC.showError($("growth-adjust-error"), e); }
     });
