@@ -122,6 +122,46 @@ public sealed class GrowthTests : ChainTest
         _ = newId;
     }
 
+    /// <summary>A subscriber that fails like a crash between publishing a page and moving the watermark.</summary>
+    private sealed class CrashingSubscriber : ServerlessCommerce.Events.ICampaignEventSubscriber
+    {
+        public int Pages { get; private set; }
+
+        public Task HandleAsync(IReadOnlyList<ServerlessCommerce.Events.DomainEvent> events, CancellationToken cancellationToken)
+        {
+            Pages++;
+            throw new InvalidOperationException("crash before the watermark");
+        }
+    }
+
+    [Fact]
+    public async Task AFailingSubscriberKeepsTheOutboxWatermarkSoThePageComesAgainAndTheLedgerStillCreditsOnce()
+    {
+        var code = (await ReferralAsync(Chain.MemberToken)).GetProperty("referralCode").GetString()!;
+        var (_, newToken) = await JoinAsync(code);
+        var (campaignId, orders) = await ConfirmedOrdersAsync((newToken, "pickup"));
+        await PickUpAsync(orders[0], newToken);
+        Assert.Equal(79, await BalanceWhenAsync(newToken, b => b >= 79));
+
+        var sp = App.Services;
+        var tables = sp.GetRequiredService<ITableStore>();
+        var crashing = new CrashingSubscriber();
+        var outbox = new CampaignOutbox(tables, sp.GetRequiredService<IQueueStore>(), sp.GetRequiredService<ServerlessCommerce.Events.IEventPublisher>(),
+            sp.GetRequiredService<ServerlessCommerce.Events.EventLog>(), sp.GetRequiredService<ServerlessCommerce.LiveRoom.ILiveRoomTransport>(),
+            sp.GetRequiredService<INotificationTexts>(), TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<CampaignOutbox>.Instance, [crashing]);
+        var row = await tables.GetAsync(CampaignTables.Campaigns, campaignId, CampaignTables.OutboxRow);
+        await tables.UpdateAsync(CampaignTables.Campaigns, CampaignTables.ToOutboxEntity(campaignId, new Dictionary<string, long>(), row!.ETag), TableUpdateMode.Replace, row.ETag!);
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => outbox.DispatchAsync(campaignId, CancellationToken.None));
+        Assert.Equal(1, crashing.Pages);
+        var after = await tables.GetAsync(CampaignTables.Campaigns, campaignId, CampaignTables.OutboxRow);
+        Assert.All(CampaignTables.ToWatermarks(after).Values, w => Assert.Equal(0, w)); // nothing counted as published
+
+        Assert.True(await sp.GetRequiredService<CampaignOutbox>().DispatchAsync(campaignId, CancellationToken.None) > 0);
+        Assert.Equal(79, (await PointsAsync(newToken)).GetProperty("balance").GetInt32());
+        Assert.Equal(100, (await PointsAsync(Chain.MemberToken)).GetProperty("balance").GetInt32());
+    }
+
     [Fact]
     public async Task ADeliveredOrderEarnsPurchasePointsAtTheChainsRateAndAnUnreferredMemberNoReferralReward()
     {

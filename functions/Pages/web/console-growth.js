@@ -144,6 +144,7 @@
       } catch (e) { SC.showError($("growth-adjust-error"), e); }
     });
     onSubmit(form, $("growth-adjust-error"), async () => {
+      $("growth-adjust-result").hidden = true;
       const memberId = $("growth-member").value;
       if (!memberId) throw new Error(SC.t("growth.pickMember"));
       const body = { amount: Number($("growth-amount").value), reason: $("growth-reason").value.trim() };
