@@ -149,6 +149,9 @@ public static class ServerlessCommerceApp
         services.AddSingleton<ICampaignReportGenerator>(sp => sp.GetRequiredService<CampaignReportService>());
         services.AddSingleton<DashboardService>();
         services.AddSingleton<FollowUpService>();
+        services.AddSingleton<ServerlessCommerce.Growth.GrowthLedger>();
+        services.AddSingleton<ServerlessCommerce.Growth.GrowthService>();
+        services.AddSingleton<ICampaignEventSubscriber, ServerlessCommerce.Growth.GrowthRewards>(); // the outbox credits points before it moves on
 
         services.AddScoped<CallerContext>();
         services.AddHostedService<StorageInitializer>();

@@ -6,7 +6,7 @@ using ServerlessCommerce.Functions.Hosting.OpenApi;
 
 namespace ServerlessCommerce.Functions.Api;
 
-/// <summary>Follow-up (回访): the survey, reviews with photos (晒单) and points (API.md "Routes").</summary>
+/// <summary>Follow-up (回访): the survey and reviews with photos (晒单) (API.md "Routes"); the points they earn are read at <c>GET /api/members/me/points</c> (<see cref="GrowthApi"/>).</summary>
 public sealed class FollowUpApi(FollowUpService followUpService, CallerContext callerContext)
 {
     public sealed record SurveyResponse(string OrderId, int Satisfaction, int Nps, string? Comment, DateTimeOffset At);
@@ -14,8 +14,6 @@ public sealed class FollowUpApi(FollowUpService followUpService, CallerContext c
     public sealed record ReviewResponse(string ReviewId, string OrderId, int Rating, string Text, int PhotoCount, IReadOnlyList<Uri> PhotoUploadUrls, DateTimeOffset PhotoUploadUrlsExpireAt);
 
     public sealed record PhotosResponse(int PhotosUploaded, int Points, int Balance);
-
-    public sealed record PointsResponse(int Balance, IReadOnlyList<PointsEntry> Entries);
 
     [Function("SubmitSurvey")]
     [OpenApiOperation("FollowUp", "Answer the follow-up survey (the order's member), after pickup or delivery or once the campaign is in follow-up. Again → 409 already-submitted.")]
@@ -44,13 +42,5 @@ public sealed class FollowUpApi(FollowUpService followUpService, CallerContext c
     {
         var confirmation = await followUpService.ConfirmPhotosAsync(await callerContext.GetAsync(req), orderId, req.HttpContext.RequestAborted);
         return TypedResults.Ok(new PhotosResponse(confirmation.PhotosUploaded, confirmation.Points, confirmation.Balance));
-    }
-
-    [Function("MyPoints")]
-    [OpenApiOperation("FollowUp", "The member's points: balance and ledger entries.")]
-    public async Task<Ok<PointsResponse>> MyPoints([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/members/me/points")] HttpRequest req)
-    {
-        var account = await followUpService.GetPointsAsync(await callerContext.GetAsync(req), req.HttpContext.RequestAborted);
-        return TypedResults.Ok(new PointsResponse(account.Balance, account.Entries));
     }
 }

@@ -11,8 +11,11 @@ namespace ServerlessCommerce.Campaigns;
 /// in order, then advances a watermark. At least once: a crash before the watermark moves publishes again, and event
 /// ids are stable so consumers (and our log) keep one.
 /// </summary>
-public sealed class CampaignOutbox(ITableStore tables, IQueueStore queues, IEventPublisher publisher, EventLog log, ServerlessCommerce.LiveRoom.ILiveRoomTransport live, INotificationTexts texts, TimeProvider clock, ILogger<CampaignOutbox> logger)
+public sealed class CampaignOutbox(ITableStore tables, IQueueStore queues, IEventPublisher publisher, EventLog log, ServerlessCommerce.LiveRoom.ILiveRoomTransport live, INotificationTexts texts, TimeProvider clock, ILogger<CampaignOutbox> logger,
+    IEnumerable<ICampaignEventSubscriber>? subscribers = null)
 {
+    private readonly ICampaignEventSubscriber[] _subscribers = subscribers?.ToArray() ?? [];
+
     public const string QueueName = "campaign-outbox";
     private const int PageSize = 100; // rows; a packed row holds a round's events (up to ~100)
 
@@ -208,6 +211,12 @@ public sealed class CampaignOutbox(ITableStore tables, IQueueStore queues, IEven
             await publisher.PublishAsync(events, ct);
             await PushNotificationsAsync(campaignId, events);
             await log.RecordAllAsync(events, ct);
+            foreach (var subscriber in _subscribers)
+            {
+                // Before the watermark moves: a crash here publishes the page again, and subscribers dedupe.
+                await subscriber.HandleAsync(events, ct);
+            }
+
             var next = CampaignTables.ToOutboxEntity(campaignId, watermarks, outbox.ETag);
             next["LeaseOwner"] = outbox.GetString("LeaseOwner");
             next["LeaseUntil"] = caughtUp ? DateTimeOffset.UnixEpoch : clock.GetUtcNow() + Lease;

@@ -15,8 +15,11 @@ public sealed record SubmittedReview(Review Review, IReadOnlyList<Uri> PhotoUplo
 /// <summary>The outcome of confirming a review's photos: how many were kept, the review's points and the member's balance.</summary>
 public sealed record PhotoConfirmation(int PhotosUploaded, int Points, int Balance);
 
-/// <summary>One credit in a member's points ledger.</summary>
-public sealed record PointsEntry(string Reason, string OrderId, string CampaignId, int Amount, DateTimeOffset At);
+/// <summary>
+/// One credit (or, for an admin's adjustment, a debit) in a member's points ledger. <paramref name="OrderId"/> is the
+/// order it is for (empty for an adjustment); <paramref name="Note"/> the adjustment's reason or the referral's other member.
+/// </summary>
+public sealed record PointsEntry(string Reason, string OrderId, string CampaignId, int Amount, DateTimeOffset At, string? Note = null);
 
 /// <summary>A member's points: the balance is the sum of the ledger.</summary>
 public sealed record PointsAccount(int Balance, IReadOnlyList<PointsEntry> Entries);

@@ -148,13 +148,6 @@ public sealed class FollowUpService(ITableStore tables, IBlobStore blobs, OrderS
         return new PhotoConfirmation(kept, FollowUpRules.ReviewPoints + photoPoints, account.Balance);
     }
 
-    /// <summary>The member's points ledger, newest first, and its sum.</summary>
-    public Task<PointsAccount> GetPointsAsync(Caller caller, CancellationToken ct)
-    {
-        caller.Require(Role.Member);
-        return GetAccountAsync(caller.MemberId!, ct);
-    }
-
     private async Task<PointsAccount> GetAccountAsync(string memberId, CancellationToken ct)
     {
         var rows = await tables.QueryAsync(FollowUpTables.Points, TableQuery.Partition(memberId), ct).ToListAsync(ct);

@@ -7,7 +7,10 @@ namespace ServerlessCommerce.FollowUp;
 /// <c>FollowUp</c>: PartitionKey = campaignId; the survey of an order is row <c>s_{orderId}</c>, its review
 /// <c>rv_{orderId}</c>, so one insert per order decides "already submitted".
 /// <c>Points</c>: PartitionKey = memberId, RowKey = <c>{reason}:{orderId}</c>; a member's balance is the sum of
-/// <c>Amount</c>, and a credit is given once because its row can be inserted once.
+/// <c>Amount</c>, and a credit is given once because its row can be inserted once. Reasons (the one ledger, see
+/// <c>Growth.GrowthTables</c>): <c>review</c>, <c>photos</c>, <c>purchase</c> (key: the order), <c>referral</c> (the
+/// referrer's reward, key: the new member), <c>referred</c> (the new member's, key: themself) and <c>adjustment</c>
+/// (key: derived from the admin's Idempotency-Key). Rows written by growth carry <c>OrderId</c> and <c>Note</c>.
 /// Review photos are blobs <c>reviews/{campaignId}/{orderId}/{n}.jpg</c> in the <c>media</c> container.
 /// </summary>
 public static class FollowUpTables
@@ -62,13 +65,15 @@ public static class FollowUpTables
         ["Amount"] = p.Amount,
         ["CampaignId"] = p.CampaignId,
         ["At"] = p.At,
+        ["OrderId"] = p.OrderId,
+        ["Note"] = p.Note,
     };
 
     public static PointsEntry ToPointsEntry(TableEntity e)
     {
         var colon = e.RowKey.IndexOf(':', StringComparison.Ordinal);
         return new PointsEntry(
-            colon > 0 ? e.RowKey[..colon] : e.RowKey, colon > 0 ? e.RowKey[(colon + 1)..] : string.Empty,
-            e.GetString("CampaignId") ?? string.Empty, e.GetInt32("Amount") ?? 0, e.GetDateTimeOffset("At") ?? default);
+            colon > 0 ? e.RowKey[..colon] : e.RowKey, e.GetString("OrderId") ?? (colon > 0 ? e.RowKey[(colon + 1)..] : string.Empty),
+            e.GetString("CampaignId") ?? string.Empty, e.GetInt32("Amount") ?? 0, e.GetDateTimeOffset("At") ?? default, e.GetString("Note"));
     }
 }

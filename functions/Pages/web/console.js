@@ -187,6 +187,8 @@
   });
 
   const state = { key: null, me: null, stores: [], leaders: [], products: [] };
+  // Views added by other scripts (console-growth.js): window.SCConsoleViews.push({ name, navKey, roles, render(app, kit) }).
+  const extraViews = (role) => (window.SCConsoleViews || []).filter((v) => v.roles.includes(role));
   let view = { cleanup: [], redraw: [] };
   let signInNotice = null;
 
@@ -358,6 +360,7 @@
     const links = me.role === "platform" ? [["#/", "nav.chains"]]
       : me.role === "admin" ? [["#/", "nav.home"], ["#/campaigns/new", "nav.new"], ["#/stores", "nav.stores"], ["#/leaders", "nav.leaders"], ["#/products", "nav.products"], ["#/settings", "nav.settings"]]
       : [["#/", "nav.home"], ["#/campaigns/new", "nav.new"], ["#/products", "nav.products"]];
+    if (me.role !== "platform") extraViews(me.role).forEach((v) => links.push(["#/" + v.name, v.navKey]));
     const current = "#/" + route().join("/");
     SC.fill($("#nav"), links.map(([href, key]) => tx("a", key, { href, "aria-current": href === current ? "page" : null })));
   }
@@ -415,6 +418,8 @@
     if (first === "leaders" && state.me.role === "admin") return renderLeaders(app);
     if (first === "products") return renderProducts(app);
     if (first === "settings" && state.me.role === "admin") return renderSettings(app);
+    const extra = extraViews(state.me.role).find((v) => v.name === first);
+    if (extra) return extra.render(app, { state, view, api, h, tx, field, errorBox, onSubmit, intentKey, copyText, viewTitle, fillSelect });
     return renderHome(app);
   }
 

@@ -128,6 +128,7 @@
     campaign: null, items: new Map(), flash: new Map(), comments: [], polls: new Map(), ticker: [],
     orders: [], stores: null, token: null, me: null, memberExists: false, showToken: false, live: null,
     pendingOrder: null, ordering: new Set(), trace: new Map(), points: null,
+    referralCode: new URLSearchParams(location.search).get("ref"),
   };
 
   // ---- storage ----------------------------------------------------------------------------------------------------
@@ -148,6 +149,7 @@
     localStorage.removeItem(tokenKey());
     localStorage.removeItem(tokenKey() + ".issuedAt");
     S.token = null; S.me = null; S.orders = []; S.points = null;
+    announceMember();
   }
   const flagKey = (kind, id) => `sc.${kind}.${id}.${S.me ? S.me.memberId : ""}`;
   const getFlag = (kind, id) => localStorage.getItem(flagKey(kind, id));
@@ -405,6 +407,11 @@
     SC.toast(SC.t("live.joinFirst"));
   }
 
+  // Tells add-ons (live-growth.js: the 我的 panel) who is signed in now.
+  function announceMember() {
+    document.dispatchEvent(new CustomEvent("sc:member", { detail: { token: S.token, chainId: S.campaign && S.campaign.chainId } }));
+  }
+
   async function signedIn(token, name, fresh) {
     saveToken(token, fresh);
     S.memberExists = false; S.showToken = false;
@@ -415,6 +422,7 @@
     invalidate(...ALL);
     reconnect();
     loadOrders();
+    announceMember();
   }
 
   async function join(ev) {
@@ -422,6 +430,7 @@
     const form = $("join-form");
     if (!$("join-store").value) await (storesLoading || loadStores());
     const body = { name: $("join-name").value.trim(), phone: $("join-phone").value.replace(/\s+/g, ""), storeId: $("join-store").value };
+    if (S.referralCode) body.referralCode = S.referralCode; // from a neighbour's share link (?ref=CODE)
     if (!body.name || !body.phone || !body.storeId) { SC.showError($("join-error"), new Error(SC.t("live.joinMissing")), form); return; }
     if (S.needsCode) {
       body.code = $("join-code").value.trim();
@@ -442,6 +451,9 @@
         $("join-code-row").hidden = false;
         await sendCode();
         $("join-code").focus();
+      } else if (e.code === "validation" && e.errors && e.errors.referralCode && body.referralCode) {
+        S.referralCode = null; // a stale or mistyped share link must not keep a neighbour out: join without it
+        return join(ev);
       } else if (e.code === "member-exists") {
         SC.showError($("join-error"), null, form);
         S.memberExists = true;
@@ -1116,6 +1128,7 @@
     flush();
     reconnect();
     resync();
+    announceMember();
   }
 
   start();

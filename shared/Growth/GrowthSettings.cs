@@ -1,0 +1,121 @@
+using ServerlessCommerce.Common;
+
+namespace ServerlessCommerce.Growth;
+
+/// <summary>A member level (会员等级): reached at <paramref name="MinPoints"/>; its privileges are shown as text.</summary>
+public sealed record MemberLevel(string Name, int MinPoints, IReadOnlyList<string> Privileges);
+
+/// <summary>A member's place on the level ladder: the level held and the next one (null at the top).</summary>
+public sealed record LevelStanding(MemberLevel Level, MemberLevel? Next)
+{
+    public int? PointsToNext(int balance) => Next is null ? null : Math.Max(0, Next.MinPoints - balance);
+}
+
+/// <summary>
+/// A chain's growth rules (老带新 and points): what a referral earns each side, how many points a yuan of a handed-over
+/// order earns, and the levels. Plain values with their limits; <see cref="Validate"/> is the one place they are checked.
+/// </summary>
+public sealed record GrowthSettings(int ReferrerRewardPoints, int RefereeRewardPoints, int PurchasePointsPerYuan, IReadOnlyList<MemberLevel> Levels)
+{
+    public const int MaxRewardPoints = 10_000;
+    public const int MaxPointsPerYuan = 100;
+    public const int MaxLevels = 10;
+    public const int MaxLevelNameLength = 20;
+    public const int MaxPrivileges = 5;
+    public const int MaxPrivilegeLength = 40;
+    public const int MaxLevelPoints = 10_000_000;
+
+    /// <summary>What a chain has until its admin says otherwise.</summary>
+    public static readonly GrowthSettings Default = new(100, 50, 1,
+    [
+        new MemberLevel("普通邻居", 0, ["积分抵扣活动可参与"]),
+        new MemberLevel("银牌邻居", 500, ["生日礼券", "专属客服群"]),
+        new MemberLevel("金牌邻居", 2000, ["新品优先试吃", "团长直播点名感谢"]),
+    ]);
+
+    /// <summary>The level a balance holds: the highest whose threshold it reaches (the first level starts at 0).</summary>
+    public LevelStanding StandingFor(int balance)
+    {
+        var ordered = Levels.OrderBy(l => l.MinPoints).ToList();
+        var index = ordered.FindLastIndex(l => balance >= l.MinPoints);
+        index = Math.Max(0, index);
+        return new LevelStanding(ordered[index], index + 1 < ordered.Count ? ordered[index + 1] : null);
+    }
+
+    /// <summary>Points a handed-over order earns: whole yuan of its confirmed total times the rate.</summary>
+    public int PurchasePoints(long totalFen) => (int)Math.Min(int.MaxValue, Math.Max(0, totalFen) / 100 * PurchasePointsPerYuan);
+
+    /// <summary>The settings an admin sent, checked and tidied; 400 naming every field that is wrong.</summary>
+    public static GrowthSettings Validate(int? referrerRewardPoints, int? refereeRewardPoints, int? purchasePointsPerYuan, IReadOnlyList<(string? Name, int? MinPoints, IReadOnlyList<string?>? Privileges)>? levels)
+    {
+        var v = new Validator();
+        int Range(string field, int? value, int max)
+        {
+            if (value is null)
+            {
+                v.Add(field, $"{field} is required.");
+                return 0;
+            }
+
+            if (value < 0 || value > max)
+            {
+                v.Add(field, $"{field} must be between 0 and {max}.");
+            }
+
+            return value.Value;
+        }
+
+        var referrer = Range("referrerRewardPoints", referrerRewardPoints, MaxRewardPoints);
+        var referee = Range("refereeRewardPoints", refereeRewardPoints, MaxRewardPoints);
+        var rate = Range("purchasePointsPerYuan", purchasePointsPerYuan, MaxPointsPerYuan);
+        var parsed = new List<MemberLevel>();
+        if (levels is null || levels.Count is 0 or > MaxLevels)
+        {
+            v.Add("levels", $"levels must hold 1–{MaxLevels} levels.");
+        }
+        else
+        {
+            for (var i = 0; i < levels.Count; i++)
+            {
+                var (name, minPoints, privileges) = levels[i];
+                var levelName = v.Text($"levels[{i}].name", name, MaxLevelNameLength);
+                var min = Range($"levels[{i}].minPoints", minPoints, MaxLevelPoints);
+                var texts = new List<string>();
+                if (privileges is { Count: > MaxPrivileges })
+                {
+                    v.Add($"levels[{i}].privileges", $"A level has at most {MaxPrivileges} privileges.");
+                }
+                else
+                {
+                    for (var j = 0; j < (privileges?.Count ?? 0); j++)
+                    {
+                        texts.Add(v.Text($"levels[{i}].privileges[{j}]", privileges![j], MaxPrivilegeLength));
+                    }
+                }
+
+                parsed.Add(new MemberLevel(levelName, min, texts));
+            }
+
+            if (parsed.Count > 0 && levels[0].MinPoints is not 0)
+            {
+                v.Add("levels[0].minPoints", "The first level starts at 0 points, so every member holds a level.");
+            }
+
+            for (var i = 1; i < parsed.Count; i++)
+            {
+                if (levels[i].MinPoints is { } min && levels[i - 1].MinPoints is { } before && min <= before)
+                {
+                    v.Add($"levels[{i}].minPoints", "Each level needs more points than the one before it.");
+                }
+            }
+
+            if (parsed.Select(l => l.Name).Distinct(StringComparer.Ordinal).Count() != parsed.Count)
+            {
+                v.Add("levels", "Level names must differ.");
+            }
+        }
+
+        v.ThrowIfInvalid();
+        return new GrowthSettings(referrer, referee, rate, parsed);
+    }
+}
