@@ -149,6 +149,10 @@ public static class ServerlessCommerceApp
         services.AddSingleton<ICampaignReportGenerator>(sp => sp.GetRequiredService<CampaignReportService>());
         services.AddSingleton<DashboardService>();
         services.AddSingleton<FollowUpService>();
+        services.AddSingleton<ServerlessCommerce.Crm.CrmTagService>();
+        services.AddSingleton<ServerlessCommerce.Crm.CrmTargeting>();
+        services.AddSingleton<ServerlessCommerce.Crm.CrmTagJobs>();
+        services.AddSingleton<ServerlessCommerce.Crm.TrialService>();
 
         services.AddScoped<CallerContext>();
         services.AddHostedService<StorageInitializer>();
