@@ -66,7 +66,8 @@ public sealed class TrialsApi(TrialService trialService, CallerContext callerCon
     [OpenApiRequest(typeof(ApproveRequest))]
     public async Task<Ok<TrialView>> Approve([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/campaigns/{campaignId}/trials/{trialId}/approve")] HttpRequest req, string campaignId, string trialId)
     {
-        var body = req.ContentLength is > 0 ? await req.ReadJsonAsync<ApproveRequest>() : new ApproveRequest(null);
+        // The body is optional: a bare POST approves the feedback text as it is.
+        var body = req.ContentLength is 0 || string.IsNullOrEmpty(req.ContentType) ? new ApproveRequest(null) : await req.ReadJsonAsync<ApproveRequest>();
         return TypedResults.Ok(TrialView.From(await trialService.ApproveAsync(await callerContext.GetAsync(req), campaignId, trialId, body.Quote, req.HttpContext.RequestAborted)));
     }
 
