@@ -18,6 +18,9 @@
     followUp: ["complete"],
   };
   const AFTER_CLOSE = ["closed", "fulfilling", "followUp", "completed"];
+  // Extensions (console-crm.js) plug in here: extra nav links, views, campaign-form fields and campaign-page cards.
+  const ext = (name, ...args) => (SC.consoleExt && typeof SC.consoleExt[name] === "function" ? SC.consoleExt[name](...args) : undefined);
+  const extCtx = () => ({ api, state });
 
   SC.addStrings({
     zh: {
@@ -352,6 +355,7 @@
     const links = me.role === "platform" ? [["#/", "nav.chains"]]
       : me.role === "admin" ? [["#/", "nav.home"], ["#/campaigns/new", "nav.new"], ["#/stores", "nav.stores"], ["#/leaders", "nav.leaders"], ["#/products", "nav.products"], ["#/settings", "nav.settings"]]
       : [["#/", "nav.home"], ["#/campaigns/new", "nav.new"], ["#/products", "nav.products"]];
+    links.push(...(ext("navLinks", me) || []));
     const current = "#/" + route().join("/");
     SC.fill($("#nav"), links.map(([href, key]) => tx("a", key, { href, "aria-current": href === current ? "page" : null })));
   }
@@ -409,6 +413,7 @@
     if (first === "leaders" && state.me.role === "admin") return renderLeaders(app);
     if (first === "products") return renderProducts(app);
     if (first === "settings" && state.me.role === "admin") return renderSettings(app);
+    if (ext("route", first, app, extCtx())) return undefined;
     return renderHome(app);
   }
 
@@ -738,6 +743,7 @@
       errorBox("campaign-error"),
       h("div", { class: "actions" }, tx("button", "new.submit", { type: "submit", id: "campaign-submit", class: "primary" })));
 
+    ext("newCampaignForm", form, extCtx());
     if (isAdmin) {
       const storeSelect = form.storeId;
       const leaderSelect = form.leaderId;
@@ -809,6 +815,7 @@
         liveEndAt: SC.fromLocalInput(form.liveEndAt.value),
         pickupUntil: SC.fromLocalInput(form.pickupUntil.value),
         followUpAfterHours: follow ? Number(follow) : null,
+        ...(ext("newCampaignBody", form) || {}),
       };
       const campaign = await api("POST", `/api/chains/${encodeURIComponent(me.chainId)}/campaigns`, { body, idempotencyKey: intentKey(form, body) });
       form.intent = null;
@@ -913,6 +920,7 @@
 
     SC.fill(root, head, lifecycle, itemsCard, flashCard, interaction, fulfilCard, ordersCard, reportCard, notifCard);
     SC.fill(app, root);
+    ext("campaignPage", root, campaignId, extCtx());
 
     // -- drawing --
 
