@@ -40,11 +40,13 @@
   }
 
   let token = null;
+  // live.js may refresh the member's token after announcing it: every call asks for the token of now.
+  let currentToken = () => token;
   async function loadMine() {
     const body = document.getElementById("koc-trial-body");
     if (!token) { trials.hidden = true; SC.fill(body); return; }
     let mine;
-    try { mine = await SC.api("GET", path + "/trials/mine", { token }); } catch (e) { trials.hidden = true; return; }
+    try { mine = await SC.api("GET", path + "/trials/mine", { token: currentToken() }); } catch (e) { trials.hidden = true; return; }
     trials.hidden = mine.length === 0;
     SC.fill(body, mine.map((t) => (t.status === "invited" ? feedbackForm(t) : h("p", { class: "success" }, SC.t("koc.done", { item: t.itemName })))));
   }
@@ -65,12 +67,12 @@
       if (files.length > MAX_PHOTOS) { SC.showError(error, new Error(SC.t("koc.tooMany"))); return; }
       button.disabled = true;
       try {
-        const sent = await SC.api("POST", `${path}/trials/${encodeURIComponent(t.trialId)}/feedback`, { token, body: { text: form.text.value.trim(), photoCount: files.length } });
+        const sent = await SC.api("POST", `${path}/trials/${encodeURIComponent(t.trialId)}/feedback`, { token: currentToken(), body: { text: form.text.value.trim(), photoCount: files.length } });
         for (let i = 0; i < files.length; i++) {
           const put = await fetch(sent.photoUploadUrls[i], { method: "PUT", body: files[i], headers: { "x-ms-blob-type": "BlockBlob", "content-type": files[i].type || "application/octet-stream" } });
           if (!put.ok) throw new Error(SC.t("koc.uploadFailed"));
         }
-        if (files.length) await SC.api("POST", `${path}/trials/${encodeURIComponent(t.trialId)}/feedback/photos/confirm`, { token });
+        if (files.length) await SC.api("POST", `${path}/trials/${encodeURIComponent(t.trialId)}/feedback/photos/confirm`, { token: currentToken() });
         SC.toast(SC.t("koc.thanks"));
         await loadMine();
       } catch (e) {
@@ -83,6 +85,7 @@
 
   document.addEventListener("sc:member", (event) => {
     const next = (event.detail && event.detail.token) || null;
+    if (event.detail && typeof event.detail.currentToken === "function") currentToken = event.detail.currentToken;
     if (next === token) return;
     token = next;
     loadMine();
