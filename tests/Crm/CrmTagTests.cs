@@ -78,6 +78,35 @@ public sealed class CrmTagTests : ChainTest
     }
 
     [Fact]
+    public async Task APhotoReviewMakesAKocCandidateAndAHighAverageOrderMakesHighValueButATextReviewDoesNot()
+    {
+        await TestApp.OkJsonAsync(await App.SendAsync(HttpMethod.Put, $"/api/chains/{Chain.ChainId}/tag-rules", new
+        {
+            highValue = new { minTotalSpendFen = 1_000_000, minAverageOrderFen = 5000 },
+            kocCandidate = new { minPhotoReviews = 1, minReferrals = 1000 },
+        }, Chain.AdminKey));
+        var (campaignId, itemId) = await App.NewLiveCampaignAsync(Chain, priceFen: 9000, livePriceFen: 6000);
+        var photographer = await CrmTestData.JoinAsync(App, Chain, "韩姐");
+        var writer = await CrmTestData.JoinAsync(App, Chain, "杨哥");
+        var withPhotos = await TestApp.OkJsonAsync(await App.OrderAsync(campaignId, photographer.Token, itemId, 1), 201);
+        var textOnly = await TestApp.OkJsonAsync(await App.OrderAsync(campaignId, writer.Token, itemId, 1), 201);
+
+        // The review rows as the follow-up writes them (FollowUpTables is the contract the recompute reads; the photo
+        // upload itself is FollowUpTests' subject): one with a confirmed photo, one with text only.
+        var tables = App.Services.GetRequiredService<ITableStore>();
+        foreach (var (order, member, photos) in new[] { (withPhotos, photographer, 1), (textOnly, writer, 0) })
+        {
+            var orderId = order.GetProperty("orderId").GetString()!;
+            await tables.InsertAsync(ServerlessCommerce.FollowUp.FollowUpTables.FollowUp, ServerlessCommerce.FollowUp.FollowUpTables.ToEntity(campaignId,
+                new ServerlessCommerce.FollowUp.Review("v-" + orderId, orderId, member.MemberId, 5, "很好吃", photos, photos, DateTimeOffset.UtcNow)));
+        }
+
+        await CrmTestData.RecomputeAsync(App, Chain);
+        Assert.Equal(["高价值", "KOC候选"], await CrmTestData.TagsOfAsync(App, Chain, photographer.MemberId));
+        Assert.Equal(["高价值"], await CrmTestData.TagsOfAsync(App, Chain, writer.MemberId));
+    }
+
+    [Fact]
     public async Task LapsedIsGivenOnlyAfterTheConfiguredDaysWithoutAnOrder()
     {
         await TestApp.OkJsonAsync(await App.SendAsync(HttpMethod.Put, $"/api/chains/{Chain.ChainId}/tag-rules", new { lapsed = new { tag = "沉睡", days = 30 } }, Chain.AdminKey));
