@@ -91,6 +91,9 @@ public sealed class TrialTests : ChainTest
         await TestApp.ProblemAsync(await App.PostAsync(path, new { memberId = Chain.MemberId, itemId }, Chain.MemberToken), 403, "forbidden");
         await TestApp.ProblemAsync(await App.PostAsync(path, new { memberId = Chain.MemberId, itemId }, otherChain.LeaderKey), 403, "forbidden");
         await TestApp.ProblemAsync(await App.GetAsync(path, otherChain.AdminKey), 403, "forbidden");
+        var otherLeader = await TestApp.OkJsonAsync(await App.PostAsync($"/api/chains/{Chain.ChainId}/leaders", new { name = "陈团长", storeId = otherStore.GetProperty("storeId").GetString() }, Chain.AdminKey), 201);
+        await TestApp.ProblemAsync(await App.PostAsync(path, new { memberId = Chain.MemberId, itemId }, otherLeader.GetProperty("leaderKey").GetString()), 403, "forbidden");
+        await TestApp.ProblemAsync(await App.GetAsync($"/api/campaigns/{campaignId}/target-tags", otherLeader.GetProperty("leaderKey").GetString()), 403, "forbidden");
 
         var trial = await TestApp.OkJsonAsync(await App.PostAsync(path, new { memberId = Chain.MemberId, itemId }, Chain.AdminKey), 201);
         var trialId = trial.GetProperty("trialId").GetString()!;
