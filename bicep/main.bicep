@@ -113,11 +113,15 @@ var tables = [
   'SystemStatus'
   'FollowUp'
   'Points'
+  'Crm'
+  'MemberTags'
+  'Trials'
 ]
 var queues = [
   'domain-events'
   'campaign-outbox'
   'campaign-work'
+  'crm-tags'
 ]
 var containers = [
   'media'

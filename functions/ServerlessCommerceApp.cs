@@ -152,6 +152,10 @@ public static class ServerlessCommerceApp
         services.AddSingleton<ServerlessCommerce.Growth.GrowthLedger>();
         services.AddSingleton<ServerlessCommerce.Growth.GrowthService>();
         services.AddSingleton<ICampaignEventSubscriber, ServerlessCommerce.Growth.GrowthRewards>(); // the outbox credits points before it moves on
+        services.AddSingleton<ServerlessCommerce.Crm.CrmTagService>();
+        services.AddSingleton<ServerlessCommerce.Crm.CrmTargeting>();
+        services.AddSingleton<ServerlessCommerce.Crm.CrmTagJobs>();
+        services.AddSingleton<ServerlessCommerce.Crm.TrialService>();
 
         services.AddScoped<CallerContext>();
         services.AddHostedService<StorageInitializer>();

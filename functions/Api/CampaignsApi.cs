@@ -10,11 +10,11 @@ using ServerlessCommerce.Identity;
 namespace ServerlessCommerce.Functions.Api;
 
 /// <summary>Campaigns (开团): create, list, the public view, lifecycle actions, history, reservations.</summary>
-public sealed class CampaignsApi(CampaignService campaignService, ChainService chainService, CallerContext callerContext)
+public sealed class CampaignsApi(CampaignService campaignService, ChainService chainService, ServerlessCommerce.Crm.CrmTargeting targeting, CallerContext callerContext)
 {
     public sealed record CreateCampaignRequest(
         string? Title, string? StoreId, string? LeaderId, List<CampaignItemDraft>? Items, DateTimeOffset? PreheatAt, DateTimeOffset? LiveStartAt,
-        DateTimeOffset? LiveEndAt, DateTimeOffset? PickupUntil, double? FollowUpAfterHours, double? FollowUpWindowHours);
+        DateTimeOffset? LiveEndAt, DateTimeOffset? PickupUntil, double? FollowUpAfterHours, double? FollowUpWindowHours, List<string?>? TargetTags = null);
 
     public sealed record ItemView(string ItemId, string ProductId, string Name, string? Unit, long PriceFen, long? LivePriceFen, int Stock, int Remaining, int Sold, int MinGroupSize, int? PerMemberLimit);
 
@@ -39,13 +39,20 @@ public sealed class CampaignsApi(CampaignService campaignService, ChainService c
     public sealed record CampaignSummary(string CampaignId, string Title, string StoreId, string LeaderId, string Phase, DateTimeOffset? LiveStartAt, DateTimeOffset? LiveEndAt);
 
     [Function("CreateCampaign")]
-    [OpenApiOperation("Campaigns", "Open a campaign (admin, or a leader for their own store). Starts in draft.")]
+    [OpenApiOperation("Campaigns", "Open a campaign (admin, or a leader for their own store). Starts in draft. Optional targetTags (at most 5 of the chain's CRM tags): the preview also goes to the store's members with those tags; read or change with /api/campaigns/{campaignId}/target-tags.")]
     [OpenApiRequest(typeof(CreateCampaignRequest))]
     public async Task<Results<Created<CampaignView>, Ok<CampaignView>>> Create([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/chains/{chainId}/campaigns")] HttpRequest req, string chainId)
     {
         var body = await req.ReadJsonAsync<CreateCampaignRequest>();
         var draft = new CampaignDraft(body.Title, body.StoreId, body.LeaderId, body.Items, body.PreheatAt, body.LiveStartAt, body.LiveEndAt, body.PickupUntil, body.FollowUpAfterHours, body.FollowUpWindowHours);
-        var created = await campaignService.CreateAsync(await callerContext.GetAsync(req), chainId, draft, req.IdempotencyKey(), req.HttpContext.RequestAborted);
+        var caller = await callerContext.GetAsync(req);
+        // targetTags (CRM targeted preview) is checked before anything is created and stored beside the campaign.
+        var targetTags = await targeting.ValidateAsync(caller, chainId, body.TargetTags, req.HttpContext.RequestAborted);
+        var created = await campaignService.CreateAsync(caller, chainId, draft, req.IdempotencyKey(), req.HttpContext.RequestAborted);
+        if (targetTags.Count > 0 && !created.Replayed)
+        {
+            await targeting.SaveAsync(created.Value.CampaignId, targetTags, req.HttpContext.RequestAborted);
+        }
         return ChainsApi.CreatedOrReplayed(created, $"/api/campaigns/{created.Value.CampaignId}", await ViewAsync(created.Value, chainService, req.HttpContext.RequestAborted));
     }
 

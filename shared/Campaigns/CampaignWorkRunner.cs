@@ -9,7 +9,7 @@ namespace ServerlessCommerce.Campaigns;
 /// notifications. Re-running any of it (a redelivered message, an activity run again after a crash) redoes only what
 /// is not done yet.
 /// </summary>
-public sealed class CampaignWorkRunner(ITableStore tables, CampaignDesks desks, ILogger<CampaignWorkRunner> logger)
+public sealed class CampaignWorkRunner(ITableStore tables, CampaignDesks desks, Crm.CrmTargeting targeting, ILogger<CampaignWorkRunner> logger)
 {
     public const int EvaluationChunk = 24;
     public const int NotificationChunk = 90;
@@ -66,7 +66,20 @@ public sealed class CampaignWorkRunner(ITableStore tables, CampaignDesks desks, 
     };
 
     private Task NotifyReservedAsync(string campaignId, string kind, CancellationToken ct) =>
-        NotifyAsync(campaignId, kind, ReservedAsync(campaignId, ct), marksPickupReminder: false, ct, marksDone: kind);
+        NotifyAsync(campaignId, kind, kind == "preview" ? PreviewRecipientsAsync(campaignId, ct) : ReservedAsync(campaignId, ct), marksPickupReminder: false, ct, marksDone: kind);
+
+    /// <summary>
+    /// The preview goes to those who reserved and to the members whose CRM tags the campaign targets, once per member
+    /// (a member in both lists is one recipient).
+    /// </summary>
+    private async Task<List<(string MemberId, string? OrderId)>> PreviewRecipientsAsync(string campaignId, CancellationToken ct)
+    {
+        var reserved = await ReservedAsync(campaignId, ct);
+        var targeted = await targeting.PreviewAudienceAsync(campaignId, ct);
+        var seen = reserved.Select(r => r.MemberId).ToHashSet(StringComparer.Ordinal);
+        reserved.AddRange(targeted.Where(seen.Add).Select(m => (m, (string?)null)));
+        return reserved;
+    }
 
     private Task NotifyBuyersAsync(string campaignId, string kind, CancellationToken ct) =>
         NotifyAsync(campaignId, kind, OrdersAsync(campaignId, o => o.Status is OrderStatus.Confirmed or OrderStatus.PickedUp or OrderStatus.Delivered or OrderStatus.Dispatched, ct),

@@ -20,7 +20,6 @@ public sealed partial class FunctionsMetadataTests
     [
         "PATCH api/campaigns/{campaignId}", "POST api/campaigns/{campaignId}/duplicate", "GET api/campaigns/{campaignId}/poster",
         "GET api/campaigns/{campaignId}/sorting-sheet",
-        "GET api/stores/{storeId}/members",
     ];
 
     internal static JsonArray Metadata(string? folder = null)

@@ -18,6 +18,9 @@
     followUp: ["complete"],
   };
   const AFTER_CLOSE = ["closed", "fulfilling", "followUp", "completed"];
+  // Extensions (console-crm.js) plug in here: extra nav links, views, campaign-form fields and campaign-page cards.
+  const ext = (name, ...args) => (SC.consoleExt && typeof SC.consoleExt[name] === "function" ? SC.consoleExt[name](...args) : undefined);
+  const extCtx = () => ({ api, state });
 
   SC.addStrings({
     zh: {
@@ -361,6 +364,7 @@
       : me.role === "admin" ? [["#/", "nav.home"], ["#/campaigns/new", "nav.new"], ["#/stores", "nav.stores"], ["#/leaders", "nav.leaders"], ["#/products", "nav.products"], ["#/settings", "nav.settings"]]
       : [["#/", "nav.home"], ["#/campaigns/new", "nav.new"], ["#/products", "nav.products"]];
     if (me.role !== "platform") extraViews(me.role).forEach((v) => links.push(["#/" + v.name, v.navKey]));
+    links.push(...(ext("navLinks", me) || []));
     const current = "#/" + route().join("/");
     SC.fill($("#nav"), links.map(([href, key]) => tx("a", key, { href, "aria-current": href === current ? "page" : null })));
   }
@@ -420,6 +424,7 @@
     if (first === "settings" && state.me.role === "admin") return renderSettings(app);
     const extra = extraViews(state.me.role).find((v) => v.name === first);
     if (extra) return extra.render(app, { state, view, api, h, tx, field, errorBox, onSubmit, intentKey, copyText, viewTitle, fillSelect });
+    if (ext("route", first, app, extCtx())) return undefined;
     return renderHome(app);
   }
 
@@ -788,6 +793,7 @@
       errorBox("campaign-error"),
       h("div", { class: "actions" }, tx("button", "new.submit", { type: "submit", id: "campaign-submit", class: "primary" })));
 
+    ext("newCampaignForm", form, extCtx());
     if (isAdmin) {
       const storeSelect = form.storeId;
       const leaderSelect = form.leaderId;
@@ -859,6 +865,7 @@
         liveEndAt: SC.fromLocalInput(form.liveEndAt.value),
         pickupUntil: SC.fromLocalInput(form.pickupUntil.value),
         followUpAfterHours: follow ? Number(follow) : null,
+        ...(ext("newCampaignBody", form) || {}),
       };
       const campaign = await api("POST", `/api/chains/${encodeURIComponent(me.chainId)}/campaigns`, { body, idempotencyKey: intentKey(form, body) });
       form.intent = null;
@@ -963,6 +970,7 @@
 
     SC.fill(root, head, lifecycle, itemsCard, flashCard, interaction, fulfilCard, ordersCard, reportCard, notifCard);
     SC.fill(app, root);
+    ext("campaignPage", root, campaignId, extCtx());
 
     // -- drawing --
 

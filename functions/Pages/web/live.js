@@ -372,6 +372,8 @@
     $("orders-card").hidden = !joined;
     $("token-form").hidden = joined || !(S.showToken || S.memberExists);
     $("member-exists").hidden = !S.memberExists;
+    // live-koc.js (the trial feedback form) follows who is signed in.
+    document.dispatchEvent(new CustomEvent("sc:member", { detail: { token: S.token, currentToken: () => S.token } }));
     if (!joined && !S.stores) loadStores();
     const reserve = $("reserve");
     const canReserve = ["draft", "preheat"].includes(S.campaign.phase);
