@@ -116,6 +116,7 @@ var tables = [
   'Crm'
   'MemberTags'
   'Trials'
+  'Growth'
 ]
 var queues = [
   'domain-events'
