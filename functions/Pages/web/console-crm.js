@@ -1,6 +1,6 @@
 // CRM in the console: member tags and their counts per store, the chain's tag rules, tag targeting when a campaign is
 // created, and KOC trials (体验官) on the campaign page. Loaded before console.js, which calls these hooks
-// (SC.consoleExt); plain browser JavaScript on top of common.js (window.SC).
+// (window.SCConsoleExtensions); plain browser JavaScript on top of common.js (window.SC).
 "use strict";
 
 (function () {
@@ -232,15 +232,10 @@
     });
   }
 
-  SC.consoleExt = {
-    navLinks: (me) => (me.role === "admin" || me.role === "leader" ? [["#/tags", "nav.tags"]] : []),
-    route: (first, app, ctx) => {
-      if (first !== "tags" || !["admin", "leader"].includes(ctx.state.me.role)) return false;
-      renderTags(app, ctx);
-      return true;
-    },
+  (window.SCConsoleExtensions = window.SCConsoleExtensions || []).push({
+    views: [{ name: "tags", navKey: "nav.tags", roles: ["admin", "leader"], render: renderTags }],
     newCampaignForm,
     newCampaignBody,
     campaignPage,
-  };
+  });
 })();

@@ -1,6 +1,6 @@
 // The console's 会员成长 view (#/growth): the store's referral leaderboard with a copy-ready shout-out for the live,
 // and for the chain admin the growth settings (referral rewards, purchase points, levels) and manual points
-// adjustments. Loaded before console.js, which renders the view through window.SCConsoleViews.
+// adjustments. Loaded before console.js, which renders the view through window.SCConsoleExtensions.
 "use strict";
 
 (function () {
@@ -156,5 +156,5 @@
     return h("section", { class: "card", id: "growth-adjust" }, tx("h3", "growth.adjust"), form);
   }
 
-  (window.SCConsoleViews = window.SCConsoleViews || []).push({ name: "growth", navKey: "nav.growth", roles: ["admin", "leader"], render });
+  (window.SCConsoleExtensions = window.SCConsoleExtensions || []).push({ views: [{ name: "growth", navKey: "nav.growth", roles: ["admin", "leader"], render }] });
 })();

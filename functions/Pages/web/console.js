@@ -19,7 +19,10 @@
   };
   const AFTER_CLOSE = ["closed", "fulfilling", "followUp", "completed"];
   // Extensions (console-crm.js) plug in here: extra nav links, views, campaign-form fields and campaign-page cards.
-  const ext = (name, ...args) => (SC.consoleExt && typeof SC.consoleExt[name] === "function" ? SC.consoleExt[name](...args) : undefined);
+  // Add-ons (console-growth.js, console-crm.js), loaded before this script, register in window.SCConsoleExtensions:
+  // { views: [{ name, navKey, roles, render(app, kit) }], newCampaignForm(form, ctx), newCampaignBody(form), campaignPage(root, campaignId, ctx) }.
+  const extensions = () => window.SCConsoleExtensions || [];
+  const hooks = (name, ...args) => extensions().filter((e) => typeof e[name] === "function").map((e) => e[name](...args));
   const extCtx = () => ({ api, state });
 
   SC.addStrings({
@@ -190,8 +193,7 @@
   });
 
   const state = { key: null, me: null, stores: [], leaders: [], products: [] };
-  // Views added by other scripts (console-growth.js): window.SCConsoleViews.push({ name, navKey, roles, render(app, kit) }).
-  const extraViews = (role) => (window.SCConsoleViews || []).filter((v) => v.roles.includes(role));
+  const extraViews = (role) => extensions().flatMap((e) => e.views || []).filter((v) => v.roles.includes(role));
   let view = { cleanup: [], redraw: [] };
   let signInNotice = null;
 
@@ -364,7 +366,6 @@
       : me.role === "admin" ? [["#/", "nav.home"], ["#/campaigns/new", "nav.new"], ["#/stores", "nav.stores"], ["#/leaders", "nav.leaders"], ["#/products", "nav.products"], ["#/settings", "nav.settings"]]
       : [["#/", "nav.home"], ["#/campaigns/new", "nav.new"], ["#/products", "nav.products"]];
     if (me.role !== "platform") extraViews(me.role).forEach((v) => links.push(["#/" + v.name, v.navKey]));
-    links.push(...(ext("navLinks", me) || []));
     const current = "#/" + route().join("/");
     SC.fill($("#nav"), links.map(([href, key]) => tx("a", key, { href, "aria-current": href === current ? "page" : null })));
   }
@@ -424,7 +425,6 @@
     if (first === "settings" && state.me.role === "admin") return renderSettings(app);
     const extra = extraViews(state.me.role).find((v) => v.name === first);
     if (extra) return extra.render(app, { state, view, api, h, tx, field, errorBox, onSubmit, intentKey, copyText, viewTitle, fillSelect });
-    if (ext("route", first, app, extCtx())) return undefined;
     return renderHome(app);
   }
 
@@ -793,7 +793,7 @@
       errorBox("campaign-error"),
       h("div", { class: "actions" }, tx("button", "new.submit", { type: "submit", id: "campaign-submit", class: "primary" })));
 
-    ext("newCampaignForm", form, extCtx());
+    hooks("newCampaignForm", form, extCtx());
     if (isAdmin) {
       const storeSelect = form.storeId;
       const leaderSelect = form.leaderId;
@@ -865,7 +865,7 @@
         liveEndAt: SC.fromLocalInput(form.liveEndAt.value),
         pickupUntil: SC.fromLocalInput(form.pickupUntil.value),
         followUpAfterHours: follow ? Number(follow) : null,
-        ...(ext("newCampaignBody", form) || {}),
+        ...Object.assign({}, ...hooks("newCampaignBody", form)),
       };
       const campaign = await api("POST", `/api/chains/${encodeURIComponent(me.chainId)}/campaigns`, { body, idempotencyKey: intentKey(form, body) });
       form.intent = null;
@@ -970,7 +970,7 @@
 
     SC.fill(root, head, lifecycle, itemsCard, flashCard, interaction, fulfilCard, ordersCard, reportCard, notifCard);
     SC.fill(app, root);
-    ext("campaignPage", root, campaignId, extCtx());
+    hooks("campaignPage", root, campaignId, extCtx());
 
     // -- drawing --
 

@@ -372,8 +372,6 @@
     $("orders-card").hidden = !joined;
     $("token-form").hidden = joined || !(S.showToken || S.memberExists);
     $("member-exists").hidden = !S.memberExists;
-    // live-koc.js (the trial feedback form) follows who is signed in.
-    document.dispatchEvent(new CustomEvent("sc:member", { detail: { token: S.token, currentToken: () => S.token } }));
     if (!joined && !S.stores) loadStores();
     const reserve = $("reserve");
     const canReserve = ["draft", "preheat"].includes(S.campaign.phase);
@@ -409,9 +407,10 @@
     SC.toast(SC.t("live.joinFirst"));
   }
 
-  // Tells add-ons (live-growth.js: the 我的 panel) who is signed in now.
+  // Tells add-ons (live-growth.js: the 我的 panel; live-koc.js: the trial feedback form) who is signed in now, and how
+  // to read the token later (a refresh replaces it).
   function announceMember() {
-    document.dispatchEvent(new CustomEvent("sc:member", { detail: { token: S.token, chainId: S.campaign && S.campaign.chainId } }));
+    document.dispatchEvent(new CustomEvent("sc:member", { detail: { token: S.token, chainId: S.campaign && S.campaign.chainId, currentToken: () => S.token } }));
   }
 
   async function signedIn(token, name, fresh) {
