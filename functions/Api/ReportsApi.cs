@@ -22,14 +22,14 @@ public sealed class ReportsApi(CampaignReportService campaignReportService, Dash
     public sealed record DashboardView(
         DateTimeOffset From, DateTimeOffset To, string? StoreId, string? LeaderId, int Campaigns, int Orders, int Buyers, long GmvFen, long? AverageOrderValueFen,
         double? RepurchaseRate, double? GroupSuccessRate, double? ReviewRate, double? PhotoRate, int? Nps, double? ReservationToBuyerRate,
-        List<GroupView> PerStore, List<GroupView> PerLeader, IReadOnlyList<CohortFigures> Cohorts, MemberActivity Activity)
+        List<GroupView> PerStore, List<GroupView> PerLeader, IReadOnlyList<CohortFigures> Cohorts, MemberActivity Activity, ReferralFigures Referrals, IReadOnlyList<TagFigures> Tags)
     {
         public static DashboardView Of(Dashboard d)
         {
             var f = d.Figures;
             return new(d.From, d.To, d.StoreId, d.LeaderId, f.Campaigns, f.Orders, f.Buyers, f.GmvFen, f.AverageOrderValueFen, f.RepurchaseRate, f.GroupSuccessRate,
                 f.ReviewRate, f.PhotoRate, f.Nps, f.ReservationToBuyerRate,
-                d.PerStore.Select(g => Group(g.Id, null, g)).ToList(), d.PerLeader.Select(g => Group(g.StoreId, g.Id, g)).ToList(), d.Cohorts, d.Activity);
+                d.PerStore.Select(g => Group(g.Id, null, g)).ToList(), d.PerLeader.Select(g => Group(g.StoreId, g.Id, g)).ToList(), d.Cohorts, d.Activity, d.Referrals, d.Tags);
         }
 
         private static GroupView Group(string? storeId, string? leaderId, DashboardGroup g) => new(
@@ -48,7 +48,7 @@ public sealed class ReportsApi(CampaignReportService campaignReportService, Dash
         TypedResults.Ok(ReportView.From(await campaignReportService.GenerateAsync(await callerContext.GetAsync(req), campaignId, req.HttpContext.RequestAborted), await targeting.ReachAsync(campaignId, req.HttpContext.RequestAborted)));
 
     [Function("ChainDashboard")]
-    [OpenApiOperation("Reports", "Numbers of the campaigns whose live start is in [from, to) (default the last 30 days), per store and leader; 复购率 by cohort (the month of a buyer's first order over the year before `to`) and member activity (buyers new and returning, members joined, buyers per week). Admin; a leader for their own store. from/to: a date (2026-11-01, the chain's midnight) or an ISO-8601 time, between 2000-01-01 and 2199-12-31; at most the dashboard's longest period apart.")]
+    [OpenApiOperation("Reports", "Numbers of the campaigns whose live start is in [from, to) (default the last 30 days), per store and leader; 复购率 by cohort (the month of a buyer's first order over the year before `to`) and member activity (buyers new and returning, members joined, buyers per week); referrals (members who joined with a code, rewards and their points) and CRM tag counts, of the store or the chain. Admin; a leader for their own store. from/to: a date (2026-11-01, the chain's midnight) or an ISO-8601 time, between 2000-01-01 and 2199-12-31; at most the dashboard's longest period apart.")]
     public async Task<Ok<DashboardView>> Dashboard([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/chains/{chainId}/dashboard")] HttpRequest req, string chainId) =>
         TypedResults.Ok(DashboardView.Of(await dashboardService.GetAsync(await callerContext.GetAsync(req), chainId, req.QueryString("from"), req.QueryString("to"), req.QueryString("storeId"), req.QueryString("leaderId"), req.HttpContext.RequestAborted)));
 }

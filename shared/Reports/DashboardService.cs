@@ -24,7 +24,16 @@ public sealed record DashboardFigures(
 public sealed record DashboardGroup(string Id, string? Name, string? StoreId, DashboardFigures Figures);
 
 public sealed record Dashboard(DateTimeOffset From, DateTimeOffset To, string? StoreId, string? LeaderId, DashboardFigures Figures, IReadOnlyList<DashboardGroup> PerStore, IReadOnlyList<DashboardGroup> PerLeader,
-    IReadOnlyList<CohortFigures> Cohorts, MemberActivity Activity);
+    IReadOnlyList<CohortFigures> Cohorts, MemberActivity Activity, ReferralFigures Referrals, IReadOnlyList<TagFigures> Tags);
+
+/// <summary>
+/// 老带新 in the period (the store's members when one is chosen): members who joined with a referral code, their share of
+/// all who joined, referrals rewarded (a referred member's first handover) and the points those rewards cost (both sides).
+/// </summary>
+public sealed record ReferralFigures(int NewMembers, int ReferredMembers, double? ReferredShare, int RewardedReferrals, long RewardPoints);
+
+/// <summary>A CRM tag and how many members carry it now (the store's, or every store's).</summary>
+public sealed record TagFigures(string Tag, int Members);
 
 /// <summary>
 /// 复购率 by cohort: the buyers whose first order (over the year before <c>to</c>) was in <paramref name="Month"/> (the
@@ -118,9 +127,69 @@ public sealed class DashboardService(ITableStore tables, ChainService chains, Ca
             perLeader.Add(new DashboardGroup(group.Key, leader?.GetString("Name"), group.First().Metrics.StoreId, Aggregate(group)));
         }
 
-        var newMembers = await CountNewMembersAsync(chainId, storeId, start, end, ct);
-        var (cohorts, activity) = Retention(history.Select(c => (c.At, c.Buyers)), start, end, zone ?? TimeZoneInfo.Utc, newMembers);
-        return new Dashboard(start, end, storeId, leaderId, Aggregate(computed), perStore, perLeader, cohorts, activity);
+        var referrals = await ReferralsAsync(chainId, storeId, start, end, ct);
+        var (cohorts, activity) = Retention(history.Select(c => (c.At, c.Buyers)), start, end, zone ?? TimeZoneInfo.Utc, referrals.NewMembers);
+        return new Dashboard(start, end, storeId, leaderId, Aggregate(computed), perStore, perLeader, cohorts, activity, referrals, await TagsAsync(chainId, storeId, ct));
+    }
+
+    /// <summary>
+    /// Members who joined in [from, to) and how many with a referral; referral rewards credited in it (ledger rows
+    /// <c>referral:</c> and <c>referred:</c> of the chain's members, whose ids all start with the chain's).
+    /// </summary>
+    private async Task<ReferralFigures> ReferralsAsync(string chainId, string? storeId, DateTimeOffset from, DateTimeOffset to, CancellationToken ct)
+    {
+        var members = new HashSet<string>(StringComparer.Ordinal);
+        int joined = 0, referred = 0;
+        var filter = storeId is null ? TableFilter.RowKeyStartsWith(ChainTables.MemberRowPrefix) : TableFilter.And(TableFilter.RowKeyStartsWith(ChainTables.MemberRowPrefix), TableFilter.Equal("StoreId", storeId));
+        await foreach (var row in tables.QueryAsync(ChainTables.Members, TableQuery.Partition(chainId, filter) with { Select = ["MemberId", "JoinedAt", "ReferredBy"] }, ct))
+        {
+            members.Add(row.GetString("MemberId") ?? string.Empty);
+            if (row.GetDateTimeOffset("JoinedAt") is { } at && at >= from && at < to)
+            {
+                joined++;
+                referred += string.IsNullOrEmpty(row.GetString("ReferredBy")) ? 0 : 1;
+            }
+        }
+
+        int rewarded = 0;
+        long points = 0;
+        foreach (var reason in new[] { ServerlessCommerce.Growth.GrowthTables.ReferrerReason, ServerlessCommerce.Growth.GrowthTables.RefereeReason })
+        {
+            var query = new TableQuery(TableFilter.And(
+                TableFilter.Compare("PartitionKey", "ge", chainId + "-"), TableFilter.Compare("PartitionKey", "lt", chainId + "."),
+                TableFilter.RowKeyStartsWith(reason + ":"), TableFilter.Compare("At", "ge", from), TableFilter.Compare("At", "lt", to)), ["Amount"]);
+            await foreach (var row in tables.QueryAsync(ServerlessCommerce.FollowUp.FollowUpTables.Points, query, ct))
+            {
+                if (storeId is not null && !members.Contains(row.PartitionKey))
+                {
+                    continue;
+                }
+
+                points += row.GetInt32("Amount") ?? 0;
+                rewarded += reason == ServerlessCommerce.Growth.GrowthTables.RefereeReason ? 1 : 0;
+            }
+        }
+
+        return new ReferralFigures(joined, referred, CampaignMetricsCalculator.Rate(referred, joined), rewarded, points);
+    }
+
+    /// <summary>The CRM tags of the store's members (or every store's), as the last recompute left them.</summary>
+    private async Task<IReadOnlyList<TagFigures>> TagsAsync(string chainId, string? storeId, CancellationToken ct)
+    {
+        var stores = storeId is not null ? [storeId] : (await chains.ListStoresAsync(chainId, ct)).Select(s => s.StoreId).ToList();
+        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var store in stores)
+        {
+            await foreach (var row in tables.QueryAsync(ServerlessCommerce.Crm.CrmTables.MemberTags, TableQuery.Partition(store) with { Select = ["Tags"] }, ct))
+            {
+                foreach (var tag in ServerlessCommerce.Crm.CrmTables.ReadTags(row))
+                {
+                    counts[tag] = counts.GetValueOrDefault(tag) + 1;
+                }
+            }
+        }
+
+        return counts.OrderByDescending(c => c.Value).ThenBy(c => c.Key, StringComparer.Ordinal).Select(c => new TagFigures(c.Key, c.Value)).ToList();
     }
 
     /// <summary>
@@ -161,27 +230,6 @@ public sealed class DashboardService(ITableStore tables, ChainService chains, Ca
         var newBuyers = inPeriod.Count(b => first[b] >= from);
         return (cohorts, new MemberActivity(inPeriod.Count, newBuyers, inPeriod.Count - newBuyers, newMembers,
             weeks.Select(w => new WeeklyBuyers(w.Key.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), w.Value.Count)).ToList()));
-    }
-
-    private async Task<int> CountNewMembersAsync(string chainId, string? storeId, DateTimeOffset from, DateTimeOffset to, CancellationToken ct)
-    {
-        var filters = new List<string>
-        {
-            TableFilter.RowKeyStartsWith(ChainTables.MemberRowPrefix),
-            TableFilter.Compare("JoinedAt", "ge", from), TableFilter.Compare("JoinedAt", "lt", to),
-        };
-        if (storeId is not null)
-        {
-            filters.Add(TableFilter.Equal("StoreId", storeId));
-        }
-
-        var count = 0;
-        await foreach (var _ in tables.QueryAsync(ChainTables.Members, TableQuery.Partition(chainId, TableFilter.And([.. filters])) with { Select = ["JoinedAt"] }, ct))
-        {
-            count++;
-        }
-
-        return count;
     }
 
     private async Task<(CampaignMetrics, HashSet<string>)?> ComputeAsync(string campaignId, CancellationToken ct)

@@ -41,33 +41,9 @@ public sealed class GrowthTests : ChainTest
         return balance;
     }
 
-    /// <summary>Live → the members' orders → close (成团 evaluated): the campaign is fulfilling and its orders confirmed.</summary>
-    private async Task<(string CampaignId, List<string> OrderIds)> ConfirmedOrdersAsync(params (string Token, string Fulfilment)[] buyers)
-    {
-        var (campaignId, itemId) = await App.NewLiveCampaignAsync(Chain);
-        var orderIds = new List<string>();
-        foreach (var (token, fulfilment) in buyers)
-        {
-            var order = await TestApp.OkJsonAsync(await App.OrderAsync(campaignId, token, itemId, fulfilment: fulfilment, address: fulfilment == "delivery" ? "幸福路 8 号 302" : null), 201);
-            orderIds.Add(order.GetProperty("orderId").GetString()!);
-        }
+    private Task<(string CampaignId, List<string> OrderIds)> ConfirmedOrdersAsync(params (string Token, string Fulfilment)[] buyers) => App.ConfirmedOrdersAsync(Chain, buyers);
 
-        await TestApp.OkJsonAsync(await App.PostAsync($"/api/campaigns/{campaignId}/actions/close", secret: Chain.LeaderKey));
-        var until = DateTime.UtcNow + Patience;
-        while ((await TestApp.OkJsonAsync(await App.GetAsync($"/api/campaigns/{campaignId}"))).GetProperty("phase").GetString() != "fulfilling")
-        {
-            Assert.True(DateTime.UtcNow < until, "the campaign did not reach fulfilling after close");
-            await Task.Delay(200);
-        }
-
-        return (campaignId, orderIds);
-    }
-
-    private async Task PickUpAsync(string orderId, string token)
-    {
-        var code = (await TestApp.OkJsonAsync(await App.GetAsync($"/api/orders/{orderId}", token))).GetProperty("pickupCode").GetString();
-        await TestApp.OkJsonAsync(await App.PostAsync($"/api/orders/{orderId}/pickup", new { pickupCode = code }, Chain.LeaderKey));
-    }
+    private Task PickUpAsync(string orderId, string token) => App.PickUpAsync(Chain, orderId, token);
 
     /// <summary>What a crash before the outbox's watermark write leaves: every event of the campaign is published again.</summary>
     private async Task RedeliverOutboxAsync(string campaignId)

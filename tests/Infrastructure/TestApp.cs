@@ -179,6 +179,35 @@ public sealed class TestApp : IAsyncDisposable
         return product.GetProperty("productId").GetString()!;
     }
 
+    /// <summary>Live → the members' orders → close (成团 evaluated): the campaign is fulfilling and its orders confirmed.</summary>
+    public async Task<(string CampaignId, List<string> OrderIds)> ConfirmedOrdersAsync(ChainFixture f, params (string Token, string Fulfilment)[] buyers)
+    {
+        var (campaignId, itemId) = await NewLiveCampaignAsync(f);
+        var orderIds = new List<string>();
+        foreach (var (token, fulfilment) in buyers)
+        {
+            var order = await OkJsonAsync(await OrderAsync(campaignId, token, itemId, fulfilment: fulfilment, address: fulfilment == "delivery" ? "幸福路 8 号 302" : null), 201);
+            orderIds.Add(order.GetProperty("orderId").GetString()!);
+        }
+
+        await OkJsonAsync(await PostAsync($"/api/campaigns/{campaignId}/actions/close", secret: f.LeaderKey));
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while ((await OkJsonAsync(await GetAsync($"/api/campaigns/{campaignId}"))).GetProperty("phase").GetString() != "fulfilling")
+        {
+            Assert.True(DateTime.UtcNow < until, "the campaign did not reach fulfilling after close");
+            await Task.Delay(200);
+        }
+
+        return (campaignId, orderIds);
+    }
+
+    /// <summary>The store's leader hands the order over with the code its member sees.</summary>
+    public async Task PickUpAsync(ChainFixture f, string orderId, string memberToken)
+    {
+        var code = (await OkJsonAsync(await GetAsync($"/api/orders/{orderId}", memberToken))).GetProperty("pickupCode").GetString();
+        await OkJsonAsync(await PostAsync($"/api/orders/{orderId}/pickup", new { pickupCode = code }, f.LeaderKey));
+    }
+
     /// <summary>A campaign of the fixture's store with one item, taken live by its leader; returns its id and item id.</summary>
     public async Task<(string CampaignId, string ItemId)> NewLiveCampaignAsync(ChainFixture f, int stock = 100, int? perMemberLimit = null, int minGroupSize = 1, long priceFen = 3990, long? livePriceFen = 2990, bool goLive = true)
     {

@@ -47,6 +47,8 @@
       "dash.cohorts": "复购率（按首单月份）", "dash.cohort.month": "首单月份", "dash.cohort.buyers": "买家", "dash.cohort.repeat": "复购买家",
       "dash.activity": "会员活跃", "dash.activity.buyers": "下单会员", "dash.activity.new": "新买家", "dash.activity.returning": "老买家",
       "dash.activity.newMembers": "新入会会员", "dash.weekly": "每周下单会员（周一起）", "dash.noData": "暂无数据",
+      "dash.referrals": "老带新", "dash.ref.referred": "经推荐入会", "dash.ref.share": "推荐入会占比", "dash.ref.rewarded": "已发放推荐奖励",
+      "dash.ref.points": "推荐奖励积分", "dash.tags": "会员标签（人数）",
       "m.campaigns": "开团场次", "m.orders": "订单数", "m.buyers": "下单人数", "m.gmvFen": "成交额", "m.averageOrderValueFen": "客单价",
       "m.repurchaseRate": "复购率", "m.groupSuccessRate": "成团率", "m.reviewRate": "评价率", "m.photoRate": "晒单率", "m.nps": "NPS",
       "m.reservationToBuyerRate": "预约转化率", "m.cancelledOrders": "取消订单", "m.sellOutSeconds": "售罄用时", "m.reservations": "预约人数",
@@ -129,6 +131,8 @@
       "dash.cohorts": "Repurchase rate by cohort (month of first order)", "dash.cohort.month": "First order", "dash.cohort.buyers": "Buyers", "dash.cohort.repeat": "Bought again",
       "dash.activity": "Member activity", "dash.activity.buyers": "Buyers", "dash.activity.new": "New buyers", "dash.activity.returning": "Returning buyers",
       "dash.activity.newMembers": "Members joined", "dash.weekly": "Buyers per week (from Monday)", "dash.noData": "No data yet",
+      "dash.referrals": "Referrals", "dash.ref.referred": "Joined by referral", "dash.ref.share": "Share joined by referral", "dash.ref.rewarded": "Referrals rewarded",
+      "dash.ref.points": "Referral reward points", "dash.tags": "Member tags (members)",
       "m.campaigns": "Campaigns", "m.orders": "Orders", "m.buyers": "Buyers", "m.gmvFen": "Sales", "m.averageOrderValueFen": "Avg. order value",
       "m.repurchaseRate": "Repurchase rate", "m.groupSuccessRate": "Group success", "m.reviewRate": "Review rate", "m.photoRate": "Photo rate", "m.nps": "NPS",
       "m.reservationToBuyerRate": "Reservation → buyer", "m.cancelledOrders": "Cancelled orders", "m.sellOutSeconds": "Sell-out time", "m.reservations": "Reservations",
@@ -503,7 +507,7 @@
     };
     if (!bars.length) return h("p", { class: "muted", id }, SC.t("dash.noData"));
     const top = max || Math.max(1, ...bars.map((b) => b.value));
-    const w = 56, gap = 12, height = 140, base = 110;
+    const w = 64, gap = 12, height = 140, base = 110;
     const svg = el("svg", { id, role: "img", "aria-label": title, viewBox: `0 0 ${bars.length * (w + gap) + gap} ${height}`, width: "100%", style: `max-width:${bars.length * (w + gap) + gap}px` });
     svg.append(el("title", {}, title));
     bars.forEach((b, i) => {
@@ -542,6 +546,7 @@
         : null;
       const cohorts = data.cohorts || [];
       const activity = data.activity || { buyers: 0, newBuyers: 0, returningBuyers: 0, newMembers: 0, weeks: [] };
+      const referrals = data.referrals || { referredMembers: 0, referredShare: null, rewardedReferrals: 0, rewardPoints: 0 };
       SC.fill(out,
         h("p", { class: "muted" }, SC.t("dash.period", { from: SC.formatTime(data.from), to: SC.formatTime(data.to) })),
         metricsList(data, keys, "dash-metrics"), perStore,
@@ -557,7 +562,13 @@
             [["dash.activity.buyers", activity.buyers], ["dash.activity.new", activity.newBuyers], ["dash.activity.returning", activity.returningBuyers],
               ["dash.activity.newMembers", activity.newMembers]].map(([k, v]) => h("div", { class: "metric" }, tx("dt", k), h("dd", { "data-activity": k.split(".").pop() }, String(v))))),
           tx("h4", "dash.weekly"),
-          barChart("dash-weekly-chart", SC.t("dash.weekly"), activity.weeks.map((w) => ({ label: w.weekStart.slice(5), value: w.buyers, text: String(w.buyers) })))));
+          barChart("dash-weekly-chart", SC.t("dash.weekly"), activity.weeks.map((w) => ({ label: w.weekStart.slice(5), value: w.buyers, text: String(w.buyers) })))),
+        h("div", { id: "dash-referrals" }, tx("h4", "dash.referrals"),
+          h("dl", { class: "metrics" },
+            [["dash.ref.referred", referrals.referredMembers], ["dash.ref.share", percent(referrals.referredShare)], ["dash.ref.rewarded", referrals.rewardedReferrals],
+              ["dash.ref.points", referrals.rewardPoints]].map(([k, v]) => h("div", { class: "metric" }, tx("dt", k), h("dd", { "data-referral": k.split(".").pop() }, String(v)))))),
+        h("div", { id: "dash-tags" }, tx("h4", "dash.tags"),
+          barChart("dash-tag-chart", SC.t("dash.tags"), (data.tags || []).map((t) => ({ label: t.tag, value: t.members, text: String(t.members) })))));
     };
     view.redraw.push(draw);
     const load = async () => {
