@@ -150,6 +150,8 @@ public static class ServerlessCommerceApp
         services.AddSingleton<DashboardService>();
         services.AddSingleton<FollowUpService>();
         services.AddSingleton<ServerlessCommerce.Growth.GrowthLedger>();
+        services.AddSingleton<ServerlessCommerce.Growth.MemberPricing>();
+        services.AddSingleton<IMemberPricing>(sp => sp.GetRequiredService<ServerlessCommerce.Growth.MemberPricing>());
         services.AddSingleton<ServerlessCommerce.Growth.GrowthService>();
         services.AddSingleton<ICampaignEventSubscriber, ServerlessCommerce.Growth.GrowthRewards>(); // the outbox credits points before it moves on
         services.AddSingleton<ServerlessCommerce.Crm.CrmTagService>();

@@ -16,7 +16,7 @@ public sealed class CampaignsApi(CampaignService campaignService, ChainService c
         string? Title, string? StoreId, string? LeaderId, List<CampaignItemDraft>? Items, DateTimeOffset? PreheatAt, DateTimeOffset? LiveStartAt,
         DateTimeOffset? LiveEndAt, DateTimeOffset? PickupUntil, double? FollowUpAfterHours, double? FollowUpWindowHours, List<string?>? TargetTags = null);
 
-    public sealed record ItemView(string ItemId, string ProductId, string Name, string? Unit, long PriceFen, long? LivePriceFen, int Stock, int Remaining, int Sold, int MinGroupSize, int? PerMemberLimit);
+    public sealed record ItemView(string ItemId, string ProductId, string Name, string? Unit, long PriceFen, long? LivePriceFen, int Stock, int Remaining, int Sold, int MinGroupSize, int? PerMemberLimit, long? MemberPriceFen = null);
 
     public sealed record FlashSaleState(string FlashSaleId, string ItemId, int Quantity, int Sold, long PriceFen, DateTimeOffset EndsAt, int FirstNGift, bool Active, string? GiftName = null);
 
@@ -32,7 +32,7 @@ public sealed class CampaignsApi(CampaignService campaignService, ChainService c
             c.CampaignId, c.ChainId, c.StoreId, store is null ? null : new StoreView(store.StoreId, store.Name, store.Address), c.LeaderId, c.Title,
             Campaign.Wire(c.Phase), c.Schedule.PreheatAt, c.Schedule.LiveStartAt, c.Schedule.LiveEndAt, c.Schedule.PickupUntil,
             c.Schedule.FollowUpAfterHours, c.Schedule.FollowUpWindowHours, c.ReservationCount, c.OrderCount, c.PinnedItemId,
-            c.Items.Select(i => new ItemView(i.ItemId, i.ProductId, i.Name, i.Unit, i.PriceFen, i.LivePriceFen, i.Stock, i.Remaining, i.Sold, i.MinGroupSize, i.PerMemberLimit)).ToList(),
+            c.Items.Select(i => new ItemView(i.ItemId, i.ProductId, i.Name, i.Unit, i.PriceFen, i.LivePriceFen, i.Stock, i.Remaining, i.Sold, i.MinGroupSize, i.PerMemberLimit, i.MemberPriceFen)).ToList(),
             c.FlashSales.Select(f => new FlashSaleState(f.FlashSaleId, f.ItemId, f.Quantity, f.Sold, f.PriceFen, f.EndsAt, f.FirstNGift, f.EndedAt is null && f.Remaining > 0 && f.EndsAt > DateTimeOffset.UtcNow, f.GiftName)).ToList(), c.Seq, timeZone);
     }
 

@@ -10,13 +10,13 @@ namespace ServerlessCommerce.Functions.Api;
 /// <summary>Referrals (老带新), points and levels (README "Referrals, points and levels").</summary>
 public sealed class GrowthApi(GrowthService growth, CallerContext callerContext)
 {
-    public sealed record LevelBody(string? Name, int? MinPoints, IReadOnlyList<string?>? Privileges);
+    public sealed record LevelBody(string? Name, int? MinPoints, IReadOnlyList<string?>? Privileges, bool? MemberPrice);
 
     public sealed record GrowthSettingsBody(int? ReferrerRewardPoints, int? RefereeRewardPoints, int? PurchasePointsPerYuan, IReadOnlyList<LevelBody>? Levels);
 
     public sealed record GrowthSettingsResponse(string ChainId, int ReferrerRewardPoints, int RefereeRewardPoints, int PurchasePointsPerYuan, IReadOnlyList<MemberLevel> Levels);
 
-    public sealed record PointsResponse(int Balance, IReadOnlyList<PointsEntry> Entries, MemberLevel Level, MemberLevel? NextLevel, int? PointsToNextLevel);
+    public sealed record PointsResponse(int Balance, IReadOnlyList<PointsEntry> Entries, MemberLevel Level, MemberLevel? NextLevel, int? PointsToNextLevel, bool MemberPrice);
 
     public sealed record ReferralResponse(string ReferralCode, string? ShareUrl, string? CampaignId, string? CampaignTitle, int Referred, int Rewarded);
 
@@ -32,7 +32,7 @@ public sealed class GrowthApi(GrowthService growth, CallerContext callerContext)
         TypedResults.Ok(ToResponse(chainId, await growth.GetSettingsAsync(await callerContext.GetAsync(req), chainId, req.HttpContext.RequestAborted)));
 
     [Function("PutGrowthSettings")]
-    [OpenApiOperation("Growth", "Replace the chain's growth settings (admin). Limits: rewards 0–10000, rate 0–100 points per yuan, 1–10 levels, the first at 0 points and each above the one before, names ≤ 20 characters, ≤ 5 privileges of ≤ 40 characters. Privileges are shown to members as text.")]
+    [OpenApiOperation("Growth", "Replace the chain's growth settings (admin). Limits: rewards 0–10000, rate 0–100 points per yuan, 1–10 levels, the first at 0 points and each above the one before, names ≤ 20 characters, ≤ 5 privileges of ≤ 40 characters. Privileges are shown to members as text; `memberPrice: true` makes orders of a member at that level get the items' 会员价 (`memberPriceFen`), within 30 s of a change.")]
     [OpenApiRequest(typeof(GrowthSettingsBody))]
     public async Task<Ok<GrowthSettingsResponse>> PutSettings([HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = "api/chains/{chainId}/growth-settings")] HttpRequest req, string chainId)
     {
@@ -40,16 +40,16 @@ public sealed class GrowthApi(GrowthService growth, CallerContext callerContext)
         caller.Require(ServerlessCommerce.Identity.Role.Admin).RequireChain(chainId);
         var body = await req.ReadJsonAsync<GrowthSettingsBody>();
         var settings = GrowthSettings.Validate(body.ReferrerRewardPoints, body.RefereeRewardPoints, body.PurchasePointsPerYuan,
-            body.Levels?.Select(l => (l?.Name, l?.MinPoints, l?.Privileges)).ToList());
+            body.Levels?.Select(l => (l?.Name, l?.MinPoints, l?.Privileges, l?.MemberPrice)).ToList());
         return TypedResults.Ok(ToResponse(chainId, await growth.PutSettingsAsync(caller, chainId, settings, req.HttpContext.RequestAborted)));
     }
 
     [Function("MyPoints")]
-    [OpenApiOperation("Growth", "The member's points: balance (the sum of the whole ledger), the newest 200 entries (reason: purchase, review, photos, referral, referred, adjustment), the level held, the next level and the points still needed.")]
+    [OpenApiOperation("Growth", "The member's points: balance (the sum of the whole ledger), the newest 200 entries (reason: purchase, review, photos, referral, referred, adjustment), the level held, the next level and the points still needed; `memberPrice`: whether the member's orders get 会员价 now (as the order route decides it).")]
     public async Task<Ok<PointsResponse>> MyPoints([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/members/me/points")] HttpRequest req)
     {
         var p = await growth.MyPointsAsync(await callerContext.GetAsync(req), req.HttpContext.RequestAborted);
-        return TypedResults.Ok(new PointsResponse(p.Balance, p.Entries, p.Level, p.NextLevel, p.PointsToNextLevel));
+        return TypedResults.Ok(new PointsResponse(p.Balance, p.Entries, p.Level, p.NextLevel, p.PointsToNextLevel, p.MemberPrice));
     }
 
     [Function("MyReferral")]

@@ -43,8 +43,14 @@ public sealed class CampaignItem
 
     public int Remaining => Stock - Sold;
 
+    /// <summary>会员价: what members whose level grants member prices pay for this item (never more than the live price).</summary>
+    public long? MemberPriceFen { get; init; }
+
     /// <summary>Orders are taken only while live, where the live price (if any) applies.</summary>
     public long OrderPriceFen => LivePriceFen ?? PriceFen;
+
+    /// <summary>The unit price a member pays outside flash sales: the member price when her level grants it and it is lower.</summary>
+    public long UnitPriceFor(bool memberPrice) => memberPrice && MemberPriceFen is { } member ? Math.Min(member, OrderPriceFen) : OrderPriceFen;
 
     public CampaignItem Clone() => (CampaignItem)MemberwiseClone();
 }
@@ -114,7 +120,7 @@ public sealed record PriceNow(string ItemId, int Quantity, long UnitPriceFen, st
 /// <summary>What a member asks for when ordering, as the aggregate sees it.</summary>
 public sealed record OrderPlacement(
     string OrderId, string MemberId, string MemberName, string MaskedPhone, IReadOnlyList<RequestedLine> Lines,
-    Fulfilment Fulfilment, string? Address, string RequestHash);
+    Fulfilment Fulfilment, string? Address, string RequestHash, bool MemberPrice = false);
 
 /// <summary>
 /// The campaign aggregate: its lifecycle state machine and every rule of selling, flash sales, 成团 and hand-over. It
@@ -383,10 +389,12 @@ public sealed class Campaign
                     $"Each member may take at most {limit} of {item.Name}; you already have {tally.Of(item.ItemId)}.");
             }
 
-            var flash = ActiveFlashSale(item.ItemId, now);
+            // The member pays the lowest price that holds for her: a flash quota unless her own (member) price is lower.
+            var own = item.UnitPriceFor(p.MemberPrice);
+            var flash = ActiveFlashSale(item.ItemId, now) is { } running && running.PriceFen <= own ? running : null;
             var flashUnits = flash is null ? 0 : FlashUnits(Buckets.Flash(flash.FlashSaleId), quantity);
             var gift = flashUnits > 0 && flash!.FirstNGift > 0 && Covered(Buckets.Gift(flash.FlashSaleId), 1, out _);
-            planned.Add(new PlannedLine(item, quantity, flashUnits > 0 ? flash : null, flashUnits, gift, requested.ExpectedUnitPriceFen));
+            planned.Add(new PlannedLine(item, quantity, flashUnits > 0 ? flash : null, flashUnits, gift, requested.ExpectedUnitPriceFen, own, own < item.OrderPriceFen));
         }
 
         if (missing.Count > 0)
@@ -435,7 +443,8 @@ public sealed class Campaign
             {
                 lines.Add(new OrderLine
                 {
-                    ItemId = x.Item.ItemId, ProductId = x.Item.ProductId, Name = x.Item.Name, Quantity = x.Quantity - x.FlashUnits, UnitPriceFen = x.Item.OrderPriceFen,
+                    ItemId = x.Item.ItemId, ProductId = x.Item.ProductId, Name = x.Item.Name, Quantity = x.Quantity - x.FlashUnits, UnitPriceFen = x.OwnPriceFen,
+                    MemberPrice = x.MemberPrice,
                 });
             }
         }
@@ -449,7 +458,7 @@ public sealed class Campaign
         Record("order.placed", $"orders/{order.OrderId}", new
         {
             order.OrderId, CampaignId, order.MemberId, maskedName = ServerlessCommerce.Chains.Names.Mask(order.MemberName),
-            items = lines.Select(l => new { l.ItemId, l.Quantity, l.UnitPriceFen, l.FlashSaleId, l.Gift, l.GiftName }), order.TotalFen, fulfilment = order.Fulfilment.ToString().ToLowerInvariant(),
+            items = lines.Select(l => new { l.ItemId, l.Quantity, l.UnitPriceFen, l.FlashSaleId, l.Gift, l.GiftName, l.MemberPrice }), order.TotalFen, fulfilment = order.Fulfilment.ToString().ToLowerInvariant(),
         }, onLane: true);
         return order;
 
@@ -503,7 +512,7 @@ public sealed class Campaign
     }
 
     /// <summary>One requested line as it will be sold: its units, how many a flash quota covers, whether a gift goes with them.</summary>
-    private sealed record PlannedLine(CampaignItem Item, int Quantity, FlashSale? Flash, int FlashUnits, bool Gift, long? ExpectedUnitPriceFen)
+    private sealed record PlannedLine(CampaignItem Item, int Quantity, FlashSale? Flash, int FlashUnits, bool Gift, long? ExpectedUnitPriceFen, long OwnPriceFen, bool MemberPrice)
     {
         public IEnumerable<PriceNow> Prices()
         {
@@ -514,7 +523,7 @@ public sealed class Campaign
 
             if (Quantity > FlashUnits)
             {
-                yield return new PriceNow(Item.ItemId, Quantity - FlashUnits, Item.OrderPriceFen, null);
+                yield return new PriceNow(Item.ItemId, Quantity - FlashUnits, OwnPriceFen, null);
             }
         }
 

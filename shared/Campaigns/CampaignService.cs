@@ -21,7 +21,7 @@ public sealed record CampaignDraft(
     double? FollowUpAfterHours,
     double? FollowUpWindowHours);
 
-public sealed record CampaignItemDraft(string? ProductId, long? PriceFen, long? LivePriceFen, int? Stock, int? MinGroupSize, int? PerMemberLimit);
+public sealed record CampaignItemDraft(string? ProductId, long? PriceFen, long? LivePriceFen, int? Stock, int? MinGroupSize, int? PerMemberLimit, long? MemberPriceFen = null);
 
 /// <summary>A line of the campaign list (the index row).</summary>
 public sealed record CampaignSummary(string CampaignId, string Title, string StoreId, string LeaderId, string Phase, DateTimeOffset? LiveStartAt, DateTimeOffset? LiveEndAt, DateTimeOffset? CreatedAt);
@@ -76,7 +76,7 @@ public sealed class CampaignService(ITableStore tables, CampaignDesks desks, Cha
             CampaignId = campaignId, ChainId = chainId, StoreId = store!.StoreId, LeaderId = leaderId!, Title = title,
             Schedule = schedule!, Items = items, CreatedAt = clock.GetUtcNow(),
         };
-        var fingerprint = Idempotency.Fingerprint(new { title, store.StoreId, leaderId, items = items.Select(i => new { i.ProductId, i.PriceFen, i.LivePriceFen, i.Stock, i.MinGroupSize, i.PerMemberLimit }), schedule });
+        var fingerprint = Idempotency.Fingerprint(new { title, store.StoreId, leaderId, items = items.Select(i => new { i.ProductId, i.PriceFen, i.LivePriceFen, i.Stock, i.MinGroupSize, i.PerMemberLimit, i.MemberPriceFen }), schedule });
         campaign.FillPool();
         campaign.Version = 1;
         var seq = campaign.NextEventSeq();
@@ -147,6 +147,11 @@ public sealed class CampaignService(ITableStore tables, CampaignDesks desks, Cha
                 v.Add($"{field}.livePriceFen", "livePriceFen must be positive and not above priceFen.");
             }
 
+            if (d.MemberPriceFen is { } member && (member <= 0 || (d.PriceFen is { } full && member >= full)))
+            {
+                v.Add($"{field}.memberPriceFen", "memberPriceFen (会员价) must be positive and below priceFen.");
+            }
+
             if (d.Stock is not (> 0 and <= MaxStock))
             {
                 v.Add($"{field}.stock", $"stock must be between 1 and {MaxStock}.");
@@ -174,7 +179,7 @@ public sealed class CampaignService(ITableStore tables, CampaignDesks desks, Cha
                 {
                     ItemId = "i" + (i + 1).ToString(System.Globalization.CultureInfo.InvariantCulture),
                     ProductId = product.ProductId, Name = product.Name, Unit = product.Unit,
-                    PriceFen = d.PriceFen!.Value, LivePriceFen = d.LivePriceFen, Stock = d.Stock!.Value, MinGroupSize = minimum, PerMemberLimit = d.PerMemberLimit,
+                    PriceFen = d.PriceFen!.Value, LivePriceFen = d.LivePriceFen, MemberPriceFen = d.MemberPriceFen, Stock = d.Stock!.Value, MinGroupSize = minimum, PerMemberLimit = d.PerMemberLimit,
                 });
             }
         }

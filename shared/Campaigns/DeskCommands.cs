@@ -42,6 +42,9 @@ public sealed class PlaceOrderCommand : DeskCommand<OrderOutcome>
     public string? Address { get; init; }
 
     public required string RequestHash { get; init; }
+
+    /// <summary>The member's level grants 会员价 (<see cref="IMemberPricing"/>, asked before the desk).</summary>
+    public bool MemberPrice { get; init; }
 }
 
 /// <summary>Cancel an order before close, returning its stock exactly once. By its member, or by the campaign's cancellation.</summary>

@@ -43,6 +43,9 @@ public sealed class OrderLine
     /// <summary>What the gift is (the flash sale's <c>giftName</c>), when the line has one.</summary>
     public string? GiftName { get; init; }
 
+    /// <summary>Priced at the item's 会员价 (the member's level grants it).</summary>
+    public bool MemberPrice { get; init; }
+
     public long TotalFen => UnitPriceFen * Quantity;
 
     public OrderLine Copy() => (OrderLine)MemberwiseClone();

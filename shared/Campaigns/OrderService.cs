@@ -13,12 +13,16 @@ public sealed record OrderRequest(IReadOnlyList<OrderRequestLine>? Items, string
 public sealed record OrderRequestLine(string? ItemId, int? Quantity, long? ExpectedUnitPriceFen = null);
 
 /// <summary>Order capture (接龙) and the order views of members, leaders and admins.</summary>
-public sealed class OrderService(ITableStore tables, CampaignDesks desks, CampaignService campaigns)
+public sealed class OrderService(ITableStore tables, CampaignDesks desks, CampaignService campaigns, IMemberPricing pricing)
 {
     public const int MaxLines = 20;
     public const int MaxQuantity = 999;
 
     private readonly HashSet<string> _indexed = [];
+
+    // Campaigns already live (items fixed from then on) → whether any item has a 会员价: orders ask for the member's
+    // level only where it can change a price.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> _memberPriced = new(StringComparer.Ordinal);
 
     /// <summary>Places an order. The Idempotency-Key is required and scoped to the member.</summary>
     public async Task<OrderOutcome> PlaceAsync(Caller caller, string campaignId, OrderRequest request, string? idempotencyKey, CancellationToken ct)
@@ -92,8 +96,31 @@ public sealed class OrderService(ITableStore tables, CampaignDesks desks, Campai
             Fulfilment = fulfilment!.Value,
             Address = address,
             RequestHash = Idempotency.Fingerprint(new { lines, fulfilment, address }),
+            MemberPrice = await HasMemberPricesAsync(campaignId, ct) && await pricing.GrantsMemberPriceAsync(caller.ChainId!, caller.MemberId!, ct),
         };
         return await desks.SubmitAsync(campaignId, command);
+    }
+
+    private async ValueTask<bool> HasMemberPricesAsync(string campaignId, CancellationToken ct)
+    {
+        if (_memberPriced.TryGetValue(campaignId, out var known))
+        {
+            return known;
+        }
+
+        var campaign = await campaigns.GetAsync(campaignId, ct);
+        var priced = campaign.Items.Any(i => i.MemberPriceFen is not null);
+        if (campaign.Phase != CampaignPhase.Draft && campaign.Phase != CampaignPhase.Preheat)
+        {
+            if (_memberPriced.Count > 10_000)
+            {
+                _memberPriced.Clear();
+            }
+
+            _memberPriced[campaignId] = priced;
+        }
+
+        return priced;
     }
 
     /// <summary>Records once that the member takes part in the campaign, so "my orders" finds it.</summary>

@@ -9,7 +9,7 @@ using ServerlessCommerce.Storage;
 namespace ServerlessCommerce.Growth;
 
 /// <summary>A member's points: balance, newest entries, the level held and the next one.</summary>
-public sealed record MemberPoints(int Balance, IReadOnlyList<PointsEntry> Entries, MemberLevel Level, MemberLevel? NextLevel, int? PointsToNextLevel);
+public sealed record MemberPoints(int Balance, IReadOnlyList<PointsEntry> Entries, MemberLevel Level, MemberLevel? NextLevel, int? PointsToNextLevel, bool MemberPrice);
 
 /// <summary>A member's referral (老带新) card: the code, the campaign a share opens, and how it went.</summary>
 public sealed record ReferralCard(string ReferralCode, string? CampaignId, string? CampaignTitle, int Referred, int Rewarded);
@@ -24,7 +24,7 @@ public sealed record MemberPointsSummary(string MemberId, string Name, string Ma
 public sealed record PointsAdjustment(string AdjustmentId, string MemberId, int Amount, string Reason, DateTimeOffset At, int Balance, bool Replayed);
 
 /// <summary>Referrals (老带新), points and levels: settings, the member's views, the leaderboard and manual adjustments.</summary>
-public sealed class GrowthService(ITableStore tables, GrowthLedger ledger, ChainService chains, MemberService members, TimeProvider clock, ILogger<GrowthService> logger)
+public sealed class GrowthService(ITableStore tables, GrowthLedger ledger, MemberPricing pricing, ChainService chains, MemberService members, TimeProvider clock, ILogger<GrowthService> logger)
 {
     public const int MaxLeaderboard = 50;
     public const int MaxLookup = 20;
@@ -42,6 +42,7 @@ public sealed class GrowthService(ITableStore tables, GrowthLedger ledger, Chain
     {
         caller.Require(Role.Admin).RequireChain(chainId);
         await ledger.SaveSettingsAsync(chainId, settings, ct);
+        pricing.Forget(chainId);
         logger.LogInformation("Growth settings of chain {ChainId} changed: {Levels} levels, referral {Referrer}/{Referee}, {Rate} points per yuan",
             chainId, settings.Levels.Count, settings.ReferrerRewardPoints, settings.RefereeRewardPoints, settings.PurchasePointsPerYuan);
         return settings;
@@ -52,7 +53,8 @@ public sealed class GrowthService(ITableStore tables, GrowthLedger ledger, Chain
         caller.Require(Role.Member);
         var account = await ledger.AccountAsync(caller.MemberId!, ct);
         var standing = (await ledger.SettingsAsync(caller.ChainId!, ct)).StandingFor(account.Balance);
-        return new MemberPoints(account.Balance, account.Entries, standing.Level, standing.Next, standing.PointsToNext(account.Balance));
+        return new MemberPoints(account.Balance, account.Entries, standing.Level, standing.Next, standing.PointsToNext(account.Balance),
+            await pricing.GrantsMemberPriceAsync(caller.ChainId!, caller.MemberId!, ct));
     }
 
     /// <summary>The member's code, the store's live or next campaign (live first, then the soonest to start), and counts.</summary>
@@ -179,6 +181,7 @@ public sealed class GrowthService(ITableStore tables, GrowthLedger ledger, Chain
             return await ReplayAsync((await ledger.GetRowAsync(memberId, rowKey, ct))!, memberId, adjustmentId, fingerprint, ct);
         }
 
+        pricing.ForgetMember(memberId);
         logger.LogInformation("Admin adjusted the points of member {MemberId} by {Amount}", memberId, amount.Value);
         return new PointsAdjustment(adjustmentId, memberId, amount.Value, text, at, balance + amount.Value, false);
     }

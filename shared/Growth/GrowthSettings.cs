@@ -2,8 +2,11 @@ using ServerlessCommerce.Common;
 
 namespace ServerlessCommerce.Growth;
 
-/// <summary>A member level (会员等级): reached at <paramref name="MinPoints"/>; its privileges are shown as text.</summary>
-public sealed record MemberLevel(string Name, int MinPoints, IReadOnlyList<string> Privileges);
+/// <summary>
+/// A member level (会员等级): reached at <paramref name="MinPoints"/>. <paramref name="MemberPrice"/> is the privilege the app
+/// applies itself: orders get the campaign items' 会员价 (<c>memberPriceFen</c>). The other privileges are shown as text.
+/// </summary>
+public sealed record MemberLevel(string Name, int MinPoints, IReadOnlyList<string> Privileges, bool MemberPrice = false);
 
 /// <summary>A member's place on the level ladder: the level held and the next one (null at the top).</summary>
 public sealed record LevelStanding(MemberLevel Level, MemberLevel? Next)
@@ -29,8 +32,8 @@ public sealed record GrowthSettings(int ReferrerRewardPoints, int RefereeRewardP
     public static readonly GrowthSettings Default = new(100, 50, 1,
     [
         new MemberLevel("普通邻居", 0, ["积分抵扣活动可参与"]),
-        new MemberLevel("银牌邻居", 500, ["生日礼券", "专属客服群"]),
-        new MemberLevel("金牌邻居", 2000, ["新品优先试吃", "团长直播点名感谢"]),
+        new MemberLevel("银牌邻居", 500, ["会员价商品享会员价", "生日礼券", "专属客服群"], MemberPrice: true),
+        new MemberLevel("金牌邻居", 2000, ["会员价商品享会员价", "新品优先试吃", "团长直播点名感谢"], MemberPrice: true),
     ]);
 
     /// <summary>The level a balance holds: the highest whose threshold it reaches (the first level starts at 0).</summary>
@@ -46,7 +49,7 @@ public sealed record GrowthSettings(int ReferrerRewardPoints, int RefereeRewardP
     public int PurchasePoints(long totalFen) => (int)Math.Min(int.MaxValue, Math.Max(0, totalFen) / 100 * PurchasePointsPerYuan);
 
     /// <summary>The settings an admin sent, checked and tidied; 400 naming every field that is wrong.</summary>
-    public static GrowthSettings Validate(int? referrerRewardPoints, int? refereeRewardPoints, int? purchasePointsPerYuan, IReadOnlyList<(string? Name, int? MinPoints, IReadOnlyList<string?>? Privileges)>? levels)
+    public static GrowthSettings Validate(int? referrerRewardPoints, int? refereeRewardPoints, int? purchasePointsPerYuan, IReadOnlyList<(string? Name, int? MinPoints, IReadOnlyList<string?>? Privileges, bool? MemberPrice)>? levels)
     {
         var v = new Validator();
         int Range(string field, int? value, int max)
@@ -77,7 +80,7 @@ public sealed record GrowthSettings(int ReferrerRewardPoints, int RefereeRewardP
         {
             for (var i = 0; i < levels.Count; i++)
             {
-                var (name, minPoints, privileges) = levels[i];
+                var (name, minPoints, privileges, memberPrice) = levels[i];
                 var levelName = v.Text($"levels[{i}].name", name, MaxLevelNameLength);
                 var min = Range($"levels[{i}].minPoints", minPoints, MaxLevelPoints);
                 var texts = new List<string>();
@@ -93,7 +96,7 @@ public sealed record GrowthSettings(int ReferrerRewardPoints, int RefereeRewardP
                     }
                 }
 
-                parsed.Add(new MemberLevel(levelName, min, texts));
+                parsed.Add(new MemberLevel(levelName, min, texts, memberPrice ?? false));
             }
 
             if (parsed.Count > 0 && levels[0].MinPoints is not 0)

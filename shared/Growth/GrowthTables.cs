@@ -37,14 +37,14 @@ public static class GrowthTables
 
     public static string AdjustmentRow(string adjustmentId) => FollowUpTables.PointsRow(AdjustmentReason, adjustmentId);
 
-    private sealed record LevelRow(string Name, int MinPoints, string[] Privileges);
+    private sealed record LevelRow(string Name, int MinPoints, string[] Privileges, bool MemberPrice = false);
 
     public static TableEntity ToEntity(string chainId, GrowthSettings s) => new(chainId, SettingsRow)
     {
         ["ReferrerRewardPoints"] = s.ReferrerRewardPoints,
         ["RefereeRewardPoints"] = s.RefereeRewardPoints,
         ["PurchasePointsPerYuan"] = s.PurchasePointsPerYuan,
-        ["Levels"] = JsonSerializer.Serialize(s.Levels.Select(l => new LevelRow(l.Name, l.MinPoints, [.. l.Privileges])), JsonSerializerOptions.Web),
+        ["Levels"] = JsonSerializer.Serialize(s.Levels.Select(l => new LevelRow(l.Name, l.MinPoints, [.. l.Privileges], l.MemberPrice)), JsonSerializerOptions.Web),
     };
 
     public static GrowthSettings ToSettings(TableEntity? e)
@@ -56,6 +56,6 @@ public static class GrowthTables
 
         var levels = JsonSerializer.Deserialize<LevelRow[]>(e.GetString("Levels") ?? "[]", JsonSerializerOptions.Web) ?? [];
         return new GrowthSettings(e.GetInt32("ReferrerRewardPoints") ?? 0, e.GetInt32("RefereeRewardPoints") ?? 0, e.GetInt32("PurchasePointsPerYuan") ?? 0,
-            levels.Length == 0 ? GrowthSettings.Default.Levels : levels.Select(l => new MemberLevel(l.Name, l.MinPoints, l.Privileges)).ToList());
+            levels.Length == 0 ? GrowthSettings.Default.Levels : levels.Select(l => new MemberLevel(l.Name, l.MinPoints, l.Privileges, l.MemberPrice)).ToList());
     }
 }

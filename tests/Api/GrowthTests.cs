@@ -266,6 +266,70 @@ public sealed class GrowthTests : ChainTest
     }
 
     [Fact]
+    public async Task AMemberWhoseLevelGrantsMemberPricesIsChargedTheMemberPriceAndOthersThePriceTheySee()
+    {
+        var path = $"/api/chains/{Chain.ChainId}/growth-settings";
+        await TestApp.OkJsonAsync(await App.SendAsync(HttpMethod.Put, path, new
+        {
+            referrerRewardPoints = 10, refereeRewardPoints = 5, purchasePointsPerYuan = 1,
+            levels = new object[] { new { name = "邻居", minPoints = 0 }, new { name = "会员", minPoints = 100, privileges = new[] { "会员价" }, memberPrice = true } },
+        }, Chain.AdminKey));
+        var saved = await TestApp.OkJsonAsync(await App.GetAsync(path, Chain.AdminKey));
+        Assert.Equal([false, true], saved.GetProperty("levels").EnumerateArray().Select(l => l.GetProperty("memberPrice").GetBoolean()).ToList());
+
+        var (campaignId, itemId) = await App.NewLiveCampaignAsync(Chain, priceFen: 3990, livePriceFen: 2990, memberPriceFen: 2590);
+        var view = await TestApp.OkJsonAsync(await App.GetAsync($"/api/campaigns/{campaignId}"));
+        Assert.Equal(2590, view.GetProperty("items")[0].GetProperty("memberPriceFen").GetInt64());
+
+        Task<HttpResponseMessage> Order(string token, long? expected, string? key = null)
+        {
+            var request = new HttpRequestMessage(HttpMethod.Post, $"/api/campaigns/{campaignId}/orders")
+            {
+                Content = JsonContent.Create(new { items = new[] { new { itemId, quantity = 2, expectedUnitPriceFen = expected } }, fulfilment = "pickup" }),
+            };
+            request.Headers.Authorization = new("Bearer", token);
+            request.Headers.Add("Idempotency-Key", key ?? Guid.NewGuid().ToString());
+            return App.Client.SendAsync(request);
+        }
+
+        // Below the level: the points view says no member price, and an order expecting it charges nothing.
+        Assert.False((await PointsAsync(Chain.MemberToken)).GetProperty("memberPrice").GetBoolean());
+        var refused = await TestApp.ProblemAsync(await Order(Chain.MemberToken, 2590), 409, "price-changed");
+        Assert.Equal(2990, refused.GetProperty("prices")[0].GetProperty("unitPriceFen").GetInt64());
+        var usual = await TestApp.OkJsonAsync(await Order(Chain.MemberToken, 2990), 201);
+        Assert.Equal((2990L, false), (usual.GetProperty("items")[0].GetProperty("unitPriceFen").GetInt64(), usual.GetProperty("items")[0].GetProperty("memberPrice").GetBoolean()));
+
+        // The admin's adjustment lifts her to 会员: from now on she sees and pays the member price.
+        var adjust = new HttpRequestMessage(HttpMethod.Post, $"/api/members/{Chain.MemberId}/points/adjustments") { Content = JsonContent.Create(new { amount = 100, reason = "老顾客回馈" }) };
+        adjust.Headers.Authorization = new("Bearer", Chain.AdminKey);
+        adjust.Headers.Add("Idempotency-Key", Guid.NewGuid().ToString());
+        await TestApp.OkJsonAsync(await App.Client.SendAsync(adjust), 201);
+        var points = await PointsAsync(Chain.MemberToken);
+        Assert.Equal(("会员", true), (points.GetProperty("level").GetProperty("name").GetString(), points.GetProperty("memberPrice").GetBoolean()));
+        var key = Guid.NewGuid().ToString();
+        var member = await TestApp.OkJsonAsync(await Order(Chain.MemberToken, 2590, key), 201);
+        Assert.Equal((2590L, true, 5180L), (member.GetProperty("items")[0].GetProperty("unitPriceFen").GetInt64(), member.GetProperty("items")[0].GetProperty("memberPrice").GetBoolean(), member.GetProperty("totalFen").GetInt64()));
+        var replay = await TestApp.OkJsonAsync(await Order(Chain.MemberToken, 2590, key), 200);
+        Assert.Equal(member.GetProperty("orderId").GetString(), replay.GetProperty("orderId").GetString());
+
+        // Another neighbour, still at 0 points, pays the live price.
+        var (_, otherToken) = await JoinAsync(null, "周师傅");
+        var other = await TestApp.OkJsonAsync(await Order(otherToken, null), 201);
+        Assert.Equal(2990, other.GetProperty("items")[0].GetProperty("unitPriceFen").GetInt64());
+
+        // A member price must be below the group price.
+        var productId = await App.NewProductAsync(Chain);
+        var now = DateTimeOffset.UtcNow;
+        var bad = await TestApp.ProblemAsync(await App.PostAsync($"/api/chains/{Chain.ChainId}/campaigns", new
+        {
+            title = "会员价", storeId = Chain.StoreId, leaderId = Chain.LeaderId,
+            items = new[] { new { productId, priceFen = 1000, memberPriceFen = 1000, stock = 10 } },
+            liveStartAt = now.AddHours(3), liveEndAt = now.AddHours(5),
+        }, Chain.LeaderKey), 400, "validation");
+        Assert.True(bad.GetProperty("errors").TryGetProperty("items[0].memberPriceFen", out _), bad.ToString());
+    }
+
+    [Fact]
     public async Task TheReferralLeaderboardRanksTheStoresReferrersWithMaskedNamesForItsLeaderOnly()
     {
         var topCode = (await ReferralAsync(Chain.MemberToken)).GetProperty("referralCode").GetString()!;

@@ -10,13 +10,13 @@ public sealed class CampaignAggregateTests
     private static readonly DateTimeOffset Now = new(2026, 11, 30, 12, 0, 0, TimeSpan.Zero);
     private static readonly IReadOnlyDictionary<string, int> Unchecked = new Dictionary<string, int>();
 
-    private static Campaign Live(int stock = 10, int? perMemberLimit = null, int minGroupSize = 1)
+    private static Campaign Live(int stock = 10, int? perMemberLimit = null, int minGroupSize = 1, long? memberPriceFen = null)
     {
         var campaign = new Campaign
         {
             CampaignId = "cagg-k1", ChainId = "cagg", StoreId = "s1", LeaderId = "l1", Title = "周三厨房",
             Schedule = new CampaignSchedule(Now, Now, Now.AddHours(2), Now.AddDays(2), 24, 72), CreatedAt = Now,
-            Items = [new CampaignItem { ItemId = "i1", ProductId = "p1", Name = "土鸡蛋", PriceFen = 1500, LivePriceFen = 1200, Stock = stock, MinGroupSize = minGroupSize, PerMemberLimit = perMemberLimit }],
+            Items = [new CampaignItem { ItemId = "i1", ProductId = "p1", Name = "土鸡蛋", PriceFen = 1500, LivePriceFen = 1200, MemberPriceFen = memberPriceFen, Stock = stock, MinGroupSize = minGroupSize, PerMemberLimit = perMemberLimit }],
         };
         campaign.FillPool();
         campaign.Apply("go-live");
@@ -139,9 +139,9 @@ public sealed class CampaignAggregateTests
     }
 
     /// <summary>A live campaign (live price 1200) with a running flash sale of <paramref name="quota"/> at 990, all its units in one lane.</summary>
-    private static (Campaign Campaign, StockLane Lane) WithFlash(int quota, int gifts = 1, string giftName = "保温袋")
+    private static (Campaign Campaign, StockLane Lane) WithFlash(int quota, int gifts = 1, string giftName = "保温袋", long? memberPriceFen = null)
     {
-        var campaign = Live(stock: 20);
+        var campaign = Live(stock: 20, memberPriceFen: memberPriceFen);
         var lane = Claim(campaign, "00", "i1", 20);
         campaign.StartFlashSale("f1", "i1", quota, 990, 60, gifts, Now, giftName);
         campaign.Pool[Buckets.Flash("f1")] -= quota;
@@ -155,8 +155,55 @@ public sealed class CampaignAggregateTests
         return (campaign, lane);
     }
 
-    private static OrderPlacement Expecting(string orderId, int quantity, long? expectedUnitPriceFen) =>
-        new($"cagg-k1-o{orderId}", "m1", "王小花", "138****0000", [new RequestedLine("i1", quantity, expectedUnitPriceFen)], Fulfilment.Pickup, null, "hash-" + orderId);
+    private static OrderPlacement Expecting(string orderId, int quantity, long? expectedUnitPriceFen, bool memberPrice = false) =>
+        new($"cagg-k1-o{orderId}", "m1", "王小花", "138****0000", [new RequestedLine("i1", quantity, expectedUnitPriceFen)], Fulfilment.Pickup, null, "hash-" + orderId, memberPrice);
+
+    [Fact]
+    public void AMemberWhoseLevelGrantsMemberPricesPaysTheMemberPriceAndOthersTheLivePrice()
+    {
+        var campaign = Live(memberPriceFen: 1000);
+        var lane = Claim(campaign, "00", "i1", 10);
+
+        var member = campaign.PlaceOrder(Expecting("a", 2, 1000, memberPrice: true), Tally(), lane, Unchecked, Now);
+        var other = campaign.PlaceOrder(Expecting("b", 1, null, memberPrice: false), Tally(), lane, Unchecked, Now);
+        // Someone whose level does not grant it, who thought she would pay the member price: nothing is charged.
+        var refused = Assert.Throws<AppProblem>(() => campaign.PlaceOrder(Expecting("c", 1, 1000, memberPrice: false), Tally(), lane, Unchecked, Now));
+
+        Assert.Equal((1000L, true, 2000L), (member.Lines[0].UnitPriceFen, member.Lines[0].MemberPrice, member.TotalFen));
+        Assert.Equal((1200L, false), (other.Lines[0].UnitPriceFen, other.Lines[0].MemberPrice));
+        Assert.Equal(ProblemCodes.PriceChanged, refused.Code);
+        Assert.Equal([new PriceNow("i1", 1, 1200, null)], Assert.IsAssignableFrom<IEnumerable<PriceNow>>(refused.Extensions!["prices"]));
+        Assert.Equal(7, lane.UnitsOf("i1"));
+    }
+
+    [Fact]
+    public void AMemberPriceAboveTheLivePriceNeverChargesMore()
+    {
+        var campaign = Live(memberPriceFen: 1300);
+        var lane = Claim(campaign, "00", "i1", 10);
+
+        var order = campaign.PlaceOrder(Expecting("a", 1, 1200, memberPrice: true), Tally(), lane, Unchecked, Now);
+
+        Assert.Equal((1200L, false), (order.Lines[0].UnitPriceFen, order.Lines[0].MemberPrice));
+    }
+
+    [Fact]
+    public void AFlashSaleCheaperThanTheMemberPriceWinsAndOneDearerLeavesItsQuotaToOthers()
+    {
+        // Flash at 990: below a member price of 1100, so the member gets the flash price from the quota.
+        var (cheaper, cheaperLane) = WithFlash(quota: 3, memberPriceFen: 1100);
+        var flashed = cheaper.PlaceOrder(Expecting("a", 1, 990, memberPrice: true), Tally(), cheaperLane, Unchecked, Now);
+        Assert.Equal((990L, "f1", false), (flashed.Lines[0].UnitPriceFen, flashed.Lines[0].FlashSaleId, flashed.Lines[0].MemberPrice));
+        Assert.Equal(2, cheaperLane.UnitsOf(Buckets.Flash("f1")));
+
+        // Flash at 990 above a member price of 900: she pays 900, and the quota and its gift stay for the others.
+        var (dearer, dearerLane) = WithFlash(quota: 3, memberPriceFen: 900);
+        var member = dearer.PlaceOrder(Expecting("b", 2, 900, memberPrice: true), Tally(), dearerLane, Unchecked, Now);
+        Assert.Equal((900L, (string?)null, true, false), (member.Lines[0].UnitPriceFen, member.Lines[0].FlashSaleId, member.Lines[0].MemberPrice, member.Lines[0].Gift));
+        Assert.Equal((3, 1), (dearerLane.UnitsOf(Buckets.Flash("f1")), dearerLane.UnitsOf(Buckets.Gift("f1"))));
+        var other = dearer.PlaceOrder(Expecting("c", 1, 990, memberPrice: false), Tally(), dearerLane, Unchecked, Now);
+        Assert.Equal((990L, "f1", true), (other.Lines[0].UnitPriceFen, other.Lines[0].FlashSaleId, other.Lines[0].Gift));
+    }
 
     [Fact]
     public void AFlashQuotaCoversTheUnitsItStillHasAndTheRestOfTheLineIsAPricedLineOfItsOwn()

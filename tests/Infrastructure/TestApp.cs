@@ -209,7 +209,7 @@ public sealed class TestApp : IAsyncDisposable
     }
 
     /// <summary>A campaign of the fixture's store with one item, taken live by its leader; returns its id and item id.</summary>
-    public async Task<(string CampaignId, string ItemId)> NewLiveCampaignAsync(ChainFixture f, int stock = 100, int? perMemberLimit = null, int minGroupSize = 1, long priceFen = 3990, long? livePriceFen = 2990, bool goLive = true)
+    public async Task<(string CampaignId, string ItemId)> NewLiveCampaignAsync(ChainFixture f, int stock = 100, int? perMemberLimit = null, int minGroupSize = 1, long priceFen = 3990, long? livePriceFen = 2990, bool goLive = true, long? memberPriceFen = null)
     {
         var productId = await NewProductAsync(f);
         // Timers are armed at creation: a campaign the test drives by hand is scheduled hours ahead, so they stay out of the way.
@@ -220,7 +220,7 @@ public sealed class TestApp : IAsyncDisposable
             title = "周三厨房 · 水蜜桃专场",
             storeId = f.StoreId,
             leaderId = f.LeaderId,
-            items = new[] { new { productId, priceFen, livePriceFen, stock, minGroupSize, perMemberLimit } },
+            items = new[] { new { productId, priceFen, livePriceFen, stock, minGroupSize, perMemberLimit, memberPriceFen } },
             preheatAt = goLive ? now.AddMinutes(-5) : now.AddHours(2),
             liveStartAt = start,
             liveEndAt = now.AddHours(5),

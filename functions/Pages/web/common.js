@@ -76,6 +76,7 @@
       "field.items.productId": "请选择商品；同一商品在一场开团里只能出现一次。",
       "field.items.priceFen": "团购价需大于 0 元。",
       "field.items.livePriceFen": "直播价需大于 0，且不高于团购价。",
+      "field.items.memberPriceFen": "会员价需大于 0，且低于团购价。",
       "field.items.stock": "库存需在 1 到 100000 之间。",
       "field.items.minGroupSize": "成团数量至少为 1，且不超过库存。",
       "field.items.perMemberLimit": "每人限购至少为 1，且不超过库存。",

@@ -12,8 +12,8 @@
       "growth.shoutText": "🎉 感谢老带新之星：{list}！邀请邻居加入，首单自提后双方都有积分奖励～",
       "growth.shoutLine": "{name} 邀请了 {n} 位邻居",
       "growth.settings": "成长规则", "growth.referrerPoints": "邀请人奖励积分", "growth.refereePoints": "新邻居奖励积分",
-      "growth.rate": "每消费 1 元得积分", "growth.levels": "会员等级（每行：名称,最低积分,特权1/特权2）",
-      "growth.save": "保存规则", "growth.badLevels": "等级格式：每行“名称,最低积分,特权1/特权2”，积分为整数。",
+      "growth.rate": "每消费 1 元得积分", "growth.levels": "会员等级（每行：名称,最低积分,特权1/特权2[,会员价]；写“会员价”的等级下单享商品会员价）",
+      "growth.save": "保存规则", "growth.memberPriceFlag": "会员价", "growth.badLevels": "等级格式：每行“名称,最低积分,特权1/特权2[,会员价]”，积分为整数。",
       "growth.adjust": "手动调整积分", "growth.search": "搜索会员（姓名或手机尾号）", "growth.find": "搜索",
       "growth.member": "会员", "growth.memberLine": "{name} {maskedPhone} · {level} · {balance} 积分", "growth.noMembers": "没有找到会员。", "growth.amount": "积分（负数为扣减）", "growth.reason": "原因",
       "growth.adjustSubmit": "确认调整", "growth.adjusted": "已调整，当前余额 {balance} 积分", "growth.pickMember": "请先搜索并选择会员。",
@@ -26,8 +26,8 @@
       "growth.shoutText": "🎉 Thanks to our top referrers: {list}! Invite a neighbour: after their first pickup you both earn points.",
       "growth.shoutLine": "{name} brought {n}",
       "growth.settings": "Growth rules", "growth.referrerPoints": "Referrer reward points", "growth.refereePoints": "New member reward points",
-      "growth.rate": "Points per yuan spent", "growth.levels": "Levels (one per line: name,min points,privilege1/privilege2)",
-      "growth.save": "Save rules", "growth.badLevels": "Levels: one per line \"name,min points,privilege1/privilege2\", points a whole number.",
+      "growth.rate": "Points per yuan spent", "growth.levels": "Levels (one per line: name,min points,privilege1/privilege2[,member price]; levels marked \"member price\" order at items' member prices)",
+      "growth.save": "Save rules", "growth.memberPriceFlag": "member price", "growth.badLevels": "Levels: one per line \"name,min points,privilege1/privilege2[,member price]\", points a whole number.",
       "growth.adjust": "Adjust points", "growth.search": "Find a member (name or phone tail)", "growth.find": "Search",
       "growth.member": "Member", "growth.memberLine": "{name} {maskedPhone} · {level} · {balance} points", "growth.noMembers": "No member found.", "growth.amount": "Points (negative deducts)", "growth.reason": "Reason",
       "growth.adjustSubmit": "Adjust", "growth.adjusted": "Adjusted; balance now {balance} points", "growth.pickMember": "Search and choose a member first.",
@@ -82,14 +82,16 @@
   }
 
   function levelsText(levels) {
-    return levels.map((l) => [l.name, l.minPoints, (l.privileges || []).join("/")].join(",")).join("\n");
+    return levels.map((l) => [l.name, l.minPoints, (l.privileges || []).join("/"), ...(l.memberPrice ? [SC.t("growth.memberPriceFlag")] : [])].join(",")).join("\n");
   }
 
   function parseLevels(text) {
     return text.split("\n").map((line) => line.trim()).filter(Boolean).map((line) => {
-      const [name, min, privileges] = line.split(/[,，]/).map((p) => (p || "").trim());
+      const [name, min, privileges, flag] = line.split(/[,，]/).map((p) => (p || "").trim());
       if (!/^\d+$/.test(min || "")) throw new Error(SC.t("growth.badLevels"));
-      return { name, minPoints: Number(min), privileges: privileges ? privileges.split("/").map((p) => p.trim()).filter(Boolean) : [] };
+      const memberPrice = /^(会员价|member price)$/i.test(flag || "");
+      if (flag && !memberPrice) throw new Error(SC.t("growth.badLevels"));
+      return { name, minPoints: Number(min), privileges: privileges ? privileges.split("/").map((p) => p.trim()).filter(Boolean) : [], memberPrice };
     });
   }
 

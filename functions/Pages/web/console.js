@@ -66,7 +66,7 @@
       "settings.heading": "设置", "settings.rotate": "更换管理员密钥", "settings.rotateHint": "更换后旧密钥立即失效；本控制台会自动改用新密钥。",
       "settings.rotateConfirm": "确定更换管理员密钥？", "settings.newKey": "新的管理员密钥", "settings.chain": "连锁 ID：{chainId} · 时区：{tz}",
       "new.heading": "新建开团", "new.title": "开团标题", "new.store": "门店", "new.leader": "团长", "new.noLeader": "该门店还没有团长",
-      "new.items": "商品", "new.item": "商品 {n}", "new.product": "选择商品", "new.price": "团购价（元）", "new.livePrice": "直播价（元，选填）",
+      "new.items": "商品", "new.item": "商品 {n}", "new.product": "选择商品", "new.price": "团购价（元）", "new.livePrice": "直播价（元，选填）", "new.memberPrice": "会员价（元，选填，享会员价的等级可用）",
       "new.stock": "库存", "new.minGroup": "成团数量", "new.limit": "每人限购（选填）", "new.addItem": "添加商品", "new.removeItem": "删除",
       "new.removeLabel": "删除商品 {n}", "new.schedule": "时间安排（{tz}）", "new.preheat": "预热开始", "new.start": "直播开始",
       "new.end": "直播结束（截单）", "new.pickup": "自提截止（选填，默认结束后 48 小时）", "new.followUp": "回访延后小时数（选填，默认 24）",
@@ -77,7 +77,7 @@
       "c.history": "状态记录", "c.noHistory": "还没有状态变化。", "c.cancelConfirm": "确定取消本次开团？所有订单都会被取消，且无法恢复。",
       "c.notFound": "找不到这个开团。", "c.items": "商品与库存", "th.item": "商品", "th.price": "价格", "th.remaining": "剩余库存",
       "th.sold": "已售", "th.group": "成团进度", "th.pin": "置顶", "c.pin": "置顶", "c.pinned": "置顶中", "c.groupMet": "已成团",
-      "c.groupShort": "还差 {n} 份", "c.livePrice": "直播价 {price}",
+      "c.groupShort": "还差 {n} 份", "c.livePrice": "直播价 {price}", "c.memberPrice": "会员价 {price}",
       "action.preheat": "开始预热", "action.go-live": "开播", "action.close": "截单", "action.fulfil": "开始履约", "action.follow-up": "进入回访",
       "action.complete": "完成活动", "action.cancel": "取消开团", "action.done": "已执行：{action}", "action.none": "当前阶段无需操作。",
       "hint.draft": "不用守着按：到 {preheat} 自动预热，{start} 自动开播，{end} 自动截单。想提前也可以手动点。",
@@ -150,7 +150,7 @@
       "settings.heading": "Settings", "settings.rotate": "Rotate the admin key", "settings.rotateHint": "The old key stops working at once; this console switches to the new one.",
       "settings.rotateConfirm": "Rotate the admin key?", "settings.newKey": "New admin key", "settings.chain": "Chain id: {chainId} · time zone: {tz}",
       "new.heading": "New campaign", "new.title": "Campaign title", "new.store": "Store", "new.leader": "Leader", "new.noLeader": "This store has no leader yet",
-      "new.items": "Items", "new.item": "Item {n}", "new.product": "Product", "new.price": "Group price (yuan)", "new.livePrice": "Live price (yuan, optional)",
+      "new.items": "Items", "new.item": "Item {n}", "new.product": "Product", "new.price": "Group price (yuan)", "new.livePrice": "Live price (yuan, optional)", "new.memberPrice": "Member price (yuan, optional, for levels with member prices)",
       "new.stock": "Stock", "new.minGroup": "Group minimum (成团)", "new.limit": "Per-member limit (optional)", "new.addItem": "Add item", "new.removeItem": "Remove",
       "new.removeLabel": "Remove item {n}", "new.schedule": "Schedule ({tz})", "new.preheat": "Preheat starts", "new.start": "Live starts",
       "new.end": "Live ends (orders close)", "new.pickup": "Pickup until (optional, default 48 h after the end)", "new.followUp": "Follow-up after hours (optional, default 24)",
@@ -161,7 +161,7 @@
       "c.history": "History", "c.noHistory": "No phase changes yet.", "c.cancelConfirm": "Cancel this campaign? Every order is cancelled; this cannot be undone.",
       "c.notFound": "This campaign does not exist.", "c.items": "Items and stock", "th.item": "Item", "th.price": "Price", "th.remaining": "Stock left",
       "th.sold": "Sold", "th.group": "Group progress", "th.pin": "Pin", "c.pin": "Pin", "c.pinned": "Pinned", "c.groupMet": "Group reached",
-      "c.groupShort": "{n} more needed", "c.livePrice": "Live {price}",
+      "c.groupShort": "{n} more needed", "c.livePrice": "Live {price}", "c.memberPrice": "Member {price}",
       "action.preheat": "Start preheat", "action.go-live": "Go live", "action.close": "Close orders", "action.fulfil": "Start fulfilment", "action.follow-up": "Start follow-up",
       "action.complete": "Complete", "action.cancel": "Cancel campaign", "action.done": "Done: {action}", "action.none": "Nothing to do in this phase.",
       "hint.draft": "No need to wait by the screen: preheat starts at {preheat}, live at {start}, orders close at {end}, all by themselves. You can also do it early by hand.",
@@ -838,6 +838,7 @@
         h("div", { class: "row" },
           input("priceFen", "new.price", { inputmode: "decimal", autocomplete: "off" }),
           input("livePriceFen", "new.livePrice", { inputmode: "decimal", autocomplete: "off" }),
+          input("memberPriceFen", "new.memberPrice", { inputmode: "decimal", autocomplete: "off" }),
           input("stock", "new.stock", { type: "number", min: 1, step: 1, inputmode: "numeric", value: 50 }),
           input("minGroupSize", "new.minGroup", { type: "number", min: 1, step: 1, inputmode: "numeric", value: 1 }),
           input("perMemberLimit", "new.limit", { type: "number", min: 1, step: 1, inputmode: "numeric" })));
@@ -860,7 +861,10 @@
         const liveText = get("livePriceFen").trim();
         const live = liveText ? SC.toFen(liveText) : null;
         if (Number.isNaN(live)) errors[`items[${i}].livePriceFen`] = [SC.t("new.yuanInvalid")];
-        const item = { productId: get("productId") || null, priceFen: price, livePriceFen: live, stock: int(get("stock")), minGroupSize: int(get("minGroupSize")) ?? 1, perMemberLimit: int(get("perMemberLimit")) };
+        const memberText = get("memberPriceFen").trim();
+        const member = memberText ? SC.toFen(memberText) : null;
+        if (Number.isNaN(member)) errors[`items[${i}].memberPriceFen`] = [SC.t("new.yuanInvalid")];
+        const item = { productId: get("productId") || null, priceFen: price, livePriceFen: live, memberPriceFen: member, stock: int(get("stock")), minGroupSize: int(get("minGroupSize")) ?? 1, perMemberLimit: int(get("perMemberLimit")) };
         for (const k of ["stock", "minGroupSize", "perMemberLimit"]) if (Number.isNaN(item[k])) item[k] = null;
         return item;
       });
@@ -1037,7 +1041,8 @@
         const short = Math.max(0, i.minGroupSize - i.sold);
         return h("tr", { "data-item-id": i.itemId, class: pinned ? "pinned" : null },
           h("td", {}, i.name, i.unit ? h("span", { class: "muted" }, " / " + i.unit) : null, pinned ? h("span", { class: "badge live pinned-badge" }, " ", SC.t("c.pinned")) : null),
-          h("td", { class: "num" }, SC.money(i.priceFen), i.livePriceFen ? h("div", { class: "muted" }, SC.t("c.livePrice", { price: SC.money(i.livePriceFen) })) : null),
+          h("td", { class: "num" }, SC.money(i.priceFen), i.livePriceFen ? h("div", { class: "muted" }, SC.t("c.livePrice", { price: SC.money(i.livePriceFen) })) : null,
+            i.memberPriceFen ? h("div", { class: "muted member-price" }, SC.t("c.memberPrice", { price: SC.money(i.memberPriceFen) })) : null),
           h("td", { class: "num" }, h("span", { class: "stock", "data-stock-item": i.itemId }, String(i.remaining)), h("span", { class: "muted" }, " / " + i.stock)),
           h("td", { class: "num" }, h("span", { "data-sold-item": i.itemId }, String(i.sold))),
           h("td", {}, h("progress", { max: i.minGroupSize, value: Math.min(i.sold, i.minGroupSize), "aria-label": `${i.sold}/${i.minGroupSize}` }), " ",

@@ -22,7 +22,7 @@
       "live.reserve": "预约直播", "live.reserved": "已预约", "live.reservedToast": "预约成功，开播前会提醒您。",
       "live.items": "本场商品", "live.fulfilment": "取货方式", "live.pickup": "到店自提", "live.delivery": "送货上门",
       "live.address": "送货地址", "live.addressMissing": "送货上门请填写地址。",
-      "live.livePrice": "直播价", "live.price": "价格", "live.remaining": "剩余", "live.sold": "已售 {sold}",
+      "live.livePrice": "直播价", "live.memberPrice": "会员价", "live.memberPriceHint": "会员价 {price}（会员等级可享）", "live.price": "价格", "live.remaining": "剩余", "live.sold": "已售 {sold}",
       "live.soldOut": "已售罄", "live.group": "成团进度 {sold}/{min}", "live.groupDone": "已成团 {sold}/{min}",
       "live.groupProgress": "成团进度", "live.limit": "每人限购 {limit}", "live.quantity": "数量",
       "live.order": "下单", "live.orderName": "下单：{name}", "live.ordering": "提交中…",
@@ -78,7 +78,7 @@
       "live.reserve": "Reserve this live", "live.reserved": "Reserved", "live.reservedToast": "Reserved: we will remind you before it starts.",
       "live.items": "Items", "live.fulfilment": "How to get it", "live.pickup": "Pick up at the store", "live.delivery": "Deliver to me",
       "live.address": "Delivery address", "live.addressMissing": "Enter an address for delivery.",
-      "live.livePrice": "Live price", "live.price": "Price", "live.remaining": "Left", "live.sold": "{sold} sold",
+      "live.livePrice": "Live price", "live.memberPrice": "Member price", "live.memberPriceHint": "Member price {price} (for member levels)", "live.price": "Price", "live.remaining": "Left", "live.sold": "{sold} sold",
       "live.soldOut": "Sold out", "live.group": "Group {sold}/{min}", "live.groupDone": "Group reached {sold}/{min}",
       "live.groupProgress": "Group progress", "live.limit": "Limit {limit} per member", "live.quantity": "Quantity",
       "live.order": "Order", "live.orderName": "Order: {name}", "live.ordering": "Sending…",
@@ -127,7 +127,7 @@
   const S = {
     campaign: null, items: new Map(), flash: new Map(), comments: [], polls: new Map(), ticker: [],
     orders: [], stores: null, token: null, me: null, memberExists: false, showToken: false, live: null,
-    pendingOrder: null, ordering: new Set(), trace: new Map(), points: null,
+    pendingOrder: null, ordering: new Set(), trace: new Map(), points: null, memberPrice: false,
     referralCode: new URLSearchParams(location.search).get("ref"),
   };
 
@@ -148,7 +148,7 @@
   function forgetToken() {
     localStorage.removeItem(tokenKey());
     localStorage.removeItem(tokenKey() + ".issuedAt");
-    S.token = null; S.me = null; S.orders = []; S.points = null;
+    S.token = null; S.me = null; S.orders = []; S.points = null; S.memberPrice = false;
     announceMember();
   }
   const flagKey = (kind, id) => `sc.${kind}.${id}.${S.me ? S.me.memberId : ""}`;
@@ -423,6 +423,7 @@
     invalidate(...ALL);
     reconnect();
     loadOrders();
+    loadMemberPrice();
     announceMember();
   }
 
@@ -594,9 +595,33 @@
   // What the member typed per item, kept outside the DOM: a re-render (language switch, sign-in) never loses it.
   const quantities = new Map();
 
-  function unitPrice(item) {
+  // The member's own price: 会员价 when her level grants it (the server decides the same way), else the live price.
+  function ownPrice(item) {
+    const usual = item.livePriceFen ?? item.priceFen;
+    return S.memberPrice && item.memberPriceFen != null ? Math.min(item.memberPriceFen, usual) : usual;
+  }
+  const isMemberPriced = (item) => ownPrice(item) < (item.livePriceFen ?? item.priceFen);
+  // A running flash sale prices the unit unless her own price is lower (as the order route prices it).
+  function activeFlash(item) {
     const flash = [...S.flash.values()].find((f) => f.itemId === item.itemId);
-    return flash ? flash.priceFen : (item.livePriceFen ?? item.priceFen);
+    return flash && flash.priceFen <= ownPrice(item) ? flash : null;
+  }
+  function unitPrice(item) {
+    const flash = activeFlash(item);
+    return flash ? flash.priceFen : ownPrice(item);
+  }
+
+  // Whether this member's orders get 会员价: asked only when an item has one (GET /api/members/me/points).
+  let memberPriceAsked = null;
+  async function loadMemberPrice() {
+    if (!S.token || !S.campaign || !S.campaign.items.some((i) => i.memberPriceFen != null)) return;
+    if (memberPriceAsked === S.token) return;
+    memberPriceAsked = S.token;
+    try {
+      const points = await memberApi("GET", "/api/members/me/points", { token: S.token });
+      S.memberPrice = !!points.memberPrice;
+      invalidate("items", "pinned");
+    } catch (e) { memberPriceAsked = null; /* shown at the usual price; the order route still decides */ }
   }
 
   function buildItemCard(item) {
@@ -646,12 +671,16 @@
       card.classList.toggle("is-sold-out", soldOut);
       card.querySelector(".sold-out-badge").hidden = !soldOut;
       const price = card.querySelector(".price");
-      const flash = [...S.flash.values()].find((f) => f.itemId === current.itemId);
-      const special = flash ? flash.priceFen : current.livePriceFen;
-      SC.fill(price, special != null && special !== current.priceFen
-        ? [SC.el("span", { class: "tag" }, flash ? "⚡" : SC.t("live.livePrice")), " ", SC.el("strong", { class: "live-price" }, SC.money(special)), " ",
+      const flash = activeFlash(current);
+      const special = unitPrice(current);
+      const label = flash ? "⚡" : isMemberPriced(current) ? SC.t("live.memberPrice") : SC.t("live.livePrice");
+      SC.fill(price, special !== current.priceFen
+        ? [SC.el("span", { class: "tag" }, label), " ", SC.el("strong", { class: "live-price" }, SC.money(special)), " ",
           SC.el("s", { class: "list-price muted" }, SC.money(current.priceFen))]
-        : [SC.el("strong", { class: "live-price" }, SC.money(current.priceFen))]);
+        : [SC.el("strong", { class: "live-price" }, SC.money(current.priceFen))],
+        // Not (yet) hers: say what the member price is and how to get it.
+        current.memberPriceFen != null && !isMemberPriced(current) && current.memberPriceFen < special
+          ? [" ", SC.el("span", { class: "member-price-hint muted" }, SC.t("live.memberPriceHint", { price: SC.money(current.memberPriceFen) }))] : []);
       card.querySelector(".remaining").textContent = String(current.remaining);
       card.querySelector(".sold").textContent = SC.t("live.sold", { sold: current.sold });
       const bar = card.querySelector(".group-bar");
@@ -1129,6 +1158,7 @@
     flush();
     reconnect();
     resync();
+    loadMemberPrice();
     announceMember();
   }
 
