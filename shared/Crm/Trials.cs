@@ -79,20 +79,40 @@ public sealed class TrialService(ITableStore tables, IBlobStore blobs, CampaignS
             return (ToTrial(existing), false);
         }
 
-        var count = await tables.QueryAsync(CrmTables.Trials, TableQuery.Partition(campaignId) with { Select = ["Status"] }, ct).CountAsync(ct);
-        if (count >= MaxTrialsPerCampaign)
-        {
-            throw AppProblem.Validation("memberId", $"A campaign has at most {MaxTrialsPerCampaign} trials.");
-        }
-
         var trial = new Trial(trialId, campaignId, memberId!, member!.RequireString("Name"), item!.ItemId, item.Name, TrialStatus.Invited, null, 0, 0, null, clock.GetUtcNow(), null, null);
-        try
+        // The cap holds across instances: each trial takes one of MaxTrialsPerCampaign slot rows in the same transaction
+        // as its own row, so two leaders inviting at once can never make a 31st.
+        for (var attempt = 0; ; attempt++)
         {
-            await tables.InsertAsync(CrmTables.Trials, ToEntity(trial), ct);
-        }
-        catch (StorageConflictException)
-        {
-            return (ToTrial((await tables.GetAsync(CrmTables.Trials, campaignId, trialId, cancellationToken: ct))!), false);
+            var taken = await tables.QueryAsync(CrmTables.Trials, new TableQuery(TableFilter.And(TableFilter.Equal("PartitionKey", campaignId),
+                TableFilter.RowKeyStartsWith(SlotPrefix)), ["RowKey"]), ct).Select(r => r.RowKey).ToHashSetAsync(StringComparer.Ordinal, ct);
+            var free = Enumerable.Range(0, MaxTrialsPerCampaign).Select(SlotRow).FirstOrDefault(slot => !taken.Contains(slot));
+            if (free is null || await CountTrialsAsync(campaignId, ct) >= MaxTrialsPerCampaign)
+            {
+                throw AppProblem.Validation("memberId", $"A campaign has at most {MaxTrialsPerCampaign} trials.");
+            }
+
+            try
+            {
+                await tables.SubmitTransactionAsync(CrmTables.Trials,
+                [
+                    TableOperation.Insert(ToEntity(trial)),
+                    TableOperation.Insert(new TableEntity(campaignId, free) { ["TrialId"] = trialId }),
+                ], ct);
+                break;
+            }
+            catch (TableTransactionFailedException ex) when (ex.Status == 409)
+            {
+                if (await tables.GetAsync(CrmTables.Trials, campaignId, trialId, cancellationToken: ct) is { } raced)
+                {
+                    return (ToTrial(raced), false); // the same invitation, sent twice at once
+                }
+
+                if (attempt >= 2 * MaxTrialsPerCampaign)
+                {
+                    throw; // never expected: every slot raced away twice over
+                }
+            }
         }
 
         logger.LogInformation("Member {MemberId} invited to trial item {ItemId} of campaign {CampaignId}", memberId, itemId, campaignId);
@@ -236,7 +256,16 @@ public sealed class TrialService(ITableStore tables, IBlobStore blobs, CampaignS
     }
 
     private async Task<List<Trial>> AllAsync(string campaignId, CancellationToken ct) =>
-        (await tables.QueryAsync(CrmTables.Trials, TableQuery.Partition(campaignId), ct).Select(ToTrial).ToListAsync(ct)).OrderBy(t => t.InvitedAt).ToList();
+        (await tables.QueryAsync(CrmTables.Trials, new TableQuery(TableFilter.And(TableFilter.Equal("PartitionKey", campaignId), TableFilter.Compare("RowKey", "lt", SlotPrefix))), ct)
+            .Select(ToTrial).ToListAsync(ct)).OrderBy(t => t.InvitedAt).ToList();
+
+    /// <summary>Slot rows (<c>~slot-00</c>…) sort after every trial id, which starts with the chain id.</summary>
+    private const string SlotPrefix = "~slot-";
+
+    private static string SlotRow(int n) => SlotPrefix + n.ToString("00", System.Globalization.CultureInfo.InvariantCulture);
+
+    private async Task<int> CountTrialsAsync(string campaignId, CancellationToken ct) =>
+        await tables.QueryAsync(CrmTables.Trials, new TableQuery(TableFilter.And(TableFilter.Equal("PartitionKey", campaignId), TableFilter.Compare("RowKey", "lt", SlotPrefix)), ["RowKey"]), ct).CountAsync(ct);
 
     private async Task<TableEntity> OwnRowAsync(Caller caller, string campaignId, string trialId, CancellationToken ct)
     {

@@ -108,4 +108,37 @@ public sealed class TrialTests : ChainTest
         var late = await CrmTestData.JoinAsync(App, Chain, "晚来的邻居");
         await TestApp.ProblemAsync(await App.PostAsync(path, new { memberId = late.MemberId, itemId }, Chain.LeaderKey), 409, "invalid-transition");
     }
+
+    [Fact]
+    public async Task InvitationsSentAllAtOnceNeverMakeMoreThanThirtyTrialsAndARepeatStaysOne()
+    {
+        var product = await CrmTestData.ProductAsync(App, Chain, "全麦欧包", "烘焙");
+        var (campaignId, itemId) = await CrmTestData.DraftCampaignAsync(App, Chain, product);
+        var members = new List<string>();
+        for (var i = 0; i < 36; i++)
+        {
+            members.Add((await CrmTestData.JoinAsync(App, Chain, $"邻居{i}")).MemberId);
+        }
+
+        var path = $"/api/campaigns/{campaignId}/trials";
+        // Two leaders' worth of clicks at once: every member once, and the first six twice.
+        var answers = await Task.WhenAll(members.Concat(members.Take(6)).Select(async memberId =>
+        {
+            using var response = await App.PostAsync(path, new { memberId, itemId }, Chain.LeaderKey);
+            return (memberId, (int)response.StatusCode);
+        }));
+
+        var trials = (await TestApp.OkJsonAsync(await App.GetAsync(path, Chain.LeaderKey))).EnumerateArray().ToList();
+        Assert.Equal(30, trials.Count);
+        Assert.Equal(30, trials.Select(t => t.GetProperty("memberId").GetString()).Distinct().Count());
+        Assert.All(answers, a => Assert.Contains(a.Item2, new[] { 200, 201, 400 }));
+        Assert.Equal(30, answers.Where(a => a.Item2 == 201).Select(a => a.memberId).Distinct().Count());
+        var invited = trials.Select(t => t.GetProperty("memberId").GetString()).ToHashSet();
+        Assert.All(answers.Where(a => a.Item2 == 400), a => Assert.DoesNotContain(a.memberId, invited));
+
+        // Full: a 31st is refused with the limit named; an invited member asked again is still her one trial.
+        var problem = await TestApp.ProblemAsync(await App.PostAsync(path, new { memberId = members.First(m => !invited.Contains(m)), itemId }, Chain.LeaderKey), 400, "validation");
+        Assert.Contains("30", problem.GetProperty("errors").GetProperty("memberId")[0].GetString());
+        await TestApp.OkJsonAsync(await App.PostAsync(path, new { memberId = invited.First(), itemId }, Chain.LeaderKey), 200);
+    }
 }
