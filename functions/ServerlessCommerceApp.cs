@@ -151,6 +151,7 @@ public static class ServerlessCommerceApp
         services.AddSingleton<FollowUpService>();
         services.AddSingleton<ServerlessCommerce.Growth.GrowthLedger>();
         services.AddSingleton<ServerlessCommerce.Growth.GrowthService>();
+        services.AddSingleton<ServerlessCommerce.Growth.ReferralShoutOuts>();
         services.AddSingleton<ICampaignEventSubscriber, ServerlessCommerce.Growth.GrowthRewards>(); // the outbox credits points before it moves on
         services.AddSingleton<ServerlessCommerce.Crm.CrmTagService>();
         services.AddSingleton<ServerlessCommerce.Crm.CrmTargeting>();
