@@ -112,7 +112,7 @@
   let shoutTimer = 0;
   const banner = h("section", { id: "shout-out", class: "card notice shout-out", role: "status", "aria-live": "polite", "aria-labelledby": "shout-out-title", hidden: true },
     h("h2", { id: "shout-out-title", "data-i18n": "growth.shoutTitle" }, SC.t("growth.shoutTitle")),
-    h("ol", { id: "shout-out-list", class: "list-plain" }),
+    h("ul", { id: "shout-out-list", class: "list-plain" }),
     h("p", { class: "muted", "data-i18n": "growth.shoutThanks" }, SC.t("growth.shoutThanks")),
     h("button", { type: "button", id: "shout-out-close", class: "link-button", "data-i18n": "growth.shoutClose" }, SC.t("growth.shoutClose")));
 
