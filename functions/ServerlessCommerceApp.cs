@@ -153,6 +153,7 @@ public static class ServerlessCommerceApp
         services.AddSingleton<ServerlessCommerce.Growth.MemberPricing>();
         services.AddSingleton<IMemberPricing>(sp => sp.GetRequiredService<ServerlessCommerce.Growth.MemberPricing>());
         services.AddSingleton<ServerlessCommerce.Growth.GrowthService>();
+        services.AddSingleton<ServerlessCommerce.Growth.ReferralShoutOuts>();
         services.AddSingleton<ICampaignEventSubscriber, ServerlessCommerce.Growth.GrowthRewards>(); // the outbox credits points before it moves on
         services.AddSingleton<ServerlessCommerce.Crm.CrmTagService>();
         services.AddSingleton<ServerlessCommerce.Crm.CrmTargeting>();

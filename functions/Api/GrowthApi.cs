@@ -8,7 +8,7 @@ using ServerlessCommerce.Growth;
 namespace ServerlessCommerce.Functions.Api;
 
 /// <summary>Referrals (老带新), points and levels (README "Referrals, points and levels").</summary>
-public sealed class GrowthApi(GrowthService growth, CallerContext callerContext)
+public sealed class GrowthApi(GrowthService growth, ReferralShoutOuts shoutOuts, CallerContext callerContext)
 {
     public sealed record LevelBody(string? Name, int? MinPoints, IReadOnlyList<string?>? Privileges, bool? MemberPrice);
 
@@ -21,6 +21,8 @@ public sealed class GrowthApi(GrowthService growth, CallerContext callerContext)
     public sealed record ReferralResponse(string ReferralCode, string? ShareUrl, string? CampaignId, string? CampaignTitle, int Referred, int Rewarded);
 
     public sealed record LeaderboardResponse(string StoreId, IReadOnlyList<ReferrerStanding> Referrers);
+
+    public sealed record ShoutOutBody(int? Top);
 
     public sealed record AdjustmentBody(int? Amount, string? Reason);
 
@@ -67,6 +69,16 @@ public sealed class GrowthApi(GrowthService growth, CallerContext callerContext)
     public async Task<Ok<LeaderboardResponse>> Leaderboard([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/stores/{storeId}/referral-leaderboard")] HttpRequest req, string storeId) =>
         TypedResults.Ok(new LeaderboardResponse(storeId,
             await growth.LeaderboardAsync(await callerContext.GetAsync(req), storeId, req.QueryInt("top"), req.HttpContext.RequestAborted)));
+
+    [Function("ReferrerShoutOut")]
+    [OpenApiOperation("Growth", "The leader of the campaign's store (or the admin) thanks the store's top referrers in the live room: broadcasts shoutOut {kind: \"referrers\", referrers: [{rank, maskedName, referred}], at} and answers 202 with it. Optional {top} 1..5 (default 3). Preheat or live only (else 409 not-live); no referrer yet → 409 nothing-to-show; one per campaign per 10 s → 429 rate-limited with Retry-After.")]
+    [OpenApiRequest(typeof(ShoutOutBody))]
+    public async Task<Accepted<ShoutOut>> ThankReferrers([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/campaigns/{campaignId}/shout-outs")] HttpRequest req, string campaignId)
+    {
+        var caller = await callerContext.GetAsync(req);
+        var body = req.ContentLength is 0 || string.IsNullOrEmpty(req.ContentType) ? new ShoutOutBody(null) : await req.ReadJsonAsync<ShoutOutBody>();
+        return TypedResults.Accepted($"/api/campaigns/{campaignId}", await shoutOuts.ThankReferrersAsync(caller, campaignId, body.Top, req.HttpContext.RequestAborted));
+    }
 
     [Function("LookupMemberPoints")]
     [OpenApiOperation("Growth", "The store's members whose name contains q or whose phone ends with q (up to 20), with masked phone, balance and level: the console's points lookup before an adjustment. The store's leader or the admin; q ≤ 20 characters.")]

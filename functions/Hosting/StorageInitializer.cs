@@ -74,20 +74,13 @@ public sealed class StorageInitializer(ITableStore tables, IBlobStore blobs, IQu
         new Uri(settings.PublicBaseUrl ?? ServerlessCommerceApp.DefaultUrl).GetLeftPart(UriPartial.Authority);
 
     /// <summary>
-    /// Origins allowed to PUT to Blob SAS URLs: the public origin; on Azurite also its other loopback spelling
-    /// (a newcomer may open localhost instead of 127.0.0.1).
+    /// Origins allowed to PUT to Blob SAS URLs: in Azure exactly the public origin. On Azurite (development storage,
+    /// <see cref="AppSettings.IsLocalDevelopment"/>) any origin: the rule belongs to the whole Blob service, so apps
+    /// sharing one Azurite (parallel test apps, a second local instance on another port, localhost vs 127.0.0.1) would
+    /// otherwise overwrite each other's origin; Azurite is local and its SAS URLs still carry their signatures.
     /// </summary>
-    public static IReadOnlyList<string> CorsOrigins(AppSettings settings)
-    {
-        var origin = new Uri(PublicOrigin(settings));
-        if (!settings.IsLocalDevelopment || !origin.IsLoopback)
-        {
-            return [origin.GetLeftPart(UriPartial.Authority)];
-        }
-
-        var port = origin.IsDefaultPort ? string.Empty : ":" + origin.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        return [$"{origin.Scheme}://127.0.0.1{port}", $"{origin.Scheme}://localhost{port}"];
-    }
+    public static IReadOnlyList<string> CorsOrigins(AppSettings settings) =>
+        settings.IsLocalDevelopment ? ["*"] : [PublicOrigin(settings)];
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

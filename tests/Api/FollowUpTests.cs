@@ -1,6 +1,9 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
+using Microsoft.Extensions.Configuration;
+using ServerlessCommerce.Functions.Hosting;
+using ServerlessCommerce.Hosting;
 using ServerlessCommerce.Storage;
 using ServerlessCommerce.Tests.Infrastructure;
 
@@ -298,7 +301,7 @@ public sealed class FollowUpTests : ChainTest, IDisposable
     }
 
     [Fact]
-    public async Task TheBlobServiceLetsThePublicOriginPreflightAPhotoUpload()
+    public async Task TheBlobServiceLetsAPageUploadAPhotoFromAnyLocalOriginAndOnlyThePublicOriginInAzure()
     {
         // Its own Azurite: CORS rules belong to the whole Blob service, and other tests set them on the shared one.
         await using var azurite = await Azurite.StartAsync();
@@ -308,13 +311,23 @@ public sealed class FollowUpTests : ChainTest, IDisposable
         var review = await TestApp.OkJsonAsync(await app.PostAsync($"/api/orders/{orderId}/reviews", new { rating = 5, text = "好", photoCount = 1 }, f.MemberToken), 201);
         var url = review.GetProperty("photoUploadUrls")[0].GetString()!;
 
+        // Development storage: any origin, so apps sharing one Azurite never overwrite each other's origin.
         using var allowed = await PreflightAsync(url, "https://shop.example.com");
-        using var refused = await PreflightAsync(url, "https://elsewhere.example.com");
-
+        using var alsoAllowed = await PreflightAsync(url, "http://127.0.0.1:49152");
         Assert.Equal(HttpStatusCode.OK, allowed.StatusCode);
-        Assert.Equal("https://shop.example.com", Assert.Single(allowed.Headers.GetValues("Access-Control-Allow-Origin")));
+        Assert.True(allowed.Headers.Contains("Access-Control-Allow-Origin"));
         Assert.Contains("PUT", allowed.Headers.GetValues("Access-Control-Allow-Methods").Single(), StringComparison.Ordinal);
-        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, alsoAllowed.StatusCode);
+
+        // An Azure account: exactly the public origin (scheme://host[:port] of PublicBaseUrl).
+        var azure = AppSettings.From(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["AzureWebJobsStorage"] = "DefaultEndpointsProtocol=https;AccountName=prodshop;AccountKey=" + new string('A', 86) + "==;EndpointSuffix=core.windows.net",
+            ["PublicBaseUrl"] = "https://shop.example.com/console",
+        }).Build());
+        Assert.False(azure.IsLocalDevelopment);
+        Assert.Equal(["https://shop.example.com"], StorageInitializer.CorsOrigins(azure));
+        Assert.Equal(["*"], StorageInitializer.CorsOrigins(app.Services.GetRequiredService<AppSettings>()));
     }
 
     private async Task<HttpResponseMessage> PreflightAsync(string url, string origin)

@@ -103,8 +103,7 @@ public sealed class CrmPageTests : ChainTest
         var form = page.Locator($"form.koc-form[data-trial-id='{trialId}']");
         await Expect(form).ToContainTextAsync("碱水面包");
         await form.GetByLabel("试用感受").FillAsync("外皮有嚼劲，里面很软，配咖啡正好");
-        // Text only: the test apps share one Azurite whose Blob CORS rule names one app's origin, so a browser PUT of a
-        // photo cannot be relied on here; TrialTests proves the photo upload, confirm and quote photos through the API.
+        // Text only here; PhotoUploadPageTests uploads a trial photo through this form.
         await Expect(form.GetByLabel("照片（最多 9 张）")).ToBeVisibleAsync();
         await form.GetByRole(AriaRole.Button, new() { Name = "提交试用反馈" }).ClickAsync();
         await Expect(page.Locator("#koc-trial-body")).ToContainTextAsync("您已提交「碱水面包」的试用反馈");

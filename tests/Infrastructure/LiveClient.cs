@@ -17,7 +17,7 @@ public sealed class LiveClient : IAsyncDisposable
     public static readonly IReadOnlyList<string> RoomTargets =
     [
         "connected", "viewerCount", "phaseChanged", "orderPlaced", "stockChanged", "commentPosted", "commentAnswered",
-        "pollOpened", "pollUpdated", "pollClosed", "productPinned", "flashSaleStarted", "flashSaleEnded", "notification",
+        "pollOpened", "pollUpdated", "pollClosed", "productPinned", "flashSaleStarted", "flashSaleEnded", "notification", "shoutOut",
     ];
 
     private static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(10);

@@ -1,6 +1,7 @@
 // The console's 会员成长 view (#/growth): the store's referral leaderboard with a copy-ready shout-out for the live,
 // and for the chain admin the growth settings (referral rewards, purchase points, levels) and manual points
-// adjustments. Loaded before console.js, which renders the view through window.SCConsoleExtensions.
+// adjustments; on a campaign's page, a button that thanks the store's top referrers in the live room (event shoutOut).
+// Loaded before console.js, which renders the view and calls the campaign hook through window.SCConsoleExtensions.
 "use strict";
 
 (function () {
@@ -18,6 +19,10 @@
       "growth.member": "会员", "growth.memberLine": "{name} {maskedPhone} · {level} · {balance} 积分", "growth.noMembers": "没有找到会员。", "growth.amount": "积分（负数为扣减）", "growth.reason": "原因",
       "growth.adjustSubmit": "确认调整", "growth.adjusted": "已调整，当前余额 {balance} 积分", "growth.pickMember": "请先搜索并选择会员。",
       "problem.insufficient-points": "积分不足，不能扣减这么多。",
+      "growth.liveShout": "老带新之星", "growth.liveShoutButton": "在直播间感谢老带新之星",
+      "growth.liveShoutHint": "把本店邀请邻居最多的前 3 位（只显示打码姓名）展示在直播间，约 30 秒。预热或直播中可用，每 10 秒最多一次。",
+      "growth.liveShoutSent": "已在直播间展示：{list}",
+      "problem.nothing-to-show": "还没有邻居通过邀请码加入，暂时没有可以感谢的老带新之星。",
     },
     en: {
       "nav.growth": "Growth", "growth.heading": "Growth: referrals and points",
@@ -32,6 +37,10 @@
       "growth.member": "Member", "growth.memberLine": "{name} {maskedPhone} · {level} · {balance} points", "growth.noMembers": "No member found.", "growth.amount": "Points (negative deducts)", "growth.reason": "Reason",
       "growth.adjustSubmit": "Adjust", "growth.adjusted": "Adjusted; balance now {balance} points", "growth.pickMember": "Search and choose a member first.",
       "problem.insufficient-points": "Not enough points to deduct that many.",
+      "growth.liveShout": "Top referrers", "growth.liveShoutButton": "Thank top referrers in the live room",
+      "growth.liveShoutHint": "Shows the store's top 3 referrers (masked names only) in the live room for about 30 s. During preheat or live, at most once per 10 s.",
+      "growth.liveShoutSent": "Shown in the live room: {list}",
+      "problem.nothing-to-show": "No neighbour has joined with a referral code yet, so there is no referrer to thank.",
     },
   });
 
@@ -158,5 +167,35 @@
     return h("section", { class: "card", id: "growth-adjust" }, tx("h3", "growth.adjust"), form);
   }
 
-  (window.SCConsoleExtensions = window.SCConsoleExtensions || []).push({ views: [{ name: "growth", navKey: "nav.growth", roles: ["admin", "leader"], render }] });
+  // ---- the campaign page: thank the top referrers in the live room ----------------------------------------------------
+
+  function campaignPage(root, campaignId, ctx) {
+    const h = SC.el;
+    const tx = (tag, key, attrs) => h(tag, Object.assign({ "data-i18n": key }, attrs || {}), SC.t(key));
+    const button = tx("button", "growth.liveShoutButton", { type: "button", id: "live-shout", class: "primary" });
+    const result = h("p", { id: "live-shout-result", class: "success", role: "status", hidden: true });
+    const box = h("div", { id: "live-shout-error", class: "error", role: "alert", hidden: true });
+    button.addEventListener("click", async () => {
+      button.disabled = true;
+      result.hidden = true;
+      try {
+        const sent = await ctx.api("POST", `/api/campaigns/${encodeURIComponent(campaignId)}/shout-outs`, { body: { top: 3 } });
+        SC.showError(box, null);
+        result.hidden = false;
+        result.textContent = SC.t("growth.liveShoutSent", {
+          list: sent.referrers.map((r) => SC.t("growth.shoutLine", { name: r.maskedName, n: r.referred })).join("、"),
+        });
+      } catch (e) { SC.showError(box, e); } finally { button.disabled = false; }
+    });
+    const card = h("section", { class: "card", id: "live-shout-card" }, tx("h3", "growth.liveShout"), tx("p", "growth.liveShoutHint", { class: "hint" }),
+      box, h("div", { class: "actions" }, button), result);
+    // Next to the live interaction (comments and polls) when the page has it.
+    const lifecycle = root.querySelector("#lifecycle");
+    if (lifecycle) lifecycle.after(card); else root.append(card);
+  }
+
+  (window.SCConsoleExtensions = window.SCConsoleExtensions || []).push({
+    views: [{ name: "growth", navKey: "nav.growth", roles: ["admin", "leader"], render }],
+    campaignPage,
+  });
 })();

@@ -14,6 +14,8 @@
       "growth.reason.purchase": "购物", "growth.reason.review": "评价", "growth.reason.photos": "晒单照片",
       "growth.reason.referral": "邀请奖励", "growth.reason.referred": "新人奖励", "growth.reason.adjustment": "积分调整",
       "growth.refresh": "刷新",
+      "growth.shoutTitle": "🎉 老带新之星", "growth.shoutLine": "第 {rank} 名 {name} 邀请了 {n} 位邻居",
+      "growth.shoutThanks": "感谢邀请邻居一起团购！", "growth.shoutClose": "关闭",
     },
     en: {
       "growth.title": "Me", "growth.level": "{level} · {balance} points", "growth.next": "{points} more points to reach “{level}”",
@@ -25,6 +27,8 @@
       "growth.reason.purchase": "Purchase", "growth.reason.review": "Review", "growth.reason.photos": "Review photos",
       "growth.reason.referral": "Referral reward", "growth.reason.referred": "Welcome reward", "growth.reason.adjustment": "Adjustment",
       "growth.refresh": "Refresh",
+      "growth.shoutTitle": "🎉 Top referrers", "growth.shoutLine": "No. {rank} {name} brought {n} neighbours",
+      "growth.shoutThanks": "Thank you for bringing your neighbours!", "growth.shoutClose": "Close",
     },
   });
 
@@ -100,9 +104,48 @@
   document.addEventListener("visibilitychange", () => { if (!document.hidden) load(); });
   SC.onLanguageChange(draw);
   document.addEventListener("sc:member", (event) => { token = event.detail.token; data = null; load(); });
+
+  // The leader's shout-out (event shoutOut, kind "referrers"): a card in the page flow above the sale, so it never
+  // covers the order buttons, shown for SHOUT_MS and announced politely to screen readers.
+  const SHOUT_MS = 30000;
+  let shout = null;
+  let shoutTimer = 0;
+  const banner = h("section", { id: "shout-out", class: "card notice shout-out", role: "status", "aria-live": "polite", "aria-labelledby": "shout-out-title", hidden: true },
+    h("h2", { id: "shout-out-title", "data-i18n": "growth.shoutTitle" }, SC.t("growth.shoutTitle")),
+    h("ul", { id: "shout-out-list", class: "list-plain" }),
+    h("p", { class: "muted", "data-i18n": "growth.shoutThanks" }, SC.t("growth.shoutThanks")),
+    h("button", { type: "button", id: "shout-out-close", class: "link-button", "data-i18n": "growth.shoutClose" }, SC.t("growth.shoutClose")));
+
+  function drawShout() {
+    banner.hidden = !shout;
+    if (!shout) return;
+    SC.fill(banner.querySelector("#shout-out-list"), shout.referrers.map((r) =>
+      h("li", { "data-rank": String(r.rank) }, SC.t("growth.shoutLine", { rank: r.rank, name: r.maskedName, n: r.referred }))));
+  }
+
+  function hideShout() { clearTimeout(shoutTimer); shout = null; drawShout(); }
+
+  banner.querySelector("#shout-out-close").addEventListener("click", hideShout);
+  SC.onLanguageChange(drawShout);
+  document.addEventListener("sc:event", (event) => {
+    const { target, payload } = event.detail || {};
+    if (target !== "shoutOut" || !payload || payload.kind !== "referrers" || !Array.isArray(payload.referrers)) return;
+    clearTimeout(shoutTimer);
+    shout = payload;
+    drawShout();
+    shoutTimer = setTimeout(hideShout, SHOUT_MS);
+  });
+  function placeShout() {
+    const anchor = document.getElementById("flash") || document.getElementById("items-card");
+    if (anchor) anchor.before(banner); else (document.getElementById("app") || document.body).prepend(banner);
+  }
   document.addEventListener("DOMContentLoaded", () => {
     const orders = document.getElementById("orders-card");
     if (orders) orders.after(card); else document.getElementById("app").append(card);
+    placeShout();
   });
-  if (document.readyState !== "loading") (document.getElementById("orders-card") || document.body).after(card);
+  if (document.readyState !== "loading") {
+    (document.getElementById("orders-card") || document.body).after(card);
+    placeShout();
+  }
 })();

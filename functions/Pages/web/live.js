@@ -318,6 +318,8 @@
       if (e && e.text) SC.toast(e.text);
       soon("orders", loadOrders, 100);
     },
+    // Rendered by an add-on (live-growth.js), handed over as a DOM event: sc:event {target, payload}.
+    shoutOut(e) { document.dispatchEvent(new CustomEvent("sc:event", { detail: { target: "shoutOut", payload: e } })); },
   };
 
   function upsertPoll(e, isOpen) {
