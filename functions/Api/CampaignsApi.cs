@@ -10,7 +10,7 @@ using ServerlessCommerce.Identity;
 namespace ServerlessCommerce.Functions.Api;
 
 /// <summary>Campaigns (开团): create, list, the public view, lifecycle actions, history, reservations.</summary>
-public sealed class CampaignsApi(CampaignService campaignService, ChainService chainService, ServerlessCommerce.Crm.CrmTargeting targeting, CallerContext callerContext)
+public sealed class CampaignsApi(CampaignService campaignService, ChainService chainService, ServerlessCommerce.Crm.CrmTargeting targeting, CampaignWorkRunner work, CallerContext callerContext)
 {
     public sealed record CreateCampaignRequest(
         string? Title, string? StoreId, string? LeaderId, List<CampaignItemDraft>? Items, DateTimeOffset? PreheatAt, DateTimeOffset? LiveStartAt,
@@ -78,9 +78,19 @@ public sealed class CampaignsApi(CampaignService campaignService, ChainService c
         TypedResults.Ok(await campaignService.HistoryAsync(await callerContext.GetAsync(req), campaignId, req.HttpContext.RequestAborted));
 
     [Function("CampaignAction")]
-    [OpenApiOperation("Campaigns", "preheat, go-live, close, fulfil, follow-up, complete or cancel. An action that already happened answers 200 with the campaign as it is.")]
-    public async Task<Ok<CampaignView>> Act([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/campaigns/{campaignId}/actions/{action}")] HttpRequest req, string campaignId, string action) =>
-        TypedResults.Ok(await ViewAsync(await campaignService.ActAsync(await callerContext.GetAsync(req), campaignId, action, req.HttpContext.RequestAborted), chainService, req.HttpContext.RequestAborted));
+    [OpenApiOperation("Campaigns", "preheat, go-live, close, fulfil, follow-up, complete or cancel. An action that already happened answers 200 with the campaign as it is. fulfil from closed first finishes the 成团 evaluation, so every order has its outcome when it answers.")]
+    public async Task<Ok<CampaignView>> Act([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/campaigns/{campaignId}/actions/{action}")] HttpRequest req, string campaignId, string action)
+    {
+        var caller = await callerContext.GetAsync(req);
+        var ct = req.HttpContext.RequestAborted;
+        if (action == "fulfil" && await campaignService.GetForStaffAsync(caller, campaignId, ct) is { Phase: CampaignPhase.Closed, EvaluationDone: false })
+        {
+            // 成团 first: every order gets its outcome before the campaign is fulfilling (the orchestration may be at it too).
+            await work.EvaluateNowAsync(campaignId, CampaignService.CauseOf(caller), ct);
+        }
+
+        return TypedResults.Ok(await ViewAsync(await campaignService.ActAsync(caller, campaignId, action, ct), chainService, ct));
+    }
 
     public sealed record ReservationResponse(string CampaignId, string MemberId, bool Created);
 

@@ -313,6 +313,12 @@ public sealed class Campaign
                 $"'{action}' cannot happen while the campaign is {Wire(Phase)}; it needs {string.Join(" or ", rule.From.Select(Wire))}.");
         }
 
+        if (rule.To == CampaignPhase.Fulfilling && !EvaluationDone)
+        {
+            // Every order must have its 成团 outcome first (API.md: fulfil answers once that evaluation has finished).
+            throw AppProblem.Conflict(ProblemCodes.InvalidTransition, "成团 not evaluated yet", "The 成团 evaluation of this campaign is still running; fulfil again in a moment.");
+        }
+
         var from = Phase;
         Phase = rule.To;
         PhasesReached.Add(rule.To);

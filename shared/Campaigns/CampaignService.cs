@@ -319,9 +319,11 @@ public sealed class CampaignService(ITableStore tables, CampaignDesks desks, Cha
             throw AppProblem.Validation("action", $"Unknown action '{action}'. Use one of: {string.Join(", ", Campaign.Actions.Keys)}.");
         }
 
-        var cause = caller.Role == Role.Leader ? $"leader:{caller.LeaderId}" : $"admin:{caller.ChainId}";
-        return (await ApplyAsync(campaignId, action, cause)).Campaign;
+        return (await ApplyAsync(campaignId, action, CauseOf(caller))).Campaign;
     }
+
+    /// <summary>Who a person's lifecycle action is recorded as (history and the phaseChanged event).</summary>
+    public static string CauseOf(Caller caller) => caller.Role == Role.Leader ? $"leader:{caller.LeaderId}" : $"admin:{caller.ChainId}";
 
     /// <summary>Runs a lifecycle action for any cause (a person, a timer, the sweeper).</summary>
     public Task<(Campaign Campaign, Transition Transition)> ApplyAsync(string campaignId, string action, string cause) =>

@@ -44,16 +44,46 @@ public sealed class CampaignWorkRunner(ITableStore tables, CampaignDesks desks, 
         desks.SubmitAsync(campaignId, new EvaluateOrdersCommand { OrderIds = orderIds });
 
     /// <summary>成团 evaluation, last part: the campaign records it finished and moves to fulfilling.</summary>
-    public async Task<Campaign> FinishEvaluationAsync(string campaignId)
+    public async Task<Campaign> FinishEvaluationAsync(string campaignId, string cause = "timer")
     {
         var campaign = await desks.SubmitAsync(campaignId, new FinishEvaluationCommand());
         logger.LogInformation("Campaign {CampaignId}: 成团 evaluated ({Confirmed} confirmed)", campaignId, campaign.Confirmed);
         if (campaign.Phase == CampaignPhase.Closed)
         {
-            campaign = (await desks.SubmitAsync(campaignId, new TransitionCommand { Action = "fulfil", Cause = "timer" })).Campaign;
+            campaign = (await desks.SubmitAsync(campaignId, new TransitionCommand { Action = "fulfil", Cause = cause })).Campaign;
         }
 
         return campaign;
+    }
+
+    /// <summary>
+    /// The whole 成团 evaluation now, for a person's <c>fulfil</c> of a closed campaign (API.md: it answers once the
+    /// evaluation has finished). The same idempotent chunks the orchestration runs, so both may run at once: each order
+    /// gets its outcome once and the campaign finishes once.
+    /// </summary>
+    public async Task<Campaign> EvaluateNowAsync(string campaignId, string cause, CancellationToken ct)
+    {
+        while (true)
+        {
+            var placed = await PlacedOrderIdsAsync(campaignId, EvaluationPass, ct);
+            if (placed.Count == 0)
+            {
+                break;
+            }
+
+            var evaluated = 0;
+            foreach (var wave in placed.Chunk(EvaluationChunk).Chunk(8))
+            {
+                evaluated += (await Task.WhenAll(wave.Select(chunk => EvaluateOrdersAsync(campaignId, chunk)))).Sum();
+            }
+
+            if (evaluated == 0)
+            {
+                break; // listed but settled meanwhile (the orchestration got there): nothing left for us
+            }
+        }
+
+        return await FinishEvaluationAsync(campaignId, cause);
     }
 
     /// <summary>Sends one of the <see cref="LifecycleNotifications"/>.</summary>

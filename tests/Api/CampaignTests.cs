@@ -177,4 +177,22 @@ public sealed class CampaignTests : ChainTest
         Assert.All(orders.EnumerateArray(), o => Assert.Equal("campaign-cancelled", o.GetProperty("items")[0].GetProperty("cancelReason").GetString()));
         Assert.Equal(20, (await TestApp.OkJsonAsync(await App.GetAsync($"/api/campaigns/{id}"))).GetProperty("items")[0].GetProperty("remaining").GetInt32());
     }
+
+    [Fact]
+    public async Task ALeaderWhoClosesFulfilsAndStartsFollowUpInOneBreathFindsEveryOrderSettled()
+    {
+        var (id, itemId) = await App.NewLiveCampaignAsync(Chain, stock: 10);
+        var order = await TestApp.OkJsonAsync(await App.OrderAsync(id, Chain.MemberToken, itemId, 2), 201);
+        var orderId = order.GetProperty("orderId").GetString()!;
+
+        Assert.Equal("closed", (await TestApp.OkJsonAsync(await App.PostAsync($"/api/campaigns/{id}/actions/close", secret: Chain.LeaderKey))).GetProperty("phase").GetString());
+        Assert.Equal("fulfilling", (await TestApp.OkJsonAsync(await App.PostAsync($"/api/campaigns/{id}/actions/fulfil", secret: Chain.LeaderKey))).GetProperty("phase").GetString());
+        // fulfil answers once 成团 was evaluated: the order is settled already, before any follow-up.
+        var settled = await TestApp.OkJsonAsync(await App.GetAsync($"/api/orders/{orderId}", Chain.MemberToken));
+        Assert.Equal("confirmed", settled.GetProperty("status").GetString());
+        Assert.Equal("followUp", (await TestApp.OkJsonAsync(await App.PostAsync($"/api/campaigns/{id}/actions/follow-up", secret: Chain.LeaderKey))).GetProperty("phase").GetString());
+        var after = await TestApp.OkJsonAsync(await App.GetAsync($"/api/orders/{orderId}", Chain.MemberToken));
+        Assert.Equal("confirmed", after.GetProperty("status").GetString());
+        Assert.False(string.IsNullOrEmpty(after.GetProperty("pickupCode").GetString()));
+    }
 }

@@ -407,4 +407,19 @@ public sealed class CampaignAggregateTests
         Assert.Equal(ProblemCodes.InvalidTransition, Assert.Throws<AppProblem>(() => campaign.Move("follow-up", "timer", Now)).Code);
         Assert.False(campaign.Move("go-live", "timer", Now).Changed); // already past live: a success that changes nothing
     }
+
+    [Fact]
+    public void AClosedCampaignIsFulfilledOnlyOnceItsGroupEvaluationHasFinished()
+    {
+        var campaign = Live();
+        campaign.Apply("close");
+
+        var early = Assert.Throws<AppProblem>(() => campaign.Move("fulfil", "leader:l1", Now));
+        Assert.Equal(ProblemCodes.InvalidTransition, early.Code);
+        Assert.Equal(CampaignPhase.Closed, campaign.Phase);
+
+        Assert.True(campaign.FinishEvaluation(Now));
+        Assert.True(campaign.Move("fulfil", "leader:l1", Now).Changed);
+        Assert.Equal(CampaignPhase.Fulfilling, campaign.Phase);
+    }
 }
