@@ -19,13 +19,17 @@ public sealed class FulfilmentApi(FulfilmentService fulfilmentService, CampaignS
     public sealed record NotificationView(string Kind, string MemberId, string Text, string? OrderId, DateTimeOffset At);
 
     [Function("VerifyPickup")]
-    [OpenApiOperation("Fulfilment", "The store's leader verifies the code a member shows: 200 the order; unknown → 400 wrong-pickup-code; again → 409 already-picked-up.")]
+    [OpenApiOperation("Fulfilment", "The store's leader verifies the code a member shows (one code per member per campaign): 200 {memberName, orders} — every confirmed pickup order of hers in the campaign, handed over at once; unknown → 400 wrong-pickup-code; nothing left → 409 already-picked-up.")]
     [OpenApiRequest(typeof(CodeRequest))]
-    public async Task<Ok<OrdersApi.OrderView>> PickupByCode([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/campaigns/{campaignId}/pickups")] HttpRequest req, string campaignId)
+    public async Task<Ok<PickupResponse>> PickupByCode([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/campaigns/{campaignId}/pickups")] HttpRequest req, string campaignId)
     {
         var body = await req.ReadJsonAsync<CodeRequest>();
-        return TypedResults.Ok(OrdersApi.OrderView.From(await fulfilmentService.PickupByCodeAsync(await callerContext.GetAsync(req), campaignId, body.PickupCode, req.HttpContext.RequestAborted), withPickupCode: false));
+        var pickup = await fulfilmentService.PickupByCodeAsync(await callerContext.GetAsync(req), campaignId, body.PickupCode, req.HttpContext.RequestAborted);
+        return TypedResults.Ok(new PickupResponse(pickup.MemberName, pickup.Orders.Select(o => OrdersApi.OrderView.From(o, withPickupCode: false)).ToList()));
     }
+
+    public sealed record PickupResponse(string MemberName, IReadOnlyList<OrdersApi.OrderView> Orders);
+
     [Function("PickupOrder")]
     [OpenApiOperation("Fulfilment", "Same rules, for one order.")]
     [OpenApiRequest(typeof(CodeRequest))]

@@ -13,11 +13,11 @@ public sealed class NotificationTexts : INotificationTexts
         {
             "preview" => "您预约的团购开始预热了，先来看看今天的好物！",
             "live-reminder" => "您预约的直播开始了，快进直播间抢购吧！",
-            "pickup-reminder" => "您的团购商品已到店，请尽快凭取货码到门店自提。",
+            "pickup-reminder" => "您的团购商品已到店，请尽快凭提货码到门店自提。",
             "survey" => "感谢参团！花一分钟评价一下这次的商品和服务吧。",
             "result" when Flag(data, "confirmed") => Str(data, "fulfilment") == "delivery"
                 ? "成团成功！我们会尽快为您配送。"
-                : "成团成功！请在“我的订单”里查看取货码，到门店自提。",
+                : "成团成功！请在“我的订单”里查看提货码，到门店自提。",
             "result" => "很遗憾，本次商品未达到成团人数，订单已取消。",
             _ => kind ?? string.Empty,
         };

@@ -40,6 +40,9 @@ public sealed partial class CampaignDesk
 
         public List<Order> Evaluated { get; } = [];
 
+        /// <summary>Pickup codes this round gives members who had none (memberId → code).</summary>
+        public Dictionary<string, string> MemberCodes { get; } = new(StringComparer.Ordinal);
+
         public List<Order> Fulfilled { get; } = [];
 
         public List<Transition> Transitions { get; } = [];
@@ -373,23 +376,28 @@ public sealed partial class CampaignDesk
                 return AnswerNow(e, 0); // every order already has its outcome (a redelivered chunk, a restart mid-way)
             }
 
-            if (Room < 4)
+            if (Room < 5)
             {
                 return false;
             }
 
             var evaluated = 0;
-            foreach (var order in waiting.TakeWhile(_ => Room >= 4))
+            foreach (var order in waiting.TakeWhile(_ => Room >= 5))
             {
-                var settled = Campaign.Evaluate(order, PickupCodes.New);
+                // One pickup code per member per campaign: her earlier orders' code, else a new one (index rows inserted
+                // with the order, so a code is unique in the campaign and a member never gets two).
+                var known = MemberCodes.GetValueOrDefault(order.MemberId) ?? desk.MemberCode(order.MemberId);
+                var settled = Campaign.Evaluate(order, () => known ?? PickupCodes.New());
                 if (settled is null)
                 {
                     continue;
                 }
 
-                if (settled.PickupCode is { } code)
+                if (settled.PickupCode is { } code && known is null)
                 {
-                    Operations.Add(new RoundOperation(OperationKind.PickupCodeInsert, code, TableOperation.Insert(CampaignTables.ToPickupCodeEntity(Campaign.CampaignId, code, settled.OrderId)), null));
+                    MemberCodes[order.MemberId] = code;
+                    Operations.Add(new RoundOperation(OperationKind.PickupCodeInsert, code, TableOperation.Insert(CampaignTables.ToPickupCodeEntity(Campaign.CampaignId, code, settled.OrderId, settled.MemberId)), null));
+                    Operations.Add(new RoundOperation(OperationKind.MemberCodeInsert, settled.MemberId, TableOperation.Insert(CampaignTables.ToMemberCodeEntity(Campaign.CampaignId, settled.MemberId, code)), null));
                 }
 
                 Evaluated.Add(settled);

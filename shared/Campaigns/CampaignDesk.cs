@@ -98,6 +98,9 @@ public sealed partial class CampaignDesk : IAsyncDisposable
     private readonly Channel<DeskCommand> _commands = Channel.CreateUnbounded<DeskCommand>(new UnboundedChannelOptions { SingleReader = true });
     private readonly CancellationTokenSource _stopping = new();
     private readonly Dictionary<string, MemberTally> _tallies = new(StringComparer.Ordinal);
+
+    /// <summary>Members' pickup codes in this campaign as stored (null: none yet), read before an evaluation round.</summary>
+    private readonly Dictionary<string, string?> _memberCodes = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Order> _recentOrders = new(StringComparer.Ordinal);
     private readonly Queue<string> _recentOrderIds = new();
     private readonly Dictionary<string, (int Total, DateTimeOffset At, bool Used)> _verified = new(StringComparer.Ordinal);
@@ -405,6 +408,11 @@ public sealed partial class CampaignDesk : IAsyncDisposable
             Remember(order);
         }
 
+        foreach (var (memberId, code) in round.MemberCodes)
+        {
+            _memberCodes[memberId] = code;
+        }
+
         round.Answer();
         _lastCommit = Environment.TickCount64;
         pending.RemoveAll(round.Included.Contains);
@@ -435,6 +443,10 @@ public sealed partial class CampaignDesk : IAsyncDisposable
                 break;
             case 409 when op?.Kind == OperationKind.PickupCodeInsert:
                 break; // two orders drew the same code: the next attempt draws new ones
+            case 409 when op?.Kind == OperationKind.MemberCodeInsert:
+                // Another instance gave one of these members her code meanwhile: read the members' codes again and use those.
+                _memberCodes.Clear();
+                break;
             case 409 or 412 or 404 when op?.Kind is OperationKind.TallyInsert or OperationKind.TallyReplace:
                 // A member ordered through another instance meanwhile. Read every tally of the round again, not only
                 // this one: the transaction reports one failure, and others may be as stale.
@@ -545,6 +557,20 @@ public sealed partial class CampaignDesk : IAsyncDisposable
             }
         }
 
+        // 成团 gives a member one pickup code for all her orders: know the codes the members of these orders already have.
+        var coded = window.OfType<EvaluateOrdersCommand>().SelectMany(e => e.OrderIds).Select(id => _recentOrders.GetValueOrDefault(id)?.MemberId).OfType<string>()
+            .Where(m => !_memberCodes.ContainsKey(m)).Distinct(StringComparer.Ordinal).ToList();
+        foreach (var (memberId, row) in await Task.WhenAll(coded.Select(async m =>
+                     (m, await _tables.GetAsync(CampaignTables.Campaigns, _campaignId, CampaignTables.MemberCodeRow(m), ["Code"], _stopping.Token)))))
+        {
+            _memberCodes[memberId] = row?.GetString("Code");
+        }
+
+        if (_memberCodes.Count > RecentOrderCapacity)
+        {
+            _memberCodes.Clear();
+        }
+
         var campaign = _campaign;
         var members = window.OfType<PlaceOrderCommand>().Where(p => campaign is null || campaign.HasLimited(p.Lines.Select(l => l.ItemId))).Select(p => p.MemberId)
             .Concat(changes.Select(id => _recentOrders.GetValueOrDefault(id)?.MemberId).OfType<string>())
@@ -603,6 +629,11 @@ public sealed partial class CampaignDesk : IAsyncDisposable
 
     internal MemberTally? CommittedTally(string memberId) => _tallies.GetValueOrDefault(memberId);
 
+    /// <summary>The member's stored pickup code in this campaign: null when she has none, or when the desk has not read it.</summary>
+    internal string? MemberCode(string memberId) => _memberCodes.GetValueOrDefault(memberId);
+
+    internal bool KnowsMemberCode(string memberId) => _memberCodes.ContainsKey(memberId);
+
     internal void ForgetTally(string memberId) => _tallies.Remove(memberId);
 
     private void FireObserver(CommittedRound round)
@@ -634,6 +665,7 @@ public sealed partial class CampaignDesk : IAsyncDisposable
         HistoryInsert,
         EventInsert,
         PickupCodeInsert,
+        MemberCodeInsert,
     }
 
     internal sealed record RoundOperation(OperationKind Kind, string Key, TableOperation Operation, DeskCommand? Command, Action<string?>? OnCommitted = null);

@@ -42,6 +42,9 @@ public static class CampaignTables
 
     public static string PickupCodeRow(string code) => "pc_" + code;
 
+    /// <summary>The member's one pickup code in the campaign (one code per member per campaign, API.md <c>…/pickups</c>).</summary>
+    public static string MemberCodeRow(string memberId) => "pm_" + memberId;
+
     public static string HistoryRow(int seq) => HistoryPrefix + seq.ToString("D6", CultureInfo.InvariantCulture);
 
     /// <summary>An event row of a stream: <c>e_{stream}_{seq}</c>, so each stream reads in order by key.</summary>
@@ -407,8 +410,11 @@ public static class CampaignTables
     public static TableEntity ToReservationEntity(string campaignId, string memberId, DateTimeOffset at) =>
         new(campaignId, ReservationRow(memberId)) { ["Kind"] = "reservation", ["MemberId"] = memberId, ["At"] = at };
 
-    public static TableEntity ToPickupCodeEntity(string campaignId, string code, string orderId) =>
-        new(campaignId, PickupCodeRow(code)) { ["Kind"] = "pickupCode", ["OrderId"] = orderId };
+    public static TableEntity ToPickupCodeEntity(string campaignId, string code, string orderId, string memberId) =>
+        new(campaignId, PickupCodeRow(code)) { ["Kind"] = "pickupCode", ["OrderId"] = orderId, ["MemberId"] = memberId };
+
+    public static TableEntity ToMemberCodeEntity(string campaignId, string memberId, string code) =>
+        new(campaignId, MemberCodeRow(memberId)) { ["Kind"] = "memberCode", ["MemberId"] = memberId, ["Code"] = code };
 
     public static TableEntity ToOutboxEntity(string campaignId, IReadOnlyDictionary<string, long> watermarks, string? etag)
     {

@@ -5,24 +5,74 @@ using ServerlessCommerce.Storage;
 
 namespace ServerlessCommerce.Campaigns;
 
+/// <summary>What a pickup code handed over: the member and her orders (picked up now).</summary>
+public sealed record MemberPickup(string MemberName, IReadOnlyList<Order> Orders);
+
 /// <summary>One notification of the outbox.</summary>
 public sealed record Notification(string Kind, string MemberId, string Text, string? OrderId, DateTimeOffset At);
 
 /// <summary>Handing goods over: pickup verification, delivery status, the pickup list, and the notification outbox.</summary>
 public sealed class FulfilmentService(ITableStore tables, CampaignDesks desks, CampaignService campaigns, INotificationTexts texts)
 {
-    public async Task<Order> PickupByCodeAsync(Caller caller, string campaignId, string? code, CancellationToken ct)
+    /// <summary>
+    /// 核销 at the counter: the member's one code of the campaign hands over every confirmed pickup order of hers at once
+    /// (API.md <c>…/pickups</c>). Unknown code → 400 <c>wrong-pickup-code</c>; nothing left to hand over → 409
+    /// <c>already-picked-up</c>. Two counters scanning the same code at once hand each order over once.
+    /// </summary>
+    public async Task<MemberPickup> PickupByCodeAsync(Caller caller, string campaignId, string? code, CancellationToken ct)
     {
         var campaign = await RequireStoreLeaderAsync(caller, campaignId, ct);
-        var index = PickupCodes.LooksValid(code?.Trim())
-            ? await tables.GetAsync(CampaignTables.Campaigns, campaign.CampaignId, CampaignTables.PickupCodeRow(code!.Trim()), cancellationToken: ct)
+        var clean = code?.Trim();
+        var index = PickupCodes.LooksValid(clean)
+            ? await tables.GetAsync(CampaignTables.Campaigns, campaign.CampaignId, CampaignTables.PickupCodeRow(clean!), cancellationToken: ct)
             : null;
-        if (index?.GetString("OrderId") is not { } orderId)
+        if (index?.GetString("OrderId") is not { } firstOrderId)
         {
             throw AppProblem.Conflict(ProblemCodes.WrongPickupCode, "Wrong pickup code", "No order of this campaign has that pickup code. Check the 8 digits the member shows.");
         }
 
-        return await desks.SubmitAsync(campaignId, new FulfilOrderCommand { OrderId = orderId, To = OrderStatus.PickedUp, PickupCode = code!.Trim() });
+        // Her orders with this code (a code from before one code per member names one order only).
+        var orders = index.GetString("MemberId") is { } memberId
+            ? await tables.QueryAsync(CampaignTables.Campaigns, TableQuery.Partition(campaignId, TableFilter.And(TableFilter.RowKeyStartsWith(CampaignTables.OrderPrefix),
+                TableFilter.Equal("MemberId", memberId))), ct).Select(CampaignTables.ToOrder).Where(o => o.PickupCode == clean).ToListAsync(ct)
+            : [];
+        var ids = orders.Count > 0 ? orders.Where(o => o.Status == OrderStatus.Confirmed).Select(o => o.OrderId).ToList() : [firstOrderId];
+        if (orders.Count > 0 && ids.Count == 0)
+        {
+            var last = orders.Max(o => o.FulfilledAt);
+            throw AppProblem.Conflict(ProblemCodes.AlreadyPickedUp, "Already handed over", $"Every order with this code was already picked up (last at {last:yyyy-MM-dd HH:mm} UTC).");
+        }
+
+        var handed = new List<Order>();
+        AppProblem? refusal = null;
+        foreach (var outcome in await Task.WhenAll(ids.Select(async id =>
+                 {
+                     try
+                     {
+                         return (Order: await desks.SubmitAsync(campaignId, new FulfilOrderCommand { OrderId = id, To = OrderStatus.PickedUp, PickupCode = clean }), Problem: (AppProblem?)null);
+                     }
+                     catch (AppProblem problem) when (problem.Code == ProblemCodes.AlreadyPickedUp)
+                     {
+                         return (Order: (Order?)null, Problem: problem); // another counter was quicker with this one
+                     }
+                 })))
+        {
+            if (outcome.Order is { } order)
+            {
+                handed.Add(order);
+            }
+            else
+            {
+                refusal = outcome.Problem;
+            }
+        }
+
+        if (handed.Count == 0)
+        {
+            throw refusal!;
+        }
+
+        return new MemberPickup(handed[0].MemberName, handed.OrderBy(o => o.CreatedAt).ToList());
     }
 
     public async Task<Order> PickupOrderAsync(Caller caller, string orderId, string? code, CancellationToken ct)

@@ -81,7 +81,7 @@ public sealed class Order
     /// <summary>Order-level status, kept for the fulfilment states; otherwise derived from the lines.</summary>
     public OrderStatus? FulfilmentStatus { get; set; }
 
-    /// <summary>The code its member shows at the counter (核销码); set for confirmed pickup orders.</summary>
+    /// <summary>The code its member shows at the counter (提货码); set for confirmed pickup orders.</summary>
     public string? PickupCode { get; set; }
 
     /// <summary>When it was picked up or delivered.</summary>

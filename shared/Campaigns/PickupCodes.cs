@@ -3,7 +3,7 @@ using System.Security.Cryptography;
 namespace ServerlessCommerce.Campaigns;
 
 /// <summary>
-/// Pickup codes (核销码): 8 random digits, easy to read out at a counter and to type, drawn from a cryptographic
+/// Pickup codes (提货码): 8 random digits, easy to read out at a counter and to type, drawn from a cryptographic
 /// generator. Uniqueness within a campaign is enforced by storage (an index row per code, inserted with the order).
 /// </summary>
 public static class PickupCodes

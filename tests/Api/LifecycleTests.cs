@@ -72,7 +72,7 @@ public sealed class LifecycleTests
 
         await TestApp.ProblemAsync(await app.PostAsync($"/api/campaigns/{id}/pickups", new { pickupCode = "00000000" }, f.LeaderKey), 400, "wrong-pickup-code");
         var picked = await TestApp.OkJsonAsync(await app.PostAsync($"/api/campaigns/{id}/pickups", new { pickupCode = code }, f.LeaderKey));
-        Assert.Equal("pickedUp", picked.GetProperty("status").GetString());
+        Assert.Equal("pickedUp", Assert.Single(picked.GetProperty("orders").EnumerateArray()).GetProperty("status").GetString());
         await TestApp.ProblemAsync(await app.PostAsync($"/api/campaigns/{id}/pickups", new { pickupCode = code }, f.LeaderKey), 409, "already-picked-up");
 
         // Every confirmed order is handed over: follow-up 1 s later, completion 2 s after that.
@@ -296,11 +296,14 @@ public sealed class LifecycleTests
         Assert.Equal(0, end.Placed);
         Assert.Equal(buyers * perBuyer, end.Confirmed);
         var orders = await tables.QueryAsync("Campaigns", TableQuery.Partition(id, TableFilter.RowKeyStartsWith("o_"))).ToListAsync();
-        var codes = orders.Select(o => o.GetString("PickupCode")).ToList();
-        Assert.All(codes, c => Assert.Matches("^[0-9]{8}$", c));
+        Assert.All(orders, o => Assert.Matches("^[0-9]{8}$", o.GetString("PickupCode")));
+        // One code per member across the killed and the restarted process: each member's orders share it, no two members do.
+        var codes = orders.GroupBy(o => o.GetString("MemberId")).Select(g => Assert.Single(g.Select(o => o.GetString("PickupCode")).Distinct())).ToList();
+        Assert.Equal(buyers, codes.Count);
         Assert.Equal(codes.Count, codes.Distinct().Count());
         var codeRows = await tables.QueryAsync("Campaigns", TableQuery.Partition(id, TableFilter.RowKeyStartsWith("pc_"))).ToListAsync();
         Assert.Equal(codes.Order(StringComparer.Ordinal), codeRows.Select(r => r.RowKey[3..]).Order(StringComparer.Ordinal));
+        Assert.Equal(buyers, (await tables.QueryAsync("Campaigns", TableQuery.Partition(id, TableFilter.RowKeyStartsWith("pm_"))).ToListAsync()).Count);
         var campaign = (await tables.GetAsync("Campaigns", id, "campaign"))!;
         for (var i = 0; i < 300 && campaign.GetString("Phase") != "fulfilling"; i++)
         {

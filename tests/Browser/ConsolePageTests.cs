@@ -295,7 +295,7 @@ public sealed class ConsolePageTests : ChainTest
 
         var mine = await TestApp.OkJsonAsync(await App.GetAsync($"/api/orders/{orderId}", Chain.MemberToken));
         var code = mine.GetProperty("pickupCode").GetString()!;
-        var codeInput = page.GetByLabel("会员出示的核销码");
+        var codeInput = page.GetByLabel("会员出示的提货码");
         await Expect(codeInput).ToHaveAttributeAsync("inputmode", "numeric");
         await codeInput.FillAsync("00000000");
         await page.Locator("#pickup-verify").ClickAsync();
@@ -304,7 +304,7 @@ public sealed class ConsolePageTests : ChainTest
         await codeInput.FillAsync(code);
         await page.Locator("#pickup-verify").ClickAsync();
         await Expect(page.Locator("#pickup-result")).ToHaveAttributeAsync("data-result", "ok");
-        await Expect(page.Locator("#pickup-result")).ToContainTextAsync("李阿姨");
+        await Expect(page.Locator("#pickup-result")).ToContainTextAsync("核销成功：李阿姨 · 1 笔订单");
         await Expect(page.Locator($"#pickup-list tbody tr[data-order-id='{orderId}']")).ToContainTextAsync("已自提");
 
         await codeInput.FillAsync(code);

@@ -301,7 +301,7 @@ public sealed class LiveRoomPageTests : ChainTest
         var order = page.Locator("#my-orders [data-order-id]");
         await Expect(order.Locator(".order-status")).ToHaveAttributeAsync("data-status", "confirmed", new() { Timeout = 15_000 });
         await Expect(order.Locator(".pickup-code")).ToHaveTextAsync(new Regex("^[0-9]{8}$"));
-        await Expect(order).ToContainTextAsync("到店时请在柜台出示此取货码");
+        await Expect(order).ToContainTextAsync("到店时请在柜台出示此提货码");
         await Expect(page.Locator("#phase")).ToHaveAttributeAsync("data-phase", "fulfilling", new() { Timeout = 15_000 });
         await Expect(card.Locator("button.order-button")).ToBeDisabledAsync();
         await page.Locator("#order-result-close").ClickAsync();
@@ -309,7 +309,7 @@ public sealed class LiveRoomPageTests : ChainTest
 
         var code = (await order.Locator(".pickup-code").TextContentAsync())!;
         var picked = await TestApp.OkJsonAsync(await App.PostAsync($"/api/campaigns/{campaignId}/pickups", new { pickupCode = code }, Chain.LeaderKey));
-        Assert.Equal("pickedUp", picked.GetProperty("status").GetString());
+        Assert.Equal("pickedUp", Assert.Single(picked.GetProperty("orders").EnumerateArray()).GetProperty("status").GetString());
 
         await Expect(order.Locator(".order-status")).ToHaveAttributeAsync("data-status", "pickedUp", new() { Timeout = 15_000 });
         await Expect(order.Locator(".survey-form")).ToBeVisibleAsync();

@@ -522,12 +522,19 @@ public sealed class FaultRun
         Add("one notification per member and kind (a result per order)", notices.Count + orders.Count,
             notices.GroupBy(n => (n.Kind, n.Member, Order: n.Kind == "result" ? n.Order : null)).Where(g => g.Count() > 1).Select(g => $"{g.Key.Kind} to {g.Key.Member}{(g.Key.Order is null ? string.Empty : " for " + g.Key.Order)} sent {g.Count()} times")
                 .Concat(orders.Where(o => o.Status != OrderStatus.Placed && results0.GetValueOrDefault(o.OrderId) == 0).Take(5).Select(o => $"order {o.OrderId}: no result notification")));
-        var codes = rows.Where(r => r.RowKey.StartsWith("pc_", StringComparison.Ordinal)).Select(r => (Code: r.RowKey[3..], OrderId: r.GetString("OrderId"))).ToList();
-        var confirmedPickup = orders.Where(o => o.Status == OrderStatus.Confirmed && o.Fulfilment == Fulfilment.Pickup).ToList();
-        Add("one pickup code per confirmed order", confirmedPickup.Count + codes.Count,
+        // One pickup code per member per campaign: her confirmed pickup orders share it, it has its index row (naming her),
+        // her member-code row says the same, and no two members share one.
+        var codes = rows.Where(r => r.RowKey.StartsWith("pc_", StringComparison.Ordinal)).Select(r => (Code: r.RowKey[3..], MemberId: r.GetString("MemberId"))).ToList();
+        var memberCodes = rows.Where(r => r.RowKey.StartsWith("pm_", StringComparison.Ordinal)).ToDictionary(r => r.RowKey[3..], r => r.GetString("Code"), StringComparer.Ordinal);
+        var confirmedPickup = orders.Where(o => o.Status is OrderStatus.Confirmed or OrderStatus.PickedUp && o.Fulfilment == Fulfilment.Pickup).ToList();
+        var byMember = confirmedPickup.GroupBy(o => o.MemberId, StringComparer.Ordinal).ToList();
+        Add("one pickup code per member (all her orders, its index rows)", confirmedPickup.Count + codes.Count,
             confirmedPickup.Where(o => o.PickupCode is null).Select(o => $"order {o.OrderId}: confirmed without a pickup code")
-                .Concat(codes.GroupBy(c => c.OrderId).Where(g => g.Count() > 1).Select(g => $"order {g.Key}: {g.Count()} pickup codes issued ({string.Join(", ", g.Select(c => c.Code))})"))
-                .Concat(confirmedPickup.Where(o => o.PickupCode is not null && !codes.Contains((o.PickupCode, o.OrderId))).Select(o => $"order {o.OrderId}: its code {o.PickupCode} has no code row")));
+                .Concat(byMember.Where(g => g.Select(o => o.PickupCode).Distinct().Count() > 1).Select(g => $"member {g.Key}: {g.Select(o => o.PickupCode).Distinct().Count()} pickup codes"))
+                .Concat(byMember.Where(g => g.First().PickupCode is { } c && !codes.Contains((c, g.Key))).Select(g => $"member {g.Key}: code {g.First().PickupCode} has no index row naming her"))
+                .Concat(byMember.Where(g => memberCodes.GetValueOrDefault(g.Key) != g.First().PickupCode).Select(g => $"member {g.Key}: member-code row says {memberCodes.GetValueOrDefault(g.Key) ?? "nothing"}, her orders {g.First().PickupCode}"))
+                .Concat(codes.GroupBy(c => c.Code).Where(g => g.Count() > 1).Select(g => $"code {g.Key} issued {g.Count()} times"))
+                .Concat(codes.Where(c => !byMember.Any(g => g.Key == c.MemberId)).Select(c => $"code {c.Code}: no confirmed order of member {c.MemberId}")));
 
         // Nothing stuck.
         var (stuck, _, _) = await QueueCountsAsync(queues, cluster);

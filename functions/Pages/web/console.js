@@ -96,7 +96,7 @@
       "polls.heading": "投票", "polls.question": "投票问题", "polls.options": "选项（每行一个，2–6 个）", "polls.open": "发起投票",
       "polls.close": "结束投票", "polls.isOpen": "进行中", "polls.closed": "已结束", "polls.total": "共 {n} 票", "polls.empty": "还没有投票。",
       "polls.optionsInvalid": "请填写 2 到 6 个选项，每行一个。",
-      "pickup.heading": "核销自提", "pickup.code": "会员出示的核销码", "pickup.verify": "核销", "pickup.ok": "核销成功：{name} · {items}",
+      "pickup.heading": "核销自提", "pickup.code": "会员出示的提货码", "pickup.verify": "核销", "pickup.ok": "核销成功：{name} · {n} 笔订单 · {items}",
       "pickup.list": "自提名单", "pickup.csv": "导出自提名单 CSV", "pickup.empty": "还没有待自提的订单。", "th.pickedUpAt": "自提时间",
       "orders.heading": "订单（{n}）", "orders.csv": "导出订单 CSV", "orders.empty": "还没有订单。", "th.member": "会员", "th.phone": "手机",
       "th.items": "商品", "th.total": "金额", "th.fulfilment": "方式", "th.status": "状态", "th.time": "下单时间",
@@ -105,7 +105,7 @@
       "report.regenerate": "重新生成", "report.open": "打开复盘报告", "report.csv": "CSV", "report.json": "JSON", "report.generatedAt": "生成于 {time}",
       "notifications.heading": "通知记录（{n}）", "notifications.empty": "还没有通知。",
       "csv.orders": "订单", "csv.pickups": "自提名单",
-      "problem.wrong-pickup-code": "核销码不正确：请核对会员出示的 8 位数字。", "problem.already-picked-up": "这个订单已经核销过了，请勿重复发货。",
+      "problem.wrong-pickup-code": "提货码不正确：请核对会员出示的 8 位数字。", "problem.already-picked-up": "这个提货码的订单都已经核销过了，请勿重复发货。",
       "problem.forbidden": "当前密钥没有这项操作的权限。", "problem.too-large": "文件太大：检测报告最大 10 MB。",
       "problem.rate-limited": "操作太频繁，请稍后再试。", "problem.not-live": "当前阶段不能进行这项操作（需在预热或直播中）。",
       "problem.invalid-transition": "当前阶段不能执行这个操作，页面已刷新为最新状态。",
@@ -180,7 +180,7 @@
       "polls.heading": "Polls", "polls.question": "Question", "polls.options": "Options (one per line, 2–6)", "polls.open": "Open poll",
       "polls.close": "Close poll", "polls.isOpen": "Open", "polls.closed": "Closed", "polls.total": "{n} votes", "polls.empty": "No polls yet.",
       "polls.optionsInvalid": "Enter 2 to 6 options, one per line.",
-      "pickup.heading": "Pickup verification", "pickup.code": "Pickup code shown by the member", "pickup.verify": "Verify", "pickup.ok": "Picked up: {name} · {items}",
+      "pickup.heading": "Pickup verification", "pickup.code": "Pickup code shown by the member", "pickup.verify": "Verify", "pickup.ok": "Picked up: {name} · {n} order(s) · {items}",
       "pickup.list": "Pickup list", "pickup.csv": "Download pickup list CSV", "pickup.empty": "No pickup orders yet.", "th.pickedUpAt": "Picked up",
       "orders.heading": "Orders ({n})", "orders.csv": "Download orders CSV", "orders.empty": "No orders yet.", "th.member": "Member", "th.phone": "Phone",
       "th.items": "Items", "th.total": "Total", "th.fulfilment": "Fulfilment", "th.status": "Status", "th.time": "Ordered",
@@ -1351,10 +1351,11 @@
       const code = pickupForm.pickupCode.value.trim();
       pickupResult.removeAttribute("role");
       try {
-        const order = await api("POST", path + "/pickups", { body: { pickupCode: code } });
+        // One code per member per campaign: every confirmed pickup order of hers is handed over at once.
+        const pickup = await api("POST", path + "/pickups", { body: { pickupCode: code } });
         pickupResult.dataset.result = "ok";
         pickupResult.setAttribute("role", "status");
-        pickupResult.textContent = SC.t("pickup.ok", { name: order.memberName, items: lineText(order) });
+        pickupResult.textContent = SC.t("pickup.ok", { name: pickup.memberName, n: pickup.orders.length, items: pickup.orders.map(lineText).join("、") });
         pickupForm.reset();
       } catch (e) {
         pickupResult.dataset.result = "error";
