@@ -56,6 +56,39 @@ public sealed class CampaignsApi(CampaignService campaignService, ChainService c
         return ChainsApi.CreatedOrReplayed(created, $"/api/campaigns/{created.Value.CampaignId}", await ViewAsync(created.Value, chainService, req.HttpContext.RequestAborted));
     }
 
+    public sealed record DuplicateRequest(DateTimeOffset? PreheatAt, DateTimeOffset? LiveStartAt, DateTimeOffset? LiveEndAt, DateTimeOffset? PickupUntil);
+
+    [Function("EditCampaign")]
+    [OpenApiOperation("Campaigns", "Edit a campaign before it goes live (its store's leader, the admin): any create field; only those sent change. items is the whole new list (an item keeps its itemId by product); stock never below sold; the timers are re-planned. After go-live → 409 invalid-transition; storeId cannot change (duplicate instead).")]
+    [OpenApiRequest(typeof(CreateCampaignRequest))]
+    public async Task<Ok<CampaignView>> Edit([HttpTrigger(AuthorizationLevel.Anonymous, "patch", Route = "api/campaigns/{campaignId}")] HttpRequest req, string campaignId)
+    {
+        var body = await req.ReadJsonAsync<CreateCampaignRequest>();
+        var caller = await callerContext.GetAsync(req);
+        var ct = req.HttpContext.RequestAborted;
+        var current = await campaignService.GetForStaffAsync(caller, campaignId, ct);
+        var targetTags = body.TargetTags is null ? null : await targeting.ValidateAsync(caller, current.ChainId, body.TargetTags, ct);
+        var edited = await campaignService.EditAsync(caller, campaignId, new CampaignPatch(body.Title, body.StoreId, body.LeaderId, body.Items, body.PreheatAt, body.LiveStartAt,
+            body.LiveEndAt, body.PickupUntil, body.FollowUpAfterHours, body.FollowUpWindowHours), ct);
+        if (targetTags is not null)
+        {
+            await targeting.SaveAsync(campaignId, targetTags, ct);
+        }
+
+        return TypedResults.Ok(await ViewAsync(edited, chainService, ct));
+    }
+
+    [Function("DuplicateCampaign")]
+    [OpenApiOperation("Campaigns", "Copy any earlier campaign of the store into a new draft (its store's leader, the admin): same title, items, prices, stock and limits, the given schedule (preheatAt defaults to 48 h before liveStartAt). Idempotency-Key optional, as for create.")]
+    [OpenApiRequest(typeof(DuplicateRequest))]
+    public async Task<Results<Created<CampaignView>, Ok<CampaignView>>> Duplicate([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/campaigns/{campaignId}/duplicate")] HttpRequest req, string campaignId)
+    {
+        var body = await req.ReadJsonAsync<DuplicateRequest>();
+        var created = await campaignService.DuplicateAsync(await callerContext.GetAsync(req), campaignId,
+            new CampaignPatch(PreheatAt: body.PreheatAt, LiveStartAt: body.LiveStartAt, LiveEndAt: body.LiveEndAt, PickupUntil: body.PickupUntil), req.IdempotencyKey(), req.HttpContext.RequestAborted);
+        return ChainsApi.CreatedOrReplayed(created, $"/api/campaigns/{created.Value.CampaignId}", await ViewAsync(created.Value, chainService, req.HttpContext.RequestAborted));
+    }
+
     [Function("ListCampaigns")]
     [OpenApiOperation("Campaigns", "The chain's campaigns (a leader sees their store's).")]
     public async Task<Ok<List<CampaignSummary>>> List([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/chains/{chainId}/campaigns")] HttpRequest req, string chainId) =>

@@ -53,6 +53,18 @@ public sealed class CampaignItem
     public long UnitPriceFor(bool memberPrice) => memberPrice && MemberPriceFen is { } member ? Math.Min(member, OrderPriceFen) : OrderPriceFen;
 
     public CampaignItem Clone() => (CampaignItem)MemberwiseClone();
+
+    /// <summary>A copy under another id (an edited campaign keeps an item's id by its product).</summary>
+    public CampaignItem Clone(string itemId)
+    {
+        var copy = new CampaignItem
+        {
+            ItemId = itemId, ProductId = ProductId, Name = Name, Unit = Unit, PriceFen = PriceFen, LivePriceFen = LivePriceFen,
+            MemberPriceFen = MemberPriceFen, Stock = Stock, MinGroupSize = MinGroupSize, PerMemberLimit = PerMemberLimit,
+        };
+        copy.Sold = Sold;
+        return copy;
+    }
 }
 
 /// <summary>
@@ -863,17 +875,82 @@ public sealed class Campaign
     public static CampaignPhase ParsePhase(string wire) => wire == "followUp" ? CampaignPhase.FollowUp : Enum.Parse<CampaignPhase>(wire, ignoreCase: true);
 
     /// <summary>A working copy (its lanes copied too; no pending events).</summary>
-    public Campaign Clone()
+    public Campaign Clone() => CloneWith(Title, LeaderId, Schedule, Items);
+
+    /// <summary>
+    /// 编辑 before the live (API.md <c>PATCH</c>): a copy with the new title, leader, schedule and items, its stock counted
+    /// again (each item's whole stock less what it sold goes to the pool; the lanes give back what they held of it and
+    /// come back as the lanes to write). Items keep their ids by product; a pin on a removed item goes.
+    /// Refused once the campaign has gone live (409 <c>invalid-transition</c>) and when a stock falls below what sold (400).
+    /// </summary>
+    public (Campaign Edited, List<StockLane> LanesAfter) EditBeforeLive(string title, string leaderId, CampaignSchedule schedule, IReadOnlyList<CampaignItem> items, string cause, DateTimeOffset now)
+    {
+        if (Phase is not (CampaignPhase.Draft or CampaignPhase.Preheat))
+        {
+            throw AppProblem.Conflict(ProblemCodes.InvalidTransition, "Too late to edit", $"A campaign is edited before it goes live; it is {Wire(Phase)}. Duplicate it into a new draft instead.");
+        }
+
+        var v = new Validator();
+        for (var i = 0; i < items.Count; i++)
+        {
+            var sold = FindItem(items[i].ItemId)?.Sold ?? 0;
+            if (items[i].Stock < sold)
+            {
+                v.Add($"items[{i}].stock", $"stock cannot go below what already sold ({sold}).");
+            }
+        }
+
+        v.ThrowIfInvalid();
+        var edited = CloneWith(title, leaderId, schedule, items);
+        var lanes = _lanes.Select(l => l.Clone()).ToList();
+        var kept = items.Select(i => Buckets.Item(i.ItemId)).ToHashSet(StringComparer.Ordinal);
+        foreach (var item in Items.Where(i => !kept.Contains(Buckets.Item(i.ItemId))))
+        {
+            edited.Pool.Remove(Buckets.Item(item.ItemId));
+        }
+
+        foreach (var item in edited.Items)
+        {
+            var bucket = Buckets.Item(item.ItemId);
+            edited.Pool[bucket] = item.Stock - (FindItem(item.ItemId)?.Sold ?? 0);
+        }
+
+        foreach (var lane in lanes)
+        {
+            foreach (var bucket in lane.Units.Keys.Where(b => kept.Contains(b) || Items.Any(i => Buckets.Item(i.ItemId) == b)).ToList())
+            {
+                lane.Units.Remove(bucket); // every unit of every item is counted in the pool again
+            }
+
+            lane.Version++;
+        }
+
+        if (edited.PinnedItemId is { } pinned && edited.FindItem(pinned) is null)
+        {
+            edited.PinnedItemId = null;
+        }
+
+        edited._lanes = lanes;
+        edited.Recount();
+        edited.Record("campaign.edited", $"campaigns/{CampaignId}", new
+        {
+            CampaignId, title, leaderId, schedule.PreheatAt, schedule.LiveStartAt, schedule.LiveEndAt, schedule.PickupUntil,
+            items = edited.Items.Select(i => new { i.ItemId, i.ProductId, i.Name, i.PriceFen, i.LivePriceFen, i.MemberPriceFen, i.Stock }), cause, at = now,
+        });
+        return (edited, lanes);
+    }
+
+    private Campaign CloneWith(string title, string leaderId, CampaignSchedule schedule, IEnumerable<CampaignItem> items)
     {
         var copy = new Campaign
         {
             CampaignId = CampaignId,
             ChainId = ChainId,
             StoreId = StoreId,
-            LeaderId = LeaderId,
-            Title = Title,
-            Schedule = Schedule,
-            Items = Items.Select(i => i.Clone()).ToList(),
+            LeaderId = leaderId,
+            Title = title,
+            Schedule = schedule,
+            Items = items.Select(i => i.Clone()).ToList(),
             CreatedAt = CreatedAt,
             Phase = Phase,
             PhasesReached = [.. PhasesReached],

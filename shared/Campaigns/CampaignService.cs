@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.Extensions.Logging;
 using ServerlessCommerce.Catalogue;
 using ServerlessCommerce.Chains;
@@ -20,6 +21,19 @@ public sealed record CampaignDraft(
     DateTimeOffset? PickupUntil,
     double? FollowUpAfterHours,
     double? FollowUpWindowHours);
+
+/// <summary>A <c>PATCH</c> of a campaign: only the fields present change (items: the whole new list).</summary>
+public sealed record CampaignPatch(
+    string? Title = null,
+    string? StoreId = null,
+    string? LeaderId = null,
+    IReadOnlyList<CampaignItemDraft>? Items = null,
+    DateTimeOffset? PreheatAt = null,
+    DateTimeOffset? LiveStartAt = null,
+    DateTimeOffset? LiveEndAt = null,
+    DateTimeOffset? PickupUntil = null,
+    double? FollowUpAfterHours = null,
+    double? FollowUpWindowHours = null);
 
 public sealed record CampaignItemDraft(string? ProductId, long? PriceFen, long? LivePriceFen, int? Stock, int? MinGroupSize, int? PerMemberLimit, long? MemberPriceFen = null);
 
@@ -308,6 +322,103 @@ public sealed class CampaignService(ITableStore tables, CampaignDesks desks, Cha
         return rows.OrderBy(r => r.RowKey, StringComparer.Ordinal)
             .Select(CampaignTables.ToHistoryEntry)
             .ToList();
+    }
+
+    /// <summary>
+    /// 编辑 before the live (API.md <c>PATCH</c>): fields present replace the campaign's; items are the whole new list
+    /// (an item keeps its id by product). One transaction over the campaign row and every lane (If-Match), so an
+    /// instance's desk with an older copy fails its next write and reads the edit; retried when another write came first.
+    /// The timers are re-planned and the outbox woken for the <c>campaign.edited</c> event.
+    /// </summary>
+    public async Task<Campaign> EditAsync(Caller caller, string campaignId, CampaignPatch patch, CancellationToken ct)
+    {
+        var current = await GetForStaffAsync(caller, campaignId, ct);
+        var v = new Validator();
+        var title = patch.Title is null ? current.Title : v.Text("title", patch.Title, 80);
+        if (patch.StoreId is not null && patch.StoreId != current.StoreId)
+        {
+            v.Add("storeId", "A campaign stays in its store; duplicate it for another store.");
+        }
+
+        var leaderId = current.LeaderId;
+        if (patch.LeaderId is not null && patch.LeaderId != current.LeaderId)
+        {
+            var leader = Ids.ChainOf(patch.LeaderId) == current.ChainId ? await tables.GetAsync(ChainTables.Leaders, current.ChainId, patch.LeaderId, cancellationToken: ct) : null;
+            if (leader is null || leader.GetString("StoreId") != current.StoreId)
+            {
+                v.Add("leaderId", "The leader must lead the campaign's store.");
+            }
+            else
+            {
+                leaderId = patch.LeaderId;
+            }
+        }
+
+        var items = patch.Items is null ? current.Items.Select(i => i.Clone()).ToList() : await ValidateItemsAsync(v, current.ChainId, patch.Items, ct);
+        if (patch.Items is not null)
+        {
+            // An item keeps its id (pins, trials, orders refer to it) when its product stays; new products get new ids.
+            var next = current.Items.Select(i => int.TryParse(i.ItemId.AsSpan(1), out var n) ? n : 0).DefaultIfEmpty(0).Max() + 1;
+            items = items.Select(i => i.Clone(current.Items.FirstOrDefault(o => o.ProductId == i.ProductId)?.ItemId ?? "i" + (next++).ToString(CultureInfo.InvariantCulture))).ToList();
+        }
+
+        var now = clock.GetUtcNow();
+        var s = current.Schedule;
+        var earliest = now - EarliestBeforeNow + TimeSpan.FromMinutes(1);
+        var schedule = ValidateSchedule(v, new CampaignDraft(title, current.StoreId, leaderId, null,
+            patch.PreheatAt ?? Max(s.PreheatAt, earliest), patch.LiveStartAt ?? s.LiveStartAt, patch.LiveEndAt ?? s.LiveEndAt, patch.PickupUntil ?? s.PickupUntil,
+            patch.FollowUpAfterHours ?? s.FollowUpAfterHours, patch.FollowUpWindowHours ?? s.FollowUpWindowHours), now);
+        if (schedule is not null && patch.PreheatAt is null && s.PreheatAt <= schedule.LiveStartAt)
+        {
+            schedule = schedule with { PreheatAt = s.PreheatAt }; // an unchanged preheat stays as it was (even long past)
+        }
+
+        v.ThrowIfInvalid();
+        var cause = CauseOf(caller);
+        for (var attempt = 0; ; attempt++)
+        {
+            var (edited, lanes) = current.EditBeforeLive(title, leaderId, schedule!, items, cause, now);
+            edited.Version++;
+            var packed = edited.Events.Select(e => CampaignTables.Pack(edited.NextEventSeq(), DomainEvent.Create(e.Type, edited.ChainId, e.Subject, e.Data, now, edited.Version.ToString(CultureInfo.InvariantCulture)))).ToList();
+            edited.Events.Clear();
+            List<TableOperation> ops =
+            [
+                TableOperation.Replace(CampaignTables.ToEntity(edited), current.ETag!),
+                .. lanes.Select(l => TableOperation.Replace(CampaignTables.ToEntity(campaignId, l), current.Lanes.First(o => o.LaneId == l.LaneId).ETag!)),
+                .. CampaignTables.PackEvents(campaignId, CampaignTables.CampaignStream, packed).Select(TableOperation.Insert),
+            ];
+            try
+            {
+                await tables.SubmitTransactionAsync(CampaignTables.Campaigns, ops, ct);
+            }
+            catch (TableTransactionFailedException ex) when (ex.Status is 409 or 412 && attempt < 5)
+            {
+                current = await GetAsync(campaignId, ct); // another write came first (an order desk, a timer): edit what is there now
+                continue;
+            }
+
+            await tables.UpsertAsync(CampaignTables.CampaignIndex, CampaignTables.ToIndexEntity(edited), TableUpdateMode.Merge, ct);
+            await lifecycle.RequestAsync(campaignId, ct);
+            await lifecycle.WakeOutboxAsync(campaignId, ct);
+            logger.LogInformation("Campaign {CampaignId} edited by {Cause}", campaignId, cause);
+            return await GetAsync(campaignId, ct);
+        }
+    }
+
+    /// <summary>
+    /// 复制: a new draft with the source's title, store, leader, items (products, prices, stock, limits), follow-up hours
+    /// and the given schedule; the source may be in any phase.
+    /// </summary>
+    public async Task<CreateResult<Campaign>> DuplicateAsync(Caller caller, string campaignId, CampaignPatch schedule, string? idempotencyKey, CancellationToken ct)
+    {
+        var source = await GetForStaffAsync(caller, campaignId, ct);
+        var draft = new CampaignDraft(source.Title, source.StoreId, source.LeaderId,
+            source.Items.Select(i => new CampaignItemDraft(i.ProductId, i.PriceFen, i.LivePriceFen, i.Stock, i.MinGroupSize, i.PerMemberLimit, i.MemberPriceFen)).ToList(),
+            schedule.PreheatAt, schedule.LiveStartAt, schedule.LiveEndAt, schedule.PickupUntil,
+            source.Schedule.FollowUpAfterHours, source.Schedule.FollowUpWindowHours);
+        var created = await CreateAsync(caller, source.ChainId, draft, idempotencyKey, ct);
+        logger.LogInformation("Campaign {CampaignId} duplicated into {Copy}", campaignId, created.Value.CampaignId);
+        return created;
     }
 
     /// <summary>A leader's or admin's lifecycle action; the same code the timers run.</summary>

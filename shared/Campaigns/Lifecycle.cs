@@ -60,4 +60,8 @@ public sealed class LifecycleReplans(IQueueStore queues)
 {
     public Task RequestAsync(string campaignId, CancellationToken ct) =>
         queues.SendAsync(CampaignCommitEffects.WorkQueueName, JsonSerializer.Serialize(new CampaignWork(campaignId, CampaignWork.Replan), JsonSerializerOptions.Web), cancellationToken: ct);
+
+    /// <summary>Wakes the campaign's outbox dispatcher (events written outside a desk round, e.g. an edit).</summary>
+    public Task WakeOutboxAsync(string campaignId, CancellationToken ct) =>
+        queues.SendAsync(CampaignOutbox.QueueName, CampaignOutbox.WakeMessage(campaignId), cancellationToken: ct);
 }

@@ -215,6 +215,7 @@ public static class OpenApiDocument
         [typeof(Api.CampaignsApi.CreateCampaignRequest)] = ["preheatAt", "pickupUntil", "followUpAfterHours", "followUpWindowHours"],
         [typeof(Campaigns.CampaignItemDraft)] = ["livePriceFen", "minGroupSize", "perMemberLimit", "memberPriceFen"],
         [typeof(Api.OrdersApi.PlaceOrderRequest)] = ["address"],
+        [typeof(Api.CampaignsApi.DuplicateRequest)] = ["preheatAt", "pickupUntil"],
         [typeof(Api.GrowthApi.LevelBody)] = ["privileges", "memberPrice"],
         [typeof(Api.LiveApi.FlashSaleRequest)] = ["firstNGift"],
         [typeof(FollowUp.SurveyRequest)] = ["comment"],
