@@ -16,6 +16,7 @@ require_tools() {
 ensure_node_modules() {
   local infra="$1/infra"
   if [ ! -x "$infra/node_modules/.bin/azurite" ] || [ ! -f "$infra/node_modules/@microsoft/signalr/dist/browser/signalr.min.js" ] \
+    || [ ! -f "$infra/node_modules/hls.js/dist/hls.min.js" ] \
     || [ "$infra/package-lock.json" -nt "$infra/node_modules/.package-lock.json" ]; then
     log "Installing Azurite and the SignalR browser client from npm (infra/package-lock.json)…"
     (cd "$infra" && npm ci --no-audit --no-fund --loglevel=error) || die "npm ci failed in infra/; check that the npm registry is reachable."
@@ -28,6 +29,8 @@ ensure_chromium() {
   local chromium="${CHROMIUM_PATH:-/usr/bin/chromium}" packages=() sudo=""
   [ -x "$chromium" ] || packages+=(chromium)
   [ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || packages+=(fonts-wqy-microhei)
+  # ffmpeg makes the HLS stream the live room's video test plays (LiveVideoPageTests); it is not used by the app.
+  command -v ffmpeg >/dev/null 2>&1 || packages+=(ffmpeg)
   [ ${#packages[@]} -eq 0 ] && return 0
   if ! command -v apt-get >/dev/null 2>&1 || { [ "$(id -u)" -ne 0 ] && ! command -v sudo >/dev/null 2>&1; }; then
     [ -x "$chromium" ] && return 0

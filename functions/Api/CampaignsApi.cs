@@ -14,7 +14,8 @@ public sealed class CampaignsApi(CampaignService campaignService, ChainService c
 {
     public sealed record CreateCampaignRequest(
         string? Title, string? StoreId, string? LeaderId, List<CampaignItemDraft>? Items, DateTimeOffset? PreheatAt, DateTimeOffset? LiveStartAt,
-        DateTimeOffset? LiveEndAt, DateTimeOffset? PickupUntil, double? FollowUpAfterHours, double? FollowUpWindowHours, List<string?>? TargetTags = null);
+        DateTimeOffset? LiveEndAt, DateTimeOffset? PickupUntil, double? FollowUpAfterHours, double? FollowUpWindowHours, List<string?>? TargetTags = null,
+        StreamDraft? Stream = null, string? Intro = null);
 
     public sealed record ItemView(string ItemId, string ProductId, string Name, string? Unit, long PriceFen, long? LivePriceFen, int Stock, int Remaining, int Sold, int MinGroupSize, int? PerMemberLimit, long? MemberPriceFen = null);
 
@@ -26,14 +27,14 @@ public sealed class CampaignsApi(CampaignService campaignService, ChainService c
         string CampaignId, string ChainId, string StoreId, StoreView? Store, string LeaderId, string Title, string Phase,
         DateTimeOffset PreheatAt, DateTimeOffset LiveStartAt, DateTimeOffset LiveEndAt, DateTimeOffset PickupUntil,
         double FollowUpAfterHours, double FollowUpWindowHours, int ReservationCount, int OrderCount, string? PinnedItemId, List<ItemView> Items,
-        List<FlashSaleState> FlashSales, long Seq, string? TimeZone = null)
+        List<FlashSaleState> FlashSales, long Seq, string? TimeZone = null, LiveStream? Stream = null, string? Intro = null)
     {
         public static CampaignView From(Campaign c, Store? store = null, string? timeZone = null) => new(
             c.CampaignId, c.ChainId, c.StoreId, store is null ? null : new StoreView(store.StoreId, store.Name, store.Address), c.LeaderId, c.Title,
             Campaign.Wire(c.Phase), c.Schedule.PreheatAt, c.Schedule.LiveStartAt, c.Schedule.LiveEndAt, c.Schedule.PickupUntil,
             c.Schedule.FollowUpAfterHours, c.Schedule.FollowUpWindowHours, c.ReservationCount, c.OrderCount, c.PinnedItemId,
             c.Items.Select(i => new ItemView(i.ItemId, i.ProductId, i.Name, i.Unit, i.PriceFen, i.LivePriceFen, i.Stock, i.Remaining, i.Sold, i.MinGroupSize, i.PerMemberLimit, i.MemberPriceFen)).ToList(),
-            c.FlashSales.Select(f => new FlashSaleState(f.FlashSaleId, f.ItemId, f.Quantity, f.Sold, f.PriceFen, f.EndsAt, f.FirstNGift, f.EndedAt is null && f.Remaining > 0 && f.EndsAt > DateTimeOffset.UtcNow, f.GiftName)).ToList(), c.Seq, timeZone);
+            c.FlashSales.Select(f => new FlashSaleState(f.FlashSaleId, f.ItemId, f.Quantity, f.Sold, f.PriceFen, f.EndsAt, f.FirstNGift, f.EndedAt is null && f.Remaining > 0 && f.EndsAt > DateTimeOffset.UtcNow, f.GiftName)).ToList(), c.Seq, timeZone, c.Stream, c.Intro);
     }
 
     public sealed record CampaignSummary(string CampaignId, string Title, string StoreId, string LeaderId, string Phase, DateTimeOffset? LiveStartAt, DateTimeOffset? LiveEndAt);
@@ -44,7 +45,7 @@ public sealed class CampaignsApi(CampaignService campaignService, ChainService c
     public async Task<Results<Created<CampaignView>, Ok<CampaignView>>> Create([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/chains/{chainId}/campaigns")] HttpRequest req, string chainId)
     {
         var body = await req.ReadJsonAsync<CreateCampaignRequest>();
-        var draft = new CampaignDraft(body.Title, body.StoreId, body.LeaderId, body.Items, body.PreheatAt, body.LiveStartAt, body.LiveEndAt, body.PickupUntil, body.FollowUpAfterHours, body.FollowUpWindowHours);
+        var draft = new CampaignDraft(body.Title, body.StoreId, body.LeaderId, body.Items, body.PreheatAt, body.LiveStartAt, body.LiveEndAt, body.PickupUntil, body.FollowUpAfterHours, body.FollowUpWindowHours, body.Stream, body.Intro);
         var caller = await callerContext.GetAsync(req);
         // targetTags (CRM targeted preview) is checked before anything is created and stored beside the campaign.
         var targetTags = await targeting.ValidateAsync(caller, chainId, body.TargetTags, req.HttpContext.RequestAborted);
@@ -69,7 +70,7 @@ public sealed class CampaignsApi(CampaignService campaignService, ChainService c
         var current = await campaignService.GetForStaffAsync(caller, campaignId, ct);
         var targetTags = body.TargetTags is null ? null : await targeting.ValidateAsync(caller, current.ChainId, body.TargetTags, ct);
         var edited = await campaignService.EditAsync(caller, campaignId, new CampaignPatch(body.Title, body.StoreId, body.LeaderId, body.Items, body.PreheatAt, body.LiveStartAt,
-            body.LiveEndAt, body.PickupUntil, body.FollowUpAfterHours, body.FollowUpWindowHours), ct);
+            body.LiveEndAt, body.PickupUntil, body.FollowUpAfterHours, body.FollowUpWindowHours, body.Stream, body.Intro), ct);
         if (targetTags is not null)
         {
             await targeting.SaveAsync(campaignId, targetTags, ct);

@@ -16,9 +16,11 @@ public sealed class PageEndpoints
 {
     private const string ResourcePrefix = "web/";
 
-    // Pages talk to their own origin, to the SignalR Service and to Blob SAS URLs (photo uploads), nothing else.
+    // Pages talk to their own origin, to the SignalR Service, to Blob SAS URLs (photo uploads) and to the campaign's live
+    // video (any live service's HLS: hls.js fetches it and plays it through a blob: MediaSource, in a blob: worker).
     private const string ContentSecurityPolicy =
         "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob: http: https:; " +
+        "media-src 'self' blob: http: https:; worker-src 'self' blob:; " +
         "connect-src 'self' http: https: ws: wss:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'";
 
     private static readonly Lazy<FrozenDictionary<string, PageAsset>> Assets = new(Load);

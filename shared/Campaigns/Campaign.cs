@@ -117,6 +117,12 @@ public sealed record CampaignSchedule(
     double FollowUpAfterHours,
     double FollowUpWindowHours);
 
+/// <summary>
+/// The campaign's live video (API.md <c>stream</c>): an HLS playback URL from any live service, and/or a link that opens a
+/// WeChat Channels (视频号) live.
+/// </summary>
+public sealed record LiveStream(string? PlaybackUrl, string? ChannelsUrl);
+
 /// <summary>The outcome of a lifecycle action.</summary>
 public sealed record Transition(CampaignPhase From, CampaignPhase To, bool Changed);
 
@@ -172,6 +178,12 @@ public sealed class Campaign
     public required CampaignSchedule Schedule { get; init; }
 
     public required List<CampaignItem> Items { get; init; }
+
+    /// <summary>The live video, when the leader gave one.</summary>
+    public LiveStream? Stream { get; init; }
+
+    /// <summary>The preheat view's text (活动介绍): what the live will show and why it is worth coming.</summary>
+    public string? Intro { get; init; }
 
     public required DateTimeOffset CreatedAt { get; init; }
 
@@ -875,7 +887,7 @@ public sealed class Campaign
     public static CampaignPhase ParsePhase(string wire) => wire == "followUp" ? CampaignPhase.FollowUp : Enum.Parse<CampaignPhase>(wire, ignoreCase: true);
 
     /// <summary>A working copy (its lanes copied too; no pending events).</summary>
-    public Campaign Clone() => CloneWith(Title, LeaderId, Schedule, Items);
+    public Campaign Clone() => CloneWith(Title, LeaderId, Schedule, Items, Stream, Intro);
 
     /// <summary>
     /// 编辑 before the live (API.md <c>PATCH</c>): a copy with the new title, leader, schedule and items, its stock counted
@@ -883,7 +895,7 @@ public sealed class Campaign
     /// come back as the lanes to write). Items keep their ids by product; a pin on a removed item goes.
     /// Refused once the campaign has gone live (409 <c>invalid-transition</c>) and when a stock falls below what sold (400).
     /// </summary>
-    public (Campaign Edited, List<StockLane> LanesAfter) EditBeforeLive(string title, string leaderId, CampaignSchedule schedule, IReadOnlyList<CampaignItem> items, string cause, DateTimeOffset now)
+    public (Campaign Edited, List<StockLane> LanesAfter) EditBeforeLive(string title, string leaderId, CampaignSchedule schedule, IReadOnlyList<CampaignItem> items, LiveStream? stream, string? intro, string cause, DateTimeOffset now)
     {
         if (Phase is not (CampaignPhase.Draft or CampaignPhase.Preheat))
         {
@@ -901,7 +913,7 @@ public sealed class Campaign
         }
 
         v.ThrowIfInvalid();
-        var edited = CloneWith(title, leaderId, schedule, items);
+        var edited = CloneWith(title, leaderId, schedule, items, stream, intro);
         var lanes = _lanes.Select(l => l.Clone()).ToList();
         var kept = items.Select(i => Buckets.Item(i.ItemId)).ToHashSet(StringComparer.Ordinal);
         foreach (var item in Items.Where(i => !kept.Contains(Buckets.Item(i.ItemId))))
@@ -940,7 +952,7 @@ public sealed class Campaign
         return (edited, lanes);
     }
 
-    private Campaign CloneWith(string title, string leaderId, CampaignSchedule schedule, IEnumerable<CampaignItem> items)
+    private Campaign CloneWith(string title, string leaderId, CampaignSchedule schedule, IEnumerable<CampaignItem> items, LiveStream? stream, string? intro)
     {
         var copy = new Campaign
         {
@@ -951,6 +963,8 @@ public sealed class Campaign
             Title = title,
             Schedule = schedule,
             Items = items.Select(i => i.Clone()).ToList(),
+            Stream = stream,
+            Intro = intro,
             CreatedAt = CreatedAt,
             Phase = Phase,
             PhasesReached = [.. PhasesReached],

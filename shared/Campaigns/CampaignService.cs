@@ -20,7 +20,12 @@ public sealed record CampaignDraft(
     DateTimeOffset? LiveEndAt,
     DateTimeOffset? PickupUntil,
     double? FollowUpAfterHours,
-    double? FollowUpWindowHours);
+    double? FollowUpWindowHours,
+    StreamDraft? Stream = null,
+    string? Intro = null);
+
+/// <summary>What a leader sends as the live video (API.md <c>stream</c>).</summary>
+public sealed record StreamDraft(string? PlaybackUrl, string? ChannelsUrl);
 
 /// <summary>A <c>PATCH</c> of a campaign: only the fields present change (items: the whole new list).</summary>
 public sealed record CampaignPatch(
@@ -33,7 +38,9 @@ public sealed record CampaignPatch(
     DateTimeOffset? LiveEndAt = null,
     DateTimeOffset? PickupUntil = null,
     double? FollowUpAfterHours = null,
-    double? FollowUpWindowHours = null);
+    double? FollowUpWindowHours = null,
+    StreamDraft? Stream = null,
+    string? Intro = null);
 
 public sealed record CampaignItemDraft(string? ProductId, long? PriceFen, long? LivePriceFen, int? Stock, int? MinGroupSize, int? PerMemberLimit, long? MemberPriceFen = null);
 
@@ -82,15 +89,17 @@ public sealed class CampaignService(ITableStore tables, CampaignDesks desks, Cha
 
         var items = await ValidateItemsAsync(v, chainId, draft.Items, ct);
         var schedule = ValidateSchedule(v, draft, clock.GetUtcNow());
+        var stream = ValidateStream(v, draft.Stream);
+        var intro = v.OptionalText("intro", draft.Intro, MaxIntroLength);
         v.ThrowIfInvalid();
 
         var campaignId = key is null ? Ids.New(chainId, 'k') : Ids.For(chainId, 'k', key);
         var campaign = new Campaign
         {
             CampaignId = campaignId, ChainId = chainId, StoreId = store!.StoreId, LeaderId = leaderId!, Title = title,
-            Schedule = schedule!, Items = items, CreatedAt = clock.GetUtcNow(),
+            Schedule = schedule!, Items = items, CreatedAt = clock.GetUtcNow(), Stream = stream, Intro = intro,
         };
-        var fingerprint = Idempotency.Fingerprint(new { title, store.StoreId, leaderId, items = items.Select(i => new { i.ProductId, i.PriceFen, i.LivePriceFen, i.Stock, i.MinGroupSize, i.PerMemberLimit, i.MemberPriceFen }), schedule });
+        var fingerprint = Idempotency.Fingerprint(new { title, store.StoreId, leaderId, items = items.Select(i => new { i.ProductId, i.PriceFen, i.LivePriceFen, i.Stock, i.MinGroupSize, i.PerMemberLimit, i.MemberPriceFen }), schedule, stream, intro });
         campaign.FillPool();
         campaign.Version = 1;
         var seq = campaign.NextEventSeq();
@@ -199,6 +208,34 @@ public sealed class CampaignService(ITableStore tables, CampaignDesks desks, Cha
         }
 
         return items;
+    }
+
+    public const int MaxIntroLength = 2000;
+    public const int MaxUrlLength = 500;
+
+    /// <summary>The live video: absolute http(s) URLs of at most <see cref="MaxUrlLength"/> characters; neither given = none.</summary>
+    private static LiveStream? ValidateStream(Validator v, StreamDraft? draft)
+    {
+        string? Url(string field, string? value)
+        {
+            if (string.IsNullOrWhiteSpace(value))
+            {
+                return null;
+            }
+
+            var text = value.Trim();
+            if (text.Length > MaxUrlLength || !Uri.TryCreate(text, UriKind.Absolute, out var uri) || uri.Scheme is not ("https" or "http"))
+            {
+                v.Add(field, $"{field} must be an http(s) URL of at most {MaxUrlLength} characters.");
+                return null;
+            }
+
+            return uri.AbsoluteUri;
+        }
+
+        var playback = Url("stream.playbackUrl", draft?.PlaybackUrl);
+        var channels = Url("stream.channelsUrl", draft?.ChannelsUrl);
+        return playback is null && channels is null ? null : new LiveStream(playback, channels);
     }
 
     /// <summary>How far from now a campaign's instants may lie (API.md): a little in the past, at most a year ahead.</summary>
@@ -373,11 +410,13 @@ public sealed class CampaignService(ITableStore tables, CampaignDesks desks, Cha
             schedule = schedule with { PreheatAt = s.PreheatAt }; // an unchanged preheat stays as it was (even long past)
         }
 
+        var stream = patch.Stream is null ? current.Stream : ValidateStream(v, patch.Stream);
+        var intro = patch.Intro is null ? current.Intro : v.OptionalText("intro", patch.Intro, MaxIntroLength);
         v.ThrowIfInvalid();
         var cause = CauseOf(caller);
         for (var attempt = 0; ; attempt++)
         {
-            var (edited, lanes) = current.EditBeforeLive(title, leaderId, schedule!, items, cause, now);
+            var (edited, lanes) = current.EditBeforeLive(title, leaderId, schedule!, items, stream, intro, cause, now);
             edited.Version++;
             var packed = edited.Events.Select(e => CampaignTables.Pack(edited.NextEventSeq(), DomainEvent.Create(e.Type, edited.ChainId, e.Subject, e.Data, now, edited.Version.ToString(CultureInfo.InvariantCulture)))).ToList();
             edited.Events.Clear();
@@ -415,7 +454,8 @@ public sealed class CampaignService(ITableStore tables, CampaignDesks desks, Cha
         var draft = new CampaignDraft(source.Title, source.StoreId, source.LeaderId,
             source.Items.Select(i => new CampaignItemDraft(i.ProductId, i.PriceFen, i.LivePriceFen, i.Stock, i.MinGroupSize, i.PerMemberLimit, i.MemberPriceFen)).ToList(),
             schedule.PreheatAt, schedule.LiveStartAt, schedule.LiveEndAt, schedule.PickupUntil,
-            source.Schedule.FollowUpAfterHours, source.Schedule.FollowUpWindowHours);
+            source.Schedule.FollowUpAfterHours, source.Schedule.FollowUpWindowHours,
+            source.Stream is null ? null : new StreamDraft(source.Stream.PlaybackUrl, source.Stream.ChannelsUrl), source.Intro);
         var created = await CreateAsync(caller, source.ChainId, draft, idempotencyKey, ct);
         logger.LogInformation("Campaign {CampaignId} duplicated into {Copy}", campaignId, created.Value.CampaignId);
         return created;

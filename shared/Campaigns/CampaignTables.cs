@@ -150,6 +150,8 @@ public static class CampaignTables
             ["Phase"] = Campaign.Wire(c.Phase),
             ["PhasesReached"] = string.Join(',', c.PhasesReached.Select(Campaign.Wire)),
             ["Items"] = JsonSerializer.Serialize(c.Items, Json),
+            ["Stream"] = c.Stream is null ? null : JsonSerializer.Serialize(c.Stream, Json),
+            ["Intro"] = c.Intro,
             ["PreheatAt"] = c.Schedule.PreheatAt,
             ["LiveStartAt"] = c.Schedule.LiveStartAt,
             ["LiveEndAt"] = c.Schedule.LiveEndAt,
@@ -186,6 +188,8 @@ public static class CampaignTables
             LeaderId = e.RequireString("LeaderId"),
             Title = e.RequireString("Title"),
             Items = JsonSerializer.Deserialize<List<CampaignItem>>(e.RequireString("Items"), Json) ?? [],
+            Stream = e.GetString("Stream") is { } stream ? JsonSerializer.Deserialize<LiveStream>(stream, Json) : null,
+            Intro = e.GetString("Intro"),
             Schedule = new CampaignSchedule(
                 e.GetDateTimeOffset("PreheatAt") ?? default, e.GetDateTimeOffset("LiveStartAt") ?? default, e.GetDateTimeOffset("LiveEndAt") ?? default,
                 e.GetDateTimeOffset("PickupUntil") ?? default, e.GetDouble("FollowUpAfterHours") ?? 24, e.GetDouble("FollowUpWindowHours") ?? 72),

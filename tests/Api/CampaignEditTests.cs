@@ -106,6 +106,9 @@ public sealed class CampaignEditTests : ChainTest
             (new { liveEndAt = DateTimeOffset.UtcNow.AddHours(1) }, "liveEndAt"),
             (new { storeId = other.StoreId }, "storeId"),
             (new { liveStartAt = new DateTimeOffset(9999, 1, 1, 0, 0, 0, TimeSpan.Zero) }, "liveStartAt"),
+            (new { stream = new { playbackUrl = "javascript:alert(1)" } }, "stream.playbackUrl"),
+            (new { stream = new { channelsUrl = "https://" + new string('a', 500) + ".com" } }, "stream.channelsUrl"),
+            (new { intro = new string('好', 2001) }, "intro"),
         })
         {
             var problem = await TestApp.ProblemAsync(await PatchAsync(campaignId, body), 400, "validation");

@@ -364,6 +364,8 @@
     $("live-end").textContent = SC.formatTime(c.liveEndAt);
     $("pickup-until").textContent = SC.formatTime(c.pickupUntil);
     $("phase-note").textContent = SC.t("live.note." + c.phase, { start: SC.formatTime(c.liveStartAt), end: SC.formatTime(c.liveEndAt) });
+    // Add-ons (live-video.js: the player and the intro) follow the campaign as drawn: sc:campaign {campaign}.
+    document.dispatchEvent(new CustomEvent("sc:campaign", { detail: { campaign: c } }));
   }
 
   function renderMember() {
