@@ -17,8 +17,9 @@ ensure_node_modules() {
   local infra="$1/infra"
   if [ ! -x "$infra/node_modules/.bin/azurite" ] || [ ! -f "$infra/node_modules/@microsoft/signalr/dist/browser/signalr.min.js" ] \
     || [ ! -f "$infra/node_modules/hls.js/dist/hls.min.js" ] \
+    || [ ! -f "$infra/node_modules/@fontsource/noto-sans-sc/files/noto-sans-sc-chinese-simplified-700-normal.woff" ] \
     || [ "$infra/package-lock.json" -nt "$infra/node_modules/.package-lock.json" ]; then
-    log "Installing Azurite and the SignalR browser client from npm (infra/package-lock.json)…"
+    log "Installing Azurite, the SignalR browser client and the poster font from npm (infra/package-lock.json)…"
     (cd "$infra" && npm ci --no-audit --no-fund --loglevel=error) || die "npm ci failed in infra/; check that the npm registry is reachable."
   fi
 }
