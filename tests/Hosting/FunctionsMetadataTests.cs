@@ -19,7 +19,6 @@ public sealed partial class FunctionsMetadataTests
     private static readonly HashSet<string> NotYetServed =
     [
         "PATCH api/campaigns/{campaignId}", "POST api/campaigns/{campaignId}/duplicate", "GET api/campaigns/{campaignId}/poster",
-        "GET api/campaigns/{campaignId}/sorting-sheet",
     ];
 
     internal static JsonArray Metadata(string? folder = null)
