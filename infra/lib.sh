@@ -11,15 +11,16 @@ require_tools() {
   command -v npm >/dev/null 2>&1 || die "npm is required for Azurite: apt-get install npm"
 }
 
-# Installs infra/node_modules (Azurite; the pages' SignalR client, embedded by the build) from the lock file when
+# Installs infra/node_modules (Azurite; the pages' SignalR client and the console's QR decoder jsQR, embedded by the build) from the lock file when
 # missing or stale.
 ensure_node_modules() {
   local infra="$1/infra"
   if [ ! -x "$infra/node_modules/.bin/azurite" ] || [ ! -f "$infra/node_modules/@microsoft/signalr/dist/browser/signalr.min.js" ] \
     || [ ! -f "$infra/node_modules/hls.js/dist/hls.min.js" ] \
     || [ ! -f "$infra/node_modules/@fontsource/noto-sans-sc/files/noto-sans-sc-chinese-simplified-700-normal.woff" ] \
+    || [ ! -f "$infra/node_modules/jsqr/dist/jsQR.js" ] \
     || [ "$infra/package-lock.json" -nt "$infra/node_modules/.package-lock.json" ]; then
-    log "Installing Azurite, the SignalR browser client and the poster font from npm (infra/package-lock.json)…"
+    log "Installing Azurite, the SignalR browser client, hls.js, the poster font and jsQR from npm (infra/package-lock.json)…"
     (cd "$infra" && npm ci --no-audit --no-fund --loglevel=error) || die "npm ci failed in infra/; check that the npm registry is reachable."
   fi
 }

@@ -29,7 +29,8 @@ public static class ApiEdge
         {
             // Set as the answer starts: the problem writer clears headers it finds.
             response.Headers.XContentTypeOptions = "nosniff";
-            if (hasSecret)
+            // A stricter answer of the function's own (the 提货码 QR's "private, no-store") stays as it is.
+            if (hasSecret && !response.Headers.CacheControl.ToString().Contains("no-store", StringComparison.Ordinal))
             {
                 response.Headers.CacheControl = "no-store";
             }

@@ -104,6 +104,29 @@ public sealed class FulfilmentService(ITableStore tables, CampaignDesks desks, C
             .OrderBy(o => o.MemberName, StringComparer.Ordinal).ToList();
     }
 
+    /// <summary>
+    /// The member's own 提货码 in the campaign, for her QR code: only while a confirmed pickup order of hers waits to be
+    /// handed over. Members only (staff never read codes); none → 404, so nobody learns whether someone else has one.
+    /// </summary>
+    public async Task<string> MemberPickupCodeAsync(Caller caller, string campaignId, CancellationToken ct)
+    {
+        caller.Require(Role.Member).RequireChainOf(campaignId, "campaign");
+        var waiting = await tables.QueryAsync(CampaignTables.Campaigns, TableQuery.Partition(campaignId, TableFilter.And(TableFilter.RowKeyStartsWith(CampaignTables.OrderPrefix),
+                TableFilter.Equal("MemberId", caller.MemberId!))), ct).Select(CampaignTables.ToOrder)
+            .Where(o => o.Fulfilment == Fulfilment.Pickup && o.Status == OrderStatus.Confirmed && o.PickupCode is not null)
+            .OrderByDescending(o => o.CreatedAt).FirstOrDefaultAsync(ct);
+        return waiting?.PickupCode ?? throw AppProblem.NotFound("pickup code waiting in campaign", campaignId);
+    }
+
+    /// <summary>The printable 分拣/配货单 of the campaign: staff of its store (or the chain's admin).</summary>
+    public async Task<SortingSheet> SortingSheetAsync(Caller caller, string campaignId, CancellationToken ct)
+    {
+        var campaign = await campaigns.GetForStaffAsync(caller, campaignId, ct);
+        var orders = await tables.QueryAsync(CampaignTables.Campaigns, TableQuery.Partition(campaignId, TableFilter.RowKeyStartsWith(CampaignTables.OrderPrefix)), ct)
+            .Select(CampaignTables.ToOrder).ToListAsync(ct);
+        return SortingSheet.From(campaign, orders);
+    }
+
     public async Task<IReadOnlyList<Notification>> NotificationsAsync(Caller caller, string campaignId, CancellationToken ct)
     {
         await campaigns.GetForStaffAsync(caller, campaignId, ct);

@@ -73,7 +73,7 @@ public sealed class CampaignFlowBrowserTests : ChainTest
             }
 
             await Expect(leader.Locator("#campaign-phase")).ToHaveAttributeAsync("data-phase", "fulfilling", Slow);
-            var code = member.Locator("#my-orders .pickup-code");
+            var code = member.Locator("#pickup-card .pickup-code");
             await Expect(code).ToHaveTextAsync(new System.Text.RegularExpressions.Regex(@"^\d{8}$"), new LocatorAssertionsToHaveTextOptions { Timeout = 20_000 });
             var pickupCode = await code.InnerTextAsync();
             await Browser.ScreenshotAsync(member, "flow-5-member-pickup-code");

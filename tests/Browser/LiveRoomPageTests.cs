@@ -300,14 +300,17 @@ public sealed class LiveRoomPageTests : ChainTest
         await TestApp.OkJsonAsync(await App.PostAsync($"/api/campaigns/{campaignId}/actions/close", secret: Chain.LeaderKey));
         var order = page.Locator("#my-orders [data-order-id]");
         await Expect(order.Locator(".order-status")).ToHaveAttributeAsync("data-status", "confirmed", new() { Timeout = 15_000 });
-        await Expect(order.Locator(".pickup-code")).ToHaveTextAsync(new Regex("^[0-9]{8}$"));
-        await Expect(order).ToContainTextAsync("到店时请在柜台出示此提货码");
+        // One 提货码 card above her orders (one code per member per campaign); the order points to it.
+        var pickupCard = page.Locator("#pickup-card");
+        await Expect(pickupCard.Locator(".pickup-code")).ToHaveTextAsync(new Regex("^[0-9]{8}$"));
+        await Expect(pickupCard).ToContainTextAsync("到店时请在柜台出示此提货码");
+        await Expect(order.Locator(".pickup-note")).ToContainTextAsync("上方的提货码");
         await Expect(page.Locator("#phase")).ToHaveAttributeAsync("data-phase", "fulfilling", new() { Timeout = 15_000 });
         await Expect(card.Locator("button.order-button")).ToBeDisabledAsync();
         await page.Locator("#order-result-close").ClickAsync();
         await Browser.ScreenshotAsync(page, "live-pickup-code");
 
-        var code = (await order.Locator(".pickup-code").TextContentAsync())!;
+        var code = (await pickupCard.Locator(".pickup-code").TextContentAsync())!;
         var picked = await TestApp.OkJsonAsync(await App.PostAsync($"/api/campaigns/{campaignId}/pickups", new { pickupCode = code }, Chain.LeaderKey));
         Assert.Equal("pickedUp", Assert.Single(picked.GetProperty("orders").EnumerateArray()).GetProperty("status").GetString());
 

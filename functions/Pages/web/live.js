@@ -38,6 +38,7 @@
       "live.myOrders": "我的订单", "live.noOrders": "还没有本场订单。", "live.orderNo": "订单 #{id}",
       "live.total": "合计 {total}", "live.lineCancelled": "（未成团，已取消）", "live.cancel": "取消订单",
       "live.cancelled": "订单已取消。", "live.pickupCodeLabel": "提货码", "live.showCode": "到店时请在柜台出示此提货码。",
+      "live.pickupQrAlt": "提货码二维码", "live.pickupSeeCard": "到店自提请出示上方的提货码（本场自提订单共用一个）。",
       "live.pickupDeadline": "请在 {time} 前自提", "live.deliveryTo": "送货地址：{address}", "live.gift": "（赠品）",
       "live.survey": "满意度回访", "live.satisfaction": "满意度（1–5 分）", "live.nps": "您有多大可能把我们推荐给邻居？（0–10 分）",
       "live.surveyComment": "其他建议（选填）", "live.surveySubmit": "提交回访", "live.choose": "请选择",
@@ -94,6 +95,7 @@
       "live.myOrders": "My orders", "live.noOrders": "No orders in this live yet.", "live.orderNo": "Order #{id}",
       "live.total": "Total {total}", "live.lineCancelled": " (group not reached, cancelled)", "live.cancel": "Cancel order",
       "live.cancelled": "Order cancelled.", "live.pickupCodeLabel": "Pickup code", "live.showCode": "Show this code at the counter.",
+      "live.pickupQrAlt": "Pickup code QR code", "live.pickupSeeCard": "Show the pickup code above at the counter (one code for all your pickup orders here).",
       "live.pickupDeadline": "Pick up by {time}", "live.deliveryTo": "Deliver to: {address}", "live.gift": " (gift)",
       "live.survey": "Quick survey", "live.satisfaction": "Satisfaction (1–5)", "live.nps": "How likely are you to recommend us to a neighbour? (0–10)",
       "live.surveyComment": "Anything else? (optional)", "live.surveySubmit": "Send survey", "live.choose": "Choose",
@@ -963,9 +965,40 @@
       }
     }
     for (const [id, card] of orderCards) if (!seen.has(id)) { card.remove(); orderCards.delete(id); }
+    renderPickupCard();
     const points = $("points");
     points.hidden = S.points === null || !S.orders.some(followUpEligible);
     if (!points.hidden && !points.dataset.earned) points.textContent = SC.t("live.points", { balance: S.points });
+  }
+
+  // One 提货码 per member per campaign: one card above her orders, the code in large digits and as a QR code the counter
+  // scans. The QR comes from the server (her own code only, never cached on the way); the digits work without it.
+  const pickupQr = { code: null, url: null };
+  function renderPickupCard() {
+    const box = $("pickup-card");
+    const waiting = S.orders.find((o) => o.fulfilment === "pickup" && o.status === "confirmed" && o.pickupCode);
+    const code = waiting ? waiting.pickupCode : null;
+    box.hidden = !code;
+    const signature = code ? JSON.stringify([code, SC.lang(), S.campaign.pickupUntil]) : "";
+    if (box.dataset.signature === signature) return;
+    box.dataset.signature = signature;
+    if (pickupQr.code !== code && pickupQr.url) { URL.revokeObjectURL(pickupQr.url); pickupQr.url = null; }
+    pickupQr.code = code;
+    if (!code) { SC.fill(box); return; }
+    const img = SC.el("img", { class: "pickup-qr", alt: SC.t("live.pickupQrAlt"), width: 220, height: 220, hidden: !pickupQr.url, src: pickupQr.url || undefined });
+    SC.fill(box,
+      SC.el("div", { class: "muted" }, SC.t("live.pickupCodeLabel")),
+      SC.el("div", { class: "pickup-code", "aria-label": SC.t("live.pickupCodeLabel") }, code),
+      img,
+      SC.el("p", {}, SC.t("live.showCode")),
+      SC.el("p", { class: "muted" }, SC.t("live.pickupDeadline", { time: SC.formatTime(S.campaign.pickupUntil) })));
+    if (pickupQr.url) return;
+    memberApi("GET", `/api/campaigns/${encodeURIComponent(campaignId)}/pickup-qr`, { blob: true }).then((blob) => {
+      if (pickupQr.code !== code || !(blob instanceof Blob)) return;
+      pickupQr.url = URL.createObjectURL(blob);
+      img.src = pickupQr.url;
+      img.hidden = false;
+    }).catch(() => { /* the digits above are enough */ });
   }
 
   function renderOrderMain(main, o) {
@@ -980,13 +1013,7 @@
         SC.t(o.fulfilment === "delivery" ? "live.delivery" : "live.pickup")),
     ];
     if (o.fulfilment === "delivery" && o.address) parts.push(SC.el("p", { class: "muted" }, SC.t("live.deliveryTo", { address: o.address })));
-    if (o.status === "confirmed" && o.pickupCode) {
-      parts.push(SC.el("div", { class: "pickup-box" },
-        SC.el("div", { class: "muted" }, SC.t("live.pickupCodeLabel")),
-        SC.el("div", { class: "pickup-code", "aria-label": SC.t("live.pickupCodeLabel") }, o.pickupCode),
-        SC.el("p", {}, SC.t("live.showCode")),
-        SC.el("p", { class: "muted" }, SC.t("live.pickupDeadline", { time: SC.formatTime(S.campaign.pickupUntil) }))));
-    }
+    if (o.status === "confirmed" && o.pickupCode) parts.push(SC.el("p", { class: "pickup-note" }, SC.t("live.pickupSeeCard")));
     if (o.status === "placed" && S.campaign.phase === "live") {
       parts.push(SC.el("div", { class: "actions" }, SC.el("button", { type: "button", class: "cancel-order danger", onclick: (ev) => cancelOrder(o.orderId, ev.currentTarget) }, SC.t("live.cancel"))));
     }
