@@ -13,7 +13,7 @@
       "live.joinIntro": "加入社群后即可预约、下单、提问和投票。", "live.joinName": "称呼", "live.joinPhone": "手机号",
       "live.joinStore": "自提门店", "live.joinSubmit": "加入社群", "live.haveCode": "我有登录码",
       "live.memberExists": "这个手机号已经加入过本社群。如果您换了手机或清除了浏览器数据，请找团长重新发一个登录码，粘贴到下面。",
-      "live.tokenLabel": "登录码", "live.tokenSubmit": "用登录码进入", "live.tokenInvalid": "登录码无效或已过期，请找团长重新发一个。",
+      "live.tokenLabel": "登录码", "live.linkSignedIn": "欢迎回来，{name}！已用团长发的登录链接登录。", "live.tokenSubmit": "用登录码进入", "live.tokenInvalid": "登录码无效或已过期，请找团长重新发一个。",
       "live.tokenOtherChain": "这个登录码不属于本社群的会员。",
       "live.joinMissing": "请填写称呼、手机号并选择门店。", "live.joined": "欢迎加入，{name}！",
       "live.codeIntro": "为确认手机号属于您，请输入短信验证码。已是会员？用验证码即可登录。", "live.codeLabel": "验证码",
@@ -70,7 +70,7 @@
       "live.joinIntro": "Join the community to reserve, order, ask and vote.", "live.joinName": "Name", "live.joinPhone": "Phone number",
       "live.joinStore": "Pickup store", "live.joinSubmit": "Join", "live.haveCode": "I have a login code",
       "live.memberExists": "This phone number has already joined this community. If you changed phones or cleared the browser, ask your leader for a new login code and paste it below.",
-      "live.tokenLabel": "Login code", "live.tokenSubmit": "Sign in with the code", "live.tokenInvalid": "That login code is invalid or expired; ask your leader for a new one.",
+      "live.tokenLabel": "Login code", "live.linkSignedIn": "Welcome back, {name}: signed in with your leader's login link.", "live.tokenSubmit": "Sign in with the code", "live.tokenInvalid": "That login code is invalid or expired; ask your leader for a new one.",
       "live.tokenOtherChain": "That login code belongs to another community.",
       "live.joinMissing": "Enter your name and phone and choose a store.", "live.joined": "Welcome, {name}!",
       "live.codeIntro": "To confirm the phone is yours, enter the code sent to it by SMS. Already a member? The code signs you in.", "live.codeLabel": "Code",
@@ -1176,6 +1176,17 @@
       return;
     }
     S.token = readToken();
+    // A login link from the leader (…/live/{id}#login=CODE, for a neighbour on a new phone): the code is in the fragment,
+    // which never reaches a server or a log; it is taken out of the address at once and the page signs in with it.
+    const link = /^#login=([A-Za-z0-9_.-]+)$/.exec(location.hash);
+    if (link) {
+      history.replaceState(null, "", location.pathname + location.search);
+      try {
+        const me = await SC.api("GET", "/api/me", { token: link[1] });
+        if (me.role === "member" && me.chainId === S.campaign.chainId) { saveToken(link[1], true); SC.toast(SC.t("live.linkSignedIn", { name: me.name })); }
+        else SC.toast(SC.t("live.tokenOtherChain"));
+      } catch (e) { S.showToken = true; SC.toast(SC.t("live.tokenInvalid")); }
+    }
     if (S.token) {
       try {
         const me = await SC.api("GET", "/api/me", { token: S.token });
