@@ -314,9 +314,10 @@ public sealed partial class CampaignDesk
                 {
                     var soldOut = items && snapshot.Items.All(i => snapshot.RemainingOf(Buckets.Item(i.ItemId)) == 0);
                     var usedUp = flashes.Where(f => snapshot.RemainingOf(Buckets.Flash(f)) == 0).ToList();
-                    if (soldOut || usedUp.Count > 0)
+                    var unended = await EndUsedUpFlashSalesAsync(usedUp);
+                    if (soldOut || unended.Count > 0)
                     {
-                        await _observer.OnExhaustedAsync(new StockExhausted(_campaignId, soldOut, usedUp), CancellationToken.None);
+                        await _observer.OnExhaustedAsync(new StockExhausted(_campaignId, soldOut, unended), CancellationToken.None);
                     }
                 }
             }
@@ -331,11 +332,39 @@ public sealed partial class CampaignDesk
         });
     }
 
+    /// <summary>
+    /// Ends used-up flash sales on this desk at once, so the room hears 秒杀结束 the moment the quota is gone rather than
+    /// after a queue round trip (which a busy queue can delay by seconds). Returns those it could not end here; they go
+    /// to the work queue, and the sale's own timer message stays the durable backstop.
+    /// </summary>
+    private async Task<IReadOnlyList<string>> EndUsedUpFlashSalesAsync(IReadOnlyList<string> flashSaleIds)
+    {
+        var unended = new List<string>();
+        foreach (var flashSaleId in flashSaleIds)
+        {
+            try
+            {
+                await SubmitAsync(new EndFlashSaleCommand { FlashSaleId = flashSaleId });
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                _logger.LogInformation("Campaign {CampaignId}: ending used-up flash sale {FlashSaleId} here failed ({Reason}); queueing it", _campaignId, flashSaleId, ex.GetType().Name);
+                unended.Add(flashSaleId);
+            }
+        }
+
+        return unended;
+    }
+
     private void FireExhausted(StockExhausted exhausted) => _ = Task.Run(async () =>
     {
         try
         {
-            await _observer.OnExhaustedAsync(exhausted, CancellationToken.None);
+            var unended = await EndUsedUpFlashSalesAsync(exhausted.FlashSales);
+            if (exhausted.AllItems || unended.Count > 0)
+            {
+                await _observer.OnExhaustedAsync(exhausted with { FlashSales = unended }, CancellationToken.None);
+            }
         }
         catch (Exception ex)
         {
