@@ -66,11 +66,7 @@ public sealed class CampaignFlowBrowserTests : ChainTest
 
             // Close: 成团 runs by itself and the member's pickup code appears.
             await leader.Locator("button[data-action='close']").ClickAsync();
-            var confirm = leader.Locator("#confirm-action");
-            if (await confirm.IsVisibleAsync())
-            {
-                await confirm.ClickAsync();
-            }
+            await leader.Locator("#confirm-dialog #confirm-action").ClickAsync(); // 截单 asks first
 
             await Expect(leader.Locator("#campaign-phase")).ToHaveAttributeAsync("data-phase", "fulfilling", Slow);
             var code = member.Locator("#pickup-card .pickup-code");

@@ -289,6 +289,7 @@ public sealed class ConsolePageTests : ChainTest
         await Expect(page.Locator("#live-status")).ToHaveAttributeAsync("data-state", "connected");
 
         await page.Locator("#actions button[data-action='close']").ClickAsync();
+        await page.Locator("#confirm-dialog #confirm-action").ClickAsync(); // 截单 asks first
         await Expect(page.Locator("#campaign-phase")).ToHaveAttributeAsync("data-phase", "fulfilling", new() { Timeout = 15_000 });
         await Expect(page.Locator($"#pickup-list tbody tr[data-order-id='{orderId}']")).ToContainTextAsync("已成团", new() { Timeout = 15_000 });
         await Expect(page.Locator("#report-pending")).ToBeVisibleAsync();

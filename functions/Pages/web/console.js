@@ -74,7 +74,11 @@
       "new.yuanInvalid": "请输入金额，例如 12.50", "new.fix": "请检查标红的字段。", "new.created": "开团已创建",
       "c.back": "← 返回", "c.store": "门店：{name} · {address}", "c.viewers": "在线观看", "c.preheatAt": "预热", "c.liveStartAt": "开播",
       "c.liveEndAt": "截单", "c.pickupUntil": "自提截止", "c.share": "会员直播间链接（可发到邻居微信群）：", "c.lifecycle": "流程",
-      "c.history": "状态记录", "c.noHistory": "还没有状态变化。", "c.cancelConfirm": "确定取消本次开团？所有订单都会被取消，且无法恢复。",
+      "c.history": "状态记录", "c.noHistory": "还没有状态变化。", "c.cancelConfirm": "取消开团会取消全部订单并退回库存，且无法恢复。确定取消本次开团？",
+      "c.closeConfirm": "截单后邻居不能再下单；系统会核算成团、生成提货码并通知会员。确定现在截单？",
+      "c.confirmTitle.close": "确认截单", "c.confirmTitle.cancel": "确认取消开团",
+      "c.ordersColumn": "订单与库存", "c.talkColumn": "提问与投票",
+      "alert.soundOn": "声音提醒：开", "alert.soundOff": "声音提醒：关", "alert.title.order": "【新订单】", "alert.title.question": "【新提问】",
       "c.notFound": "找不到这个开团。", "c.items": "商品与库存", "th.item": "商品", "th.price": "价格", "th.remaining": "剩余库存",
       "th.sold": "已售", "th.group": "成团进度", "th.pin": "置顶", "c.pin": "置顶", "c.pinned": "置顶中", "c.groupMet": "已成团",
       "c.groupShort": "还差 {n} 份", "c.livePrice": "直播价 {price}", "c.memberPrice": "会员价 {price}",
@@ -158,7 +162,11 @@
       "new.yuanInvalid": "Enter an amount, e.g. 12.50", "new.fix": "Please check the fields marked in red.", "new.created": "Campaign created",
       "c.back": "← Back", "c.store": "Store: {name} · {address}", "c.viewers": "Watching", "c.preheatAt": "Preheat", "c.liveStartAt": "Live start",
       "c.liveEndAt": "Orders close", "c.pickupUntil": "Pickup until", "c.share": "Member live-room link (share it in the neighbours' WeChat group):", "c.lifecycle": "Lifecycle",
-      "c.history": "History", "c.noHistory": "No phase changes yet.", "c.cancelConfirm": "Cancel this campaign? Every order is cancelled; this cannot be undone.",
+      "c.history": "History", "c.noHistory": "No phase changes yet.", "c.cancelConfirm": "Cancelling cancels every order and returns the stock; this cannot be undone. Cancel this campaign?",
+      "c.closeConfirm": "After closing, neighbours can no longer order; the group result is worked out, pickup codes are made and members are told. Close orders now?",
+      "c.confirmTitle.close": "Close orders?", "c.confirmTitle.cancel": "Cancel the campaign?",
+      "c.ordersColumn": "Orders and stock", "c.talkColumn": "Questions and polls",
+      "alert.soundOn": "Sound alerts: on", "alert.soundOff": "Sound alerts: off", "alert.title.order": "[New order] ", "alert.title.question": "[New question] ",
       "c.notFound": "This campaign does not exist.", "c.items": "Items and stock", "th.item": "Item", "th.price": "Price", "th.remaining": "Stock left",
       "th.sold": "Sold", "th.group": "Group progress", "th.pin": "Pin", "c.pin": "Pin", "c.pinned": "Pinned", "c.groupMet": "Group reached",
       "c.groupShort": "{n} more needed", "c.livePrice": "Live {price}", "c.memberPrice": "Member {price}",
@@ -335,6 +343,119 @@
       keys.map((k) => h("div", { class: "metric", "data-metric": k }, tx("dt", "m." + k), h("dd", {}, format(k, values[k])))));
   }
 
+  // ---- date hints -------------------------------------------------------------------------------------------------
+  // A date input shows its value in the browser's locale, whatever the page's language. Beside each date and
+  // datetime-local input in the console (add-ons' too) a hint repeats the value in the page's language, e.g.
+  // "12月3日 周四 19:00" / "Thu 3 Dec 19:00". Values are wall time in the chain's zone, so no zone conversion here.
+
+  const WEEKDAYS = { zh: ["周日", "周一", "周二", "周三", "周四", "周五", "周六"], en: ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"] };
+  const MONTHS_EN = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+  const DATE_INPUTS = 'input[type="datetime-local"], input[type="date"]';
+  let dateHintSeq = 0;
+
+  /** "2026-12-03T19:00" (or "2026-12-03") in the page's language; the year only when it is not this year. */
+  function formatWallDate(value) {
+    const m = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2}))?/.exec(value || "");
+    if (!m) return "";
+    const year = +m[1], month = +m[2], day = +m[3];
+    const weekday = new Date(Date.UTC(year, month - 1, day)).getUTCDay();
+    const time = m[4] ? `${m[4]}:${m[5]}` : "";
+    const showYear = year !== new Date().getFullYear();
+    if (SC.lang() === "en") return [WEEKDAYS.en[weekday], day, MONTHS_EN[month - 1], showYear ? year : "", time].filter((x) => x !== "").join(" ");
+    return `${showYear ? year + "年" : ""}${month}月${day}日 ${WEEKDAYS.zh[weekday]}${time ? " " + time : ""}`;
+  }
+
+  function syncDateHint(input) {
+    let hint = input.dataset.dateHint ? document.getElementById(input.dataset.dateHint) : null;
+    if (!hint) {
+      if (!input.id) input.id = "date-input-" + (++dateHintSeq);
+      const id = input.id + "-hint";
+      hint = h("span", { class: "date-hint", id, "data-date-hint-for": input.id });
+      input.dataset.dateHint = id;
+      input.setAttribute("aria-describedby", [input.getAttribute("aria-describedby"), id].filter(Boolean).join(" "));
+      // After the input (a field error, when one appears, goes right after the input, before the hint).
+      input.after(hint);
+    }
+    const text = formatWallDate(input.value);
+    if (hint.textContent !== text) hint.textContent = text;
+    if (hint.dataset.lang !== SC.lang()) hint.dataset.lang = SC.lang();
+  }
+
+  const syncDateHints = () => $$(DATE_INPUTS, $("#app")).forEach(syncDateHint);
+  let dateHintsQueued = false;
+  const queueDateHints = () => {
+    if (dateHintsQueued) return;
+    dateHintsQueued = true;
+    requestAnimationFrame(() => { dateHintsQueued = false; syncDateHints(); });
+  };
+
+  function watchDateInputs() {
+    const app = $("#app");
+    new MutationObserver(queueDateHints).observe(app, { childList: true, subtree: true });
+    const onEdit = (event) => { if (event.target.matches && event.target.matches(DATE_INPUTS)) syncDateHint(event.target); };
+    app.addEventListener("input", onEdit);
+    app.addEventListener("change", onEdit);
+    app.addEventListener("reset", () => setTimeout(syncDateHints, 0));
+    SC.onLanguageChange(syncDateHints);
+  }
+
+  // ---- live alerts ------------------------------------------------------------------------------------------------
+  // A new order or question on the campaign page: a short beep (WebAudio, no audio file), a vibration where the device
+  // has one, and a flashing tab title. The sound switch (stored on this device) silences beep and vibration; the title
+  // still flashes. window.SCConsoleAlerts logs each alert ({kind, sound, vibrate, muted, at}) for tests and debugging.
+
+  const SOUND_STORAGE = "sc.console.alertSound";
+  const alertLog = (window.SCConsoleAlerts = window.SCConsoleAlerts || []);
+  let audioContext = null;
+  let lastBeepAt = 0;
+  const soundOn = () => localStorage.getItem(SOUND_STORAGE) !== "off";
+  // Browsers allow sound and vibration only after the person has interacted with the page (signing in counts).
+  const activated = () => !navigator.userActivation || navigator.userActivation.hasBeenActive;
+
+  function audio() {
+    const Ctx = window.AudioContext || window.webkitAudioContext;
+    if (!Ctx || !activated()) return null;
+    try {
+      audioContext = audioContext || new Ctx();
+      if (audioContext.state === "suspended") audioContext.resume().catch(() => {});
+      return audioContext;
+    } catch (e) {
+      return null;
+    }
+  }
+
+  /** Two quick rising tones for an order, one softer tone for a question; at most one beep per 0.7 s. */
+  function beep(kind) {
+    const now = Date.now();
+    if (now - lastBeepAt < 700) return false;
+    const ctx = audio();
+    if (!ctx) return false;
+    lastBeepAt = now;
+    try {
+      const t0 = ctx.currentTime;
+      const osc = ctx.createOscillator();
+      const gain = ctx.createGain();
+      osc.type = "sine";
+      osc.frequency.setValueAtTime(kind === "order" ? 880 : 660, t0);
+      if (kind === "order") osc.frequency.setValueAtTime(1320, t0 + 0.12);
+      gain.gain.setValueAtTime(0.0001, t0);
+      gain.gain.exponentialRampToValueAtTime(0.25, t0 + 0.02);
+      gain.gain.exponentialRampToValueAtTime(0.0001, t0 + 0.3);
+      osc.connect(gain);
+      gain.connect(ctx.destination);
+      osc.start(t0);
+      osc.stop(t0 + 0.32);
+      return true;
+    } catch (e) {
+      return false;
+    }
+  }
+
+  function vibrate(kind) {
+    if (typeof navigator.vibrate !== "function" || !activated()) return false;
+    try { return navigator.vibrate(kind === "order" ? [120, 60, 120] : 150) !== false; } catch (e) { return false; }
+  }
+
   // ---- sign-in and session ----------------------------------------------------------------------------------------
 
   async function afterSignIn(me) {
@@ -365,7 +486,8 @@
     $("#session").hidden = !me;
     $("#nav").hidden = !me;
     if (!me) { SC.fill($("#nav")); return; }
-    SC.fill($("#whoami"), [SC.t("role." + me.role), me.name, me.chainName].filter(Boolean).join(" · "));
+    // An admin's name is the chain's name: name the chain once.
+    SC.fill($("#whoami"), [...new Set([SC.t("role." + me.role), me.name, me.chainName].filter(Boolean))].join(" · "));
     const links = me.role === "platform" ? [["#/", "nav.chains"]]
       : me.role === "admin" ? [["#/", "nav.home"], ["#/campaigns/new", "nav.new"], ["#/stores", "nav.stores"], ["#/leaders", "nav.leaders"], ["#/products", "nav.products"], ["#/settings", "nav.settings"]]
       : [["#/", "nav.home"], ["#/campaigns/new", "nav.new"], ["#/products", "nav.products"]];
@@ -911,7 +1033,8 @@
         h("h2", { id: "campaign-title" }, SC.t("common.loading")),
         h("span", { id: "campaign-phase", class: "badge", "data-phase": "" }),
         h("span", { id: "live-status", class: "live-status", "data-state": "connecting", role: "status" }, SC.t("common.loading")),
-        h("span", { class: "muted" }, tx("span", "c.viewers"), " ", h("strong", { id: "viewer-count" }, "0"))),
+        h("span", { class: "muted" }, tx("span", "c.viewers"), " ", h("strong", { id: "viewer-count" }, "0")),
+        h("button", { type: "button", id: "alert-sound", class: "sound-switch" })),
       h("p", { id: "campaign-store", class: "muted" }),
       h("dl", { class: "schedule", id: "schedule" }),
       h("div", { class: "share" },
@@ -920,17 +1043,19 @@
         tx("button", "common.copy", { type: "button", id: "live-link-copy", onclick: () => copyText(liveUrl) })),
       errorBox("campaign-load-error"));
 
-    const confirm = h("div", { id: "confirm-box", class: "confirm", hidden: true },
-      tx("p", "c.cancelConfirm"),
+    // 截单 and 取消开团 cannot be undone: a modal dialog spells out the consequence first; dismissing does nothing.
+    const confirm = h("dialog", { id: "confirm-dialog", class: "confirm", "aria-labelledby": "confirm-title", "aria-describedby": "confirm-text" },
+      h("h3", { id: "confirm-title" }),
+      h("p", { id: "confirm-text" }),
       h("div", { class: "actions" },
-        tx("button", "action.cancel", { type: "button", id: "confirm-action", class: "danger" }),
+        h("button", { type: "button", id: "confirm-action", class: "danger" }),
         tx("button", "common.dismiss", { type: "button", id: "confirm-dismiss" })));
     const lifecycle = h("section", { class: "card", id: "lifecycle" },
       tx("h3", "c.lifecycle"), h("div", { id: "actions", class: "actions" }), confirm, errorBox("action-error"),
       tx("h4", "c.history"), h("ol", { id: "history", class: "history" }));
 
     const itemsBody = h("tbody");
-    const itemsCard = h("section", { class: "card" }, tx("h3", "c.items"), h("div", { class: "table-wrap" }, h("table", { id: "items" },
+    const itemsCard = h("section", { class: "card", id: "items-card" }, tx("h3", "c.items"), h("div", { class: "table-wrap" }, h("table", { id: "items" },
       h("thead", {}, h("tr", {}, tx("th", "th.item"), tx("th", "th.price", { class: "num" }), tx("th", "th.remaining", { class: "num" }), tx("th", "th.sold", { class: "num" }),
         tx("th", "th.group"), tx("th", "th.pin"))), itemsBody)), errorBox("pin-error"));
 
@@ -953,9 +1078,8 @@
       errorBox("poll-error"),
       h("div", { class: "actions" }, tx("button", "polls.open", { type: "submit", id: "poll-open", class: "primary" })));
     const pollList = h("div", { id: "poll-list" });
-    const interaction = h("div", { class: "grid-2" },
-      h("section", { class: "card", id: "comments-card" }, tx("h3", "comments.heading"), commentsList),
-      h("section", { class: "card", id: "polls" }, tx("h3", "polls.heading"), pollForm, pollList));
+    const commentsCard = h("section", { class: "card", id: "comments-card" }, tx("h3", "comments.heading"), commentsList);
+    const pollsCard = h("section", { class: "card", id: "polls" }, tx("h3", "polls.heading"), pollForm, pollList);
 
     const pickupForm = h("form", { id: "pickup-form" },
       h("div", { class: "row" },
@@ -973,7 +1097,7 @@
     const ordersBody = h("tbody");
     const ordersHeading = h("h3", { id: "orders-heading" });
     const ordersCsv = tx("button", "orders.csv", { type: "button", id: "orders-csv" });
-    const ordersCard = h("section", { class: "card" }, h("div", { class: "view-title" }, ordersHeading, ordersCsv), errorBox("orders-error"),
+    const ordersCard = h("section", { class: "card", id: "orders-card" }, h("div", { class: "view-title" }, ordersHeading, ordersCsv), errorBox("orders-error"),
       h("div", { class: "table-wrap" }, h("table", { id: "orders" },
         h("thead", {}, h("tr", {}, tx("th", "th.member"), tx("th", "th.phone"), tx("th", "th.items"), tx("th", "th.total", { class: "num" }),
           tx("th", "th.fulfilment"), tx("th", "th.status"), tx("th", "th.time"), tx("th", "th.actions"))), ordersBody)));
@@ -983,9 +1107,73 @@
     const notifList = h("ul", { class: "list-plain notif-list" });
     const notifCard = h("section", { class: "card" }, h("details", { id: "notifications" }, notifSummary, notifList));
 
-    SC.fill(root, head, lifecycle, itemsCard, flashCard, interaction, fulfilCard, ordersCard, reportCard, notifCard);
+    // The live screen: on a laptop, stock, orders and flash sales in one column beside questions and polls in the other
+    // (console.css); on a phone one column. Add-ons' cards go after the lifecycle card or at the end, outside the grid.
+    const liveGrid = h("div", { id: "live-grid", class: "live-grid" },
+      h("div", { id: "orders-column", class: "live-column", role: "region", "aria-label": SC.t("c.ordersColumn"), "data-i18n-aria-label": "c.ordersColumn" },
+        itemsCard, ordersCard, flashCard),
+      h("div", { id: "talk-column", class: "live-column", role: "region", "aria-label": SC.t("c.talkColumn"), "data-i18n-aria-label": "c.talkColumn" },
+        commentsCard, pollsCard));
+    SC.fill(root, head, lifecycle, fulfilCard, liveGrid, reportCard, notifCard);
     SC.fill(app, root);
     hooks("campaignPage", root, campaignId, extCtx());
+
+    // -- alerts: a new order or question (see "live alerts" above) --
+
+    let titleFlash = null; // { kind, timer } while the tab title flashes
+    const baseTitle = () => (s.campaign ? s.campaign.title + " · " : "") + SC.t("console.title");
+    const soundSwitch = $("#alert-sound", root);
+    const drawSoundSwitch = () => {
+      soundSwitch.setAttribute("aria-pressed", String(soundOn()));
+      soundSwitch.textContent = SC.t(soundOn() ? "alert.soundOn" : "alert.soundOff");
+    };
+    drawSoundSwitch();
+    soundSwitch.addEventListener("click", () => {
+      localStorage.setItem(SOUND_STORAGE, soundOn() ? "off" : "on");
+      drawSoundSwitch();
+      if (soundOn()) audio(); // a click is the moment a browser lets the page start its sound
+    });
+
+    function stopTitleFlash() {
+      if (!titleFlash) return;
+      clearInterval(titleFlash.timer);
+      titleFlash = null;
+      delete root.dataset.titleFlash;
+      document.title = baseTitle();
+    }
+
+    /** Alternates the tab title with 【新订单】/【新提问】 until the leader looks at the page again. */
+    function startTitleFlash(kind) {
+      if (titleFlash) clearInterval(titleFlash.timer);
+      let on = true;
+      const show = () => { document.title = on ? SC.t("alert.title." + kind) + baseTitle() : baseTitle(); on = !on; };
+      titleFlash = { kind, timer: setInterval(show, 1000) };
+      root.dataset.titleFlash = kind;
+      show();
+    }
+
+    const seen = () => stopTitleFlash();
+    const visibility = () => { if (document.visibilityState === "visible") stopTitleFlash(); };
+    window.addEventListener("focus", seen);
+    document.addEventListener("visibilitychange", visibility);
+    document.addEventListener("pointerdown", seen, true);
+    document.addEventListener("keydown", seen, true);
+    view.cleanup.push(() => {
+      stopTitleFlash();
+      window.removeEventListener("focus", seen);
+      document.removeEventListener("visibilitychange", visibility);
+      document.removeEventListener("pointerdown", seen, true);
+      document.removeEventListener("keydown", seen, true);
+    });
+
+    function raiseAlert(kind) {
+      const muted = !soundOn();
+      const entry = { kind, campaignId, muted, sound: !muted && beep(kind), vibrate: !muted && vibrate(kind), title: true, at: new Date().toISOString() };
+      startTitleFlash(kind);
+      alertLog.push(entry);
+      root.dataset.alerts = String(alertLog.filter((a) => a.campaignId === campaignId).length);
+      root.dataset.lastAlert = kind;
+    }
 
     // -- drawing --
 
@@ -996,7 +1184,7 @@
       const c = s.campaign;
       if (!c) return;
       $("#campaign-title").textContent = c.title;
-      document.title = c.title + " · " + SC.t("console.title");
+      if (!titleFlash) document.title = baseTitle();
       const badge = $("#campaign-phase");
       badge.className = "badge " + c.phase;
       badge.dataset.phase = c.phase;
@@ -1014,7 +1202,7 @@
         const hint = SC.t("hint." + c.phase, { preheat: SC.formatTime(c.preheatAt), start: SC.formatTime(c.liveStartAt), end: SC.formatTime(c.liveEndAt), pickup: SC.formatTime(c.pickupUntil) });
         if (hint !== "hint." + c.phase) $("#actions").append(h("p", { id: "actions-hint", class: "muted hint" }, hint));
       }
-      if (!actions.includes("cancel")) confirm.hidden = true;
+      if (confirm.open && !actions.includes(confirm.dataset.action)) confirm.close();
       const after = AFTER_CLOSE.includes(c.phase);
       flashCard.hidden = c.phase !== "live";
       pollForm.hidden = !["draft", "preheat", "live"].includes(c.phase);
@@ -1181,7 +1369,8 @@
     }
 
     view.redraw.push(() => {
-      drawHead(); drawHistory(); drawItems(); drawOrders(); drawPickups(); drawReport(); drawNotifications();
+      drawHead(); drawHistory(); drawItems(); drawOrders(); drawPickups(); drawReport(); drawNotifications(); drawSoundSwitch();
+      if (confirm.open && confirm.dataset.action) askFirst(confirm.dataset.action);
       [...s.polls.values()].forEach((p) => upsertPoll(p));
       $$("[data-comment-id]", commentsList).forEach((li) => {
         const label = $("label", li);
@@ -1250,7 +1439,7 @@
     async function act(action) {
       const box = $("#action-error");
       SC.showError(box, null);
-      confirm.hidden = true;
+      if (confirm.open) confirm.close();
       $$("#actions button").forEach((b) => { b.disabled = true; });
       try {
         s.campaign = await api("POST", `${path}/actions/${action}`);
@@ -1269,11 +1458,22 @@
     $("#actions").addEventListener("click", (event) => {
       const button = event.target.closest("button[data-action]");
       if (!button) return;
-      if (button.dataset.action === "cancel") { confirm.hidden = false; $("#confirm-action").focus(); return; }
-      act(button.dataset.action);
+      const action = button.dataset.action;
+      if (action === "close" || action === "cancel") { askFirst(action); return; }
+      act(action);
     });
-    $("#confirm-action").addEventListener("click", () => act("cancel"));
-    $("#confirm-dismiss").addEventListener("click", () => { confirm.hidden = true; });
+
+    function askFirst(action) {
+      confirm.dataset.action = action;
+      $("#confirm-title", confirm).textContent = SC.t("c.confirmTitle." + action);
+      $("#confirm-text", confirm).textContent = SC.t(action === "close" ? "c.closeConfirm" : "c.cancelConfirm");
+      $("#confirm-action", confirm).textContent = SC.t("action." + action);
+      if (!confirm.open) confirm.showModal();
+      $("#confirm-dismiss", confirm).focus(); // the safe choice has the focus: Enter by habit does not end the campaign
+    }
+    $("#confirm-action").addEventListener("click", () => { const action = confirm.dataset.action; confirm.close(); if (action) act(action); });
+    $("#confirm-dismiss").addEventListener("click", () => confirm.close());
+    confirm.addEventListener("close", () => { delete confirm.dataset.action; });
 
     itemsBody.addEventListener("click", async (event) => {
       const button = event.target.closest("button[data-pin-item]");
@@ -1418,10 +1618,15 @@
         if (cell) cell.textContent = String(e.remaining);
       },
       orderPlaced: () => {
+        raiseAlert("order");
         debounce("orders", loadOrders, 300);
         debounce("campaign", loadCampaign, 300);
       },
-      commentPosted: (e) => upsertComment(Object.assign({ at: new Date().toISOString() }, e), true),
+      commentPosted: (e) => {
+        const known = $$("[data-comment-id]", commentsList).some((x) => x.dataset.commentId === e.commentId);
+        upsertComment(Object.assign({ at: new Date().toISOString() }, e), true);
+        if (!known) raiseAlert("question");
+      },
       commentAnswered: (e) => upsertComment({ commentId: e.commentId, answer: e.text }),
       pollOpened: (e) => upsertPoll(Object.assign({ isOpen: true }, e)),
       pollUpdated: (e) => upsertPoll(e),
@@ -1456,6 +1661,7 @@
 
   async function boot() {
     SC.translate();
+    watchDateInputs();
     SC.bindLanguageToggle($("#lang-toggle"));
     $("#signout").addEventListener("click", () => signOut());
     const key = localStorage.getItem(KEY_STORAGE);
