@@ -77,7 +77,6 @@
       "c.history": "状态记录", "c.noHistory": "还没有状态变化。", "c.cancelConfirm": "取消开团会取消全部订单并退回库存，且无法恢复。确定取消本次开团？",
       "c.closeConfirm": "截单后邻居不能再下单；系统会核算成团、生成提货码并通知会员。确定现在截单？",
       "c.confirmTitle.close": "确认截单", "c.confirmTitle.cancel": "确认取消开团",
-      "c.ordersColumn": "订单与库存", "c.talkColumn": "提问与投票",
       "alert.soundOn": "声音提醒：开", "alert.soundOff": "声音提醒：关", "alert.title.order": "【新订单】", "alert.title.question": "【新提问】",
       "c.notFound": "找不到这个开团。", "c.items": "商品与库存", "th.item": "商品", "th.price": "价格", "th.remaining": "剩余库存",
       "th.sold": "已售", "th.group": "成团进度", "th.pin": "置顶", "c.pin": "置顶", "c.pinned": "置顶中", "c.groupMet": "已成团",
@@ -165,7 +164,6 @@
       "c.history": "History", "c.noHistory": "No phase changes yet.", "c.cancelConfirm": "Cancelling cancels every order and returns the stock; this cannot be undone. Cancel this campaign?",
       "c.closeConfirm": "After closing, neighbours can no longer order; the group result is worked out, pickup codes are made and members are told. Close orders now?",
       "c.confirmTitle.close": "Close orders?", "c.confirmTitle.cancel": "Cancel the campaign?",
-      "c.ordersColumn": "Orders and stock", "c.talkColumn": "Questions and polls",
       "alert.soundOn": "Sound alerts: on", "alert.soundOff": "Sound alerts: off", "alert.title.order": "[New order] ", "alert.title.question": "[New question] ",
       "c.notFound": "This campaign does not exist.", "c.items": "Items and stock", "th.item": "Item", "th.price": "Price", "th.remaining": "Stock left",
       "th.sold": "Sold", "th.group": "Group progress", "th.pin": "Pin", "c.pin": "Pin", "c.pinned": "Pinned", "c.groupMet": "Group reached",
@@ -1110,9 +1108,9 @@
     // The live screen: on a laptop, stock, orders and flash sales in one column beside questions and polls in the other
     // (console.css); on a phone one column. Add-ons' cards go after the lifecycle card or at the end, outside the grid.
     const liveGrid = h("div", { id: "live-grid", class: "live-grid" },
-      h("div", { id: "orders-column", class: "live-column", role: "region", "aria-label": SC.t("c.ordersColumn"), "data-i18n-aria-label": "c.ordersColumn" },
+      h("div", { id: "orders-column", class: "live-column" },
         itemsCard, ordersCard, flashCard),
-      h("div", { id: "talk-column", class: "live-column", role: "region", "aria-label": SC.t("c.talkColumn"), "data-i18n-aria-label": "c.talkColumn" },
+      h("div", { id: "talk-column", class: "live-column" },
         commentsCard, pollsCard));
     SC.fill(root, head, lifecycle, fulfilCard, liveGrid, reportCard, notifCard);
     SC.fill(app, root);
