@@ -10,7 +10,7 @@ using ServerlessCommerce.Identity;
 namespace ServerlessCommerce.Functions.Api;
 
 /// <summary>Campaigns (开团): create, list, the public view, lifecycle actions, history, reservations.</summary>
-public sealed class CampaignsApi(CampaignService campaignService, ChainService chainService, ServerlessCommerce.Crm.CrmTargeting targeting, CampaignWorkRunner work, CallerContext callerContext)
+public sealed class CampaignsApi(CampaignService campaignService, ChainService chainService, ServerlessCommerce.Streaming.StreamProviderService streams, ServerlessCommerce.Crm.CrmTargeting targeting, CampaignWorkRunner work, CallerContext callerContext)
 {
     public sealed record CreateCampaignRequest(
         string? Title, string? StoreId, string? LeaderId, List<CampaignItemDraft>? Items, DateTimeOffset? PreheatAt, DateTimeOffset? LiveStartAt,
@@ -54,7 +54,7 @@ public sealed class CampaignsApi(CampaignService campaignService, ChainService c
         {
             await targeting.SaveAsync(created.Value.CampaignId, targetTags, req.HttpContext.RequestAborted);
         }
-        return ChainsApi.CreatedOrReplayed(created, $"/api/campaigns/{created.Value.CampaignId}", await ViewAsync(created.Value, chainService, req.HttpContext.RequestAborted));
+        return ChainsApi.CreatedOrReplayed(created, $"/api/campaigns/{created.Value.CampaignId}", await ViewAsync(created.Value, chainService, streams, req.HttpContext.RequestAborted));
     }
 
     public sealed record DuplicateRequest(DateTimeOffset? PreheatAt, DateTimeOffset? LiveStartAt, DateTimeOffset? LiveEndAt, DateTimeOffset? PickupUntil);
@@ -76,7 +76,7 @@ public sealed class CampaignsApi(CampaignService campaignService, ChainService c
             await targeting.SaveAsync(campaignId, targetTags, ct);
         }
 
-        return TypedResults.Ok(await ViewAsync(edited, chainService, ct));
+        return TypedResults.Ok(await ViewAsync(edited, chainService, streams, ct));
     }
 
     [Function("DuplicateCampaign")]
@@ -87,7 +87,7 @@ public sealed class CampaignsApi(CampaignService campaignService, ChainService c
         var body = await req.ReadJsonAsync<DuplicateRequest>();
         var created = await campaignService.DuplicateAsync(await callerContext.GetAsync(req), campaignId,
             new CampaignPatch(PreheatAt: body.PreheatAt, LiveStartAt: body.LiveStartAt, LiveEndAt: body.LiveEndAt, PickupUntil: body.PickupUntil), req.IdempotencyKey(), req.HttpContext.RequestAborted);
-        return ChainsApi.CreatedOrReplayed(created, $"/api/campaigns/{created.Value.CampaignId}", await ViewAsync(created.Value, chainService, req.HttpContext.RequestAborted));
+        return ChainsApi.CreatedOrReplayed(created, $"/api/campaigns/{created.Value.CampaignId}", await ViewAsync(created.Value, chainService, streams, req.HttpContext.RequestAborted));
     }
 
     [Function("ListCampaigns")]
@@ -100,11 +100,15 @@ public sealed class CampaignsApi(CampaignService campaignService, ChainService c
     [Function("GetCampaign")]
     [OpenApiOperation("Campaigns", "The public view: phase, schedule, items with price and remaining stock.")]
     public async Task<Ok<CampaignView>> Get([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/campaigns/{campaignId}")] HttpRequest req, string campaignId) =>
-        TypedResults.Ok(await ViewAsync(await campaignService.GetAsync(campaignId, req.HttpContext.RequestAborted), chainService, req.HttpContext.RequestAborted));
+        TypedResults.Ok(await ViewAsync(await campaignService.GetAsync(campaignId, req.HttpContext.RequestAborted), chainService, streams, req.HttpContext.RequestAborted));
 
-    /// <summary>The public view with its store and the chain's time zone (every route that answers a campaign uses it).</summary>
-    internal static async Task<CampaignView> ViewAsync(Campaign campaign, ChainService chains, CancellationToken ct) =>
-        CampaignView.From(campaign, await chains.FindStoreAsync(campaign.ChainId, campaign.StoreId, ct), (await chains.GetChainAsync(campaign.ChainId, ct)).TimeZone);
+    /// <summary>
+    /// The public view with its store and the chain's time zone (every route that answers a campaign uses it). A campaign
+    /// without a playback URL of its own shows the chain's stream provider's, signed at read time (a cached provider read).
+    /// </summary>
+    internal static async Task<CampaignView> ViewAsync(Campaign campaign, ChainService chains, ServerlessCommerce.Streaming.StreamProviderService streams, CancellationToken ct) =>
+        CampaignView.From(campaign, await chains.FindStoreAsync(campaign.ChainId, campaign.StoreId, ct), (await chains.GetChainAsync(campaign.ChainId, ct)).TimeZone)
+            with { Stream = await streams.EffectiveStreamAsync(campaign, ct) };
 
     [Function("CampaignHistory")]
     [OpenApiOperation("Campaigns", "Every phase change: from, to, when, and the cause (timer, leader:<id>, sweeper, soldOut).")]
@@ -123,7 +127,7 @@ public sealed class CampaignsApi(CampaignService campaignService, ChainService c
             await work.EvaluateNowAsync(campaignId, CampaignService.CauseOf(caller), ct);
         }
 
-        return TypedResults.Ok(await ViewAsync(await campaignService.ActAsync(caller, campaignId, action, ct), chainService, ct));
+        return TypedResults.Ok(await ViewAsync(await campaignService.ActAsync(caller, campaignId, action, ct), chainService, streams, ct));
     }
 
     public sealed record ReservationResponse(string CampaignId, string MemberId, bool Created);

@@ -9,7 +9,7 @@ using ServerlessCommerce.LiveRoom;
 namespace ServerlessCommerce.Functions.Api;
 
 /// <summary>The live room: negotiate, viewers, comments, polls, pins and flash sales.</summary>
-public sealed class LiveApi(LiveRoomService liveRoomService, CallerContext callerContext, ChainService chainService, ClientRateLimits limits)
+public sealed class LiveApi(LiveRoomService liveRoomService, CallerContext callerContext, ChainService chainService, ServerlessCommerce.Streaming.StreamProviderService streams, ClientRateLimits limits)
 {
     public sealed record TextRequest(string? Text);
 
@@ -106,7 +106,7 @@ public sealed class LiveApi(LiveRoomService liveRoomService, CallerContext calle
     public async Task<Ok<CampaignsApi.CampaignView>> Pin([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/campaigns/{campaignId}/pin")] HttpRequest req, string campaignId)
     {
         var body = await req.ReadJsonAsync<PinRequest>();
-        return TypedResults.Ok(await CampaignsApi.ViewAsync(await liveRoomService.PinAsync(await callerContext.GetAsync(req), campaignId, body.ItemId, req.HttpContext.RequestAborted), chainService, req.HttpContext.RequestAborted));
+        return TypedResults.Ok(await CampaignsApi.ViewAsync(await liveRoomService.PinAsync(await callerContext.GetAsync(req), campaignId, body.ItemId, req.HttpContext.RequestAborted), chainService, streams, req.HttpContext.RequestAborted));
     }
     [Function("StartFlashSale")]
     [OpenApiOperation("Live room", "The leader starts a flash sale: quantity of an item at priceFen for durationSeconds; the first firstNGift orders get the gift giftName. Ends by itself, when its quota is sold, or when the leader ends it.")]

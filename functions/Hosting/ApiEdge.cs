@@ -50,7 +50,7 @@ public static class ApiEdge
             response.StatusCode = allowedOrigin is null ? StatusCodes.Status403Forbidden : StatusCodes.Status204NoContent;
             if (allowedOrigin is not null)
             {
-                response.Headers.AccessControlAllowMethods = "GET, POST, PATCH, OPTIONS";
+                response.Headers.AccessControlAllowMethods = "GET, POST, PUT, PATCH, DELETE, OPTIONS";
                 response.Headers.AccessControlAllowHeaders = AllowedHeaders;
                 response.Headers.AccessControlMaxAge = "600";
             }

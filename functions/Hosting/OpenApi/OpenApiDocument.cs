@@ -221,6 +221,7 @@ public static class OpenApiDocument
         [typeof(Api.LiveApi.FlashSaleRequest)] = ["firstNGift"],
         [typeof(FollowUp.SurveyRequest)] = ["comment"],
         [typeof(FollowUp.ReviewRequest)] = ["photoCount"],
+        [typeof(Api.StreamApi.StreamProviderBody)] = ["pushDomain", "playDomain", "appName", "pushKey", "playKey", "pushUrlTemplate", "playbackUrlTemplate", "validHours"],
     };
 
     private const string DateWindow = "Within [now − 1 day, now + 366 days].";
