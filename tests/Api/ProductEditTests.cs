@@ -228,4 +228,19 @@ public sealed class ProductEditTests : IAsyncLifetime
         Assert.Equal(ids.Skip(1), trace.GetProperty("photos").EnumerateArray().Select(p => p.GetProperty("photoId").GetString()));
         await TestApp.OkJsonAsync(await UploadPhotoAsync(productId, WebP), 201);
     }
+
+    [Fact]
+    public async Task TheOpenApiDocumentDescribesTheEditTheRawPhotoBodyAndTheirRefusals()
+    {
+        var doc = await TestApp.OkJsonAsync(await _app.GetAsync("/api/openapi.json"));
+        var paths = doc.GetProperty("paths");
+        var edit = paths.GetProperty("/api/products/{productId}").GetProperty("patch");
+        Assert.True(edit.GetProperty("responses").TryGetProperty("412", out _));
+        Assert.True(edit.GetProperty("requestBody").GetProperty("content").TryGetProperty("application/json", out _));
+        var upload = paths.GetProperty("/api/products/{productId}/photos").GetProperty("post");
+        Assert.True(upload.GetProperty("requestBody").GetProperty("content").TryGetProperty("image/webp", out _));
+        Assert.True(upload.GetProperty("responses").TryGetProperty("413", out _));
+        Assert.Contains("too-many-photos", upload.GetProperty("summary").GetString(), StringComparison.Ordinal);
+        Assert.True(paths.GetProperty("/api/products/{productId}/photos/{photoId}").TryGetProperty("delete", out _));
+    }
 }
