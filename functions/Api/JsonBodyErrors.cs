@@ -19,6 +19,13 @@ public static class JsonBodyErrors
             return (field, $"{field ?? "The body"} is not valid Unicode text (a lone surrogate or a broken escape).");
         }
 
+        if (json.Message.Contains("could not be mapped", StringComparison.Ordinal))
+        {
+            // A body type that refuses unknown members (e.g. a PATCH, where a misspelt field would silently change nothing).
+            var unknown = json.Message.Split('\'') is { Length: > 2 } parts ? parts[1] : field;
+            return (unknown, $"'{unknown}' is not a field of this body: leave it out, or check its spelling against /api/openapi.json.");
+        }
+
         if (!json.Message.Contains("could not be converted", StringComparison.Ordinal))
         {
             // A syntax error: the reader's own words name no type, only the position.

@@ -7,8 +7,15 @@ namespace ServerlessCommerce.Catalogue;
 /// <summary>A report file as it arrives: the name the uploader gave it, the declared content type and length, and the bytes.</summary>
 public sealed record ReportUpload(string? FileName, string? ContentType, long? Length, Stream Content);
 
-/// <summary>A kind of report file we keep, recognised by its first bytes (never by its name or a header).</summary>
-public sealed record ReportFileType(string Label, string ContentType, string Extension, byte[] Magic);
+/// <summary>
+/// A kind of file we keep (reports, product photos), recognised by its first bytes (never by its name or a header):
+/// <see cref="Magic"/> at the start and, when given, <see cref="Tail"/> at <see cref="TailOffset"/> (WebP: RIFF····WEBP).
+/// </summary>
+public sealed record ReportFileType(string Label, string ContentType, string Extension, byte[] Magic, int TailOffset = 0, byte[]? Tail = null)
+{
+    public bool Matches(ReadOnlySpan<byte> content) =>
+        content.StartsWith(Magic) && (Tail is null || (content.Length >= TailOffset + Tail.Length && content[TailOffset..].StartsWith(Tail)));
+}
 
 /// <summary>The rules for report files: which types, how big, what a safe display name is.</summary>
 public static class ReportFiles
@@ -28,6 +35,8 @@ public static class ReportFiles
     public static readonly ReportFileType Pdf = new("PDF", "application/pdf", ".pdf", "%PDF-"u8.ToArray());
     public static readonly ReportFileType Png = new("PNG", "image/png", ".png", [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]);
     public static readonly ReportFileType Jpeg = new("JPEG", "image/jpeg", ".jpg", [0xFF, 0xD8, 0xFF]);
+
+    public static readonly ReportFileType WebP = new("WebP", "image/webp", ".webp", "RIFF"u8.ToArray(), 8, "WEBP"u8.ToArray());
 
     public static readonly IReadOnlyList<ReportFileType> Types = [Pdf, Png, Jpeg];
 
@@ -49,11 +58,15 @@ public static class ReportFiles
     };
 
     /// <summary>The type the bytes are, by their magic number, or null when they are none we accept.</summary>
-    public static ReportFileType? Detect(ReadOnlySpan<byte> content)
+    public static ReportFileType? Detect(ReadOnlySpan<byte> content) => Detect(content, Types);
+
+    /// <summary>Which of <paramref name="types"/> the bytes are, by their magic number, or null when none.</summary>
+    public static ReportFileType? Detect(ReadOnlySpan<byte> content, IReadOnlyList<ReportFileType> types)
     {
-        foreach (var type in Types)
+        ArgumentNullException.ThrowIfNull(types);
+        foreach (var type in types)
         {
-            if (content.StartsWith(type.Magic))
+            if (type.Matches(content))
             {
                 return type;
             }
@@ -112,22 +125,27 @@ public static class ReportFiles
     /// Reads the whole body, refusing with 413 <c>too-large</c> beyond <see cref="MaxBytes"/>: at once when the declared
     /// length says so, otherwise as soon as one byte too many arrives (a chunked body declares nothing).
     /// </summary>
-    public static async Task<ReadOnlyMemory<byte>> ReadAsync(Stream content, long? declaredLength, CancellationToken ct)
+    public static Task<ReadOnlyMemory<byte>> ReadAsync(Stream content, long? declaredLength, CancellationToken ct) =>
+        ReadAsync(content, declaredLength, MaxBytes, TooLarge, ct);
+
+    /// <summary>Reads the whole body, refusing with <paramref name="tooLarge"/> (given the declared size, if any) beyond <paramref name="maxBytes"/>.</summary>
+    public static async Task<ReadOnlyMemory<byte>> ReadAsync(Stream content, long? declaredLength, long maxBytes, Func<long?, AppProblem> tooLarge, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(content);
-        if (declaredLength > MaxBytes)
+        ArgumentNullException.ThrowIfNull(tooLarge);
+        if (declaredLength > maxBytes)
         {
-            throw TooLarge(declaredLength.Value);
+            throw tooLarge(declaredLength.Value);
         }
 
         // One byte more than allowed fits, so a body that is too long shows itself without being read to its end.
-        var buffer = new byte[Math.Min((declaredLength ?? 64 * 1024) + 1, MaxBytes + 1)];
+        var buffer = new byte[Math.Min((declaredLength ?? 64 * 1024) + 1, maxBytes + 1)];
         var length = 0;
         while (true)
         {
             if (length == buffer.Length)
             {
-                Array.Resize(ref buffer, (int)Math.Min(buffer.Length * 2L, MaxBytes + 1));
+                Array.Resize(ref buffer, (int)Math.Min(buffer.Length * 2L, maxBytes + 1));
             }
 
             var read = await content.ReadAsync(buffer.AsMemory(length), ct);
@@ -137,9 +155,9 @@ public static class ReportFiles
             }
 
             length += read;
-            if (length > MaxBytes)
+            if (length > maxBytes)
             {
-                throw TooLarge(null);
+                throw tooLarge(null);
             }
         }
     }

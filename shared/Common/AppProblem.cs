@@ -22,12 +22,16 @@ public static class ProblemCodes
     public const string RateLimited = "rate-limited";
     public const string TooLarge = "too-large";
 
+    /// <summary>412: the If-Match sent names a version that is no longer current (someone else edited first).</summary>
+    public const string PreconditionFailed = "precondition-failed";
+
     public static int StatusOf(string code) => code switch
     {
         Validation or WrongPickupCode => 400,
         Unauthorized => 401,
         Forbidden => 403,
         NotFound => 404,
+        PreconditionFailed => 412,
         TooLarge => 413,
         RateLimited => 429,
         _ => 409,

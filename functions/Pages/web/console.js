@@ -20,7 +20,8 @@
   const AFTER_CLOSE = ["closed", "fulfilling", "followUp", "completed"];
   // Extensions (console-crm.js) plug in here: extra nav links, views, campaign-form fields and campaign-page cards.
   // Add-ons (console-growth.js, console-crm.js), loaded before this script, register in window.SCConsoleExtensions:
-  // { views: [{ name, navKey, roles, render(app, kit) }], newCampaignForm(form, ctx), newCampaignBody(form), campaignPage(root, campaignId, ctx) }.
+  // { views: [{ name, navKey, roles, render(app, kit) }], newCampaignForm(form, ctx), newCampaignBody(form), campaignPage(root, campaignId, ctx),
+  //   productCard(li, product, ctx) }.
   const extensions = () => window.SCConsoleExtensions || [];
   const hooks = (name, ...args) => extensions().filter((e) => typeof e[name] === "function").map((e) => e[name](...args));
   const extCtx = () => ({ api, state });
@@ -809,13 +810,15 @@
         const input = h("input", { type: "file", id, accept: "application/pdf,image/png,image/jpeg,.pdf,.png,.jpg,.jpeg" });
         const upload = h("button", { type: "button", class: "report-upload" }, SC.t("products.upload"));
         upload.addEventListener("click", () => uploadReport(p, input, box, status, upload));
-        return h("li", { class: "card", "data-product-id": p.productId },
+        const li = h("li", { class: "card", "data-product-id": p.productId },
           h("h3", {}, p.name, " ", h("span", { class: "muted" }, `${p.category} · ${p.unit}`)),
           h("p", { class: "muted" }, [p.origin, p.batch].filter(Boolean).join(" · ")),
           p.story ? h("p", {}, p.story) : null,
           h("div", { class: "reports" }, reportNames(p)),
           h("label", { for: id }, SC.t("products.file")),
           h("div", { class: "file-upload" }, input, upload), box, status);
+        hooks("productCard", li, p, extCtx()); // console-products.js: 编辑 and the photo strip
+        return li;
       }));
     };
     view.redraw.push(draw);
