@@ -118,7 +118,7 @@ public static class ServerlessCommerceApp
             settings.EffectiveTokenSigningKey, settings.VerificationCodesPerPhonePerHour, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<MemberVerification>>()));
         services.AddSingleton(sp => new MemberService(sp.GetRequiredService<ITableStore>(), sp.GetRequiredService<ChainService>(), sp.GetRequiredService<MemberTokens>(),
             sp.GetRequiredService<Authenticator>(), sp.GetRequiredService<IDomainEvents>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<MemberService>>(),
-            settings.MemberVerification ? sp.GetRequiredService<MemberVerification>() : null));
+            settings.MemberVerification ? sp.GetRequiredService<MemberVerification>() : null, sp.GetRequiredService<MemberVerification>()));
         services.AddSingleton<ClientRateLimits>();
         services.AddSingleton<ICampaignCommitObserver, CampaignCommitEffects>();
         services.AddSingleton<INotificationTexts, ServerlessCommerce.Functions.Notifications.NotificationTexts>();

@@ -38,9 +38,10 @@ public sealed class CrmApi(CrmTagService tagService, CrmTargeting targeting, Cal
         TypedResults.Ok(await tagService.StoreTagsAsync(await callerContext.GetAsync(req), storeId, req.HttpContext.RequestAborted));
 
     [Function("StoreMembers")]
-    [OpenApiOperation("CRM", "The store's members with full phones and tags (leader of that store, admin); ?q= a name part or phone tail, ?tag= members with that tag; at most 200.")]
+    [OpenApiOperation("CRM", "The store's members with full phones and tags (leader of that store, admin); ?q= a name part or phone tail, ?tag= members with that tag; at most 200. With ?campaignId= (a campaign of that store, else 404) each row also carries campaign: {reserved, commented, voted, ordered} for it.")]
     public async Task<Ok<IReadOnlyList<StoreMember>>> StoreMembers([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/stores/{storeId}/members")] HttpRequest req, string storeId) =>
-        TypedResults.Ok(await tagService.StoreMembersAsync(await callerContext.GetAsync(req), storeId, req.QueryString("q"), req.QueryString("tag"), req.HttpContext.RequestAborted));
+        TypedResults.Ok(await tagService.StoreMembersAsync(await callerContext.GetAsync(req), storeId, req.QueryString("q"), req.QueryString("tag"), req.HttpContext.RequestAborted,
+            req.QueryString("campaignId")));
 
     [Function("GetCampaignTargets")]
     [OpenApiOperation("CRM", "The tags the campaign's preview targets (its staff).")]

@@ -10,10 +10,17 @@ namespace ServerlessCommerce.Functions.Api;
 public sealed class ReportsApi(CampaignReportService campaignReportService, DashboardService dashboardService, ServerlessCommerce.Crm.CrmTargeting targeting, CallerContext callerContext)
 {
     /// <summary>The report; <c>tagReach</c> (CRM targeted preview: reached, ordered, rate per targeted tag) is read live, not from the stored report.</summary>
-    public sealed record ReportView(CampaignMetrics Metrics, Uri ReportUrl, Uri CsvUrl, Uri JsonUrl, DateTimeOffset GeneratedAt, DateTimeOffset ExpiresAt, IReadOnlyList<ServerlessCommerce.Crm.TagReach> TagReach)
+    public sealed record ReportView(CampaignMetrics Metrics, Uri ReportUrl, Uri CsvUrl, Uri JsonUrl, DateTimeOffset GeneratedAt, DateTimeOffset ExpiresAt, IReadOnlyList<ServerlessCommerce.Crm.TagReach> TagReach,
+        string Lang, ReportPageUrls ReportUrls)
     {
-        public static ReportView From(CampaignReportLinks r, IReadOnlyList<ServerlessCommerce.Crm.TagReach> tagReach) => new(r.Report.Metrics, r.ReportUrl, r.CsvUrl, r.JsonUrl, r.Report.GeneratedAt, r.ExpiresAt, tagReach);
+        public static ReportView From(CampaignReportLinks r, IReadOnlyList<ServerlessCommerce.Crm.TagReach> tagReach) =>
+            new(r.Report.Metrics, r.ReportUrl, r.CsvUrl, r.JsonUrl, r.Report.GeneratedAt, r.ExpiresAt, tagReach, r.Lang, r.ReportUrls);
     }
+
+    /// <summary>The report page's language: <c>?lang=zh-CN|en</c>, else from Accept-Language, else zh-CN; 400 naming lang otherwise.</summary>
+    private static string Lang(HttpRequest req) =>
+        ReportDocuments.PickLanguage(req.QueryString("lang"), req.Headers.AcceptLanguage.ToString())
+        ?? throw ServerlessCommerce.Common.AppProblem.Validation("lang", "lang must be zh-CN or en.");
 
     public sealed record GroupView(
         string? StoreId, string? LeaderId, string? Name, int Campaigns, int Orders, int Buyers, long GmvFen, long? AverageOrderValueFen, double? RepurchaseRate,
@@ -38,14 +45,20 @@ public sealed class ReportsApi(CampaignReportService campaignReportService, Dash
     }
 
     [Function("GetCampaignReport")]
-    [OpenApiOperation("Reports", "The campaign's report (leader of its store, admin): metrics and 2-hour links to report.html/.csv/.json; 409 report-not-ready before it was generated.")]
-    public async Task<Ok<ReportView>> Get([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/campaigns/{campaignId}/report")] HttpRequest req, string campaignId) =>
-        TypedResults.Ok(ReportView.From(await campaignReportService.GetAsync(await callerContext.GetAsync(req), campaignId, req.HttpContext.RequestAborted), await targeting.ReachAsync(campaignId, req.HttpContext.RequestAborted)));
+    [OpenApiOperation("Reports", "The campaign's report (leader of its store, admin): metrics and 2-hour links to report.html/.csv/.json; 409 report-not-ready before it was generated. ?lang=zh-CN|en picks the language of the page reportUrl links to (default from Accept-Language, zh-CN when unsure; each page has its labels in one language only); reportUrls links both.")]
+    public async Task<Ok<ReportView>> Get([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/campaigns/{campaignId}/report")] HttpRequest req, string campaignId)
+    {
+        var lang = Lang(req);
+        return TypedResults.Ok(ReportView.From(await campaignReportService.GetAsync(await callerContext.GetAsync(req), campaignId, req.HttpContext.RequestAborted, lang), await targeting.ReachAsync(campaignId, req.HttpContext.RequestAborted)));
+    }
 
     [Function("GenerateCampaignReport")]
-    [OpenApiOperation("Reports", "(Re)generate the report now from the campaign's rows (leader of its store, admin); answers like GET.")]
-    public async Task<Ok<ReportView>> Generate([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/campaigns/{campaignId}/report")] HttpRequest req, string campaignId) =>
-        TypedResults.Ok(ReportView.From(await campaignReportService.GenerateAsync(await callerContext.GetAsync(req), campaignId, req.HttpContext.RequestAborted), await targeting.ReachAsync(campaignId, req.HttpContext.RequestAborted)));
+    [OpenApiOperation("Reports", "(Re)generate the report now from the campaign's rows (leader of its store, admin); answers like GET (?lang= too).")]
+    public async Task<Ok<ReportView>> Generate([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/campaigns/{campaignId}/report")] HttpRequest req, string campaignId)
+    {
+        var lang = Lang(req);
+        return TypedResults.Ok(ReportView.From(await campaignReportService.GenerateAsync(await callerContext.GetAsync(req), campaignId, req.HttpContext.RequestAborted, lang), await targeting.ReachAsync(campaignId, req.HttpContext.RequestAborted)));
+    }
 
     [Function("ChainDashboard")]
     [OpenApiOperation("Reports", "Numbers of the campaigns whose live start is in [from, to) (default the last 30 days), per store and leader; 复购率 by cohort (the month of a buyer's first order over the year before `to`) and member activity (buyers new and returning, members joined, buyers per week); referrals (members who joined with a code, rewards and their points) and CRM tag counts, of the store or the chain. Admin; a leader for their own store. from/to: a date (2026-11-01, the chain's midnight) or an ISO-8601 time, between 2000-01-01 and 2199-12-31; at most the dashboard's longest period apart.")]

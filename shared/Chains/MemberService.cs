@@ -8,8 +8,11 @@ namespace ServerlessCommerce.Chains;
 
 /// <summary>Members joining a chain, and their tokens.</summary>
 public sealed class MemberService(ITableStore tables, ChainService chains, MemberTokens tokens, Authenticator authenticator, IDomainEvents events, TimeProvider clock, ILogger<MemberService> logger,
-    MemberVerification? verification = null)
+    MemberVerification? verification = null, MemberVerification? codes = null)
 {
+    // verification: joining needs a code (the setting on). codes: a code a caller supplies anyway is checked, and a
+    // right one signs a known phone in even with the setting off (a code proves the phone either way).
+
     /// <summary>Whether joining needs a one-time code (the setting <c>MemberVerification</c>).</summary>
     public bool RequiresCode => verification is not null;
 
@@ -18,7 +21,9 @@ public sealed class MemberService(ITableStore tables, ChainService chains, Membe
     /// returns the same member and a fresh token instead of a confusing <c>member-exists</c>.
     /// With verification on, <paramref name="code"/> (sent to the phone) is required, checked after every other field
     /// and before anything that depends on membership; a known phone with the right code signs in (200, a token of the
-    /// member's current version), so no answer tells a stranger whether the phone is a member.
+    /// member's current version), so no answer tells a stranger whether the phone is a member. With verification off, a
+    /// supplied code is still checked (400 when wrong) and a right one signs a known phone in the same way; without a
+    /// code a known phone is 409 <c>member-exists</c>.
     /// </summary>
     public async Task<CreateResult<Member>> JoinAsync(string chainId, string? name, string? phone, string? storeId, string? referralCode, string? idempotencyKey, CancellationToken ct,
         string? code = null)
@@ -59,9 +64,10 @@ public sealed class MemberService(ITableStore tables, ChainService chains, Membe
         }
 
         v.ThrowIfInvalid();
-        if (verification is not null)
+        var proof = verification ?? (string.IsNullOrWhiteSpace(code) ? null : codes);
+        if (proof is not null)
         {
-            await verification.ConsumeAsync(chainId, normalizedPhone!, code!, key, ct);
+            await proof.ConsumeAsync(chainId, normalizedPhone!, code!, key, ct);
         }
 
         var fingerprint = Idempotency.Fingerprint(new { memberName, normalizedPhone, store!.StoreId, referredBy });
@@ -98,7 +104,7 @@ public sealed class MemberService(ITableStore tables, ChainService chains, Membe
                     new { joined.MemberId, joined.StoreId, joined.ReferredBy }, joined.JoinedAt), ct);
                 return new CreateResult<Member>(joined, tokens.Issue(chainId, joined.MemberId, joined.TokenVersion), true);
             }
-            catch (TableTransactionFailedException ex) when (ex.Status == 409 && ex.FailedOperationIndex == 1 && verification is not null)
+            catch (TableTransactionFailedException ex) when (ex.Status == 409 && ex.FailedOperationIndex == 1 && proof is not null)
             {
                 // The phone is proven by its code: sign its member in.
                 var index = await tables.GetAsync(ChainTables.Members, chainId, ChainTables.PhoneRow(normalizedPhone!), cancellationToken: ct);

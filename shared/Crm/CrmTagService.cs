@@ -14,7 +14,9 @@ namespace ServerlessCommerce.Crm;
 public sealed record TagCount(string Tag, int Count);
 
 /// <summary>A member as the store's leader sees them: full phone (API.md: only in the store member list) and tags.</summary>
-public sealed record StoreMember(string MemberId, string Name, string Phone, DateTimeOffset JoinedAt, string? ReferredBy, IReadOnlyList<string> Tags);
+/// With <c>?campaignId=</c>, <see cref="Campaign"/> says what she did in that campaign (else it is left out).
+public sealed record StoreMember(string MemberId, string Name, string Phone, DateTimeOffset JoinedAt, string? ReferredBy, IReadOnlyList<string> Tags,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] MemberCampaignFlags? Campaign = null);
 
 /// <summary>What one recompute did.</summary>
 public sealed record RecomputeResult(string ChainId, int Members, int Changed, DateTimeOffset At);
@@ -193,14 +195,29 @@ public sealed class CrmTagService(ITableStore tables, ChainService chains, TimeP
     /// <summary>
     /// The store's members (API.md <c>GET /api/stores/{storeId}/members?q=</c>), with their tags; <paramref name="q"/>
     /// matches a name or a phone tail, <paramref name="tag"/> keeps members with that tag. At most <see cref="MaxMembersListed"/>.
+    /// With <paramref name="campaignId"/> (a campaign of that store, else 404), each row carries whether she reserved,
+    /// commented, voted and ordered in it.
     /// </summary>
-    public async Task<IReadOnlyList<StoreMember>> StoreMembersAsync(Caller caller, string storeId, string? q, string? tag, CancellationToken ct)
+    public async Task<IReadOnlyList<StoreMember>> StoreMembersAsync(Caller caller, string storeId, string? q, string? tag, CancellationToken ct, string? campaignId = null)
     {
         var chainId = await RequireStoreStaffAsync(caller, storeId, ct);
         var v = new Validator();
         var query = v.OptionalText("q", q, 20);
         var wanted = v.OptionalText("tag", tag, TagRules.MaxTagLength);
         v.ThrowIfInvalid();
+        MemberCampaignActivity? activity = null;
+        if (campaignId is not null)
+        {
+            var campaign = Ids.ChainOf(campaignId) == chainId
+                ? await tables.GetAsync(CampaignTables.Campaigns, campaignId, CampaignTables.CampaignRow, ["StoreId"], ct)
+                : null;
+            if (campaign?.GetString("StoreId") != storeId)
+            {
+                throw AppProblem.NotFound("campaign", campaignId); // not this store's: no telling whether it exists elsewhere
+            }
+
+            activity = await MemberCampaignActivity.ReadAsync(tables, campaignId, ct);
+        }
         var tags = await tables.QueryAsync(CrmTables.MemberTags, TableQuery.Partition(storeId), ct)
             .ToDictionaryAsync(r => r.RowKey, CrmTables.ReadTags, StringComparer.Ordinal, ct);
         var members = tables.QueryAsync(ChainTables.Members, TableQuery.Partition(chainId, TableFilter.And(TableFilter.RowKeyStartsWith(ChainTables.MemberRowPrefix), TableFilter.Equal("StoreId", storeId))), ct)
@@ -212,7 +229,7 @@ public sealed class CrmTagService(ITableStore tables, ChainService chains, TimeP
             if ((query is null || m.Name.Contains(query, StringComparison.OrdinalIgnoreCase) || m.Phone.EndsWith(query, StringComparison.Ordinal))
                 && (wanted is null || memberTags.Contains(wanted, StringComparer.Ordinal)))
             {
-                list.Add(new StoreMember(m.MemberId, m.Name, m.Phone, m.JoinedAt, m.ReferredBy, memberTags));
+                list.Add(new StoreMember(m.MemberId, m.Name, m.Phone, m.JoinedAt, m.ReferredBy, memberTags, activity?.For(m.MemberId)));
             }
         }
 

@@ -24,7 +24,9 @@ public static class ReportTables
 
     public static string Container => CatalogueTables.Media;
 
-    public static string HtmlBlob(string campaignId) => $"reports/{campaignId}/report.html";
+    /// <summary>The report page in one language: report.html in Chinese (the default), report.{lang}.html otherwise.</summary>
+    public static string HtmlBlob(string campaignId, string lang = "zh-CN") =>
+        lang == "zh-CN" ? $"reports/{campaignId}/report.html" : $"reports/{campaignId}/report.{lang}.html";
 
     public static string CsvBlob(string campaignId) => $"reports/{campaignId}/report.csv";
 

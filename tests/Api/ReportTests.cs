@@ -168,7 +168,7 @@ public sealed class ReportTests : ChainTest
         Assert.True(again.GetProperty("generatedAt").GetDateTimeOffset() >= generated.GetProperty("generatedAt").GetDateTimeOffset());
         Assert.Equal(m.GetRawText(), again.GetProperty("metrics").GetRawText());
         var blobs = await App.Services.GetRequiredService<IBlobStore>().ListAsync("media", $"reports/{id}/").Select(x => x.Name).ToListAsync();
-        Assert.Equal(new[] { $"reports/{id}/report.csv", $"reports/{id}/report.html", $"reports/{id}/report.json" }, blobs.Order(StringComparer.Ordinal));
+        Assert.Equal(new[] { $"reports/{id}/report.csv", $"reports/{id}/report.en.html", $"reports/{id}/report.html", $"reports/{id}/report.json" }, blobs.Order(StringComparer.Ordinal));
         var campaign = await TestApp.OkJsonAsync(await App.GetAsync($"/api/campaigns/{id}"));
         Assert.Equal("fulfilling", campaign.GetProperty("phase").GetString());
         Assert.Equal(5, campaign.GetProperty("items")[0].GetProperty("sold").GetInt32());

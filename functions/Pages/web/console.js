@@ -1349,7 +1349,8 @@
         const r = s.report;
         SC.fill(box,
           h("p", { class: "actions" },
-            tx("a", "report.open", { id: "report-link", href: r.reportUrl, target: "_blank", rel: "noopener", class: "button primary" }),
+            // The page in the console's language (each report page is in one language only).
+            tx("a", "report.open", { id: "report-link", href: (r.reportUrls && (SC.lang() === "en" ? r.reportUrls.en : r.reportUrls.zh)) || r.reportUrl, target: "_blank", rel: "noopener", class: "button primary" }),
             r.csvUrl ? tx("a", "report.csv", { href: r.csvUrl, class: "button", target: "_blank", rel: "noopener" }) : null,
             r.jsonUrl ? tx("a", "report.json", { href: r.jsonUrl, class: "button", target: "_blank", rel: "noopener" }) : null,
             tx("button", "report.regenerate", { type: "button", id: "report-generate" })),

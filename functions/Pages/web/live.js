@@ -12,7 +12,7 @@
       "live.leave": "退出 / 切换", "live.hello": "你好，{name}", "live.helloAnon": "已加入社群",
       "live.joinIntro": "加入社群后即可预约、下单、提问和投票。", "live.joinName": "称呼", "live.joinPhone": "手机号",
       "live.joinStore": "自提门店", "live.joinSubmit": "加入社群", "live.haveCode": "我有登录码",
-      "live.memberExists": "这个手机号已经加入过本社群。如果您换了手机或清除了浏览器数据，请找团长重新发一个登录码，粘贴到下面。",
+      "live.memberExists": "这个手机号已经加入过本社群。换了手机或清除了浏览器数据？点下面的“换了手机？用验证码登录”，或找团长重新发一个登录码，粘贴到下面。",
       "live.tokenLabel": "登录码", "live.linkSignedIn": "欢迎回来，{name}！已用团长发的登录链接登录。", "live.tokenSubmit": "用登录码进入", "live.tokenInvalid": "登录码无效或已过期，请找团长重新发一个。",
       "live.tokenOtherChain": "这个登录码不属于本社群的会员。",
       "live.joinMissing": "请填写称呼、手机号并选择门店。", "live.joined": "欢迎加入，{name}！",
@@ -61,6 +61,12 @@
       "error.rate-limited": "操作太频繁，请 {seconds} 秒后再试。", "error.rate-limited-soon": "操作太频繁，请稍后再试。",
       "error.unauthorized": "登录已失效，请重新加入或使用登录码。",
       "error.idempotency-conflict": "这次提交与上一次不一致，请重新下单。",
+      "field.code": "验证码不对、已过期或已用过，请检查，或重新获取一个。",
+      "live.useCode": "换了手机？用验证码登录", "live.codeLoginIntro": "输入加入时用的手机号，获取短信验证码后即可登录，订单和提货码都在。",
+      "live.codeLoginSubmit": "用验证码登录", "live.codeLoginName": "称呼（已是会员可不填）", "live.codeWelcome": "欢迎回来，{name}！",
+      "live.flashPrice": "⚡ 秒杀价", "live.inspection": "📄 检测报告：",
+      "live.phase.draft": "开团预告", "live.phase.preheat": "预热中", "live.phase.live": "直播中", "live.phase.closed": "已截单",
+      "live.phase.fulfilling": "提货中", "live.phase.followUp": "回访中", "live.phase.completed": "已结束", "live.phase.cancelled": "已取消",
     },
     en: {
       "live.title": "Live room", "live.viewers": "Viewers", "live.connecting": "Connecting to the live room…", "live.info": "About this live",
@@ -69,7 +75,7 @@
       "live.leave": "Leave / switch", "live.hello": "Hello, {name}", "live.helloAnon": "You have joined",
       "live.joinIntro": "Join the community to reserve, order, ask and vote.", "live.joinName": "Name", "live.joinPhone": "Phone number",
       "live.joinStore": "Pickup store", "live.joinSubmit": "Join", "live.haveCode": "I have a login code",
-      "live.memberExists": "This phone number has already joined this community. If you changed phones or cleared the browser, ask your leader for a new login code and paste it below.",
+      "live.memberExists": "This phone number has already joined this community. New phone or cleared browser? Use \"New phone? Sign in with a text code\" below, or ask your leader for a new login code and paste it below.",
       "live.tokenLabel": "Login code", "live.linkSignedIn": "Welcome back, {name}: signed in with your leader's login link.", "live.tokenSubmit": "Sign in with the code", "live.tokenInvalid": "That login code is invalid or expired; ask your leader for a new one.",
       "live.tokenOtherChain": "That login code belongs to another community.",
       "live.joinMissing": "Enter your name and phone and choose a store.", "live.joined": "Welcome, {name}!",
@@ -118,6 +124,12 @@
       "error.rate-limited": "Too fast: try again in {seconds} s.", "error.rate-limited-soon": "Too fast: try again shortly.",
       "error.unauthorized": "Your sign-in expired: join again or use a login code.",
       "error.idempotency-conflict": "This differs from the previous attempt; please order again.",
+      "field.code": "The code is wrong, expired or used: check it, or get a new one.",
+      "live.useCode": "New phone? Sign in with a text code", "live.codeLoginIntro": "Enter the phone number you joined with and get a text code to sign in; your orders and pickup code are all there.",
+      "live.codeLoginSubmit": "Sign in with the code", "live.codeLoginName": "Name (members may leave it empty)", "live.codeWelcome": "Welcome back, {name}!",
+      "live.flashPrice": "⚡ Flash price", "live.inspection": "📄 Inspection report: ",
+      "live.phase.draft": "Coming soon", "live.phase.preheat": "Coming soon", "live.phase.live": "Live", "live.phase.closed": "Orders closed",
+      "live.phase.fulfilling": "Pickup open", "live.phase.followUp": "Feedback", "live.phase.completed": "Ended", "live.phase.cancelled": "Cancelled",
     },
   });
 
@@ -311,10 +323,10 @@
     flashSaleStarted(e) {
       if (!seqs.take("flash:" + e.flashSaleId, e.seq)) return;
       S.flash.set(e.flashSaleId, Object.assign({ sold: 0, active: true }, e));
-      invalidate("flash", "items");
+      invalidate("flash", "items", "pinned");
       soon("campaign", () => loadCampaign().catch(() => {}), 500);
     },
-    flashSaleEnded(e) { seqs.take("flash:" + e.flashSaleId, Number.MAX_SAFE_INTEGER); S.flash.delete(e.flashSaleId); invalidate("flash", "items"); },
+    flashSaleEnded(e) { seqs.take("flash:" + e.flashSaleId, Number.MAX_SAFE_INTEGER); S.flash.delete(e.flashSaleId); invalidate("flash", "items", "pinned"); },
     viewerCount(e) { setViewers(e.count); },
     notification(e) {
       if (e && e.text) SC.toast(e.text);
@@ -356,7 +368,7 @@
     const phase = $("phase");
     phase.dataset.phase = c.phase;
     phase.className = "badge " + c.phase;
-    phase.textContent = SC.phaseLabel(c.phase);
+    phase.textContent = SC.t("live.phase." + c.phase); // members' words, never the console's (草稿, 履约中)
     document.body.dataset.phase = c.phase; // live.css brings "my orders" (the pickup code) to the top once ordering is over
     $("comment-form").hidden = !["preheat", "live"].includes(c.phase);
     invalidate("comments");
@@ -435,9 +447,12 @@
 
   async function join(ev) {
     ev.preventDefault();
+    if (!(await campaignLoaded())) return;
     const form = $("join-form");
     if (!$("join-store").value) await (storesLoading || loadStores());
     const body = { name: $("join-name").value.trim(), phone: $("join-phone").value.replace(/\s+/g, ""), storeId: $("join-store").value };
+    // Signing in with a code: a member's name is already known (the server keeps it); a newcomer joins as 邻居.
+    if (S.codeLogin && !body.name) body.name = "邻居";
     if (S.referralCode) body.referralCode = S.referralCode; // from a neighbour's share link (?ref=CODE)
     if (!body.name || !body.phone || !body.storeId) { SC.showError($("join-error"), new Error(SC.t("live.joinMissing")), form); return; }
     if (S.needsCode) {
@@ -450,12 +465,14 @@
       const joined = await SC.api("POST", `/api/chains/${encodeURIComponent(S.campaign.chainId)}/members`, { body });
       SC.showError($("join-error"), null, form);
       await signedIn(joined.memberToken, joined.name || body.name, true);
-      SC.toast(SC.t("live.joined", { name: joined.name || body.name }));
+      SC.toast(SC.t(S.codeLogin ? "live.codeWelcome" : "live.joined", { name: joined.name || body.name }));
+      codeLoginMode(false);
     } catch (e) {
       if (e.code === "validation" && e.errors && e.errors.code && !S.needsCode) {
         // The chain asks for a one-time code (MemberVerification): show the code field and send the first code.
         SC.showError($("join-error"), null, form);
         S.needsCode = true;
+        S.chainNeedsCode = true;
         $("join-code-row").hidden = false;
         await sendCode();
         $("join-code").focus();
@@ -473,8 +490,34 @@
     } finally { button.disabled = false; }
   }
 
+  /**
+   * "换了手机？用验证码登录": the join form asks for a text code (POST …/members/verification) and the join route with
+   * the code signs a known phone in (200, her token) — whether or not the chain asks new members for a code.
+   */
+  function codeLoginMode(on) {
+    S.codeLogin = on;
+    S.needsCode = on || !!S.chainNeedsCode;
+    $("join-code-row").hidden = !S.needsCode;
+    $("join-code-login").hidden = on;
+    $("join-code-login-intro").hidden = !on;
+    const nameLabel = document.querySelector('label[for="join-name"]');
+    nameLabel.dataset.i18n = on ? "live.codeLoginName" : "live.joinName";
+    nameLabel.textContent = SC.t(nameLabel.dataset.i18n);
+    const submit = $("join-submit");
+    submit.dataset.i18n = on ? "live.codeLoginSubmit" : "live.joinSubmit";
+    submit.textContent = SC.t(submit.dataset.i18n);
+    $("join-name").required = !on;
+  }
+
+  /** A tap before the room has loaded (a slow network) waits for it, up to 15 s, instead of failing. */
+  async function campaignLoaded() {
+    for (let i = 0; !S.campaign && i < 150; i++) await new Promise((r) => setTimeout(r, 100));
+    return !!S.campaign;
+  }
+
   /** Sends a one-time code to the phone (the same 202 for members and newcomers), then counts down 60 s. */
   async function sendCode() {
+    if (!(await campaignLoaded())) return;
     const phone = $("join-phone").value.replace(/\s+/g, "");
     const button = $("join-send-code");
     if (!phone) { SC.showError($("join-error"), new Error(SC.t("live.joinMissing")), $("join-form")); return; }
@@ -612,6 +655,10 @@
     const flash = [...S.flash.values()].find((f) => f.itemId === item.itemId);
     return flash && flash.priceFen <= ownPrice(item) ? flash : null;
   }
+  // What the price on a card is called: 秒杀价 (with ⚡, never the emoji alone), 会员价 or 直播价. Cards and the pinned card share it.
+  function priceLabel(item) {
+    return activeFlash(item) ? SC.t("live.flashPrice") : isMemberPriced(item) ? SC.t("live.memberPrice") : SC.t("live.livePrice");
+  }
   function unitPrice(item) {
     const flash = activeFlash(item);
     return flash ? flash.priceFen : ownPrice(item);
@@ -679,7 +726,7 @@
       const price = card.querySelector(".price");
       const flash = activeFlash(current);
       const special = unitPrice(current);
-      const label = flash ? "⚡" : isMemberPriced(current) ? SC.t("live.memberPrice") : SC.t("live.livePrice");
+      const label = priceLabel(current);
       SC.fill(price, special !== current.priceFen
         ? [SC.el("span", { class: "tag" }, label), " ", SC.el("strong", { class: "live-price" }, SC.money(special)), " ",
           SC.el("s", { class: "list-price muted" }, SC.money(current.priceFen))]
@@ -780,7 +827,7 @@
       el.textContent = SC.countdown(el.dataset.endsAt);
       if (new Date(el.dataset.endsAt).getTime() <= Date.now()) expired = true;
     });
-    if (expired) invalidate("flash", "items");
+    if (expired) invalidate("flash", "items", "pinned");
   }, 1000);
 
   function renderPinned() {
@@ -803,13 +850,15 @@
     const zh = SC.lang() === "zh";
     SC.fill(body,
       SC.el("h3", { class: "pinned-name" }, item.name, item.unit ? SC.el("span", { class: "unit muted" }, " / " + item.unit) : null),
-      SC.el("p", { class: "price" }, SC.el("strong", { class: "live-price" }, SC.money(unitPrice(item))), " ",
+      // The price the order is charged now (unitPrice, as the item cards and placeOrder use it), named like the cards name it.
+      SC.el("p", { class: "price" }, unitPrice(item) !== item.priceFen ? [SC.el("span", { class: "tag" }, priceLabel(item)), " "] : null,
+        SC.el("strong", { class: "live-price" }, SC.money(unitPrice(item))), " ",
         unitPrice(item) !== item.priceFen ? SC.el("s", { class: "list-price muted" }, SC.money(item.priceFen)) : null, " ",
         SC.el("span", { class: "muted" }, SC.t("live.remaining") + " " + item.remaining)),
       trace ? SC.el("dl", { class: "trace" },
         row(zh ? "产地" : "Origin", trace.origin), row(zh ? "批次" : "Batch", trace.batch), row(zh ? "溯源故事" : "Story", trace.story)) : null,
       trace && trace.reports && trace.reports.length ? SC.el("ul", { class: "reports" }, trace.reports.map((r) => safe(r.url)
-        ? SC.el("li", {}, SC.el("a", { class: "report", href: safe(r.url), target: "_blank", rel: "noopener noreferrer" }, "📄 " + (zh ? "检测报告：" : "Inspection report: ") + r.name))
+        ? SC.el("li", {}, SC.el("a", { class: "report", href: safe(r.url), target: "_blank", rel: "noopener noreferrer" }, SC.t("live.inspection") + r.name))
         : null)) : null);
   }
 
@@ -1153,6 +1202,7 @@
     SC.onLanguageChange(() => { $("points").dataset.earned = ""; invalidate(...ALL); });
     $("join-form").addEventListener("submit", join);
     $("join-send-code").addEventListener("click", sendCode);
+    $("join-code-login").addEventListener("click", () => { codeLoginMode(true); $("join-phone").focus(); });
     $("token-form").addEventListener("submit", tokenLogin);
     $("join-has-token").addEventListener("click", () => { S.showToken = true; renderMember(); $("join-token").focus(); });
     $("me-leave").addEventListener("click", leave);
