@@ -148,6 +148,7 @@ public static class ServerlessCommerceApp
         services.AddSingleton<CampaignReportService>();
         services.AddSingleton<ICampaignReportGenerator>(sp => sp.GetRequiredService<CampaignReportService>());
         services.AddSingleton<DashboardService>();
+        services.AddSingleton<SheetService>();
         services.AddSingleton<FollowUpService>();
         services.AddSingleton<ServerlessCommerce.Growth.GrowthLedger>();
         services.AddSingleton<ServerlessCommerce.Growth.MemberPricing>();

@@ -299,7 +299,8 @@ public sealed class DashboardService(ITableStore tables, ChainService chains, Ca
         return false;
     }
 
-    private static DateTimeOffset? Parse(Validator v, string field, string? text, TimeZoneInfo zone)
+    /// <summary>A date (the chain's midnight) or an ISO-8601 time; null when absent; a validation message when neither.</summary>
+    internal static DateTimeOffset? Parse(Validator v, string field, string? text, TimeZoneInfo zone)
     {
         if (string.IsNullOrWhiteSpace(text))
         {
