@@ -24,24 +24,35 @@ public sealed class ReportsApi(CampaignReportService campaignReportService, Dash
 
     public sealed record GroupView(
         string? StoreId, string? LeaderId, string? Name, int Campaigns, int Orders, int Buyers, long GmvFen, long? AverageOrderValueFen, double? RepurchaseRate,
-        double? GroupSuccessRate, double? ReviewRate, double? PhotoRate, int? Nps, double? ReservationToBuyerRate);
+        double? GroupSuccessRate, double? ReviewRate, double? PhotoRate, int? Nps, double? ReservationToBuyerRate, RateSamples Samples);
+
+    /// <summary>One week's figures (<c>weekStart</c> is its Monday in the chain's time zone) with n beside every rate.</summary>
+    public sealed record WeekView(
+        string WeekStart, int Campaigns, int Orders, int Buyers, long GmvFen, long? AverageOrderValueFen, double? RepurchaseRate, double? GroupSuccessRate,
+        double? ReviewRate, double? PhotoRate, int? Nps, double? ReservationToBuyerRate, RateSamples Samples)
+    {
+        public static WeekView Of(DashboardWeek w) => new(w.WeekStart, w.Figures.Campaigns, w.Figures.Orders, w.Figures.Buyers, w.Figures.GmvFen, w.Figures.AverageOrderValueFen,
+            w.Figures.RepurchaseRate, w.Figures.GroupSuccessRate, w.Figures.ReviewRate, w.Figures.PhotoRate, w.Figures.Nps, w.Figures.ReservationToBuyerRate, w.Figures.Samples);
+    }
 
     public sealed record DashboardView(
         DateTimeOffset From, DateTimeOffset To, string? StoreId, string? LeaderId, int Campaigns, int Orders, int Buyers, long GmvFen, long? AverageOrderValueFen,
-        double? RepurchaseRate, double? GroupSuccessRate, double? ReviewRate, double? PhotoRate, int? Nps, double? ReservationToBuyerRate,
-        List<GroupView> PerStore, List<GroupView> PerLeader, IReadOnlyList<CohortFigures> Cohorts, MemberActivity Activity, ReferralFigures Referrals, IReadOnlyList<TagFigures> Tags)
+        double? RepurchaseRate, double? GroupSuccessRate, double? ReviewRate, double? PhotoRate, int? Nps, double? ReservationToBuyerRate, RateSamples Samples,
+        List<GroupView> PerStore, List<GroupView> PerLeader, IReadOnlyList<CohortFigures> Cohorts, MemberActivity Activity, ReferralFigures Referrals, IReadOnlyList<TagFigures> Tags,
+        List<WeekView> Weeks)
     {
         public static DashboardView Of(Dashboard d)
         {
             var f = d.Figures;
             return new(d.From, d.To, d.StoreId, d.LeaderId, f.Campaigns, f.Orders, f.Buyers, f.GmvFen, f.AverageOrderValueFen, f.RepurchaseRate, f.GroupSuccessRate,
-                f.ReviewRate, f.PhotoRate, f.Nps, f.ReservationToBuyerRate,
-                d.PerStore.Select(g => Group(g.Id, null, g)).ToList(), d.PerLeader.Select(g => Group(g.StoreId, g.Id, g)).ToList(), d.Cohorts, d.Activity, d.Referrals, d.Tags);
+                f.ReviewRate, f.PhotoRate, f.Nps, f.ReservationToBuyerRate, f.Samples,
+                d.PerStore.Select(g => Group(g.Id, null, g)).ToList(), d.PerLeader.Select(g => Group(g.StoreId, g.Id, g)).ToList(), d.Cohorts, d.Activity, d.Referrals, d.Tags,
+                d.Weeks.Select(WeekView.Of).ToList());
         }
 
         private static GroupView Group(string? storeId, string? leaderId, DashboardGroup g) => new(
             storeId, leaderId, g.Name, g.Figures.Campaigns, g.Figures.Orders, g.Figures.Buyers, g.Figures.GmvFen, g.Figures.AverageOrderValueFen, g.Figures.RepurchaseRate,
-            g.Figures.GroupSuccessRate, g.Figures.ReviewRate, g.Figures.PhotoRate, g.Figures.Nps, g.Figures.ReservationToBuyerRate);
+            g.Figures.GroupSuccessRate, g.Figures.ReviewRate, g.Figures.PhotoRate, g.Figures.Nps, g.Figures.ReservationToBuyerRate, g.Figures.Samples);
     }
 
     [Function("GetCampaignReport")]
@@ -61,7 +72,7 @@ public sealed class ReportsApi(CampaignReportService campaignReportService, Dash
     }
 
     [Function("ChainDashboard")]
-    [OpenApiOperation("Reports", "Numbers of the campaigns whose live start is in [from, to) (default the last 30 days), per store and leader; 复购率 by cohort (the month of a buyer's first order over the year before `to`) and member activity (buyers new and returning, members joined, buyers per week); referrals (members who joined with a code, rewards and their points) and CRM tag counts, of the store or the chain. Admin; a leader for their own store. from/to: a date (2026-11-01, the chain's midnight) or an ISO-8601 time, between 2000-01-01 and 2199-12-31; at most the dashboard's longest period apart.")]
+    [OpenApiOperation("Reports", "Numbers of the campaigns whose live start is in [from, to) (default the last 30 days), per store and leader; 复购率 by cohort (the month of a buyer's first order over the year before `to`) and member activity (buyers new and returning, members joined, buyers per week); referrals (members who joined with a code, rewards and their points) and CRM tag counts, of the store or the chain; `weeks`: the same figures for every week (Monday, the chain's zone) of the period, empty weeks included; `samples` beside every figure set: the n behind each average and rate (orders, buyers, items, fulfilled orders, reviews, survey answers, reservations). perLeader is HQ's per-leader view (?leaderId= narrows to one). Admin; a leader for their own store. from/to: a date (2026-11-01, the chain's midnight) or an ISO-8601 time, between 2000-01-01 and 2199-12-31; at most the dashboard's longest period apart.")]
     public async Task<Ok<DashboardView>> Dashboard([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/chains/{chainId}/dashboard")] HttpRequest req, string chainId) =>
         TypedResults.Ok(DashboardView.Of(await dashboardService.GetAsync(await callerContext.GetAsync(req), chainId, req.QueryString("from"), req.QueryString("to"), req.QueryString("storeId"), req.QueryString("leaderId"), req.HttpContext.RequestAborted)));
 }

@@ -19,12 +19,23 @@ public sealed record DashboardFigures(
     double? ReviewRate,
     double? PhotoRate,
     int? Nps,
-    double? ReservationToBuyerRate);
+    double? ReservationToBuyerRate,
+    RateSamples Samples);
+
+/// <summary>
+/// The sample size (n) behind each averaged or rated figure of <see cref="DashboardFigures"/>, under the same name:
+/// 客单价 over orders, 复购率 over buyers, 成团率 over items, 评价率 over fulfilled orders, 晒单率 over reviews, NPS over
+/// survey answers, 预约转化率 over reservations. A rate over a handful is a hint, not a trend: the console shows n beside it.
+/// </summary>
+public sealed record RateSamples(int AverageOrderValueFen, int RepurchaseRate, int GroupSuccessRate, int ReviewRate, int PhotoRate, int Nps, int ReservationToBuyerRate);
+
+/// <summary>One week of the period (Monday to Sunday in the chain's time zone, by the campaigns' scheduled live start).</summary>
+public sealed record DashboardWeek(string WeekStart, DashboardFigures Figures);
 
 public sealed record DashboardGroup(string Id, string? Name, string? StoreId, DashboardFigures Figures);
 
 public sealed record Dashboard(DateTimeOffset From, DateTimeOffset To, string? StoreId, string? LeaderId, DashboardFigures Figures, IReadOnlyList<DashboardGroup> PerStore, IReadOnlyList<DashboardGroup> PerLeader,
-    IReadOnlyList<CohortFigures> Cohorts, MemberActivity Activity, ReferralFigures Referrals, IReadOnlyList<TagFigures> Tags);
+    IReadOnlyList<CohortFigures> Cohorts, MemberActivity Activity, ReferralFigures Referrals, IReadOnlyList<TagFigures> Tags, IReadOnlyList<DashboardWeek> Weeks);
 
 /// <summary>
 /// 老带新 in the period (the store's members when one is chosen): members who joined with a referral code, their share of
@@ -113,6 +124,7 @@ public sealed class DashboardService(ITableStore tables, ChainService chains, Ca
         }
 
         var computed = history.Where(c => c.At >= start).Select(c => (c.Metrics, c.Buyers)).ToList();
+        var weeks = Weekly(history.Where(c => c.At >= start).Select(c => (c.Metrics, c.Buyers, c.At)), start, end, zone ?? TimeZoneInfo.Utc);
 
         var perStore = new List<DashboardGroup>();
         foreach (var group in computed.GroupBy(c => c.Metrics.StoreId).OrderBy(g => g.Key, StringComparer.Ordinal))
@@ -129,7 +141,30 @@ public sealed class DashboardService(ITableStore tables, ChainService chains, Ca
 
         var referrals = await ReferralsAsync(chainId, storeId, start, end, ct);
         var (cohorts, activity) = Retention(history.Select(c => (c.At, c.Buyers)), start, end, zone ?? TimeZoneInfo.Utc, referrals.NewMembers);
-        return new Dashboard(start, end, storeId, leaderId, Aggregate(computed), perStore, perLeader, cohorts, activity, referrals, await TagsAsync(chainId, storeId, ct));
+        return new Dashboard(start, end, storeId, leaderId, Aggregate(computed), perStore, perLeader, cohorts, activity, referrals, await TagsAsync(chainId, storeId, ct), weeks);
+    }
+
+    /// <summary>
+    /// Trends by week: every week (Monday, the chain's time zone) that [from, to) touches, in order, with the figures of
+    /// the campaigns that went live in it; a week without campaigns is there with zeros, so a gap shows as a gap.
+    /// </summary>
+    public static IReadOnlyList<DashboardWeek> Weekly(
+        IEnumerable<(CampaignMetrics Metrics, HashSet<string> Buyers, DateTimeOffset At)> campaigns, DateTimeOffset from, DateTimeOffset to, TimeZoneInfo zone)
+    {
+        static DateOnly Monday(DateTimeOffset at, TimeZoneInfo zone)
+        {
+            var local = TimeZoneInfo.ConvertTime(at, zone);
+            return DateOnly.FromDateTime(local.Date).AddDays(-(((int)local.DayOfWeek + 6) % 7));
+        }
+
+        var byWeek = campaigns.GroupBy(c => Monday(c.At, zone)).ToDictionary(g => g.Key, g => g.Select(c => (c.Metrics, c.Buyers)).ToList());
+        var weeks = new List<DashboardWeek>();
+        for (var monday = Monday(from, zone); monday <= Monday(to.AddTicks(-1), zone); monday = monday.AddDays(7))
+        {
+            weeks.Add(new DashboardWeek(monday.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), Aggregate(byWeek.GetValueOrDefault(monday) ?? [])));
+        }
+
+        return weeks;
     }
 
     /// <summary>
@@ -253,6 +288,7 @@ public sealed class DashboardService(ITableStore tables, ChainService chains, Ca
         var orders = m.Sum(x => x.Orders);
         var gmv = m.Sum(x => x.GmvFen);
         var reviews = m.Sum(x => x.Reviews);
+        var samples = new RateSamples(orders, campaignsPerBuyer.Count, m.Sum(x => x.Items.Count), m.Sum(x => x.FulfilledOrders), reviews, m.Sum(x => x.Surveys), m.Sum(x => x.Reservations));
         return new DashboardFigures(
             m.Count, orders, campaignsPerBuyer.Count, gmv,
             orders == 0 ? null : (long)Math.Round((double)gmv / orders, MidpointRounding.AwayFromZero),
@@ -261,7 +297,8 @@ public sealed class DashboardService(ITableStore tables, ChainService chains, Ca
             CampaignMetricsCalculator.Rate(reviews, m.Sum(x => x.FulfilledOrders)),
             CampaignMetricsCalculator.Rate(m.Sum(x => x.ReviewsWithPhotos), reviews),
             CampaignMetricsCalculator.Nps(m.Sum(x => x.Promoters), m.Sum(x => x.Detractors), m.Sum(x => x.Surveys)),
-            CampaignMetricsCalculator.Rate(m.Sum(x => x.ReservedBuyers), m.Sum(x => x.Reservations)));
+            CampaignMetricsCalculator.Rate(m.Sum(x => x.ReservedBuyers), m.Sum(x => x.Reservations)),
+            samples);
     }
 
     /// <summary>

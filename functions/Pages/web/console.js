@@ -50,6 +50,8 @@
       "dash.activity.newMembers": "新入会会员", "dash.weekly": "每周下单会员（周一起）", "dash.noData": "暂无数据",
       "dash.referrals": "老带新", "dash.ref.referred": "经推荐入会", "dash.ref.share": "推荐入会占比", "dash.ref.rewarded": "已发放推荐奖励",
       "dash.ref.points": "推荐奖励积分", "dash.tags": "会员标签（人数）",
+      "dash.n": "n={n}", "dash.trends": "每周趋势（周一起，按直播开始时间）", "dash.trends.gmv": "每周成交额", "dash.week": "周（周一）",
+      "dash.perLeader": "团长表现", "th.leader": "团长",
       "m.campaigns": "开团场次", "m.orders": "订单数", "m.buyers": "下单人数", "m.gmvFen": "成交额", "m.averageOrderValueFen": "客单价",
       "m.repurchaseRate": "复购率", "m.groupSuccessRate": "成团率", "m.reviewRate": "评价率", "m.photoRate": "晒单率", "m.nps": "NPS",
       "m.reservationToBuyerRate": "预约转化率", "m.cancelledOrders": "取消订单", "m.sellOutSeconds": "售罄用时", "m.reservations": "预约人数",
@@ -137,6 +139,8 @@
       "dash.activity.newMembers": "Members joined", "dash.weekly": "Buyers per week (from Monday)", "dash.noData": "No data yet",
       "dash.referrals": "Referrals", "dash.ref.referred": "Joined by referral", "dash.ref.share": "Share joined by referral", "dash.ref.rewarded": "Referrals rewarded",
       "dash.ref.points": "Referral reward points", "dash.tags": "Member tags (members)",
+      "dash.n": "n={n}", "dash.trends": "Weekly trends (weeks from Monday, by live start)", "dash.trends.gmv": "Sales per week", "dash.week": "Week (Monday)",
+      "dash.perLeader": "Leader performance", "th.leader": "Leader",
       "m.campaigns": "Campaigns", "m.orders": "Orders", "m.buyers": "Buyers", "m.gmvFen": "Sales", "m.averageOrderValueFen": "Avg. order value",
       "m.repurchaseRate": "Repurchase rate", "m.groupSuccessRate": "Group success", "m.reviewRate": "Review rate", "m.photoRate": "Photo rate", "m.nps": "NPS",
       "m.reservationToBuyerRate": "Reservation → buyer", "m.cancelledOrders": "Cancelled orders", "m.sellOutSeconds": "Sell-out time", "m.reservations": "Reservations",
@@ -668,9 +672,40 @@
       const cohorts = data.cohorts || [];
       const activity = data.activity || { buyers: 0, newBuyers: 0, returningBuyers: 0, newMembers: 0, weeks: [] };
       const referrals = data.referrals || { referredMembers: 0, referredShare: null, rewardedReferrals: 0, rewardPoints: 0 };
+      const weeks = data.weeks || [];
+      // The n behind a rate, beside it: a rate over a handful is a hint, not a trend.
+      const withN = (value, g, key) => h("span", {}, value, g.samples ? h("small", { class: "sample", "data-n": g.samples[key] }, " " + SC.t("dash.n", { n: g.samples[key] })) : null);
+      const metrics = metricsList(data, keys, "dash-metrics");
+      if (data.samples) {
+        for (const key of Object.keys(data.samples)) {
+          const dd = metrics.querySelector(`[data-metric="${key}"] dd`);
+          if (dd) dd.append(h("small", { class: "sample", "data-n": data.samples[key] }, " " + SC.t("dash.n", { n: data.samples[key] })));
+        }
+      }
+      const trend = h("div", { class: "table-wrap", id: "dash-trends" }, tx("h4", "dash.trends"),
+        barChart("dash-gmv-chart", SC.t("dash.trends.gmv"), weeks.map((w) => ({ label: w.weekStart.slice(5), value: w.gmvFen, text: SC.money(w.gmvFen) }))),
+        weeks.length ? h("table", {},
+          h("thead", {}, h("tr", {}, ["dash.week", "m.campaigns", "m.orders", "m.buyers", "m.gmvFen", "m.averageOrderValueFen", "m.groupSuccessRate", "m.reviewRate", "m.nps"].map((k) => tx("th", k)))),
+          h("tbody", {}, weeks.map((w) => h("tr", { "data-week": w.weekStart }, h("td", {}, w.weekStart), h("td", { class: "num" }, w.campaigns),
+            h("td", { class: "num" }, w.orders), h("td", { class: "num" }, w.buyers), h("td", { class: "num" }, SC.money(w.gmvFen)),
+            h("td", { class: "num" }, withN(w.averageOrderValueFen == null ? SC.t("common.dash") : SC.money(w.averageOrderValueFen), w, "averageOrderValueFen")),
+            h("td", { class: "num", "data-rate": "groupSuccessRate" }, withN(percent(w.groupSuccessRate), w, "groupSuccessRate")),
+            h("td", { class: "num", "data-rate": "reviewRate" }, withN(percent(w.reviewRate), w, "reviewRate")),
+            h("td", { class: "num", "data-rate": "nps" }, withN(dash(w.nps), w, "nps")))))) : null);
+      // HQ's per-leader view (团长表现): who runs campaigns that form groups, sell, bring buyers back and please them.
+      const perLeader = me.role === "admin" && data.perLeader && data.perLeader.length
+        ? h("div", { class: "table-wrap", id: "dash-leaders" }, tx("h4", "dash.perLeader"), h("table", {},
+          h("thead", {}, h("tr", {}, ["th.leader", "th.store", "m.campaigns", "m.orders", "m.gmvFen", "m.groupSuccessRate", "m.repurchaseRate", "m.reviewRate", "m.nps"].map((k) => tx("th", k)))),
+          h("tbody", {}, data.perLeader.map((g) => h("tr", { "data-leader": g.leaderId }, h("td", {}, g.name || g.leaderId), h("td", {}, storeName(g.storeId)),
+            h("td", { class: "num" }, g.campaigns), h("td", { class: "num" }, g.orders), h("td", { class: "num" }, SC.money(g.gmvFen)),
+            h("td", { class: "num", "data-rate": "groupSuccessRate" }, withN(percent(g.groupSuccessRate), g, "groupSuccessRate")),
+            h("td", { class: "num", "data-rate": "repurchaseRate" }, withN(percent(g.repurchaseRate), g, "repurchaseRate")),
+            h("td", { class: "num", "data-rate": "reviewRate" }, withN(percent(g.reviewRate), g, "reviewRate")),
+            h("td", { class: "num", "data-rate": "nps" }, withN(dash(g.nps), g, "nps")))))))
+        : null;
       SC.fill(out,
         h("p", { class: "muted" }, SC.t("dash.period", { from: SC.formatTime(data.from), to: SC.formatTime(data.to) })),
-        metricsList(data, keys, "dash-metrics"), perStore,
+        metrics, perStore, perLeader, trend,
         h("div", { class: "table-wrap", id: "dash-cohorts" }, tx("h4", "dash.cohorts"),
           barChart("dash-cohort-chart", SC.t("dash.cohorts"), cohorts.map((c) => ({ label: c.month, value: c.repurchaseRate || 0, text: percent(c.repurchaseRate) })), 1),
           cohorts.length ? h("table", {},
