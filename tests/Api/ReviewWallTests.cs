@@ -18,49 +18,8 @@ public sealed class ReviewWallTests : ChainTest, IDisposable
 
     public void Dispose() => _blobs.Dispose();
 
-    private sealed record Reviewed(string MemberId, string Token, string OrderId, string ReviewId, string Text);
-
-    /// <summary>
-    /// A live campaign of the chain's store where each buyer orders, then follow-up (close → fulfil → follow-up), then
-    /// each buyer reviews with that many photos, uploaded and confirmed as a browser does.
-    /// </summary>
-    private async Task<(string CampaignId, List<Reviewed> Reviews)> ReviewedCampaignAsync(TestApp.ChainFixture f, params (string MemberId, string Token, string Text, int Photos)[] buyers)
-    {
-        var (campaignId, itemId) = await App.NewLiveCampaignAsync(f);
-        var orders = new List<string>();
-        foreach (var b in buyers)
-        {
-            orders.Add((await TestApp.OkJsonAsync(await App.OrderAsync(campaignId, b.Token, itemId), 201)).GetProperty("orderId").GetString()!);
-        }
-
-        foreach (var action in new[] { "close", "fulfil", "follow-up" })
-        {
-            await TestApp.OkJsonAsync(await App.PostAsync($"/api/campaigns/{campaignId}/actions/{action}", secret: f.LeaderKey));
-        }
-
-        var reviews = new List<Reviewed>();
-        for (var i = 0; i < buyers.Length; i++)
-        {
-            var b = buyers[i];
-            var review = await TestApp.OkJsonAsync(await App.PostAsync($"/api/orders/{orders[i]}/reviews", new { rating = 5, text = b.Text, photoCount = b.Photos }, b.Token), 201);
-            foreach (var url in review.GetProperty("photoUploadUrls").EnumerateArray())
-            {
-                using var put = new HttpRequestMessage(HttpMethod.Put, url.GetString()) { Content = new ByteArrayContent(Jpeg) };
-                put.Content.Headers.ContentType = new MediaTypeHeaderValue("image/jpeg");
-                put.Headers.Add("x-ms-blob-type", "BlockBlob");
-                Assert.Equal(HttpStatusCode.Created, (await _blobs.SendAsync(put)).StatusCode);
-            }
-
-            if (b.Photos > 0)
-            {
-                await TestApp.OkJsonAsync(await App.PostAsync($"/api/orders/{orders[i]}/reviews/photos/confirm", secret: b.Token));
-            }
-
-            reviews.Add(new Reviewed(b.MemberId, b.Token, orders[i], review.GetProperty("reviewId").GetString()!, b.Text));
-        }
-
-        return (campaignId, reviews);
-    }
+    private Task<(string CampaignId, List<ReviewTestData.Reviewed> Reviews)> ReviewedCampaignAsync(TestApp.ChainFixture f, params (string MemberId, string Token, string Text, int Photos)[] buyers) =>
+        ReviewTestData.ReviewedCampaignAsync(App, f, Jpeg, "image/jpeg", buyers);
 
     private Task<HttpResponseMessage> ModerateAsync(string campaignId, string reviewId, string action, string secret, object? body = null) =>
         App.PostAsync($"/api/campaigns/{campaignId}/reviews/{reviewId}/{action}", body, secret);
@@ -319,5 +278,55 @@ public sealed class ReviewWallTests : ChainTest, IDisposable
         var points = await TestApp.OkJsonAsync(await App.GetAsync("/api/members/me/points", Chain.MemberToken));
         Assert.Equal(before + amount, points.GetProperty("balance").GetInt32());
         Assert.Single(points.GetProperty("entries").EnumerateArray(), e => e.GetProperty("reason").GetString() == "featured");
+    }
+}
+
+/// <summary>Reviewed orders for the review wall's tests (API and pages).</summary>
+public static class ReviewTestData
+{
+    public sealed record Reviewed(string MemberId, string Token, string OrderId, string ReviewId, string Text);
+
+    /// <summary>
+    /// A live campaign of the chain's store where each buyer orders, then follow-up (close → fulfil → follow-up), then
+    /// each buyer reviews with that many photos, uploaded and confirmed as a browser does.
+    /// </summary>
+    public static async Task<(string CampaignId, List<Reviewed> Reviews)> ReviewedCampaignAsync(
+        TestApp app, TestApp.ChainFixture f, byte[] photo, string photoType, params (string MemberId, string Token, string Text, int Photos)[] buyers)
+    {
+        using var blobs = new HttpClient();
+        var (campaignId, itemId) = await app.NewLiveCampaignAsync(f);
+        var orders = new List<string>();
+        foreach (var b in buyers)
+        {
+            orders.Add((await TestApp.OkJsonAsync(await app.OrderAsync(campaignId, b.Token, itemId), 201)).GetProperty("orderId").GetString()!);
+        }
+
+        foreach (var action in new[] { "close", "fulfil", "follow-up" })
+        {
+            await TestApp.OkJsonAsync(await app.PostAsync($"/api/campaigns/{campaignId}/actions/{action}", secret: f.LeaderKey));
+        }
+
+        var reviews = new List<Reviewed>();
+        for (var i = 0; i < buyers.Length; i++)
+        {
+            var b = buyers[i];
+            var review = await TestApp.OkJsonAsync(await app.PostAsync($"/api/orders/{orders[i]}/reviews", new { rating = 5, text = b.Text, photoCount = b.Photos }, b.Token), 201);
+            foreach (var url in review.GetProperty("photoUploadUrls").EnumerateArray())
+            {
+                using var put = new HttpRequestMessage(HttpMethod.Put, url.GetString()) { Content = new ByteArrayContent(photo) };
+                put.Content.Headers.ContentType = new MediaTypeHeaderValue(photoType);
+                put.Headers.Add("x-ms-blob-type", "BlockBlob");
+                Assert.Equal(HttpStatusCode.Created, (await blobs.SendAsync(put)).StatusCode);
+            }
+
+            if (b.Photos > 0)
+            {
+                await TestApp.OkJsonAsync(await app.PostAsync($"/api/orders/{orders[i]}/reviews/photos/confirm", secret: b.Token));
+            }
+
+            reviews.Add(new Reviewed(b.MemberId, b.Token, orders[i], review.GetProperty("reviewId").GetString()!, b.Text));
+        }
+
+        return (campaignId, reviews);
     }
 }
