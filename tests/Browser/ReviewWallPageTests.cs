@@ -64,7 +64,7 @@ public sealed class ReviewWallPageTests : ChainTest
         Assert.Equal(("rejected", false), states[reviews[2].ReviewId]);
         var points = await TestApp.OkJsonAsync(await App.GetAsync("/api/members/me/points", Chain.MemberToken));
         Assert.Single(points.GetProperty("entries").EnumerateArray(), e => e.GetProperty("reason").GetString() == "featured" && e.GetProperty("amount").GetInt32() == 50);
-        Assert.Empty(errors.Where(e => !e.Contains("400", StringComparison.Ordinal))); // the refused empty reason is the only failed request
+        Assert.Empty(errors); // the refused empty reason is shown on the page, not a script error
     }
 
     [Fact]
