@@ -117,6 +117,7 @@ var tables = [
   'MemberTags'
   'Trials'
   'Growth'
+  'ReviewWall'
 ]
 var queues = [
   'domain-events'

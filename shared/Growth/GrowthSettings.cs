@@ -16,10 +16,15 @@ public sealed record LevelStanding(MemberLevel Level, MemberLevel? Next)
 
 /// <summary>
 /// A chain's growth rules (老带新 and points): what a referral earns each side, how many points a yuan of a handed-over
-/// order earns, and the levels. Plain values with their limits; <see cref="Validate"/> is the one place they are checked.
+/// order earns, the levels, and what a 优质晒单 (a review the leader features) earns. Plain values with their limits;
+/// <see cref="Validate"/> is the one place they are checked.
 /// </summary>
-public sealed record GrowthSettings(int ReferrerRewardPoints, int RefereeRewardPoints, int PurchasePointsPerYuan, IReadOnlyList<MemberLevel> Levels)
+public sealed record GrowthSettings(int ReferrerRewardPoints, int RefereeRewardPoints, int PurchasePointsPerYuan, IReadOnlyList<MemberLevel> Levels,
+    int FeaturedReviewPoints = GrowthSettings.DefaultFeaturedReviewPoints)
 {
+    public const int DefaultFeaturedReviewPoints = 50;
+    public const int MaxFeaturedReviewPoints = 1000;
+
     public const int MaxRewardPoints = 10_000;
     public const int MaxPointsPerYuan = 100;
     public const int MaxLevels = 10;
@@ -49,7 +54,8 @@ public sealed record GrowthSettings(int ReferrerRewardPoints, int RefereeRewardP
     public int PurchasePoints(long totalFen) => (int)Math.Min(int.MaxValue, Math.Max(0, totalFen) / 100 * PurchasePointsPerYuan);
 
     /// <summary>The settings an admin sent, checked and tidied; 400 naming every field that is wrong.</summary>
-    public static GrowthSettings Validate(int? referrerRewardPoints, int? refereeRewardPoints, int? purchasePointsPerYuan, IReadOnlyList<(string? Name, int? MinPoints, IReadOnlyList<string?>? Privileges, bool? MemberPrice)>? levels)
+    public static GrowthSettings Validate(int? referrerRewardPoints, int? refereeRewardPoints, int? purchasePointsPerYuan, IReadOnlyList<(string? Name, int? MinPoints, IReadOnlyList<string?>? Privileges, bool? MemberPrice)>? levels,
+        int? featuredReviewPoints = DefaultFeaturedReviewPoints)
     {
         var v = new Validator();
         int Range(string field, int? value, int max)
@@ -71,6 +77,7 @@ public sealed record GrowthSettings(int ReferrerRewardPoints, int RefereeRewardP
         var referrer = Range("referrerRewardPoints", referrerRewardPoints, MaxRewardPoints);
         var referee = Range("refereeRewardPoints", refereeRewardPoints, MaxRewardPoints);
         var rate = Range("purchasePointsPerYuan", purchasePointsPerYuan, MaxPointsPerYuan);
+        var featured = Range("featuredReviewPoints", featuredReviewPoints, MaxFeaturedReviewPoints);
         var parsed = new List<MemberLevel>();
         if (levels is null || levels.Count is 0 or > MaxLevels)
         {
@@ -119,6 +126,6 @@ public sealed record GrowthSettings(int ReferrerRewardPoints, int RefereeRewardP
         }
 
         v.ThrowIfInvalid();
-        return new GrowthSettings(referrer, referee, rate, parsed);
+        return new GrowthSettings(referrer, referee, rate, parsed, featured);
     }
 }

@@ -44,6 +44,7 @@ public static class GrowthTables
         ["ReferrerRewardPoints"] = s.ReferrerRewardPoints,
         ["RefereeRewardPoints"] = s.RefereeRewardPoints,
         ["PurchasePointsPerYuan"] = s.PurchasePointsPerYuan,
+        ["FeaturedReviewPoints"] = s.FeaturedReviewPoints,
         ["Levels"] = JsonSerializer.Serialize(s.Levels.Select(l => new LevelRow(l.Name, l.MinPoints, [.. l.Privileges], l.MemberPrice)), JsonSerializerOptions.Web),
     };
 
@@ -56,6 +57,7 @@ public static class GrowthTables
 
         var levels = JsonSerializer.Deserialize<LevelRow[]>(e.GetString("Levels") ?? "[]", JsonSerializerOptions.Web) ?? [];
         return new GrowthSettings(e.GetInt32("ReferrerRewardPoints") ?? 0, e.GetInt32("RefereeRewardPoints") ?? 0, e.GetInt32("PurchasePointsPerYuan") ?? 0,
-            levels.Length == 0 ? GrowthSettings.Default.Levels : levels.Select(l => new MemberLevel(l.Name, l.MinPoints, l.Privileges, l.MemberPrice)).ToList());
+            levels.Length == 0 ? GrowthSettings.Default.Levels : levels.Select(l => new MemberLevel(l.Name, l.MinPoints, l.Privileges, l.MemberPrice)).ToList(),
+            e.GetInt32("FeaturedReviewPoints") ?? GrowthSettings.DefaultFeaturedReviewPoints);
     }
 }

@@ -218,6 +218,7 @@ public static class OpenApiDocument
         [typeof(Api.OrdersApi.PlaceOrderRequest)] = ["address"],
         [typeof(Api.CampaignsApi.DuplicateRequest)] = ["preheatAt", "pickupUntil"],
         [typeof(Api.GrowthApi.LevelBody)] = ["privileges", "memberPrice"],
+        [typeof(Api.GrowthApi.GrowthSettingsBody)] = ["featuredReviewPoints"],
         [typeof(Api.LiveApi.FlashSaleRequest)] = ["firstNGift"],
         [typeof(FollowUp.SurveyRequest)] = ["comment"],
         [typeof(FollowUp.ReviewRequest)] = ["photoCount"],
