@@ -117,6 +117,7 @@ var tables = [
   'MemberTags'
   'Trials'
   'Growth'
+  'Gatherings'
 ]
 var queues = [
   'domain-events'
