@@ -91,10 +91,10 @@ public sealed class GatheringsPageTests : ChainTest
             // The chain's time zone (Asia/Shanghai) wall time, an hour and a half ahead.
             var zone = TimeZoneInfo.FindSystemTimeZoneById("Asia/Shanghai");
             var start = TimeZoneInfo.ConvertTime(DateTimeOffset.UtcNow.AddMinutes(90), zone);
-            await console.GetByLabel("活动名称").FillAsync("咖啡手冲品鉴会");
+            await console.GetByLabel("活动名称", new() { Exact = true }).FillAsync("咖啡手冲品鉴会");
             await console.GetByLabel("地点", new() { Exact = true }).FillAsync("幸福里店一楼");
-            await console.GetByLabel("开始时间").FillAsync(start.ToString("yyyy-MM-dd'T'HH:mm"));
-            await console.GetByLabel("结束时间").FillAsync(start.AddHours(2).ToString("yyyy-MM-dd'T'HH:mm"));
+            await console.GetByLabel("开始时间", new() { Exact = true }).FillAsync(start.ToString("yyyy-MM-dd'T'HH:mm"));
+            await console.GetByLabel("结束时间", new() { Exact = true }).FillAsync(start.AddHours(2).ToString("yyyy-MM-dd'T'HH:mm"));
             await console.GetByLabel("名额（1–500）").FillAsync("12");
             await console.GetByRole(AriaRole.Button, new() { Name = "创建活动" }).ClickAsync();
             var row = console.Locator("#gatherings-table tbody tr").Filter(new() { HasText = "咖啡手冲品鉴会" });
