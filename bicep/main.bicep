@@ -118,6 +118,7 @@ var tables = [
   'Trials'
   'Growth'
   'ReviewWall'
+  'Gatherings'
 ]
 var queues = [
   'domain-events'

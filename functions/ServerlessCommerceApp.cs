@@ -161,6 +161,9 @@ public static class ServerlessCommerceApp
         services.AddSingleton<ServerlessCommerce.Crm.CrmTagJobs>();
         services.AddSingleton<ServerlessCommerce.Crm.TrialService>();
         services.AddSingleton<ServerlessCommerce.FollowUp.ReviewModerationService>();
+        services.AddSingleton(new ServerlessCommerce.Gatherings.CheckInCodes(settings.EffectiveTokenSigningKey));
+        services.AddSingleton<ServerlessCommerce.Gatherings.GatheringService>();
+        services.AddSingleton<ServerlessCommerce.Gatherings.GatheringReminders>();
         services.AddSingleton(new ServerlessCommerce.Streaming.StreamKeyProtector(settings.EffectiveTokenSigningKey));
         services.AddSingleton<ServerlessCommerce.Streaming.StreamProviderService>();
         services.AddSingleton<ServerlessCommerce.Functions.Posters.PosterFonts>();

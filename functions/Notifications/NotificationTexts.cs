@@ -19,6 +19,9 @@ public sealed class NotificationTexts : INotificationTexts
                 ? "成团成功！我们会尽快为您配送。"
                 : "成团成功！请在“我的订单”里查看提货码，到门店自提。",
             "result" => "很遗憾，本次商品未达到成团人数，订单已取消。",
+            "gathering-reminder" => Str(data, "before") == "2h"
+                ? $"您报名的活动「{Str(data, "title")}」还有 2 小时开始（{Str(data, "when")}），地点：{Str(data, "place")}。到场请出示签到码。"
+                : $"提醒：您报名的活动「{Str(data, "title")}」将于 {Str(data, "when")} 开始，地点：{Str(data, "place")}。到场请出示签到码。",
             // A kind without a text yet: a plain sentence, never the internal kind name.
             _ => "您参加的团购有新消息，请进直播间查看。",
         };

@@ -25,9 +25,12 @@ public static class ProblemCodes
     /// <summary>412: the If-Match sent names a version that is no longer current (someone else edited first).</summary>
     public const string PreconditionFailed = "precondition-failed";
 
+    /// <summary>400: no sign-up of the gathering has this check-in code (gatherings).</summary>
+    public const string WrongCheckInCode = "wrong-check-in-code";
+
     public static int StatusOf(string code) => code switch
     {
-        Validation or WrongPickupCode => 400,
+        Validation or WrongPickupCode or WrongCheckInCode => 400,
         Unauthorized => 401,
         Forbidden => 403,
         NotFound => 404,

@@ -53,7 +53,9 @@ public sealed class CrmTagService(ITableStore tables, ChainService chains, TimeP
     {
         var row = await tables.GetAsync(CrmTables.Crm, chainId, CrmTables.RulesRow, cancellationToken: ct);
         return row?.GetString("Rules") is { } json
-            ? JsonSerializer.Deserialize<TagRules>(json, Json) ?? throw new InvalidDataException($"Tag rules of chain {chainId} are empty.")
+            ? JsonSerializer.Deserialize<TagRules>(json, Json) is { } saved
+                ? saved with { GatheringRegular = saved.GatheringRegular ?? TagRules.Default.GatheringRegular } // rules saved before gatherings
+                : throw new InvalidDataException($"Tag rules of chain {chainId} are empty.")
             : TagRules.Default;
     }
 
@@ -139,6 +141,16 @@ public sealed class CrmTagService(ITableStore tables, ChainService chains, TimeP
             }
         }
 
+        // Gatherings checked in at (one attendance row per member and gathering).
+        await foreach (var row in tables.QueryAsync(ServerlessCommerce.Gatherings.GatheringTables.Gatherings,
+                           TableQuery.Partition(ServerlessCommerce.Gatherings.GatheringTables.AttendancePartition(chainId)) with { Select = ["MemberId"] }, ct))
+        {
+            if (row.GetString("MemberId") is { } attendee && facts.TryGetValue(attendee, out var f))
+            {
+                f.Gatherings++;
+            }
+        }
+
         foreach (var m in members)
         {
             if (m.ReferredBy is { } referrer && facts.TryGetValue(referrer, out var f))
@@ -156,7 +168,7 @@ public sealed class CrmTagService(ITableStore tables, ChainService chains, TimeP
             foreach (var m in store)
             {
                 var f = facts[m.MemberId];
-                var signals = new MemberSignals(m.MemberId, m.JoinedAt, f.Orders, f.Spend, f.LastOrderAt, f.ByCategory, f.Lives, f.PhotoReviews, f.Referrals);
+                var signals = new MemberSignals(m.MemberId, m.JoinedAt, f.Orders, f.Spend, f.LastOrderAt, f.ByCategory, f.Lives, f.PhotoReviews, f.Referrals, f.Gatherings);
                 var tags = CrmTables.WriteTags(MemberTagger.Tags(rules, signals, now));
                 if (existing.GetValueOrDefault(m.MemberId) != tags)
                 {
@@ -267,5 +279,6 @@ public sealed class CrmTagService(ITableStore tables, ChainService chains, TimeP
         public int Lives;
         public int PhotoReviews;
         public int Referrals;
+        public int Gatherings;
     }
 }

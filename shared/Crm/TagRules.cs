@@ -17,8 +17,12 @@ public sealed record LapsedRule(string Tag, bool Enabled, int Days);
 /// <summary>KOC候选: at least <see cref="MinPhotoReviews"/> reviews with photos, or at least <see cref="MinReferrals"/> neighbours referred.</summary>
 public sealed record KocCandidateRule(string Tag, bool Enabled, int MinPhotoReviews, int MinReferrals);
 
+/// <summary>活动常客: checked in at least <see cref="MinAttended"/> offline gatherings (线下活动).</summary>
+public sealed record GatheringRegularRule(string Tag, bool Enabled, int MinAttended);
+
 /// <summary>A chain's tag rules (configurable by its admin; defaults in Chinese).</summary>
-public sealed record TagRules(HighValueRule HighValue, IReadOnlyList<CategoryFanRule> CategoryFans, LoyalViewerRule LoyalViewer, LapsedRule Lapsed, KocCandidateRule KocCandidate)
+public sealed record TagRules(HighValueRule HighValue, IReadOnlyList<CategoryFanRule> CategoryFans, LoyalViewerRule LoyalViewer, LapsedRule Lapsed, KocCandidateRule KocCandidate,
+    GatheringRegularRule? GatheringRegular = null)
 {
     public const int MaxTagLength = 12;
     public const int MaxCategoryFans = 8;
@@ -32,7 +36,8 @@ public sealed record TagRules(HighValueRule HighValue, IReadOnlyList<CategoryFan
         [new CategoryFanRule("烘焙达人", "烘焙", 2), new CategoryFanRule("生鲜达人", "生鲜", 2)],
         new LoyalViewerRule("忠实观众", true, 3),
         new LapsedRule("沉睡", true, 30),
-        new KocCandidateRule("KOC候选", true, 1, 1));
+        new KocCandidateRule("KOC候选", true, 1, 1),
+        new GatheringRegularRule("活动常客", true, 2));
 
     /// <summary>Every tag name these rules can give, enabled ones only.</summary>
     public IReadOnlyList<string> TagNames() =>
@@ -42,6 +47,7 @@ public sealed record TagRules(HighValueRule HighValue, IReadOnlyList<CategoryFan
         .. LoyalViewer.Enabled ? [LoyalViewer.Tag] : Array.Empty<string>(),
         .. Lapsed.Enabled ? [Lapsed.Tag] : Array.Empty<string>(),
         .. KocCandidate.Enabled ? [KocCandidate.Tag] : Array.Empty<string>(),
+        .. GatheringRegular is { Enabled: true } g ? [g.Tag] : Array.Empty<string>(),
     ];
 
     /// <summary>Checks a PUT body; a missing section keeps its default. Throws one validation problem listing every error.</summary>
@@ -115,6 +121,9 @@ public sealed record TagRules(HighValueRule HighValue, IReadOnlyList<CategoryFan
         var dk = Default.KocCandidate;
         var koc = new KocCandidateRule(Tag("kocCandidate.tag", d.KocCandidate?.Tag, dk.Tag), d.KocCandidate?.Enabled ?? true,
             Count("kocCandidate.minPhotoReviews", d.KocCandidate?.MinPhotoReviews, dk.MinPhotoReviews), Count("kocCandidate.minReferrals", d.KocCandidate?.MinReferrals, dk.MinReferrals));
+        var dg = Default.GatheringRegular!;
+        var regular = new GatheringRegularRule(Tag("gatheringRegular.tag", d.GatheringRegular?.Tag, dg.Tag), d.GatheringRegular?.Enabled ?? true,
+            Count("gatheringRegular.minAttended", d.GatheringRegular?.MinAttended, dg.MinAttended));
         var duplicate = names.Where(n => n.Length > 0).GroupBy(n => n, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
         if (duplicate is not null)
         {
@@ -122,12 +131,13 @@ public sealed record TagRules(HighValueRule HighValue, IReadOnlyList<CategoryFan
         }
 
         v.ThrowIfInvalid();
-        return new TagRules(high, fans, loyal, lapsed, koc);
+        return new TagRules(high, fans, loyal, lapsed, koc, regular);
     }
 }
 
 /// <summary>The wire shape of a PUT (every part optional).</summary>
-public sealed record TagRulesDraft(HighValueDraft? HighValue, List<CategoryFanDraft?>? CategoryFans, LoyalViewerDraft? LoyalViewer, LapsedDraft? Lapsed, KocCandidateDraft? KocCandidate);
+public sealed record TagRulesDraft(HighValueDraft? HighValue, List<CategoryFanDraft?>? CategoryFans, LoyalViewerDraft? LoyalViewer, LapsedDraft? Lapsed, KocCandidateDraft? KocCandidate,
+    GatheringRegularDraft? GatheringRegular = null);
 
 public sealed record HighValueDraft(string? Tag, bool? Enabled, long? MinTotalSpendFen, long? MinAverageOrderFen);
 
@@ -137,12 +147,14 @@ public sealed record LoyalViewerDraft(string? Tag, bool? Enabled, int? MinLives)
 
 public sealed record LapsedDraft(string? Tag, bool? Enabled, int? Days);
 
+public sealed record GatheringRegularDraft(string? Tag, bool? Enabled, int? MinAttended);
+
 public sealed record KocCandidateDraft(string? Tag, bool? Enabled, int? MinPhotoReviews, int? MinReferrals);
 
 /// <summary>What one member did, as the tag rules read it.</summary>
 public sealed record MemberSignals(
     string MemberId, DateTimeOffset JoinedAt, int Orders, long TotalSpendFen, DateTimeOffset? LastOrderAt,
-    IReadOnlyDictionary<string, int> OrdersByCategory, int LivesAttended, int PhotoReviews, int Referrals);
+    IReadOnlyDictionary<string, int> OrdersByCategory, int LivesAttended, int PhotoReviews, int Referrals, int GatheringsAttended = 0);
 
 /// <summary>The pure rule evaluation: signals in, tags out (in the rules' order, so the same input always writes the same row).</summary>
 public static class MemberTagger
@@ -171,6 +183,11 @@ public static class MemberTagger
         if (k.Enabled && (s.PhotoReviews >= k.MinPhotoReviews || s.Referrals >= k.MinReferrals))
         {
             tags.Add(k.Tag);
+        }
+
+        if (rules.GatheringRegular is { Enabled: true } g && s.GatheringsAttended >= g.MinAttended)
+        {
+            tags.Add(g.Tag);
         }
 
         return tags.Distinct(StringComparer.Ordinal).ToList();

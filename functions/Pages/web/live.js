@@ -334,6 +334,8 @@
     },
     // Rendered by an add-on (live-growth.js), handed over as a DOM event: sc:event {target, payload}.
     shoutOut(e) { document.dispatchEvent(new CustomEvent("sc:event", { detail: { target: "shoutOut", payload: e } })); },
+    // Rendered by live-gatherings.js (offline gatherings announced in the room).
+    gatheringAnnounced(e) { document.dispatchEvent(new CustomEvent("sc:event", { detail: { target: "gatheringAnnounced", payload: e } })); },
   };
 
   function upsertPoll(e, isOpen) {
