@@ -117,6 +117,7 @@ var tables = [
   'MemberTags'
   'Trials'
   'Growth'
+  'Clearance'
 ]
 var queues = [
   'domain-events'
