@@ -177,7 +177,7 @@ public sealed class ClearanceService(ITableStore tables, ChainService chains, Pr
             {
                 v.Add("discountPercent", "discountPercent must be between 1 and 99 (the share of the usual price charged: 50 = 五折).");
             }
-            else if (draft.PriceFen is { } usual)
+            else if (draft.PriceFen is { } usual and > 1 and <= CampaignService.MaxPriceFen)
             {
                 clearancePrice = Math.Max(1, usual * percent / 100);
                 if (clearancePrice >= usual)
@@ -235,7 +235,12 @@ public sealed class ClearanceService(ITableStore tables, ChainService chains, Pr
 
     public async Task UnflagAsync(Caller caller, string storeId, string productId, string? date, CancellationToken ct)
     {
-        await RequireStoreStaffAsync(caller, storeId, ct);
+        var chainId = await RequireStoreStaffAsync(caller, storeId, ct);
+        if (!Ids.IsKind(productId, 'p') || Ids.ChainOf(productId) != chainId)
+        {
+            throw AppProblem.NotFound("clearance item", productId);
+        }
+
         var settings = await ReadSettingsAsync(storeId, ct);
         var v = new Validator();
         var day = Day(v, date, settings);
