@@ -34,6 +34,15 @@ public sealed class ClearanceTests(ITestOutputHelper output) : ChainTest
     internal static ClearanceTimer Timer(TestApp app) => ActivatorUtilities.CreateInstance<ClearanceTimer>(app.Services);
 
     [Fact]
+    public void TheClearanceTimerIsWiredForTheFunctionsHostEveryFiveMinutes()
+    {
+        var function = ServerlessCommerce.Tests.Hosting.FunctionsMetadataTests.Metadata().Single(f => f!["name"]!.GetValue<string>() == ClearanceTimer.FunctionName)!;
+        var trigger = function["bindings"]!.AsArray().Single(b => b!["type"]!.GetValue<string>() == "timerTrigger")!;
+        Assert.Equal("0 */5 * * * *", trigger["schedule"]!.GetValue<string>());
+        Assert.NotNull(NCrontab.CrontabSchedule.TryParse("0 */5 * * * *", new NCrontab.CrontabSchedule.ParseOptions { IncludingSeconds = true }));
+    }
+
+    [Fact]
     public async Task SettingsAndFlaggedItemsAreValidatedAndScopedToTheStoresLeaderAndAdmin()
     {
         var path = $"/api/stores/{Chain.StoreId}/clearance";
