@@ -119,6 +119,7 @@ var tables = [
   'Growth'
   'ReviewWall'
   'Gatherings'
+  'Clearance'
 ]
 var queues = [
   'domain-events'

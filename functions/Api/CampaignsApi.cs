@@ -27,14 +27,14 @@ public sealed class CampaignsApi(CampaignService campaignService, ChainService c
         string CampaignId, string ChainId, string StoreId, StoreView? Store, string LeaderId, string Title, string Phase,
         DateTimeOffset PreheatAt, DateTimeOffset LiveStartAt, DateTimeOffset LiveEndAt, DateTimeOffset PickupUntil,
         double FollowUpAfterHours, double FollowUpWindowHours, int ReservationCount, int OrderCount, string? PinnedItemId, List<ItemView> Items,
-        List<FlashSaleState> FlashSales, long Seq, string? TimeZone = null, LiveStream? Stream = null, string? Intro = null)
+        List<FlashSaleState> FlashSales, long Seq, string? TimeZone = null, LiveStream? Stream = null, string? Intro = null, string? Kind = null)
     {
         public static CampaignView From(Campaign c, Store? store = null, string? timeZone = null) => new(
             c.CampaignId, c.ChainId, c.StoreId, store is null ? null : new StoreView(store.StoreId, store.Name, store.Address), c.LeaderId, c.Title,
             Campaign.Wire(c.Phase), c.Schedule.PreheatAt, c.Schedule.LiveStartAt, c.Schedule.LiveEndAt, c.Schedule.PickupUntil,
             c.Schedule.FollowUpAfterHours, c.Schedule.FollowUpWindowHours, c.ReservationCount, c.OrderCount, c.PinnedItemId,
             c.Items.Select(i => new ItemView(i.ItemId, i.ProductId, i.Name, i.Unit, i.PriceFen, i.LivePriceFen, i.Stock, i.Remaining, i.Sold, i.MinGroupSize, i.PerMemberLimit, i.MemberPriceFen)).ToList(),
-            c.FlashSales.Select(f => new FlashSaleState(f.FlashSaleId, f.ItemId, f.Quantity, f.Sold, f.PriceFen, f.EndsAt, f.FirstNGift, f.EndedAt is null && f.Remaining > 0 && f.EndsAt > DateTimeOffset.UtcNow, f.GiftName)).ToList(), c.Seq, timeZone, c.Stream, c.Intro);
+            c.FlashSales.Select(f => new FlashSaleState(f.FlashSaleId, f.ItemId, f.Quantity, f.Sold, f.PriceFen, f.EndsAt, f.FirstNGift, f.EndedAt is null && f.Remaining > 0 && f.EndsAt > DateTimeOffset.UtcNow, f.GiftName)).ToList(), c.Seq, timeZone, c.Stream, c.Intro, c.Kind);
     }
 
     public sealed record CampaignSummary(string CampaignId, string Title, string StoreId, string LeaderId, string Phase, DateTimeOffset? LiveStartAt, DateTimeOffset? LiveEndAt);

@@ -185,6 +185,9 @@ public sealed class Campaign
     /// <summary>The preheat view's text (活动介绍): what the live will show and why it is worth coming.</summary>
     public string? Intro { get; init; }
 
+    /// <summary>What opened it: null for a leader's campaign, <c>clearance</c> for the evening clearance timer (晚市特惠).</summary>
+    public string? Kind { get; init; }
+
     public required DateTimeOffset CreatedAt { get; init; }
 
     public CampaignPhase Phase { get; private set; } = CampaignPhase.Draft;
@@ -965,6 +968,7 @@ public sealed class Campaign
             Items = items.Select(i => i.Clone()).ToList(),
             Stream = stream,
             Intro = intro,
+            Kind = Kind,
             CreatedAt = CreatedAt,
             Phase = Phase,
             PhasesReached = [.. PhasesReached],

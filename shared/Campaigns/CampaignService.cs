@@ -22,7 +22,8 @@ public sealed record CampaignDraft(
     double? FollowUpAfterHours,
     double? FollowUpWindowHours,
     StreamDraft? Stream = null,
-    string? Intro = null);
+    string? Intro = null,
+    string? Kind = null);
 
 /// <summary>What a leader sends as the live video (API.md <c>stream</c>).</summary>
 public sealed record StreamDraft(string? PlaybackUrl, string? ChannelsUrl);
@@ -98,6 +99,7 @@ public sealed class CampaignService(ITableStore tables, CampaignDesks desks, Cha
         {
             CampaignId = campaignId, ChainId = chainId, StoreId = store!.StoreId, LeaderId = leaderId!, Title = title,
             Schedule = schedule!, Items = items, CreatedAt = clock.GetUtcNow(), Stream = stream, Intro = intro,
+            Kind = draft.Kind,
         };
         var fingerprint = Idempotency.Fingerprint(new { title, store.StoreId, leaderId, items = items.Select(i => new { i.ProductId, i.PriceFen, i.LivePriceFen, i.Stock, i.MinGroupSize, i.PerMemberLimit, i.MemberPriceFen }), schedule, stream, intro });
         campaign.FillPool();

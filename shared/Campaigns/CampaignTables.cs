@@ -152,6 +152,7 @@ public static class CampaignTables
             ["Items"] = JsonSerializer.Serialize(c.Items, Json),
             ["Stream"] = c.Stream is null ? null : JsonSerializer.Serialize(c.Stream, Json),
             ["Intro"] = c.Intro,
+            ["CampaignKind"] = c.Kind,
             ["PreheatAt"] = c.Schedule.PreheatAt,
             ["LiveStartAt"] = c.Schedule.LiveStartAt,
             ["LiveEndAt"] = c.Schedule.LiveEndAt,
@@ -190,6 +191,7 @@ public static class CampaignTables
             Items = JsonSerializer.Deserialize<List<CampaignItem>>(e.RequireString("Items"), Json) ?? [],
             Stream = e.GetString("Stream") is { } stream ? JsonSerializer.Deserialize<LiveStream>(stream, Json) : null,
             Intro = e.GetString("Intro"),
+            Kind = e.GetString("CampaignKind"),
             Schedule = new CampaignSchedule(
                 e.GetDateTimeOffset("PreheatAt") ?? default, e.GetDateTimeOffset("LiveStartAt") ?? default, e.GetDateTimeOffset("LiveEndAt") ?? default,
                 e.GetDateTimeOffset("PickupUntil") ?? default, e.GetDouble("FollowUpAfterHours") ?? 24, e.GetDouble("FollowUpWindowHours") ?? 72),
