@@ -117,6 +117,7 @@ var tables = [
   'MemberTags'
   'Trials'
   'Growth'
+  'Series'
 ]
 var queues = [
   'domain-events'
