@@ -243,11 +243,13 @@ public sealed class SeriesService(ITableStore tables, ChainService chains, Campa
     /// The timer's work, with the instant to propose for: every active series gets a proposal for its next occurrence
     /// when that live start is at most its <c>proposeDaysAhead</c> days after <paramref name="now"/>. Insert-if-absent on
     /// the natural key, so two instances or a rerun propose each occurrence once. Returns the proposals this call made.
+    /// <paramref name="chainId"/> narrows it to one chain's series (tests run it for their own chain at a chosen instant).
     /// </summary>
-    public async Task<IReadOnlyList<SeriesProposal>> ProposeDueAsync(DateTimeOffset now, CancellationToken ct)
+    public async Task<IReadOnlyList<SeriesProposal>> ProposeDueAsync(DateTimeOffset now, CancellationToken ct, string? chainId = null)
     {
         var made = new List<SeriesProposal>();
-        var query = new TableQuery(TableFilter.And(TableFilter.Equal("Kind", "series"), TableFilter.Equal("Active", true)));
+        var filter = TableFilter.And(TableFilter.Equal("Kind", "series"), TableFilter.Equal("Active", true));
+        var query = chainId is null ? new TableQuery(filter) : TableQuery.Partition(chainId, filter); // one chain: a test's own, or an admin tool
         await foreach (var row in tables.QueryAsync(Table, query, ct))
         {
             try

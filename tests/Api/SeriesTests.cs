@@ -138,16 +138,16 @@ public sealed class SeriesTests : ChainTest
         var seriesId = series.GetProperty("seriesId").GetString()!;
         Assert.Equal(start, series.GetProperty("nextLiveStartAt").GetDateTimeOffset());
         Assert.Empty(await ProposalsAsync(seriesId));
-        await Series.ProposeDueAsync(DateTimeOffset.UtcNow, CancellationToken.None);
+        await Series.ProposeDueAsync(DateTimeOffset.UtcNow, CancellationToken.None, Chain.ChainId);
         Assert.Empty(await ProposalsAsync(seriesId));
 
         // Within a day of it: two instances at once, and each again, propose it once.
         var now = start.AddHours(-20);
         await using var second = await TestApp.StartAsync();
         var otherInstance = second.Services.GetRequiredService<SeriesService>();
-        var runs = await Task.WhenAll(Series.ProposeDueAsync(now, CancellationToken.None), otherInstance.ProposeDueAsync(now, CancellationToken.None));
-        await Series.ProposeDueAsync(now, CancellationToken.None);
-        await otherInstance.ProposeDueAsync(now.AddMinutes(10), CancellationToken.None);
+        var runs = await Task.WhenAll(Series.ProposeDueAsync(now, CancellationToken.None, Chain.ChainId), otherInstance.ProposeDueAsync(now, CancellationToken.None, Chain.ChainId));
+        await Series.ProposeDueAsync(now, CancellationToken.None, Chain.ChainId);
+        await otherInstance.ProposeDueAsync(now.AddMinutes(10), CancellationToken.None, Chain.ChainId);
         Assert.Equal(1, runs.SelectMany(r => r).Count(p => p.SeriesId == seriesId));
 
         var proposal = Assert.Single(await ProposalsAsync(seriesId));
@@ -164,7 +164,7 @@ public sealed class SeriesTests : ChainTest
         // Paused, a series proposes nothing; deleted, it is gone.
         var paused = await TestApp.OkJsonAsync(await App.SendAsync(HttpMethod.Patch, $"/api/series/{seriesId}", new { active = false }, Chain.LeaderKey));
         Assert.False(paused.GetProperty("active").GetBoolean());
-        await Series.ProposeDueAsync(start.AddDays(6).AddHours(2), CancellationToken.None);
+        await Series.ProposeDueAsync(start.AddDays(6).AddHours(2), CancellationToken.None, Chain.ChainId);
         Assert.Single(await ProposalsAsync(seriesId));
         using var deleted = await App.SendAsync(HttpMethod.Delete, $"/api/series/{seriesId}", secret: Chain.LeaderKey);
         Assert.Equal(204, (int)deleted.StatusCode);
@@ -239,7 +239,7 @@ public sealed class SeriesTests : ChainTest
         await TestApp.ProblemAsync(await App.PostAsync($"/api/series/{seriesId}/proposals/{tomorrowId}/confirm", secret: Chain.LeaderKey), 409, "invalid-transition");
 
         // The timer run two hours ago proposed today's occurrence; its live started an hour ago: stale.
-        var made = await Series.ProposeDueAsync(DateTimeOffset.UtcNow.AddHours(-2), CancellationToken.None);
+        var made = await Series.ProposeDueAsync(DateTimeOffset.UtcNow.AddHours(-2), CancellationToken.None, Chain.ChainId);
         var today = made.Single(p => p.SeriesId == seriesId);
         Assert.True(today.LiveStartAt < DateTimeOffset.UtcNow);
         var listed = (await ProposalsAsync(seriesId)).Single(p => p.GetProperty("proposalId").GetString() == today.ProposalId);
@@ -315,7 +315,7 @@ public sealed class SeriesTests : ChainTest
         Assert.Contains("survey", kinds);
 
         // The timer's next run (any instance) proposes next week's live; this week's shows its campaign.
-        await Series.ProposeDueAsync(DateTimeOffset.UtcNow, CancellationToken.None);
+        await Series.ProposeDueAsync(DateTimeOffset.UtcNow, CancellationToken.None, Chain.ChainId);
         var proposals = await ProposalsAsync(seriesId);
         Assert.Equal(2, proposals.Count);
         Assert.Equal(proposal.GetProperty("liveStartAt").GetDateTimeOffset().AddDays(7), proposals[0].GetProperty("liveStartAt").GetDateTimeOffset());
