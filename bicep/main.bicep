@@ -120,6 +120,7 @@ var tables = [
   'ReviewWall'
   'Gatherings'
   'Clearance'
+  'Series'
 ]
 var queues = [
   'domain-events'

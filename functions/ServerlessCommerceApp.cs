@@ -169,6 +169,7 @@ public static class ServerlessCommerceApp
         services.AddSingleton<ServerlessCommerce.Streaming.StreamProviderService>();
         services.AddSingleton<ServerlessCommerce.Functions.Posters.PosterFonts>();
         services.AddSingleton<ServerlessCommerce.Functions.Posters.PosterService>();
+        services.AddSingleton<ServerlessCommerce.Functions.Series.SeriesService>();
 
         services.AddScoped<CallerContext>();
         services.AddHostedService<StorageInitializer>();

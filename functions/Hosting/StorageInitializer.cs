@@ -22,6 +22,7 @@ public sealed class StorageInitializer(ITableStore tables, IBlobStore blobs, IQu
         .. ServerlessCommerce.FollowUp.ReviewWallTables.All];
     public static readonly IReadOnlyList<string> Tables = [.. ChainTables.All, .. CatalogueTables.All, .. CampaignTables.All, LiveRoomService.Table, LiveRoomService.ViewersTable, EventLog.Table, SystemStatus.Table, .. FollowUpTables.All, .. ServerlessCommerce.Growth.GrowthTables.All, .. ServerlessCommerce.Crm.CrmTables.All, .. ServerlessCommerce.Gatherings.GatheringTables.All];
     public static readonly IReadOnlyList<string> Tables = [.. ChainTables.All, .. CatalogueTables.All, .. CampaignTables.All, LiveRoomService.Table, LiveRoomService.ViewersTable, EventLog.Table, SystemStatus.Table, .. FollowUpTables.All, .. ServerlessCommerce.Growth.GrowthTables.All, .. ServerlessCommerce.Crm.CrmTables.All, ServerlessCommerce.Clearance.ClearanceService.Table];
+    public static readonly IReadOnlyList<string> Tables = [.. ChainTables.All, .. CatalogueTables.All, .. CampaignTables.All, LiveRoomService.Table, LiveRoomService.ViewersTable, EventLog.Table, SystemStatus.Table, .. FollowUpTables.All, .. ServerlessCommerce.Growth.GrowthTables.All, .. ServerlessCommerce.Crm.CrmTables.All, ServerlessCommerce.Functions.Series.SeriesService.Table];
 
     public static readonly IReadOnlyList<string> Containers = [.. CatalogueTables.Containers];
 

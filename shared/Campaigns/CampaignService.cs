@@ -58,7 +58,7 @@ public sealed class CampaignService(ITableStore tables, CampaignDesks desks, Cha
     public const int MaxStock = 100_000;
     public const long MaxPriceFen = 100_000_000; // ¥1,000,000
 
-    public async Task<CreateResult<Campaign>> CreateAsync(Caller caller, string chainId, CampaignDraft draft, string? idempotencyKey, CancellationToken ct)
+    public async Task<CreateResult<Campaign>> CreateAsync(Caller caller, string chainId, CampaignDraft draft, string? idempotencyKey, CancellationToken ct, bool validateOnly = false)
     {
         caller.Require(Role.Admin, Role.Leader).RequireChain(chainId);
         var key = Idempotency.Normalize(idempotencyKey);
@@ -101,6 +101,11 @@ public sealed class CampaignService(ITableStore tables, CampaignDesks desks, Cha
             Schedule = schedule!, Items = items, CreatedAt = clock.GetUtcNow(), Stream = stream, Intro = intro,
             Kind = draft.Kind,
         };
+        if (validateOnly)
+        {
+            return new CreateResult<Campaign>(campaign, null, false); // every check of create ran; nothing is written (series templates)
+        }
+
         var fingerprint = Idempotency.Fingerprint(new { title, store.StoreId, leaderId, items = items.Select(i => new { i.ProductId, i.PriceFen, i.LivePriceFen, i.Stock, i.MinGroupSize, i.PerMemberLimit, i.MemberPriceFen }), schedule, stream, intro });
         campaign.FillPool();
         campaign.Version = 1;
