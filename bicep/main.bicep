@@ -117,12 +117,14 @@ var tables = [
   'MemberTags'
   'Trials'
   'Growth'
+  'Outreach'
 ]
 var queues = [
   'domain-events'
   'campaign-outbox'
   'campaign-work'
   'crm-tags'
+  'outreach'
 ]
 var containers = [
   'media'
