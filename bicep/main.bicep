@@ -121,12 +121,14 @@ var tables = [
   'Gatherings'
   'Clearance'
   'Series'
+  'Outreach'
 ]
 var queues = [
   'domain-events'
   'campaign-outbox'
   'campaign-work'
   'crm-tags'
+  'outreach'
 ]
 var containers = [
   'media'

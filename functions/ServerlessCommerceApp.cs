@@ -16,6 +16,7 @@ using ServerlessCommerce.Functions.Pages;
 using ServerlessCommerce.Identity;
 using ServerlessCommerce.LiveRoom;
 using ServerlessCommerce.Messaging;
+using ServerlessCommerce.Outreach;
 using ServerlessCommerce.Reports;
 using ServerlessCommerce.Storage;
 
@@ -156,6 +157,7 @@ public static class ServerlessCommerceApp
         services.AddSingleton<ServerlessCommerce.Growth.GrowthService>();
         services.AddSingleton<ServerlessCommerce.Growth.ReferralShoutOuts>();
         services.AddSingleton<ICampaignEventSubscriber, ServerlessCommerce.Growth.GrowthRewards>(); // the outbox credits points before it moves on
+        services.AddOutreach(settings); // member notifications delivered (SMS, WeChat), the 回访 call list
         services.AddSingleton<ServerlessCommerce.Crm.CrmTagService>();
         services.AddSingleton<ServerlessCommerce.Crm.CrmTargeting>();
         services.AddSingleton<ServerlessCommerce.Crm.CrmTagJobs>();

@@ -95,6 +95,66 @@ public sealed class AppSettings
     /// <summary>HMAC-SHA256 key of the webhook's <c>X-Signature</c> header (at least 32 characters).</summary>
     public string? MessageWebhookSecret { get; init; }
 
+    /// <summary>
+    /// <c>OutreachSenders</c>: how member notifications (previews, reminders, 成团 results, pickup reminders, the survey)
+    /// are delivered, a comma-separated list tried in order per member: <c>wechat</c> (subscribe messages, members with a
+    /// linked openid), <c>tencent-sms</c>, <c>local</c> (development storage only: kept for <c>GET /api/dev/outreach</c>),
+    /// or <c>off</c>. Unset: <c>local</c> on development storage, <c>off</c> elsewhere. Optional, so not in <see cref="Names"/>.
+    /// </summary>
+    public IReadOnlyList<string> OutreachSenders { get; init; } = [];
+
+    /// <summary><see cref="OutreachSenders"/>, or <c>local</c> when unset on development storage.</summary>
+    public IReadOnlyList<string> EffectiveOutreachSenders
+    {
+        get
+        {
+            if (OutreachSenders.Count > 0)
+            {
+                return OutreachSenders.Contains("off") ? [] : OutreachSenders;
+            }
+
+            try
+            {
+                return Storage.IsDevelopmentStorage ? ["local"] : [];
+            }
+            catch (FormatException)
+            {
+                return [];
+            }
+        }
+    }
+
+    /// <summary><c>OutreachQuietHours</c>: the default daily quiet window, <c>HH:mm-HH:mm</c> in the chain's time zone (21:30-08:00).</summary>
+    public string OutreachQuietHours { get; init; } = "21:30-08:00";
+
+    public string? TencentSmsSecretId { get; init; }
+
+    /// <summary>The Tencent Cloud API secret key (signs every request; never logged).</summary>
+    public string? TencentSmsSecretKey { get; init; }
+
+    public string? TencentSmsSdkAppId { get; init; }
+
+    public string? TencentSmsSignName { get; init; }
+
+    /// <summary>The approved SMS template with one parameter, the notification's text.</summary>
+    public string? TencentSmsTemplateId { get; init; }
+
+    public string TencentSmsRegion { get; init; } = "ap-guangzhou";
+
+    public string TencentSmsEndpoint { get; init; } = "https://sms.tencentcloudapi.com/";
+
+    public string? WeChatAppId { get; init; }
+
+    /// <summary>The WeChat app secret (fetches access tokens; never logged).</summary>
+    public string? WeChatAppSecret { get; init; }
+
+    /// <summary>The subscribe-message template, with fields <c>thing1</c> (what) and <c>thing2</c> (the text).</summary>
+    public string? WeChatTemplateId { get; init; }
+
+    public string? WeChatPage { get; init; }
+
+    public string WeChatApiBase { get; init; } = "https://api.weixin.qq.com/";
+
     /// <summary>Joins a minute per client address, per instance (a WAF or Front Door is the global layer).</summary>
     public int RateLimitJoinsPerMinute { get; init; } = 10;
 
@@ -146,6 +206,21 @@ public sealed class AppSettings
             MessageSender = Text("MessageSender")?.ToLowerInvariant(),
             MessageWebhookUrl = Text("MessageWebhookUrl"),
             MessageWebhookSecret = Text("MessageWebhookSecret"),
+            OutreachSenders = (Text("OutreachSenders") ?? string.Empty).ToLowerInvariant()
+                .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Distinct().ToArray(),
+            OutreachQuietHours = Text("OutreachQuietHours") ?? "21:30-08:00",
+            TencentSmsSecretId = Text("TencentSmsSecretId"),
+            TencentSmsSecretKey = Text("TencentSmsSecretKey"),
+            TencentSmsSdkAppId = Text("TencentSmsSdkAppId"),
+            TencentSmsSignName = Text("TencentSmsSignName"),
+            TencentSmsTemplateId = Text("TencentSmsTemplateId"),
+            TencentSmsRegion = Text("TencentSmsRegion") ?? "ap-guangzhou",
+            TencentSmsEndpoint = Text("TencentSmsEndpoint") ?? "https://sms.tencentcloudapi.com/",
+            WeChatAppId = Text("WeChatAppId"),
+            WeChatAppSecret = Text("WeChatAppSecret"),
+            WeChatTemplateId = Text("WeChatTemplateId"),
+            WeChatPage = Text("WeChatPage"),
+            WeChatApiBase = Text("WeChatApiBase") ?? "https://api.weixin.qq.com/",
             RateLimitJoinsPerMinute = Int("RateLimitJoinsPerMinute", 10, 1, 1_000_000),
             RateLimitVerificationsPerMinute = Int("RateLimitVerificationsPerMinute", 10, 1, 1_000_000),
             RateLimitNegotiationsPerMinute = Int("RateLimitNegotiationsPerMinute", 60, 1, 1_000_000),
@@ -228,6 +303,8 @@ public sealed class AppSettings
             }
         }
 
+        problems.AddRange(OutreachProblems(storage.IsDevelopmentStorage));
+
         if ((EventGridTopicEndpoint is null) != (EventGridTopicKey is null))
         {
             problems.Add("EventGridTopicEndpoint and EventGridTopicKey must be set together (or neither).");
@@ -236,6 +313,56 @@ public sealed class AppSettings
         if (EventGridTopicEndpoint is not null && !Uri.TryCreate(EventGridTopicEndpoint, UriKind.Absolute, out _))
         {
             problems.Add("EventGridTopicEndpoint must be an absolute https URL.");
+        }
+
+        return problems;
+    }
+
+    private List<string> OutreachProblems(bool developmentStorage)
+    {
+        var problems = new List<string>();
+        foreach (var sender in OutreachSenders.Where(s => s is not ("local" or "tencent-sms" or "wechat" or "off")))
+        {
+            problems.Add($"OutreachSenders: '{sender}' is not one of wechat, tencent-sms, local, off.");
+        }
+
+        if (OutreachSenders.Contains("local") && !developmentStorage)
+        {
+            problems.Add("OutreachSenders 'local' keeps messages in storage for the dev page: it is for local development only.");
+        }
+
+        if (ServerlessCommerce.Outreach.QuietHours.TryParse(OutreachQuietHours) is null)
+        {
+            problems.Add("OutreachQuietHours must be HH:mm-HH:mm, e.g. 21:30-08:00 (equal ends: no quiet hours).");
+        }
+
+        static bool IsHttpsOrLoopback(string url) =>
+            Uri.TryCreate(url, UriKind.Absolute, out var u) && (u.Scheme == "https" || (u.Scheme == "http" && u.IsLoopback));
+
+        if (OutreachSenders.Contains("tencent-sms"))
+        {
+            if (TencentSmsSecretId is null || TencentSmsSecretKey is null || TencentSmsSdkAppId is null || TencentSmsSignName is null || TencentSmsTemplateId is null)
+            {
+                problems.Add("OutreachSenders has tencent-sms: set TencentSmsSecretId, TencentSmsSecretKey, TencentSmsSdkAppId, TencentSmsSignName and TencentSmsTemplateId.");
+            }
+
+            if (!IsHttpsOrLoopback(TencentSmsEndpoint))
+            {
+                problems.Add("TencentSmsEndpoint must be an absolute https URL (http only to a loopback address).");
+            }
+        }
+
+        if (OutreachSenders.Contains("wechat"))
+        {
+            if (WeChatAppId is null || WeChatAppSecret is null || WeChatTemplateId is null)
+            {
+                problems.Add("OutreachSenders has wechat: set WeChatAppId, WeChatAppSecret and WeChatTemplateId.");
+            }
+
+            if (!IsHttpsOrLoopback(WeChatApiBase))
+            {
+                problems.Add("WeChatApiBase must be an absolute https URL (http only to a loopback address).");
+            }
         }
 
         return problems;
