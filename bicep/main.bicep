@@ -117,6 +117,7 @@ var tables = [
   'MemberTags'
   'Trials'
   'Growth'
+  'AfterSales'
 ]
 var queues = [
   'domain-events'

@@ -159,6 +159,7 @@ public static class ServerlessCommerceApp
         services.AddSingleton<ServerlessCommerce.Crm.CrmTargeting>();
         services.AddSingleton<ServerlessCommerce.Crm.CrmTagJobs>();
         services.AddSingleton<ServerlessCommerce.Crm.TrialService>();
+        services.AddSingleton<ServerlessCommerce.AfterSales.AfterSaleService>();
         services.AddSingleton(new ServerlessCommerce.Streaming.StreamKeyProtector(settings.EffectiveTokenSigningKey));
         services.AddSingleton<ServerlessCommerce.Streaming.StreamProviderService>();
         services.AddSingleton<ServerlessCommerce.Functions.Posters.PosterFonts>();

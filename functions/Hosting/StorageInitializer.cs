@@ -18,7 +18,7 @@ namespace ServerlessCommerce.Functions.Hosting;
 /// </summary>
 public sealed class StorageInitializer(ITableStore tables, IBlobStore blobs, IQueueStore queues,  AppSettings settings, ILogger<StorageInitializer> logger) : IHostedService
 {
-    public static readonly IReadOnlyList<string> Tables = [.. ChainTables.All, .. CatalogueTables.All, .. CampaignTables.All, LiveRoomService.Table, LiveRoomService.ViewersTable, EventLog.Table, SystemStatus.Table, .. FollowUpTables.All, .. ServerlessCommerce.Growth.GrowthTables.All, .. ServerlessCommerce.Crm.CrmTables.All];
+    public static readonly IReadOnlyList<string> Tables = [.. ChainTables.All, .. CatalogueTables.All, .. CampaignTables.All, LiveRoomService.Table, LiveRoomService.ViewersTable, EventLog.Table, SystemStatus.Table, .. FollowUpTables.All, .. ServerlessCommerce.Growth.GrowthTables.All, .. ServerlessCommerce.Crm.CrmTables.All, .. ServerlessCommerce.AfterSales.AfterSaleTables.All];
 
     public static readonly IReadOnlyList<string> Containers = [.. CatalogueTables.Containers];
 

@@ -19,7 +19,9 @@ public sealed record DashboardFigures(
     double? ReviewRate,
     double? PhotoRate,
     int? Nps,
-    double? ReservationToBuyerRate);
+    double? ReservationToBuyerRate,
+    int AfterSales = 0,
+    long RefundedFen = 0);
 
 public sealed record DashboardGroup(string Id, string? Name, string? StoreId, DashboardFigures Figures);
 
@@ -261,7 +263,8 @@ public sealed class DashboardService(ITableStore tables, ChainService chains, Ca
             CampaignMetricsCalculator.Rate(reviews, m.Sum(x => x.FulfilledOrders)),
             CampaignMetricsCalculator.Rate(m.Sum(x => x.ReviewsWithPhotos), reviews),
             CampaignMetricsCalculator.Nps(m.Sum(x => x.Promoters), m.Sum(x => x.Detractors), m.Sum(x => x.Surveys)),
-            CampaignMetricsCalculator.Rate(m.Sum(x => x.ReservedBuyers), m.Sum(x => x.Reservations)));
+            CampaignMetricsCalculator.Rate(m.Sum(x => x.ReservedBuyers), m.Sum(x => x.Reservations)),
+            m.Sum(x => x.AfterSales), m.Sum(x => x.RefundedFen));
     }
 
     /// <summary>
