@@ -24,24 +24,26 @@ public sealed class ReportsApi(CampaignReportService campaignReportService, Dash
 
     public sealed record GroupView(
         string? StoreId, string? LeaderId, string? Name, int Campaigns, int Orders, int Buyers, long GmvFen, long? AverageOrderValueFen, double? RepurchaseRate,
-        double? GroupSuccessRate, double? ReviewRate, double? PhotoRate, int? Nps, double? ReservationToBuyerRate);
+        double? GroupSuccessRate, double? ReviewRate, double? PhotoRate, int? Nps, double? ReservationToBuyerRate, int AfterSales = 0, long RefundedFen = 0);
 
     public sealed record DashboardView(
         DateTimeOffset From, DateTimeOffset To, string? StoreId, string? LeaderId, int Campaigns, int Orders, int Buyers, long GmvFen, long? AverageOrderValueFen,
         double? RepurchaseRate, double? GroupSuccessRate, double? ReviewRate, double? PhotoRate, int? Nps, double? ReservationToBuyerRate,
-        List<GroupView> PerStore, List<GroupView> PerLeader, IReadOnlyList<CohortFigures> Cohorts, MemberActivity Activity, ReferralFigures Referrals, IReadOnlyList<TagFigures> Tags)
+        List<GroupView> PerStore, List<GroupView> PerLeader, IReadOnlyList<CohortFigures> Cohorts, MemberActivity Activity, ReferralFigures Referrals, IReadOnlyList<TagFigures> Tags,
+        int AfterSales = 0, long RefundedFen = 0)
     {
         public static DashboardView Of(Dashboard d)
         {
             var f = d.Figures;
             return new(d.From, d.To, d.StoreId, d.LeaderId, f.Campaigns, f.Orders, f.Buyers, f.GmvFen, f.AverageOrderValueFen, f.RepurchaseRate, f.GroupSuccessRate,
                 f.ReviewRate, f.PhotoRate, f.Nps, f.ReservationToBuyerRate,
-                d.PerStore.Select(g => Group(g.Id, null, g)).ToList(), d.PerLeader.Select(g => Group(g.StoreId, g.Id, g)).ToList(), d.Cohorts, d.Activity, d.Referrals, d.Tags);
+                d.PerStore.Select(g => Group(g.Id, null, g)).ToList(), d.PerLeader.Select(g => Group(g.StoreId, g.Id, g)).ToList(), d.Cohorts, d.Activity, d.Referrals, d.Tags,
+                f.AfterSales, f.RefundedFen);
         }
 
         private static GroupView Group(string? storeId, string? leaderId, DashboardGroup g) => new(
             storeId, leaderId, g.Name, g.Figures.Campaigns, g.Figures.Orders, g.Figures.Buyers, g.Figures.GmvFen, g.Figures.AverageOrderValueFen, g.Figures.RepurchaseRate,
-            g.Figures.GroupSuccessRate, g.Figures.ReviewRate, g.Figures.PhotoRate, g.Figures.Nps, g.Figures.ReservationToBuyerRate);
+            g.Figures.GroupSuccessRate, g.Figures.ReviewRate, g.Figures.PhotoRate, g.Figures.Nps, g.Figures.ReservationToBuyerRate, g.Figures.AfterSales, g.Figures.RefundedFen);
     }
 
     [Function("GetCampaignReport")]

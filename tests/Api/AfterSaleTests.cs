@@ -262,10 +262,10 @@ public sealed class AfterSaleTests : ChainTest
         Assert.Contains("成团按截单时计算，售后退款不改变成团结果", csv, StringComparison.Ordinal);
 
         var dashboard = await TestApp.OkJsonAsync(await App.GetAsync($"/api/chains/{Chain.ChainId}/dashboard", Chain.AdminKey));
-        var figures = dashboard.GetProperty("figures");
-        Assert.Equal(5980, figures.GetProperty("gmvFen").GetInt64());
-        Assert.Equal(2990, figures.GetProperty("refundedFen").GetInt64());
-        Assert.Equal(1, figures.GetProperty("afterSales").GetInt32());
+        Assert.Equal(5980, dashboard.GetProperty("gmvFen").GetInt64());
+        Assert.Equal(5980, dashboard.GetProperty("averageOrderValueFen").GetInt64());
+        Assert.Equal(2990, dashboard.GetProperty("refundedFen").GetInt64());
+        Assert.Equal(1, dashboard.GetProperty("afterSales").GetInt32());
 
         // Stock is not returned by a refund after pickup: the goods are gone.
         Assert.Equal(remainingBefore, (await TestApp.OkJsonAsync(await App.GetAsync($"/api/campaigns/{campaignId}"))).GetProperty("items")[0].GetProperty("remaining").GetInt32());
