@@ -288,7 +288,7 @@ public sealed class AfterSaleService(ITableStore tables, IBlobStore blobs, Campa
     public async Task<IReadOnlyList<AfterSaleWithPhotos>> ForCampaignAsync(Caller caller, string campaignId, CancellationToken ct)
     {
         await campaigns.GetForStaffAsync(caller, campaignId, ct);
-        var all = await tables.QueryAsync(AfterSaleTables.AfterSales, TableQuery.Partition(campaignId, TableFilter.Compare("RowKey", "lt", AfterSaleTables.OpenPrefix)) with { Top = null }, ct)
+        var all = await tables.QueryAsync(AfterSaleTables.AfterSales, TableQuery.Partition(campaignId, TableFilter.Compare("RowKey", "lt", AfterSaleTables.OpenPrefix)), ct)
             .Take(MaxPerCampaignList).Select(AfterSaleTables.ToAfterSale).ToListAsync(ct);
         var settled = new List<AfterSale>(all.Count);
         foreach (var request in all)
