@@ -122,6 +122,7 @@ var tables = [
   'Clearance'
   'Series'
   'Outreach'
+  'AfterSales'
 ]
 var queues = [
   'domain-events'

@@ -167,6 +167,7 @@ public static class ServerlessCommerceApp
         services.AddSingleton<ServerlessCommerce.Gatherings.GatheringService>();
         services.AddSingleton<ServerlessCommerce.Gatherings.GatheringReminders>();
         services.AddSingleton<ServerlessCommerce.Clearance.ClearanceService>();
+        services.AddSingleton<ServerlessCommerce.AfterSales.AfterSaleService>();
         services.AddSingleton(new ServerlessCommerce.Streaming.StreamKeyProtector(settings.EffectiveTokenSigningKey));
         services.AddSingleton<ServerlessCommerce.Streaming.StreamProviderService>();
         services.AddSingleton<ServerlessCommerce.Functions.Posters.PosterFonts>();

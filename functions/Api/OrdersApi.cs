@@ -14,18 +14,18 @@ public sealed class OrdersApi(OrderService orderService, CampaignService campaig
 {
     public sealed record PlaceOrderRequest(List<OrderRequestLine>? Items, string? Fulfilment, string? Address);
 
-    public sealed record OrderLineView(string ItemId, string ProductId, string Name, int Quantity, long UnitPriceFen, long TotalFen, string Status, string? CancelReason, string? FlashSaleId, bool Gift, string? GiftName, bool MemberPrice = false);
+    public sealed record OrderLineView(string ItemId, string ProductId, string Name, int Quantity, long UnitPriceFen, long TotalFen, string Status, string? CancelReason, string? FlashSaleId, bool Gift, string? GiftName, bool MemberPrice = false, int RefundedQuantity = 0, long RefundedFen = 0);
 
     public sealed record OrderView(
         string OrderId, string CampaignId, string MemberId, string MemberName, string MaskedPhone, List<OrderLineView> Items, string Status,
-        long TotalFen, string Fulfilment, string? Address, DateTimeOffset CreatedAt, DateTimeOffset? CancelledAt, string? PickupCode, DateTimeOffset? FulfilledAt)
+        long TotalFen, string Fulfilment, string? Address, DateTimeOffset CreatedAt, DateTimeOffset? CancelledAt, string? PickupCode, DateTimeOffset? FulfilledAt, long RefundedFen = 0)
     {
         /// <summary>The pickup code is shown only to the order's member.</summary>
         public static OrderView From(Order o, bool withPickupCode) => new(
             o.OrderId, o.CampaignId, o.MemberId, o.MemberName, o.MaskedPhone,
-            o.Lines.Select(l => new OrderLineView(l.ItemId, l.ProductId, l.Name, l.Quantity, l.UnitPriceFen, l.TotalFen, Order.Wire(l.Status), l.CancelReason, l.FlashSaleId, l.Gift, l.GiftName, l.MemberPrice)).ToList(),
+            o.Lines.Select(l => new OrderLineView(l.ItemId, l.ProductId, l.Name, l.Quantity, l.UnitPriceFen, l.TotalFen, Order.Wire(l.Status), l.CancelReason, l.FlashSaleId, l.Gift, l.GiftName, l.MemberPrice, l.RefundedQuantity, l.RefundedFen)).ToList(),
             Order.Wire(o.Status), o.TotalFen, o.Fulfilment == Campaigns.Fulfilment.Delivery ? "delivery" : "pickup", o.Address, o.CreatedAt, o.CancelledAt,
-            withPickupCode ? o.PickupCode : null, o.FulfilledAt);
+            withPickupCode ? o.PickupCode : null, o.FulfilledAt, o.RefundedFen);
     }
 
     [Function("PlaceOrder")]

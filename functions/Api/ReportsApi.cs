@@ -24,7 +24,7 @@ public sealed class ReportsApi(CampaignReportService campaignReportService, Dash
 
     public sealed record GroupView(
         string? StoreId, string? LeaderId, string? Name, int Campaigns, int Orders, int Buyers, long GmvFen, long? AverageOrderValueFen, double? RepurchaseRate,
-        double? GroupSuccessRate, double? ReviewRate, double? PhotoRate, int? Nps, double? ReservationToBuyerRate, RateSamples Samples);
+        double? GroupSuccessRate, double? ReviewRate, double? PhotoRate, int? Nps, double? ReservationToBuyerRate, RateSamples Samples, int AfterSales = 0, long RefundedFen = 0);
 
     /// <summary>One week's figures (<c>weekStart</c> is its Monday in the chain's time zone) with n beside every rate.</summary>
     public sealed record WeekView(
@@ -39,7 +39,7 @@ public sealed class ReportsApi(CampaignReportService campaignReportService, Dash
         DateTimeOffset From, DateTimeOffset To, string? StoreId, string? LeaderId, int Campaigns, int Orders, int Buyers, long GmvFen, long? AverageOrderValueFen,
         double? RepurchaseRate, double? GroupSuccessRate, double? ReviewRate, double? PhotoRate, int? Nps, double? ReservationToBuyerRate, RateSamples Samples,
         List<GroupView> PerStore, List<GroupView> PerLeader, IReadOnlyList<CohortFigures> Cohorts, MemberActivity Activity, ReferralFigures Referrals, IReadOnlyList<TagFigures> Tags,
-        List<WeekView> Weeks)
+        List<WeekView> Weeks, int AfterSales = 0, long RefundedFen = 0)
     {
         public static DashboardView Of(Dashboard d)
         {
@@ -47,12 +47,12 @@ public sealed class ReportsApi(CampaignReportService campaignReportService, Dash
             return new(d.From, d.To, d.StoreId, d.LeaderId, f.Campaigns, f.Orders, f.Buyers, f.GmvFen, f.AverageOrderValueFen, f.RepurchaseRate, f.GroupSuccessRate,
                 f.ReviewRate, f.PhotoRate, f.Nps, f.ReservationToBuyerRate, f.Samples,
                 d.PerStore.Select(g => Group(g.Id, null, g)).ToList(), d.PerLeader.Select(g => Group(g.StoreId, g.Id, g)).ToList(), d.Cohorts, d.Activity, d.Referrals, d.Tags,
-                d.Weeks.Select(WeekView.Of).ToList());
+                d.Weeks.Select(WeekView.Of).ToList(), f.AfterSales, f.RefundedFen);
         }
 
         private static GroupView Group(string? storeId, string? leaderId, DashboardGroup g) => new(
             storeId, leaderId, g.Name, g.Figures.Campaigns, g.Figures.Orders, g.Figures.Buyers, g.Figures.GmvFen, g.Figures.AverageOrderValueFen, g.Figures.RepurchaseRate,
-            g.Figures.GroupSuccessRate, g.Figures.ReviewRate, g.Figures.PhotoRate, g.Figures.Nps, g.Figures.ReservationToBuyerRate, g.Figures.Samples);
+            g.Figures.GroupSuccessRate, g.Figures.ReviewRate, g.Figures.PhotoRate, g.Figures.Nps, g.Figures.ReservationToBuyerRate, g.Figures.Samples, g.Figures.AfterSales, g.Figures.RefundedFen);
     }
 
     [Function("GetCampaignReport")]

@@ -48,8 +48,27 @@ public sealed class OrderLine
 
     public long TotalFen => UnitPriceFen * Quantity;
 
+    /// <summary>
+    /// Approved after-sale refunds of this line (README "After-sale"), one entry per request: the quantity stays what was
+    /// bought (成团 counted it), the refunds say how much of it was given back. Never changed in place: a refund replaces
+    /// the list.
+    /// </summary>
+    public IReadOnlyList<LineRefund>? Refunds { get; set; }
+
+    [System.Text.Json.Serialization.JsonIgnore]
+    public int RefundedQuantity => Refunds?.Sum(r => r.Quantity) ?? 0;
+
+    [System.Text.Json.Serialization.JsonIgnore]
+    public long RefundedFen => Refunds?.Sum(r => r.AmountFen) ?? 0;
+
     public OrderLine Copy() => (OrderLine)MemberwiseClone();
 }
+
+/// <summary>
+/// One approved after-sale refund of an order line: the request, the units and the amount, and the order's refunded
+/// total before it (so the points reversal of each refund is computed the same on every retry).
+/// </summary>
+public sealed record LineRefund(string RequestId, int Quantity, long AmountFen, long OrderRefundedBeforeFen, DateTimeOffset At);
 
 /// <summary>A member's order in a campaign (接龙 line). Its id is derived from the member and their idempotency key.</summary>
 public sealed class Order
@@ -104,6 +123,9 @@ public sealed class Order
     public long TotalFen => Lines.Any(l => l.Status == OrderStatus.Confirmed)
         ? Lines.Where(l => l.Status == OrderStatus.Confirmed).Sum(l => l.TotalFen)
         : Lines.Where(l => l.Status != OrderStatus.Cancelled).Sum(l => l.TotalFen);
+
+    /// <summary>What approved after-sale refunds gave back, over every line (never more than <see cref="TotalFen"/>).</summary>
+    public long RefundedFen => Lines.Sum(l => l.RefundedFen);
 
     /// <summary>A copy to change (lines copied too).</summary>
     public Order Copy()

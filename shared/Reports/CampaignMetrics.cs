@@ -26,7 +26,8 @@ public sealed record ItemMetrics(
     int Sold,
     int MinGroupSize,
     bool GroupMet,
-    double? SellOutSeconds);
+    double? SellOutSeconds,
+    int Refunded = 0);
 
 /// <summary>The numbers of one campaign (复盘). Rates are fractions 0–1 (4 decimals), null when nothing to divide by.</summary>
 public sealed record CampaignMetrics(
@@ -62,7 +63,15 @@ public sealed record CampaignMetrics(
     double? AverageSatisfaction,
     int Promoters,
     int Detractors,
-    int? Nps);
+    int? Nps,
+    int AfterSales = 0,
+    long RefundedFen = 0)
+{
+    /// <summary>What the report says about refunds and 成团 (README "After-sale").</summary>
+    public const string GroupNote = "成团按截单时计算，售后退款不改变成团结果";
+
+    public const string GroupNoteEnglish = "Groups are decided at close; after-sale refunds never change whether a group formed.";
+}
 
 /// <summary>
 /// Computes a campaign's numbers from its rows. Pure: what the rows say, nothing read from elsewhere.
@@ -84,7 +93,10 @@ public static class CampaignMetricsCalculator
         var effective = facts.Orders.Select(o => (Order: o, Lines: o.Lines.Select(l => (Line: l, Status: Effective(l, c, closed, groupMet))).ToList())).ToList();
 
         var standing = effective.Where(o => o.Lines.Any(l => l.Status != OrderStatus.Cancelled)).ToList();
-        var gmv = standing.Sum(o => o.Lines.Where(l => l.Status != OrderStatus.Cancelled).Sum(l => l.Line.TotalFen));
+        // After-sale refunds (README "After-sale") lower GMV and sold units; 成团 (groupMet, ordered units) stays as decided at close.
+        var refundedFen = standing.Sum(o => o.Lines.Where(l => l.Status != OrderStatus.Cancelled).Sum(l => l.Line.RefundedFen));
+        var afterSales = standing.Sum(o => o.Lines.Where(l => l.Status != OrderStatus.Cancelled).Sum(l => l.Line.Refunds?.Count ?? 0));
+        var gmv = standing.Sum(o => o.Lines.Where(l => l.Status != OrderStatus.Cancelled).Sum(l => l.Line.TotalFen)) - refundedFen;
         var buyers = Buyers(c, facts.Orders);
         var reserved = facts.ReservedMemberIds.Distinct(StringComparer.Ordinal).ToList();
         var reservedBuyers = reserved.Count(buyers.Contains);
@@ -93,8 +105,9 @@ public static class CampaignMetricsCalculator
 
         var items = c.Items.Select(i => new ItemMetrics(
             i.ItemId, i.Name, i.Stock, OrderedUnits(facts.Orders, i.ItemId),
-            effective.Sum(o => o.Lines.Where(l => l.Line.ItemId == i.ItemId && l.Status != OrderStatus.Cancelled).Sum(l => l.Line.Quantity)),
-            i.MinGroupSize, groupMet[i.ItemId], SellOutSeconds(facts.Orders, i, start))).ToList();
+            effective.Sum(o => o.Lines.Where(l => l.Line.ItemId == i.ItemId && l.Status != OrderStatus.Cancelled).Sum(l => l.Line.Quantity - l.Line.RefundedQuantity)),
+            i.MinGroupSize, groupMet[i.ItemId], SellOutSeconds(facts.Orders, i, start),
+            effective.Sum(o => o.Lines.Where(l => l.Line.ItemId == i.ItemId && l.Status != OrderStatus.Cancelled).Sum(l => l.Line.RefundedQuantity)))).ToList();
 
         var reviewsWithPhotos = facts.Reviews.Count(r => r.Photos >= 1);
         var ratings = facts.Reviews.Where(r => r.Rating is >= 1 and <= 5).Select(r => r.Rating!.Value).ToList();
@@ -113,7 +126,8 @@ public static class CampaignMetricsCalculator
             met, Rate(met, items.Count),
             items.Min(i => i.SellOutSeconds),
             fulfilled, facts.Reviews.Count, reviewsWithPhotos, Rate(facts.Reviews.Count, fulfilled), Rate(reviewsWithPhotos, facts.Reviews.Count),
-            Average(ratings), facts.Surveys.Count, Average(satisfaction), promoters, detractors, Nps(promoters, detractors, scores.Count));
+            Average(ratings), facts.Surveys.Count, Average(satisfaction), promoters, detractors, Nps(promoters, detractors, scores.Count),
+            afterSales, refundedFen);
     }
 
     /// <summary>Members with at least one order that stands (a line not cancelled, by its effective status).</summary>

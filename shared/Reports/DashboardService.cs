@@ -20,7 +20,9 @@ public sealed record DashboardFigures(
     double? PhotoRate,
     int? Nps,
     double? ReservationToBuyerRate,
-    RateSamples Samples);
+    RateSamples Samples,
+    int AfterSales = 0,
+    long RefundedFen = 0);
 
 /// <summary>
 /// The sample size (n) behind each averaged or rated figure of <see cref="DashboardFigures"/>, under the same name:
@@ -298,7 +300,8 @@ public sealed class DashboardService(ITableStore tables, ChainService chains, Ca
             CampaignMetricsCalculator.Rate(m.Sum(x => x.ReviewsWithPhotos), reviews),
             CampaignMetricsCalculator.Nps(m.Sum(x => x.Promoters), m.Sum(x => x.Detractors), m.Sum(x => x.Surveys)),
             CampaignMetricsCalculator.Rate(m.Sum(x => x.ReservedBuyers), m.Sum(x => x.Reservations)),
-            samples);
+            samples,
+            m.Sum(x => x.AfterSales), m.Sum(x => x.RefundedFen));
     }
 
     /// <summary>

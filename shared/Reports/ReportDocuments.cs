@@ -86,10 +86,18 @@ public static class ReportDocuments
             new("问卷数", "Surveys", Whole(m.Surveys)),
             new("平均满意度", "Average satisfaction", Number(m.AverageSatisfaction)),
             new("净推荐值 NPS", "NPS", m.Nps?.ToString(CultureInfo.InvariantCulture) ?? string.Empty),
+            new("售后退款笔数", "After-sale refunds", Whole(m.AfterSales)),
+            new("售后退款金额(元)", "Refunded (yuan)", OrderService.Yuan(m.RefundedFen)),
+            new("成团说明", "Group note", en ? CampaignMetrics.GroupNoteEnglish : CampaignMetrics.GroupNote),
         };
         foreach (var item in m.Items)
         {
             lines.Add(new($"{item.Name} 售出/库存", $"{item.Name} sold / stock", $"{item.Sold}/{item.Stock}"));
+            if (item.Refunded > 0)
+            {
+                lines.Add(new($"{item.Name} 售后退款件数", $"{item.Name} refunded units", Whole(item.Refunded)));
+            }
+
             lines.Add(new($"{item.Name} 下单量/成团数", $"{item.Name} ordered / group minimum", $"{item.Ordered}/{item.MinGroupSize}"));
             lines.Add(new($"{item.Name} 成团", $"{item.Name} group", item.GroupMet ? (en ? "formed" : "已成团") : (en ? "not formed" : "未成团")));
             lines.Add(new($"{item.Name} 售罄用时", $"{item.Name} sell-out time", Duration(item.SellOutSeconds, en)));
