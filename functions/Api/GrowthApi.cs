@@ -12,9 +12,11 @@ public sealed class GrowthApi(GrowthService growth, ReferralShoutOuts shoutOuts,
 {
     public sealed record LevelBody(string? Name, int? MinPoints, IReadOnlyList<string?>? Privileges, bool? MemberPrice);
 
-    public sealed record GrowthSettingsBody(int? ReferrerRewardPoints, int? RefereeRewardPoints, int? PurchasePointsPerYuan, IReadOnlyList<LevelBody>? Levels);
+    public sealed record GrowthSettingsBody(int? ReferrerRewardPoints, int? RefereeRewardPoints, int? PurchasePointsPerYuan, IReadOnlyList<LevelBody>? Levels,
+        int? SpendPointsPerYuan = null, int? MaxPointsSharePercent = null);
 
-    public sealed record GrowthSettingsResponse(string ChainId, int ReferrerRewardPoints, int RefereeRewardPoints, int PurchasePointsPerYuan, IReadOnlyList<MemberLevel> Levels);
+    public sealed record GrowthSettingsResponse(string ChainId, int ReferrerRewardPoints, int RefereeRewardPoints, int PurchasePointsPerYuan, IReadOnlyList<MemberLevel> Levels,
+        int SpendPointsPerYuan = 0, int MaxPointsSharePercent = 0, int SpendStep = 1);
 
     public sealed record PointsResponse(int Balance, IReadOnlyList<PointsEntry> Entries, MemberLevel Level, MemberLevel? NextLevel, int? PointsToNextLevel, bool MemberPrice);
 
@@ -34,7 +36,7 @@ public sealed class GrowthApi(GrowthService growth, ReferralShoutOuts shoutOuts,
         TypedResults.Ok(ToResponse(chainId, await growth.GetSettingsAsync(await callerContext.GetAsync(req), chainId, req.HttpContext.RequestAborted)));
 
     [Function("PutGrowthSettings")]
-    [OpenApiOperation("Growth", "Replace the chain's growth settings (admin). Limits: rewards 0–10000, rate 0–100 points per yuan, 1–10 levels, the first at 0 points and each above the one before, names ≤ 20 characters, ≤ 5 privileges of ≤ 40 characters. Privileges are shown to members as text; `memberPrice: true` makes orders of a member at that level get the items' 会员价 (`memberPriceFen`), within 30 s of a change.")]
+    [OpenApiOperation("Growth", "Replace the chain's growth settings (admin). Limits: rewards 0–10000, rate 0–100 points per yuan, 1–10 levels, the first at 0 points and each above the one before, names ≤ 20 characters, ≤ 5 privileges of ≤ 40 characters. Privileges are shown to members as text; `memberPrice: true` makes orders of a member at that level get the items' 会员价 (`memberPriceFen`), within 30 s of a change. Spending points (积分抵扣): spendPointsPerYuan 1–10000 points make ¥1 and maxPointsSharePercent 1–100 caps them as a share of an order's goods total; both 0 (the default) turns it off.")]
     [OpenApiRequest(typeof(GrowthSettingsBody))]
     public async Task<Ok<GrowthSettingsResponse>> PutSettings([HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = "api/chains/{chainId}/growth-settings")] HttpRequest req, string chainId)
     {
@@ -42,7 +44,7 @@ public sealed class GrowthApi(GrowthService growth, ReferralShoutOuts shoutOuts,
         caller.Require(ServerlessCommerce.Identity.Role.Admin).RequireChain(chainId);
         var body = await req.ReadJsonAsync<GrowthSettingsBody>();
         var settings = GrowthSettings.Validate(body.ReferrerRewardPoints, body.RefereeRewardPoints, body.PurchasePointsPerYuan,
-            body.Levels?.Select(l => (l?.Name, l?.MinPoints, l?.Privileges, l?.MemberPrice)).ToList());
+            body.Levels?.Select(l => (l?.Name, l?.MinPoints, l?.Privileges, l?.MemberPrice)).ToList(), body.SpendPointsPerYuan, body.MaxPointsSharePercent);
         return TypedResults.Ok(ToResponse(chainId, await growth.PutSettingsAsync(caller, chainId, settings, req.HttpContext.RequestAborted)));
     }
 
@@ -99,5 +101,5 @@ public sealed class GrowthApi(GrowthService growth, ReferralShoutOuts shoutOuts,
     }
 
     private static GrowthSettingsResponse ToResponse(string chainId, GrowthSettings s) =>
-        new(chainId, s.ReferrerRewardPoints, s.RefereeRewardPoints, s.PurchasePointsPerYuan, s.Levels);
+        new(chainId, s.ReferrerRewardPoints, s.RefereeRewardPoints, s.PurchasePointsPerYuan, s.Levels, s.SpendPointsPerYuan, s.MaxPointsSharePercent, s.SpendStep);
 }
