@@ -19,14 +19,14 @@ public sealed class OrdersApi(OrderService orderService, CampaignService campaig
     public sealed record OrderView(
         string OrderId, string CampaignId, string MemberId, string MemberName, string MaskedPhone, List<OrderLineView> Items, string Status,
         long TotalFen, string Fulfilment, string? Address, DateTimeOffset CreatedAt, DateTimeOffset? CancelledAt, string? PickupCode, DateTimeOffset? FulfilledAt,
-        int PointsUsed = 0, long PointsDiscountFen = 0, long PayableFen = 0)
+        int PointsUsed = 0, long PointsDiscountFen = 0, long PayableFen = 0, int PointsReturned = 0)
     {
         /// <summary>The pickup code is shown only to the order's member.</summary>
         public static OrderView From(Order o, bool withPickupCode) => new(
             o.OrderId, o.CampaignId, o.MemberId, o.MemberName, o.MaskedPhone,
             o.Lines.Select(l => new OrderLineView(l.ItemId, l.ProductId, l.Name, l.Quantity, l.UnitPriceFen, l.TotalFen, Order.Wire(l.Status), l.CancelReason, l.FlashSaleId, l.Gift, l.GiftName, l.MemberPrice)).ToList(),
             Order.Wire(o.Status), o.TotalFen, o.Fulfilment == Campaigns.Fulfilment.Delivery ? "delivery" : "pickup", o.Address, o.CreatedAt, o.CancelledAt,
-            withPickupCode ? o.PickupCode : null, o.FulfilledAt, o.PointsUsed, OrderPointsMath.KeptDiscountFen(o), OrderPointsMath.PayableFen(o));
+            withPickupCode ? o.PickupCode : null, o.FulfilledAt, o.PointsUsed, OrderPointsMath.KeptDiscountFen(o), OrderPointsMath.PayableFen(o), OrderPointsMath.ReturnedPoints(o));
     }
 
     [Function("PlaceOrder")]
