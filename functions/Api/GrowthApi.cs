@@ -18,7 +18,8 @@ public sealed class GrowthApi(GrowthService growth, ReferralShoutOuts shoutOuts,
     public sealed record GrowthSettingsResponse(string ChainId, int ReferrerRewardPoints, int RefereeRewardPoints, int PurchasePointsPerYuan, IReadOnlyList<MemberLevel> Levels,
         int SpendPointsPerYuan = 0, int MaxPointsSharePercent = 0, int SpendStep = 1);
 
-    public sealed record PointsResponse(int Balance, IReadOnlyList<PointsEntry> Entries, MemberLevel Level, MemberLevel? NextLevel, int? PointsToNextLevel, bool MemberPrice);
+    public sealed record PointsResponse(int Balance, IReadOnlyList<PointsEntry> Entries, MemberLevel Level, MemberLevel? NextLevel, int? PointsToNextLevel, bool MemberPrice,
+        int SpendPointsPerYuan = 0, int MaxPointsSharePercent = 0, int SpendStep = 1);
 
     public sealed record ReferralResponse(string ReferralCode, string? ShareUrl, string? CampaignId, string? CampaignTitle, int Referred, int Rewarded);
 
@@ -49,11 +50,11 @@ public sealed class GrowthApi(GrowthService growth, ReferralShoutOuts shoutOuts,
     }
 
     [Function("MyPoints")]
-    [OpenApiOperation("Growth", "The member's points: balance (the sum of the whole ledger), the newest 200 entries (reason: purchase, review, photos, referral, referred, adjustment), the level held, the next level and the points still needed; `memberPrice`: whether the member's orders get 会员价 now (as the order route decides it).")]
+    [OpenApiOperation("Growth", "The member's points: balance (the sum of the whole ledger), the newest 200 entries (reason: purchase, review, photos, referral, referred, adjustment), the level held, the next level and the points still needed; `memberPrice`: whether the member's orders get 会员价 now (as the order route decides it); spendPointsPerYuan, maxPointsSharePercent and spendStep: the chain's 积分抵扣 rules (0: off). Reasons also include spend and return (points that paid an order and came back).")]
     public async Task<Ok<PointsResponse>> MyPoints([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/members/me/points")] HttpRequest req)
     {
         var p = await growth.MyPointsAsync(await callerContext.GetAsync(req), req.HttpContext.RequestAborted);
-        return TypedResults.Ok(new PointsResponse(p.Balance, p.Entries, p.Level, p.NextLevel, p.PointsToNextLevel, p.MemberPrice));
+        return TypedResults.Ok(new PointsResponse(p.Balance, p.Entries, p.Level, p.NextLevel, p.PointsToNextLevel, p.MemberPrice, p.SpendPointsPerYuan, p.MaxPointsSharePercent, p.SpendStep));
     }
 
     [Function("MyReferral")]

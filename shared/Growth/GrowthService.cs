@@ -9,7 +9,8 @@ using ServerlessCommerce.Storage;
 namespace ServerlessCommerce.Growth;
 
 /// <summary>A member's points: balance, newest entries, the level held and the next one.</summary>
-public sealed record MemberPoints(int Balance, IReadOnlyList<PointsEntry> Entries, MemberLevel Level, MemberLevel? NextLevel, int? PointsToNextLevel, bool MemberPrice);
+public sealed record MemberPoints(int Balance, IReadOnlyList<PointsEntry> Entries, MemberLevel Level, MemberLevel? NextLevel, int? PointsToNextLevel, bool MemberPrice,
+    int SpendPointsPerYuan = 0, int MaxPointsSharePercent = 0, int SpendStep = 1);
 
 /// <summary>A member's referral (老带新) card: the code, the campaign a share opens, and how it went.</summary>
 public sealed record ReferralCard(string ReferralCode, string? CampaignId, string? CampaignTitle, int Referred, int Rewarded);
@@ -52,9 +53,10 @@ public sealed class GrowthService(ITableStore tables, GrowthLedger ledger, Membe
     {
         caller.Require(Role.Member);
         var account = await ledger.AccountAsync(caller.MemberId!, ct);
-        var standing = (await ledger.SettingsAsync(caller.ChainId!, ct)).StandingFor(account.Balance);
+        var settings = await ledger.SettingsAsync(caller.ChainId!, ct);
+        var standing = settings.StandingFor(account.Balance);
         return new MemberPoints(account.Balance, account.Entries, standing.Level, standing.Next, standing.PointsToNext(account.Balance),
-            await pricing.GrantsMemberPriceAsync(caller.ChainId!, caller.MemberId!, ct));
+            await pricing.GrantsMemberPriceAsync(caller.ChainId!, caller.MemberId!, ct), settings.SpendPointsPerYuan, settings.MaxPointsSharePercent, settings.SpendStep);
     }
 
     /// <summary>The member's code, the store's live or next campaign (live first, then the soonest to start), and counts.</summary>
