@@ -158,6 +158,9 @@ public static class ServerlessCommerceApp
         services.AddSingleton<ServerlessCommerce.Growth.ReferralShoutOuts>();
         services.AddSingleton<ICampaignEventSubscriber, ServerlessCommerce.Growth.GrowthRewards>(); // the outbox credits points before it moves on
         services.AddOutreach(settings); // member notifications delivered (SMS, WeChat), the 回访 call list
+        services.AddSingleton<ServerlessCommerce.Growth.PointsSpending>();
+        services.AddSingleton<IOrderPoints>(sp => sp.GetRequiredService<ServerlessCommerce.Growth.PointsSpending>());
+        services.AddSingleton<ICampaignEventSubscriber>(sp => sp.GetRequiredService<ServerlessCommerce.Growth.PointsSpending>()); // spends and returns order points at least once
         services.AddSingleton<ServerlessCommerce.Crm.CrmTagService>();
         services.AddSingleton<ServerlessCommerce.Crm.CrmTargeting>();
         services.AddSingleton<ServerlessCommerce.Crm.CrmTagJobs>();

@@ -12,11 +12,14 @@ public sealed class GrowthApi(GrowthService growth, ReferralShoutOuts shoutOuts,
 {
     public sealed record LevelBody(string? Name, int? MinPoints, IReadOnlyList<string?>? Privileges, bool? MemberPrice);
 
-    public sealed record GrowthSettingsBody(int? ReferrerRewardPoints, int? RefereeRewardPoints, int? PurchasePointsPerYuan, IReadOnlyList<LevelBody>? Levels, int? FeaturedReviewPoints = null);
+    public sealed record GrowthSettingsBody(int? ReferrerRewardPoints, int? RefereeRewardPoints, int? PurchasePointsPerYuan, IReadOnlyList<LevelBody>? Levels,
+        int? FeaturedReviewPoints = null, int? SpendPointsPerYuan = null, int? MaxPointsSharePercent = null);
 
-    public sealed record GrowthSettingsResponse(string ChainId, int ReferrerRewardPoints, int RefereeRewardPoints, int PurchasePointsPerYuan, IReadOnlyList<MemberLevel> Levels, int FeaturedReviewPoints);
+    public sealed record GrowthSettingsResponse(string ChainId, int ReferrerRewardPoints, int RefereeRewardPoints, int PurchasePointsPerYuan, IReadOnlyList<MemberLevel> Levels,
+        int FeaturedReviewPoints, int SpendPointsPerYuan = 0, int MaxPointsSharePercent = 0, int SpendStep = 1);
 
-    public sealed record PointsResponse(int Balance, IReadOnlyList<PointsEntry> Entries, MemberLevel Level, MemberLevel? NextLevel, int? PointsToNextLevel, bool MemberPrice);
+    public sealed record PointsResponse(int Balance, IReadOnlyList<PointsEntry> Entries, MemberLevel Level, MemberLevel? NextLevel, int? PointsToNextLevel, bool MemberPrice,
+        int SpendPointsPerYuan = 0, int MaxPointsSharePercent = 0, int SpendStep = 1);
 
     public sealed record ReferralResponse(string ReferralCode, string? ShareUrl, string? CampaignId, string? CampaignTitle, int Referred, int Rewarded);
 
@@ -34,7 +37,7 @@ public sealed class GrowthApi(GrowthService growth, ReferralShoutOuts shoutOuts,
         TypedResults.Ok(ToResponse(chainId, await growth.GetSettingsAsync(await callerContext.GetAsync(req), chainId, req.HttpContext.RequestAborted)));
 
     [Function("PutGrowthSettings")]
-    [OpenApiOperation("Growth", "Replace the chain's growth settings (admin). Limits: rewards 0–10000, rate 0–100 points per yuan, 1–10 levels, the first at 0 points and each above the one before, names ≤ 20 characters, ≤ 5 privileges of ≤ 40 characters; featuredReviewPoints (优质晒单 reward) 0–1000, kept when left out (default 50). Privileges are shown to members as text; `memberPrice: true` makes orders of a member at that level get the items' 会员价 (`memberPriceFen`), within 30 s of a change.")]
+    [OpenApiOperation("Growth", "Replace the chain's growth settings (admin). Limits: rewards 0–10000, rate 0–100 points per yuan, 1–10 levels, the first at 0 points and each above the one before, names ≤ 20 characters, ≤ 5 privileges of ≤ 40 characters; featuredReviewPoints (优质晒单 reward) 0–1000, kept when left out (default 50). Privileges are shown to members as text; `memberPrice: true` makes orders of a member at that level get the items' 会员价 (`memberPriceFen`), within 30 s of a change. Spending points (积分抵扣): spendPointsPerYuan 1–10000 points make ¥1 and maxPointsSharePercent 1–100 caps them as a share of an order's goods total; both 0 (the default) turns it off.")]
     [OpenApiRequest(typeof(GrowthSettingsBody))]
     public async Task<Ok<GrowthSettingsResponse>> PutSettings([HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = "api/chains/{chainId}/growth-settings")] HttpRequest req, string chainId)
     {
@@ -44,16 +47,16 @@ public sealed class GrowthApi(GrowthService growth, ReferralShoutOuts shoutOuts,
         // featuredReviewPoints (优质晒单, README "Review wall") is kept as it is when a body leaves it out.
         var featured = body.FeaturedReviewPoints ?? (await growth.GetSettingsAsync(caller, chainId, req.HttpContext.RequestAborted)).FeaturedReviewPoints;
         var settings = GrowthSettings.Validate(body.ReferrerRewardPoints, body.RefereeRewardPoints, body.PurchasePointsPerYuan,
-            body.Levels?.Select(l => (l?.Name, l?.MinPoints, l?.Privileges, l?.MemberPrice)).ToList(), featured);
+            body.Levels?.Select(l => (l?.Name, l?.MinPoints, l?.Privileges, l?.MemberPrice)).ToList(), featured, body.SpendPointsPerYuan, body.MaxPointsSharePercent);
         return TypedResults.Ok(ToResponse(chainId, await growth.PutSettingsAsync(caller, chainId, settings, req.HttpContext.RequestAborted)));
     }
 
     [Function("MyPoints")]
-    [OpenApiOperation("Growth", "The member's points: balance (the sum of the whole ledger), the newest 200 entries (reason: purchase, review, photos, referral, referred, adjustment), the level held, the next level and the points still needed; `memberPrice`: whether the member's orders get 会员价 now (as the order route decides it).")]
+    [OpenApiOperation("Growth", "The member's points: balance (the sum of the whole ledger), the newest 200 entries (reason: purchase, review, photos, referral, referred, adjustment), the level held, the next level and the points still needed; `memberPrice`: whether the member's orders get 会员价 now (as the order route decides it); spendPointsPerYuan, maxPointsSharePercent and spendStep: the chain's 积分抵扣 rules (0: off). Reasons also include spend and return (points that paid an order and came back).")]
     public async Task<Ok<PointsResponse>> MyPoints([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/members/me/points")] HttpRequest req)
     {
         var p = await growth.MyPointsAsync(await callerContext.GetAsync(req), req.HttpContext.RequestAborted);
-        return TypedResults.Ok(new PointsResponse(p.Balance, p.Entries, p.Level, p.NextLevel, p.PointsToNextLevel, p.MemberPrice));
+        return TypedResults.Ok(new PointsResponse(p.Balance, p.Entries, p.Level, p.NextLevel, p.PointsToNextLevel, p.MemberPrice, p.SpendPointsPerYuan, p.MaxPointsSharePercent, p.SpendStep));
     }
 
     [Function("MyReferral")]
@@ -101,5 +104,5 @@ public sealed class GrowthApi(GrowthService growth, ReferralShoutOuts shoutOuts,
     }
 
     private static GrowthSettingsResponse ToResponse(string chainId, GrowthSettings s) =>
-        new(chainId, s.ReferrerRewardPoints, s.RefereeRewardPoints, s.PurchasePointsPerYuan, s.Levels, s.FeaturedReviewPoints);
+        new(chainId, s.ReferrerRewardPoints, s.RefereeRewardPoints, s.PurchasePointsPerYuan, s.Levels, s.FeaturedReviewPoints, s.SpendPointsPerYuan, s.MaxPointsSharePercent, s.SpendStep);
 }

@@ -12,29 +12,30 @@ namespace ServerlessCommerce.Functions.Api;
 /// <summary>Order capture (接龙) and order views.</summary>
 public sealed class OrdersApi(OrderService orderService, CampaignService campaignService, ChainService chainService, CallerContext callerContext)
 {
-    public sealed record PlaceOrderRequest(List<OrderRequestLine>? Items, string? Fulfilment, string? Address);
+    public sealed record PlaceOrderRequest(List<OrderRequestLine>? Items, string? Fulfilment, string? Address, int? PointsToUse = null);
 
     public sealed record OrderLineView(string ItemId, string ProductId, string Name, int Quantity, long UnitPriceFen, long TotalFen, string Status, string? CancelReason, string? FlashSaleId, bool Gift, string? GiftName, bool MemberPrice = false, int RefundedQuantity = 0, long RefundedFen = 0);
 
     public sealed record OrderView(
         string OrderId, string CampaignId, string MemberId, string MemberName, string MaskedPhone, List<OrderLineView> Items, string Status,
-        long TotalFen, string Fulfilment, string? Address, DateTimeOffset CreatedAt, DateTimeOffset? CancelledAt, string? PickupCode, DateTimeOffset? FulfilledAt, long RefundedFen = 0)
+        long TotalFen, string Fulfilment, string? Address, DateTimeOffset CreatedAt, DateTimeOffset? CancelledAt, string? PickupCode, DateTimeOffset? FulfilledAt, long RefundedFen = 0,
+        int PointsUsed = 0, long PointsDiscountFen = 0, long PayableFen = 0, int PointsReturned = 0)
     {
         /// <summary>The pickup code is shown only to the order's member.</summary>
         public static OrderView From(Order o, bool withPickupCode) => new(
             o.OrderId, o.CampaignId, o.MemberId, o.MemberName, o.MaskedPhone,
             o.Lines.Select(l => new OrderLineView(l.ItemId, l.ProductId, l.Name, l.Quantity, l.UnitPriceFen, l.TotalFen, Order.Wire(l.Status), l.CancelReason, l.FlashSaleId, l.Gift, l.GiftName, l.MemberPrice, l.RefundedQuantity, l.RefundedFen)).ToList(),
             Order.Wire(o.Status), o.TotalFen, o.Fulfilment == Campaigns.Fulfilment.Delivery ? "delivery" : "pickup", o.Address, o.CreatedAt, o.CancelledAt,
-            withPickupCode ? o.PickupCode : null, o.FulfilledAt, o.RefundedFen);
+            withPickupCode ? o.PickupCode : null, o.FulfilledAt, o.RefundedFen, o.PointsUsed, OrderPointsMath.KeptDiscountFen(o), OrderPointsMath.PayableFen(o), OrderPointsMath.ReturnedPoints(o));
     }
 
     [Function("PlaceOrder")]
-    [OpenApiOperation("Orders", "Order while live (member). Idempotency-Key required, scoped to the member: same key and body → 200 with the same order; other body → 409. With expectedUnitPriceFen on a line, any unit priced otherwise → 409 price-changed with prices [{itemId, quantity, unitPriceFen, flashSaleId}] and nothing written; a line a flash quota covers in part comes back split.")]
+    [OpenApiOperation("Orders", "Order while live (member). Idempotency-Key required, scoped to the member: same key and body → 200 with the same order; other body → 409. With expectedUnitPriceFen on a line, any unit priced otherwise → 409 price-changed with prices [{itemId, quantity, unitPriceFen, flashSaleId}] and nothing written; a line a flash quota covers in part comes back split. Optional pointsToUse (积分抵扣, when the chain turned it on): the order records pointsUsed and pointsDiscountFen, totalFen stays the goods total and payableFen is what is paid; not enough points → 409 insufficient-points, more than the chain's cap → 409 points-over-cap, spending off → 409 points-spending-off.")]
     [OpenApiRequest(typeof(PlaceOrderRequest))]
     public async Task<Results<Created<OrderView>, Ok<OrderView>>> Place([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/campaigns/{campaignId}/orders")] HttpRequest req, string campaignId)
     {
         var body = await req.ReadJsonAsync<PlaceOrderRequest>();
-        var outcome = await orderService.PlaceAsync(await callerContext.GetAsync(req), campaignId, new OrderRequest(body.Items, body.Fulfilment, body.Address), req.IdempotencyKey(), req.HttpContext.RequestAborted);
+        var outcome = await orderService.PlaceAsync(await callerContext.GetAsync(req), campaignId, new OrderRequest(body.Items, body.Fulfilment, body.Address, body.PointsToUse), req.IdempotencyKey(), req.HttpContext.RequestAborted);
         var view = OrderView.From(outcome.Order, withPickupCode: true);
         return outcome.Replayed ? TypedResults.Ok(view) : TypedResults.Created($"/api/orders/{view.OrderId}", view);
     }

@@ -138,7 +138,7 @@ public sealed record PriceNow(string ItemId, int Quantity, long UnitPriceFen, st
 /// <summary>What a member asks for when ordering, as the aggregate sees it.</summary>
 public sealed record OrderPlacement(
     string OrderId, string MemberId, string MemberName, string MaskedPhone, IReadOnlyList<RequestedLine> Lines,
-    Fulfilment Fulfilment, string? Address, string RequestHash, bool MemberPrice = false);
+    Fulfilment Fulfilment, string? Address, string RequestHash, bool MemberPrice = false, PointsPayment? Points = null);
 
 /// <summary>
 /// The campaign aggregate: its lifecycle state machine and every rule of selling, flash sales, 成团 and hand-over. It
@@ -446,6 +446,23 @@ public sealed class Campaign
             };
         }
 
+        // Points pay at most the chain's share of what the order costs, priced as charged (积分抵扣上限).
+        if (p.Points is { Points: > 0 } points)
+        {
+            var goods = planned.SelectMany(x => x.Prices()).Sum(x => x.UnitPriceFen * x.Quantity);
+            var capFen = goods * points.MaxSharePercent / 100;
+            if (points.DiscountFen > capFen)
+            {
+                var step = points.PointsPerYuan / (int)System.Numerics.BigInteger.GreatestCommonDivisor(points.PointsPerYuan, 100);
+                var maxPoints = capFen * points.PointsPerYuan / 100 / step * step;
+                throw new AppProblem("points-over-cap", "Too many points",
+                    $"Points pay at most {points.MaxSharePercent}% of an order: ¥{capFen / 100m:0.00} of this ¥{goods / 100m:0.00} order, so at most {maxPoints} points; nothing was ordered.")
+                {
+                    Extensions = new Dictionary<string, object?>(StringComparer.Ordinal) { ["maxPoints"] = maxPoints, ["capFen"] = capFen },
+                };
+            }
+        }
+
         // Every line is valid, covered and priced as seen: only now change the lane and the tally.
         var lines = new List<OrderLine>();
         foreach (var x in planned)
@@ -487,11 +504,13 @@ public sealed class Campaign
         {
             OrderId = p.OrderId, CampaignId = CampaignId, ChainId = ChainId, StoreId = StoreId, MemberId = p.MemberId, MemberName = p.MemberName,
             MaskedPhone = p.MaskedPhone, Lines = lines, Fulfilment = p.Fulfilment, Address = p.Address, CreatedAt = now, RequestHash = p.RequestHash,
+            PointsUsed = p.Points?.Points ?? 0, PointsDiscountFen = p.Points?.DiscountFen ?? 0,
         };
         Record("order.placed", $"orders/{order.OrderId}", new
         {
             order.OrderId, CampaignId, order.MemberId, maskedName = ServerlessCommerce.Chains.Names.Mask(order.MemberName),
             items = lines.Select(l => new { l.ItemId, l.Quantity, l.UnitPriceFen, l.FlashSaleId, l.Gift, l.GiftName, l.MemberPrice }), order.TotalFen, fulfilment = order.Fulfilment.ToString().ToLowerInvariant(),
+            order.PointsUsed,
         }, onLane: true);
         return order;
 
@@ -618,7 +637,7 @@ public sealed class Campaign
         }
 
         cancelled.CancelledAt = now;
-        Record("order.cancelled", $"orders/{order.OrderId}", new { order.OrderId, CampaignId, order.MemberId, reason }, onLane: true);
+        Record("order.cancelled", $"orders/{order.OrderId}", new { order.OrderId, CampaignId, order.MemberId, reason, order.PointsUsed }, onLane: true);
         return cancelled;
     }
 
@@ -778,7 +797,7 @@ public sealed class Campaign
         Record(confirmed ? "order.confirmed" : "order.cancelled", $"orders/{settled.OrderId}", new
         {
             settled.OrderId, settled.CampaignId, settled.MemberId, reason = confirmed ? null : "group-minimum-not-met", settled.TotalFen,
-            lines = settled.Lines.Select(l => new { l.ItemId, status = Order.Wire(l.Status) }),
+            lines = settled.Lines.Select(l => new { l.ItemId, status = Order.Wire(l.Status) }), settled.PointsUsed,
         }, occurrence: "evaluation");
         // The result notification carries facts, never the pickup code: staff read the notification outbox.
         Record("notification.result", $"members/{settled.MemberId}", new

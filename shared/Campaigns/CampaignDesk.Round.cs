@@ -214,7 +214,7 @@ public sealed partial class CampaignDesk
             // The tally (the per-member limit's ledger) is read and written only for limited items: an order without
             // them writes one row, and members ordering through several instances do not contend.
             var tally = limited ? Tally(p.MemberId) : new MemberTally { MemberId = p.MemberId };
-            var order = Campaign.PlaceOrder(new OrderPlacement(p.OrderId, p.MemberId, p.MemberName, p.MaskedPhone, p.Lines, p.Fulfilment, p.Address, p.RequestHash, p.MemberPrice),
+            var order = Campaign.PlaceOrder(new OrderPlacement(p.OrderId, p.MemberId, p.MemberName, p.MaskedPhone, p.Lines, p.Fulfilment, p.Address, p.RequestHash, p.MemberPrice, p.Points),
                 tally, Lane, _verified, Now);
             Placed.Add(order);
             LaneChanged = true;

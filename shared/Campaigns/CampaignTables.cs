@@ -252,6 +252,12 @@ public static class CampaignTables
             ["PickupCode"] = o.PickupCode,
             ["FulfilledAt"] = o.FulfilledAt,
         };
+        if (o.PointsUsed > 0)
+        {
+            e["PointsUsed"] = o.PointsUsed;
+            e["PointsDiscountFen"] = o.PointsDiscountFen;
+        }
+
         e.ETag = o.ETag;
         return e;
     }
@@ -276,6 +282,8 @@ public static class CampaignTables
             PickupCode = e.GetString("PickupCode"),
             FulfilledAt = e.GetDateTimeOffset("FulfilledAt"),
             ETag = e.ETag,
+            PointsUsed = e.GetInt32("PointsUsed") ?? 0,
+            PointsDiscountFen = e.GetInt64("PointsDiscountFen") ?? 0,
         };
         if (e.GetString("FulfilmentStatus") is { } fs)
         {

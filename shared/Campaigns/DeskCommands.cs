@@ -45,6 +45,9 @@ public sealed class PlaceOrderCommand : DeskCommand<OrderOutcome>
 
     /// <summary>The member's level grants 会员价 (<see cref="IMemberPricing"/>, asked before the desk).</summary>
     public bool MemberPrice { get; init; }
+
+    /// <summary>Points to pay part of it with, and the chain's rate and cap (checked against the priced total in the round).</summary>
+    public PointsPayment? Points { get; init; }
 }
 
 /// <summary>Cancel an order before close, returning its stock exactly once. By its member, or by the campaign's cancellation.</summary>

@@ -111,6 +111,12 @@ public sealed class Order
 
     public string? ETag { get; set; }
 
+    /// <summary>Points that paid part of the order (积分抵扣) when placed; 0 for none.</summary>
+    public int PointsUsed { get; init; }
+
+    /// <summary>What those points took off, in fen (the chain's rate when placed).</summary>
+    public long PointsDiscountFen { get; init; }
+
     /// <summary>
     /// API.md "Orders and 成团": <c>cancelled</c> when every line is; <c>confirmed</c> when any line is (unless a
     /// fulfilment status moved on); otherwise <c>placed</c>.
@@ -135,6 +141,7 @@ public sealed class Order
             OrderId = OrderId, CampaignId = CampaignId, ChainId = ChainId, StoreId = StoreId, MemberId = MemberId, MemberName = MemberName,
             MaskedPhone = MaskedPhone, Lines = Lines.Select(l => l.Copy()).ToList(), Fulfilment = Fulfilment, Address = Address, CreatedAt = CreatedAt,
             CancelledAt = CancelledAt, FulfilmentStatus = FulfilmentStatus, PickupCode = PickupCode, FulfilledAt = FulfilledAt, RequestHash = RequestHash, ETag = ETag,
+            PointsUsed = PointsUsed, PointsDiscountFen = PointsDiscountFen,
         };
     }
 

@@ -7,13 +7,13 @@ using ServerlessCommerce.Storage;
 namespace ServerlessCommerce.Campaigns;
 
 /// <summary>What a member sends to order.</summary>
-public sealed record OrderRequest(IReadOnlyList<OrderRequestLine>? Items, string? Fulfilment, string? Address);
+public sealed record OrderRequest(IReadOnlyList<OrderRequestLine>? Items, string? Fulfilment, string? Address, int? PointsToUse = null);
 
 /// <summary>One line: the item, how many, and the unit price the member saw (optional; API.md <c>price-changed</c>).</summary>
 public sealed record OrderRequestLine(string? ItemId, int? Quantity, long? ExpectedUnitPriceFen = null);
 
 /// <summary>Order capture (接龙) and the order views of members, leaders and admins.</summary>
-public sealed class OrderService(ITableStore tables, CampaignDesks desks, CampaignService campaigns, IMemberPricing pricing)
+public sealed class OrderService(ITableStore tables, CampaignDesks desks, CampaignService campaigns, IMemberPricing pricing, IOrderPoints points)
 {
     public const int MaxLines = 20;
     public const int MaxQuantity = 999;
@@ -86,20 +86,45 @@ public sealed class OrderService(ITableStore tables, CampaignDesks desks, Campai
         v.ThrowIfInvalid();
 
         await EnsureMemberIndexAsync(caller.MemberId!, campaignId, ct);
+        var orderId = $"{campaignId}-o{Idempotency.Derive(caller.MemberId!, key, 14)}";
+        var payment = await points.PrepareAsync(caller.ChainId!, caller.MemberId!, orderId, request.PointsToUse, ct);
         var command = new PlaceOrderCommand
         {
-            OrderId = $"{campaignId}-o{Idempotency.Derive(caller.MemberId!, key, 14)}",
+            OrderId = orderId,
             MemberId = caller.MemberId!,
             MemberName = caller.Name ?? string.Empty,
             MaskedPhone = caller.MaskedPhone ?? "****",
             Lines = lines,
             Fulfilment = fulfilment!.Value,
             Address = address,
-            RequestHash = Idempotency.Fingerprint(new { lines, fulfilment, address }),
+            RequestHash = payment is null ? Idempotency.Fingerprint(new { lines, fulfilment, address }) : Idempotency.Fingerprint(new { lines, fulfilment, address, points = payment.Points }),
             MemberPrice = await HasMemberPricesAsync(campaignId, ct) && await pricing.GrantsMemberPriceAsync(caller.ChainId!, caller.MemberId!, ct),
+            Points = payment,
         };
-        return await desks.SubmitAsync(campaignId, command);
+        var outcome = await desks.SubmitAsync(campaignId, command);
+        return outcome.Order.PointsUsed > 0 ? await SettlePointsAsync(campaignId, outcome, ct) : outcome;
     }
+
+    /// <summary>
+    /// Spends the order's points in the ledger (once; see <see cref="IOrderPoints"/>). When the balance no longer pays
+    /// them — another order spent them meanwhile — the order is cancelled (its stock returns) and the member hears 409.
+    /// </summary>
+    private async Task<OrderOutcome> SettlePointsAsync(string campaignId, OrderOutcome outcome, CancellationToken ct)
+    {
+        var order = outcome.Order;
+        if (order.Lines.All(l => l.Status == OrderStatus.Cancelled && l.CancelReason == PointsInsufficient)
+            || await points.SettleAsync(order, ct) == PointsSettlement.Insufficient)
+        {
+            var cancelled = await desks.SubmitAsync(campaignId, new CancelOrderCommand { OrderId = order.OrderId, Reason = PointsInsufficient });
+            await points.SettleAsync(cancelled, ct);
+            throw AppProblem.Conflict("insufficient-points", "Not enough points", $"Your points no longer cover the {order.PointsUsed} points this order asked for (another order used them); nothing was ordered.");
+        }
+
+        return outcome;
+    }
+
+    /// <summary>Why an order whose points the balance could not pay was cancelled.</summary>
+    public const string PointsInsufficient = "points-insufficient";
 
     private async ValueTask<bool> HasMemberPricesAsync(string campaignId, CancellationToken ct)
     {
@@ -152,7 +177,9 @@ public sealed class OrderService(ITableStore tables, CampaignDesks desks, Campai
         caller.Require(Role.Member);
         var campaignId = CampaignOfOrder(caller, orderId);
         await GetOwnOrderAsync(caller, campaignId, orderId, ct);
-        return await desks.SubmitAsync(campaignId, new CancelOrderCommand { OrderId = orderId, MemberId = caller.MemberId, Reason = "member-cancelled" });
+        var cancelled = await desks.SubmitAsync(campaignId, new CancelOrderCommand { OrderId = orderId, MemberId = caller.MemberId, Reason = "member-cancelled" });
+        await points.SettleAsync(cancelled, ct); // its points come back now (the outbox settles again, at least once)
+        return cancelled;
     }
 
     /// <summary>One order: its member sees everything; the campaign's leader and the admin see it too.</summary>

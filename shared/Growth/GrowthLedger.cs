@@ -54,8 +54,43 @@ public sealed class GrowthLedger(ITableStore tables, ILogger<GrowthLedger> logge
     public async Task<PointsAccount> AccountAsync(string memberId, CancellationToken ct)
     {
         var rows = await tables.QueryAsync(FollowUpTables.Points, TableQuery.Partition(memberId), ct).ToListAsync(ct);
-        var entries = rows.Select(FollowUpTables.ToPointsEntry).OrderByDescending(e => e.At).ToList();
+        var entries = rows.Where(r => r.RowKey != GrowthTables.GuardRow).Select(FollowUpTables.ToPointsEntry).OrderByDescending(e => e.At).ToList();
         return new PointsAccount(entries.Sum(e => e.Amount), entries.Take(MaxHistory).ToList());
+    }
+
+    /// <summary>
+    /// A write that may lower the member's balance, serialised with every other such write: reads the member's whole
+    /// ledger (with the guard row), lets <paramref name="decide"/> say which rows to insert (it may throw to refuse),
+    /// and inserts them together with the guard row replaced under its ETag, in one transaction of the member's
+    /// partition. Another guarded write in between refuses the transaction and this reads and decides again. Credits
+    /// (inserts that only add) need no guard. Returns what <paramref name="decide"/> returned last.
+    /// </summary>
+    public async Task<T> GuardedAsync<T>(string memberId, Func<IReadOnlyList<TableEntity>, Task<(IReadOnlyList<TableEntity> Inserts, T Result)>> decide, CancellationToken ct)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            var rows = await tables.QueryAsync(FollowUpTables.Points, TableQuery.Partition(memberId), ct).ToListAsync(ct);
+            var guard = rows.FirstOrDefault(r => r.RowKey == GrowthTables.GuardRow);
+            var (inserts, result) = await decide(rows.Where(r => r.RowKey != GrowthTables.GuardRow).ToList());
+            var next = new TableEntity(memberId, GrowthTables.GuardRow) { ["Version"] = (guard?.GetInt64("Version") ?? 0) + 1 };
+            var ops = inserts.Select(TableOperation.Insert).ToList();
+            ops.Add(guard?.ETag is { } etag ? TableOperation.Replace(next, etag) : TableOperation.Insert(next));
+            try
+            {
+                await tables.SubmitTransactionAsync(FollowUpTables.Points, ops, ct);
+                foreach (var row in inserts)
+                {
+                    logger.LogInformation("{Amount} points to member {MemberId} ({Row})", row.GetInt32("Amount"), memberId, row.RowKey);
+                }
+
+                return result;
+            }
+            catch (TableTransactionFailedException ex) when (ex.Status is 409 or 412 or 404 && attempt < 30)
+            {
+                // Another guarded write (or the same one, retried) got there first: read again and decide again.
+                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(5, 20 + (attempt * 10))), ct);
+            }
+        }
     }
 
     /// <summary>How many referral rewards the member earned as a referrer.</summary>

@@ -9,7 +9,8 @@ using ServerlessCommerce.Storage;
 namespace ServerlessCommerce.Growth;
 
 /// <summary>A member's points: balance, newest entries, the level held and the next one.</summary>
-public sealed record MemberPoints(int Balance, IReadOnlyList<PointsEntry> Entries, MemberLevel Level, MemberLevel? NextLevel, int? PointsToNextLevel, bool MemberPrice);
+public sealed record MemberPoints(int Balance, IReadOnlyList<PointsEntry> Entries, MemberLevel Level, MemberLevel? NextLevel, int? PointsToNextLevel, bool MemberPrice,
+    int SpendPointsPerYuan = 0, int MaxPointsSharePercent = 0, int SpendStep = 1);
 
 /// <summary>A member's referral (老带新) card: the code, the campaign a share opens, and how it went.</summary>
 public sealed record ReferralCard(string ReferralCode, string? CampaignId, string? CampaignTitle, int Referred, int Rewarded);
@@ -52,9 +53,10 @@ public sealed class GrowthService(ITableStore tables, GrowthLedger ledger, Membe
     {
         caller.Require(Role.Member);
         var account = await ledger.AccountAsync(caller.MemberId!, ct);
-        var standing = (await ledger.SettingsAsync(caller.ChainId!, ct)).StandingFor(account.Balance);
+        var settings = await ledger.SettingsAsync(caller.ChainId!, ct);
+        var standing = settings.StandingFor(account.Balance);
         return new MemberPoints(account.Balance, account.Entries, standing.Level, standing.Next, standing.PointsToNext(account.Balance),
-            await pricing.GrantsMemberPriceAsync(caller.ChainId!, caller.MemberId!, ct));
+            await pricing.GrantsMemberPriceAsync(caller.ChainId!, caller.MemberId!, ct), settings.SpendPointsPerYuan, settings.MaxPointsSharePercent, settings.SpendStep);
     }
 
     /// <summary>The member's code, the store's live or next campaign (live first, then the soonest to start), and counts.</summary>
@@ -174,8 +176,11 @@ public sealed class GrowthService(ITableStore tables, GrowthLedger ledger, Membe
         }
 
         var at = clock.GetUtcNow();
-        var credited = await ledger.CreditOnceAsync(memberId, rowKey, new PointsEntry(GrowthTables.AdjustmentReason, string.Empty, string.Empty, amount.Value, at, text), ct,
-            new Dictionary<string, object?> { ["RequestHash"] = fingerprint, ["AdjustmentId"] = adjustmentId });
+        var entry = new PointsEntry(GrowthTables.AdjustmentReason, string.Empty, string.Empty, amount.Value, at, text);
+        var extra = new Dictionary<string, object?> { ["RequestHash"] = fingerprint, ["AdjustmentId"] = adjustmentId };
+        var credited = amount.Value > 0
+            ? await ledger.CreditOnceAsync(memberId, rowKey, entry, ct, extra)
+            : await DeductOnceAsync(memberId, rowKey, entry, extra, ct);
         if (!credited)
         {
             return await ReplayAsync((await ledger.GetRowAsync(memberId, rowKey, ct))!, memberId, adjustmentId, fingerprint, ct);
@@ -185,6 +190,30 @@ public sealed class GrowthService(ITableStore tables, GrowthLedger ledger, Membe
         logger.LogInformation("Admin adjusted the points of member {MemberId} by {Amount}", memberId, amount.Value);
         return new PointsAdjustment(adjustmentId, memberId, amount.Value, text, at, balance + amount.Value, false);
     }
+
+    /// <summary>A deduction lowers the balance: checked and written under the member's ledger guard, like points spent on orders.</summary>
+    private Task<bool> DeductOnceAsync(string memberId, string rowKey, PointsEntry entry, IReadOnlyDictionary<string, object?> extra, CancellationToken ct) =>
+        ledger.GuardedAsync(memberId, rows =>
+        {
+            if (rows.Any(r => r.RowKey == rowKey))
+            {
+                return Task.FromResult(((IReadOnlyList<TableEntity>)[], false));
+            }
+
+            var balance = rows.Sum(r => (long)(r.GetInt32("Amount") ?? 0));
+            if (balance + entry.Amount < 0)
+            {
+                throw AppProblem.Conflict(InsufficientPoints, "Not enough points", $"The member has {balance} points; a deduction of {-entry.Amount} would take the balance below 0.");
+            }
+
+            var row = new TableEntity(memberId, rowKey);
+            foreach (var (name, value) in FollowUpTables.ToEntity(memberId, entry).Properties.Concat(extra))
+            {
+                row[name] = value;
+            }
+
+            return Task.FromResult(((IReadOnlyList<TableEntity>)[row], true));
+        }, ct);
 
     private async Task<PointsAdjustment> ReplayAsync(TableEntity existing, string memberId, string adjustmentId, string fingerprint, CancellationToken ct)
     {

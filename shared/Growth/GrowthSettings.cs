@@ -20,10 +20,39 @@ public sealed record LevelStanding(MemberLevel Level, MemberLevel? Next)
 /// <see cref="Validate"/> is the one place they are checked.
 /// </summary>
 public sealed record GrowthSettings(int ReferrerRewardPoints, int RefereeRewardPoints, int PurchasePointsPerYuan, IReadOnlyList<MemberLevel> Levels,
-    int FeaturedReviewPoints = GrowthSettings.DefaultFeaturedReviewPoints)
+    int FeaturedReviewPoints = GrowthSettings.DefaultFeaturedReviewPoints, int SpendPointsPerYuan = 0, int MaxPointsSharePercent = 0)
 {
     public const int DefaultFeaturedReviewPoints = 50;
     public const int MaxFeaturedReviewPoints = 1000;
+
+    /// <summary>Spending points (积分抵扣): at most this many points make ¥1 off.</summary>
+    public const int MaxSpendPointsPerYuan = 10_000;
+
+    /// <summary>Points pay an order only when both the rate and the cap are set (off by default).</summary>
+    public bool SpendingOn => SpendPointsPerYuan > 0 && MaxPointsSharePercent > 0;
+
+    /// <summary>Points are spent in steps that make whole fen: the rate over gcd(rate, 100) (100 points per yuan: 1).</summary>
+    public int SpendStep => SpendingOn ? SpendPointsPerYuan / (int)Gcd(SpendPointsPerYuan, 100) : 1;
+
+    /// <summary>The fen <paramref name="points"/> take off (whole steps only; see <see cref="SpendStep"/>).</summary>
+    public long DiscountFen(int points) => SpendingOn ? (long)points * 100 / SpendPointsPerYuan : 0;
+
+    /// <summary>The most fen points may pay of <paramref name="goodsFen"/>: the cap share, rounded down.</summary>
+    public long CapFen(long goodsFen) => Math.Max(0, goodsFen) * MaxPointsSharePercent / 100;
+
+    /// <summary>The most points an order of <paramref name="goodsFen"/> may use (whole steps under the cap).</summary>
+    public int MaxPointsFor(long goodsFen)
+    {
+        if (!SpendingOn)
+        {
+            return 0;
+        }
+
+        var points = Math.Min(int.MaxValue, CapFen(goodsFen) * SpendPointsPerYuan / 100);
+        return (int)(points / SpendStep * SpendStep);
+    }
+
+    private static long Gcd(long a, long b) => b == 0 ? a : Gcd(b, a % b);
 
     public const int MaxRewardPoints = 10_000;
     public const int MaxPointsPerYuan = 100;
@@ -55,7 +84,7 @@ public sealed record GrowthSettings(int ReferrerRewardPoints, int RefereeRewardP
 
     /// <summary>The settings an admin sent, checked and tidied; 400 naming every field that is wrong.</summary>
     public static GrowthSettings Validate(int? referrerRewardPoints, int? refereeRewardPoints, int? purchasePointsPerYuan, IReadOnlyList<(string? Name, int? MinPoints, IReadOnlyList<string?>? Privileges, bool? MemberPrice)>? levels,
-        int? featuredReviewPoints = DefaultFeaturedReviewPoints)
+        int? featuredReviewPoints = DefaultFeaturedReviewPoints, int? spendPointsPerYuan = null, int? maxPointsSharePercent = null)
     {
         var v = new Validator();
         int Range(string field, int? value, int max)
@@ -78,6 +107,13 @@ public sealed record GrowthSettings(int ReferrerRewardPoints, int RefereeRewardP
         var referee = Range("refereeRewardPoints", refereeRewardPoints, MaxRewardPoints);
         var rate = Range("purchasePointsPerYuan", purchasePointsPerYuan, MaxPointsPerYuan);
         var featured = Range("featuredReviewPoints", featuredReviewPoints, MaxFeaturedReviewPoints);
+        var spendRate = Range("spendPointsPerYuan", spendPointsPerYuan ?? 0, MaxSpendPointsPerYuan);
+        var share = Range("maxPointsSharePercent", maxPointsSharePercent ?? 0, 100);
+        if ((spendRate > 0) != (share > 0))
+        {
+            v.Add("maxPointsSharePercent", "Set both spendPointsPerYuan and maxPointsSharePercent to let points pay orders, or both to 0 to turn it off.");
+        }
+
         var parsed = new List<MemberLevel>();
         if (levels is null || levels.Count is 0 or > MaxLevels)
         {
@@ -126,6 +162,6 @@ public sealed record GrowthSettings(int ReferrerRewardPoints, int RefereeRewardP
         }
 
         v.ThrowIfInvalid();
-        return new GrowthSettings(referrer, referee, rate, parsed, featured);
+        return new GrowthSettings(referrer, referee, rate, parsed, FeaturedReviewPoints: featured, SpendPointsPerYuan: spendRate, MaxPointsSharePercent: share);
     }
 }

@@ -12,6 +12,7 @@ namespace ServerlessCommerce.Growth;
 /// <item><c>purchase:{orderId}</c>: an order handed over (picked up or delivered);</item>
 /// <item><c>referral:{newMemberId}</c> in the referrer's partition and <c>referred:{newMemberId}</c> in the new member's:
 /// the referral reward, on the new member's first handed-over order;</item>
+/// <item><c>spend:{orderId}</c>, <c>return:{orderId}:{total}</c>: points that paid an order and came back (see <see cref="PointsSpending"/>);</item>
 /// <item><c>adjustment:{id}</c>: an admin's adjustment, the id derived from its Idempotency-Key;</item>
 /// <item><c>review:{orderId}</c>, <c>photos:{orderId}</c>: follow-up (see <see cref="FollowUpTables"/>).</item>
 /// </list>
@@ -28,6 +29,23 @@ public static class GrowthTables
     public const string ReferrerReason = "referral";
     public const string RefereeReason = "referred";
     public const string AdjustmentReason = "adjustment";
+    public const string SpendReason = "spend";
+    public const string ReturnReason = "return";
+
+    /// <summary>
+    /// The member's guard row in the ledger partition (no amount, never an entry): every write that lowers a balance
+    /// (spending on an order, a deduction) replaces it with its ETag in the same transaction, so two of them never both
+    /// pass on one balance.
+    /// </summary>
+    public const string GuardRow = "~guard";
+
+    /// <summary><c>spend:{orderId}</c>: the points an order used (negative), once.</summary>
+    public static string SpendRow(string orderId) => FollowUpTables.PointsRow(SpendReason, orderId);
+
+    /// <summary><c>return:{orderId}:{total}</c>: points given back for cancelled lines or a refund; the key holds the running total returned.</summary>
+    public static string ReturnRow(string orderId, int returnedTotal) => $"{ReturnReason}:{orderId}:{returnedTotal:D10}";
+
+    public static string ReturnPrefix(string orderId) => $"{ReturnReason}:{orderId}:";
 
     public static string PurchaseRow(string orderId) => FollowUpTables.PointsRow(PurchaseReason, orderId);
 
@@ -45,6 +63,8 @@ public static class GrowthTables
         ["RefereeRewardPoints"] = s.RefereeRewardPoints,
         ["PurchasePointsPerYuan"] = s.PurchasePointsPerYuan,
         ["FeaturedReviewPoints"] = s.FeaturedReviewPoints,
+        ["SpendPointsPerYuan"] = s.SpendPointsPerYuan,
+        ["MaxPointsSharePercent"] = s.MaxPointsSharePercent,
         ["Levels"] = JsonSerializer.Serialize(s.Levels.Select(l => new LevelRow(l.Name, l.MinPoints, [.. l.Privileges], l.MemberPrice)), JsonSerializerOptions.Web),
     };
 
@@ -58,6 +78,7 @@ public static class GrowthTables
         var levels = JsonSerializer.Deserialize<LevelRow[]>(e.GetString("Levels") ?? "[]", JsonSerializerOptions.Web) ?? [];
         return new GrowthSettings(e.GetInt32("ReferrerRewardPoints") ?? 0, e.GetInt32("RefereeRewardPoints") ?? 0, e.GetInt32("PurchasePointsPerYuan") ?? 0,
             levels.Length == 0 ? GrowthSettings.Default.Levels : levels.Select(l => new MemberLevel(l.Name, l.MinPoints, l.Privileges, l.MemberPrice)).ToList(),
-            e.GetInt32("FeaturedReviewPoints") ?? GrowthSettings.DefaultFeaturedReviewPoints);
+            FeaturedReviewPoints: e.GetInt32("FeaturedReviewPoints") ?? GrowthSettings.DefaultFeaturedReviewPoints,
+            SpendPointsPerYuan: e.GetInt32("SpendPointsPerYuan") ?? 0, MaxPointsSharePercent: e.GetInt32("MaxPointsSharePercent") ?? 0);
     }
 }

@@ -19,6 +19,7 @@
       "growth.member": "会员", "growth.memberLine": "{name} {maskedPhone} · {level} · {balance} 积分", "growth.noMembers": "没有找到会员。", "growth.amount": "积分（负数为扣减）", "growth.reason": "原因",
       "growth.adjustSubmit": "确认调整", "growth.adjusted": "已调整，当前余额 {balance} 积分", "growth.pickMember": "请先搜索并选择会员。",
       "problem.insufficient-points": "积分不足，不能扣减这么多。",
+      "growth.spendRate": "积分抵扣：多少积分抵 1 元（0 为不开启）", "growth.spendShare": "积分最多抵扣订单金额的百分比（0 为不开启）",
       "growth.liveShout": "老带新之星", "growth.liveShoutButton": "在直播间感谢老带新之星",
       "growth.liveShoutHint": "把本店邀请邻居最多的前 3 位（只显示打码姓名）展示在直播间，约 30 秒。预热或直播中可用，每 10 秒最多一次。",
       "growth.liveShoutSent": "已在直播间展示：{list}",
@@ -37,6 +38,7 @@
       "growth.member": "Member", "growth.memberLine": "{name} {maskedPhone} · {level} · {balance} points", "growth.noMembers": "No member found.", "growth.amount": "Points (negative deducts)", "growth.reason": "Reason",
       "growth.adjustSubmit": "Adjust", "growth.adjusted": "Adjusted; balance now {balance} points", "growth.pickMember": "Search and choose a member first.",
       "problem.insufficient-points": "Not enough points to deduct that many.",
+      "growth.spendRate": "Paying with points: points per ¥1 off (0: off)", "growth.spendShare": "Points pay at most this % of an order (0: off)",
       "growth.liveShout": "Top referrers", "growth.liveShoutButton": "Thank top referrers in the live room",
       "growth.liveShoutHint": "Shows the store's top 3 referrers (masked names only) in the live room for about 30 s. During preheat or live, at most once per 10 s.",
       "growth.liveShoutSent": "Shown in the live room: {list}",
@@ -111,6 +113,8 @@
       field("growth-referrer", "growth.referrerPoints", { type: "number", min: 0, max: 10000, name: "referrerRewardPoints" }),
       field("growth-referee", "growth.refereePoints", { type: "number", min: 0, max: 10000, name: "refereeRewardPoints" }),
       field("growth-rate", "growth.rate", { type: "number", min: 0, max: 100, name: "purchasePointsPerYuan" }),
+      field("growth-spend-rate", "growth.spendRate", { type: "number", min: 0, max: 10000, name: "spendPointsPerYuan" }),
+      field("growth-spend-share", "growth.spendShare", { type: "number", min: 0, max: 100, name: "maxPointsSharePercent" }),
       field("growth-levels", "growth.levels", { rows: 4, name: "levels" }, "textarea"),
       errorBox("growth-settings-error"),
       h("div", { class: "actions" }, tx("button", "growth.save", { type: "submit", class: "primary", id: "growth-save" })));
@@ -119,6 +123,8 @@
       $("growth-referrer").value = s.referrerRewardPoints;
       $("growth-referee").value = s.refereeRewardPoints;
       $("growth-rate").value = s.purchasePointsPerYuan;
+      $("growth-spend-rate").value = s.spendPointsPerYuan || 0;
+      $("growth-spend-share").value = s.maxPointsSharePercent || 0;
       $("growth-levels").value = levelsText(s.levels);
     };
     api("GET", path).then(show).catch((e) => SC.showError($("growth-settings-error"), e));
@@ -126,6 +132,7 @@
       const body = {
         referrerRewardPoints: Number($("growth-referrer").value), refereeRewardPoints: Number($("growth-referee").value),
         purchasePointsPerYuan: Number($("growth-rate").value), levels: parseLevels($("growth-levels").value),
+        spendPointsPerYuan: Number($("growth-spend-rate").value), maxPointsSharePercent: Number($("growth-spend-share").value),
       };
       show(await api("PUT", path, { body }));
       SC.toast(SC.t("common.saved"));

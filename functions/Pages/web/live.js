@@ -629,6 +629,7 @@
         text = SC.t("error.price-changed", { prices: (e.problem.prices || []).map((p) => SC.t("error.price-each", { quantity: p.quantity, price: SC.money(p.unitPriceFen) })).join("、") });
         break;
       case "sold-out": case "not-live": case "unauthorized": case "idempotency-conflict":
+      case "insufficient-points": case "points-over-cap": case "points-spending-off":
         text = SC.t("error." + e.code);
         break;
       default:
@@ -755,7 +756,11 @@
       button.textContent = busy ? SC.t("live.ordering") : soldOut ? SC.t("live.soldOut") : SC.t("live.order");
       button.title = live ? (joined ? "" : SC.t("live.joinFirst")) : SC.t("live.orderNeedsLive");
     }
+    document.dispatchEvent(new CustomEvent("sc:items")); // live-points.js redraws its preview on the cards
   }
+
+  // The price an order of the item is charged now, for the points preview of live-points.js.
+  window.SCOrderSheet = { priceOf: (itemId) => (S.items.get(itemId) ? unitPrice(S.items.get(itemId)) : null) };
 
   function showOrderResult(ok, text) {
     const el = $("order-result");
@@ -779,6 +784,8 @@
     // The price on the screen travels with the order: if it no longer holds for every unit, nothing is charged (409 price-changed).
     const body = { items: [{ itemId, quantity, expectedUnitPriceFen: unitPrice(item) }], fulfilment };
     if (fulfilment === "delivery") body.address = address;
+    const pointsToUse = window.SCPoints ? SCPoints.pointsFor(itemId, quantity * unitPrice(item)) : 0; // 积分抵扣 (live-points.js)
+    if (pointsToUse > 0) body.pointsToUse = pointsToUse;
     const signature = JSON.stringify(body);
     // One key per intent: a retry of the same order after a network failure reuses it, so it can never count twice.
     if (!S.pendingOrder || S.pendingOrder.signature !== signature) S.pendingOrder = { signature, key: SC.newKey() };
@@ -787,7 +794,8 @@
     try {
       const order = await memberApi("POST", `/api/campaigns/${encodeURIComponent(campaignId)}/orders`, { body, token: S.token, idempotencyKey: S.pendingOrder.key });
       S.pendingOrder = null;
-      showOrderResult(true, SC.t("live.orderOk", { id: shortId(order.orderId), total: SC.money(order.totalFen), status: SC.statusLabel(order.status) }));
+      showOrderResult(true, [SC.t("live.orderOk", { id: shortId(order.orderId), total: SC.money(order.totalFen), status: SC.statusLabel(order.status) }),
+        window.SCPoints ? SCPoints.confirmation(order) : ""].filter(Boolean).join(" "));
       if (!S.orders.some((o) => o.orderId === order.orderId)) S.orders.unshift(order);
       invalidate("orders");
       soon("campaign", () => loadCampaign().catch(() => {}), 50);
@@ -798,6 +806,7 @@
       showOrderResult(false, SC.t("live.orderFailed", { message: friendly(e, item).message }));
       if (e.code === "sold-out" || e.code === "not-live" || e.code === "price-changed") soon("campaign", () => loadCampaign().catch(() => {}), 50);
     } finally {
+      if (pointsToUse > 0) SCPoints.refresh();
       S.ordering.delete(itemId);
       invalidate("items");
     }
