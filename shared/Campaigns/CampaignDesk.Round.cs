@@ -245,7 +245,8 @@ public sealed partial class CampaignDesk
 
             var order = desk.RecentOrder(c.OrderId) ?? throw AppProblem.NotFound("order", c.OrderId);
             var limited = Campaign.HasLimited(order.Lines.Select(l => l.ItemId));
-            if (Room < 1 + (!limited || HasTallyWrite(order.MemberId) ? 0 : 1) || Lane is null)
+            var waitlisted = order.Lines.Any(l => Campaign.HasWaiting(l.ItemId)) ? 3 : 0; // room for the claims its units give
+            if (Room < 1 + waitlisted + (!limited || HasTallyWrite(order.MemberId) ? 0 : 1) || Lane is null)
             {
                 return false;
             }
