@@ -19,6 +19,7 @@ public sealed class NotificationTexts : INotificationTexts
                 ? "成团成功！我们会尽快为您配送。"
                 : "成团成功！请在“我的订单”里查看提货码，到门店自提。",
             "result" => "很遗憾，本次商品未达到成团人数，订单已取消。",
+            "waitlist" => $"轮到你了！你候补的「{Str(data, "itemName")}」已为你保留，请尽快进直播间下单，超时将顺延给下一位。",
             // A kind without a text yet: a plain sentence, never the internal kind name.
             _ => "您参加的团购有新消息，请进直播间查看。",
         };

@@ -69,7 +69,7 @@ public sealed class WaitlistTests : ChainTest
         // Staff see the line with masked names only; members may not.
         var queue = (await TestApp.OkJsonAsync(await App.GetAsync($"/api/campaigns/{id}/waitlist", Chain.LeaderKey))).EnumerateArray().First(i => i.GetProperty("itemId").GetString() == scarce);
         Assert.Equal(2, queue.GetProperty("waiting").GetInt32());
-        Assert.Equal(["张**", "王**"], queue.GetProperty("queue").EnumerateArray().Select(q => q.GetProperty("maskedName").GetString()).ToArray());
+        Assert.Equal(new[] { "张**", "王**" }, queue.GetProperty("queue").EnumerateArray().Select(q => q.GetProperty("maskedName").GetString()!).ToArray());
         Assert.DoesNotContain("张小红", queue.GetRawText());
         await TestApp.ProblemAsync(await App.GetAsync($"/api/campaigns/{id}/waitlist", second), 403, "forbidden");
 
