@@ -19,7 +19,8 @@ public sealed class WaitlistApi(WaitlistService waitlist, CallerContext callerCo
     public async Task<Results<Created<WaitlistPlaceResponse>, Ok<WaitlistPlaceResponse>>> Join([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/campaigns/{campaignId}/items/{itemId}/waitlist")] HttpRequest req, string campaignId, string itemId)
     {
         var caller = await callerContext.GetAsync(req);
-        var body = req.ContentLength > 0 ? await req.ReadJsonAsync<JoinWaitlistRequest>() : new JoinWaitlistRequest(null);
+        // The body is optional: none (no length, no type) joins for one unit.
+        var body = req.ContentLength > 0 || (req.ContentLength is null && req.ContentType is { Length: > 0 }) ? await req.ReadJsonAsync<JoinWaitlistRequest>() : new JoinWaitlistRequest(null);
         var (place, created) = await waitlist.JoinAsync(caller, campaignId, itemId, body.Quantity, req.HttpContext.RequestAborted);
         var response = new WaitlistPlaceResponse(place.CampaignId, place.ItemId, place.ItemName, place.Quantity, place.Status, place.Position, place.JoinedAt, place.ClaimUntil, created);
         return created ? TypedResults.Created($"/api/campaigns/{campaignId}/waitlist/mine", response) : TypedResults.Ok(response);
