@@ -87,6 +87,10 @@
   }
 
   function order(itemId) {
+    // Her claim's quantity goes into the card's quantity box, then the room's usual order path orders it.
+    const place = places.get(itemId);
+    const qty = document.querySelector(`#items article.item[data-item-id="${CSS.escape(itemId)}"] input[name="quantity"]`);
+    if (place && qty) { qty.value = String(place.quantity); qty.dispatchEvent(new Event("input", { bubbles: true })); }
     document.dispatchEvent(new CustomEvent("sc:order", { detail: { itemId } }));
     setTimeout(load, 1500);
   }
