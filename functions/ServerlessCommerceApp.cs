@@ -123,7 +123,9 @@ public static class ServerlessCommerceApp
         services.AddSingleton<ClientRateLimits>();
         services.AddSingleton<ICampaignCommitObserver, CampaignCommitEffects>();
         services.AddSingleton<INotificationTexts, ServerlessCommerce.Functions.Notifications.NotificationTexts>();
+        services.AddSingleton(new WaitlistSettings(TimeSpan.FromSeconds(settings.WaitlistClaimSeconds)));
         services.AddSingleton<CampaignDesks>();
+        services.AddSingleton<WaitlistService>();
         services.AddSingleton<CampaignService>();
         services.AddSingleton<OrderService>();
         services.AddSingleton<CampaignOutbox>();

@@ -22,6 +22,7 @@ public sealed class NotificationTexts : INotificationTexts
             "gathering-reminder" => Str(data, "before") == "2h"
                 ? $"您报名的活动「{Str(data, "title")}」还有 2 小时开始（{Str(data, "when")}），地点：{Str(data, "place")}。到场请出示签到码。"
                 : $"提醒：您报名的活动「{Str(data, "title")}」将于 {Str(data, "when")} 开始，地点：{Str(data, "place")}。到场请出示签到码。",
+            "waitlist" => $"轮到你了！你候补的「{Str(data, "itemName")}」已为你保留，请尽快进直播间下单，超时将顺延给下一位。",
             // A kind without a text yet: a plain sentence, never the internal kind name.
             _ => "您参加的团购有新消息，请进直播间查看。",
         };

@@ -41,6 +41,10 @@ public sealed class CampaignWorkHandler(CampaignWorkRunner work, CampaignDesks d
             case CampaignWork.CancelOrders:
                 await work.CancelOrdersAsync(w.CampaignId, cancellationToken);
                 break;
+            case CampaignWork.Waitlist when w.ItemId is { } itemId:
+                var claims = await desks.SubmitAsync(w.CampaignId, new PromoteWaitlistCommand { ItemId = itemId });
+                logger.LogInformation("Campaign {CampaignId}: waitlist of {ItemId} promoted on a claim's timer ({Claims} new claims)", w.CampaignId, itemId, claims);
+                break;
             case CampaignWork.CloseSoldOut:
                 try
                 {

@@ -41,7 +41,11 @@ public sealed class CampaignItem
 
     public int? PerMemberLimit { get; init; }
 
-    public int Remaining => Stock - Sold;
+    /// <summary>Units held for open waitlist claims (<see cref="Campaign.HeldOf"/>), never stored with the item.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public int Held { get; set; }
+
+    public int Remaining => Stock - Sold - Held;
 
     /// <summary>会员价: what members whose level grants member prices pay for this item (never more than the live price).</summary>
     public long? MemberPriceFen { get; init; }
@@ -63,6 +67,7 @@ public sealed class CampaignItem
             MemberPriceFen = MemberPriceFen, Stock = Stock, MinGroupSize = MinGroupSize, PerMemberLimit = PerMemberLimit,
         };
         copy.Sold = Sold;
+        copy.Held = Held;
         return copy;
     }
 }
@@ -146,7 +151,7 @@ public sealed record OrderPlacement(
 /// lanes (<see cref="StockLane"/>, one row each); an order or a cancellation changes only the acting instance's lane,
 /// so several instances sell one campaign without contending on one row.
 /// </summary>
-public sealed class Campaign
+public sealed partial class Campaign
 {
     private static readonly CampaignPhase[] Linear =
         [CampaignPhase.Draft, CampaignPhase.Preheat, CampaignPhase.Live, CampaignPhase.Closed, CampaignPhase.Fulfilling, CampaignPhase.FollowUp, CampaignPhase.Completed];
@@ -301,6 +306,7 @@ public sealed class Campaign
         foreach (var item in Items)
         {
             item.Sold = _lanes.Sum(l => l.SoldOf(Buckets.Item(item.ItemId)));
+            item.Held = HeldOf(item.ItemId);
         }
 
         foreach (var flash in FlashSales)
@@ -410,7 +416,8 @@ public sealed class Campaign
         {
             var item = FindItem(requested.ItemId) ?? throw AppProblem.Validation("items", $"Item '{requested.ItemId}' is not on sale in this campaign.");
             var quantity = requested.Quantity;
-            if (!Covered(Buckets.Item(item.ItemId), quantity, out var left))
+            var claimed = Math.Min(quantity, ClaimedFor(item.ItemId, p.MemberId, now)); // 候补: her open claim's units first
+            if (!Covered(Buckets.Item(item.ItemId), quantity - claimed, out var left))
             {
                 throw AppProblem.Conflict(ProblemCodes.SoldOut, "Sold out",
                     left == 0 ? $"{item.Name} is sold out." : $"Only {left} of {item.Name} left; you asked for {quantity}.");
@@ -427,7 +434,7 @@ public sealed class Campaign
             var flash = ActiveFlashSale(item.ItemId, now) is { } running && running.PriceFen <= own ? running : null;
             var flashUnits = flash is null ? 0 : FlashUnits(Buckets.Flash(flash.FlashSaleId), quantity);
             var gift = flashUnits > 0 && flash!.FirstNGift > 0 && Covered(Buckets.Gift(flash.FlashSaleId), 1, out _);
-            planned.Add(new PlannedLine(item, quantity, flashUnits > 0 ? flash : null, flashUnits, gift, requested.ExpectedUnitPriceFen, own, own < item.OrderPriceFen));
+            planned.Add(new PlannedLine(item, quantity, flashUnits > 0 ? flash : null, flashUnits, gift, requested.ExpectedUnitPriceFen, own, own < item.OrderPriceFen, claimed));
         }
 
         if (missing.Count > 0)
@@ -467,7 +474,11 @@ public sealed class Campaign
         var lines = new List<OrderLine>();
         foreach (var x in planned)
         {
-            lane.Sell(Buckets.Item(x.Item.ItemId), x.Quantity);
+            lane.Sell(Buckets.Item(x.Item.ItemId), x.Quantity - x.Claimed);
+            if (x.Claimed > 0)
+            {
+                UseClaim(x.Item.ItemId, p.MemberId, x.Claimed, lane);
+            }
             if (x.Item.PerMemberLimit is not null)
             {
                 tally.Quantities[x.Item.ItemId] = tally.Of(x.Item.ItemId) + x.Quantity; // the tally is the limit's ledger: limited items only
@@ -564,7 +575,7 @@ public sealed class Campaign
     }
 
     /// <summary>One requested line as it will be sold: its units, how many a flash quota covers, whether a gift goes with them.</summary>
-    private sealed record PlannedLine(CampaignItem Item, int Quantity, FlashSale? Flash, int FlashUnits, bool Gift, long? ExpectedUnitPriceFen, long OwnPriceFen, bool MemberPrice)
+    private sealed record PlannedLine(CampaignItem Item, int Quantity, FlashSale? Flash, int FlashUnits, bool Gift, long? ExpectedUnitPriceFen, long OwnPriceFen, bool MemberPrice, int Claimed = 0)
     {
         public IEnumerable<PriceNow> Prices()
         {
@@ -580,7 +591,7 @@ public sealed class Campaign
         }
 
         public int Uses(string bucket) =>
-            bucket == Item.ItemId ? Quantity
+            bucket == Item.ItemId ? Quantity - Claimed
             : Flash is null ? 0
             : bucket == Buckets.Flash(Flash.FlashSaleId) ? FlashUnits
             : Gift && bucket == Buckets.Gift(Flash.FlashSaleId) ? 1
@@ -927,10 +938,10 @@ public sealed class Campaign
         var v = new Validator();
         for (var i = 0; i < items.Count; i++)
         {
-            var sold = FindItem(items[i].ItemId)?.Sold ?? 0;
+            var sold = (FindItem(items[i].ItemId)?.Sold ?? 0) + HeldOf(items[i].ItemId);
             if (items[i].Stock < sold)
             {
-                v.Add($"items[{i}].stock", $"stock cannot go below what already sold ({sold}).");
+                v.Add($"items[{i}].stock", $"stock cannot go below what already sold or is held for the waitlist ({sold}).");
             }
         }
 
@@ -946,7 +957,7 @@ public sealed class Campaign
         foreach (var item in edited.Items)
         {
             var bucket = Buckets.Item(item.ItemId);
-            edited.Pool[bucket] = item.Stock - (FindItem(item.ItemId)?.Sold ?? 0);
+            edited.Pool[bucket] = item.Stock - (FindItem(item.ItemId)?.Sold ?? 0) - HeldOf(item.ItemId);
         }
 
         foreach (var lane in lanes)
@@ -994,6 +1005,7 @@ public sealed class Campaign
             ReservationCount = ReservationCount,
             PinnedItemId = PinnedItemId,
             PhaseEnteredAt = PhaseEnteredAt,
+            Waitlist = Waitlist.Where(w => items.Any(i => i.ItemId == w.ItemId)).Select(w => w.Clone()).ToList(),
             ToFulfil = ToFulfil,
             Confirmed = Confirmed,
             FulfilledAt = FulfilledAt,

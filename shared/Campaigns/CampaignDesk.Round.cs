@@ -105,6 +105,9 @@ public sealed partial class CampaignDesk
                     FinishEvaluationCommand f => FinishEvaluation(f),
                     FulfilOrderCommand f => Fulfil(f),
                     NotifyMembersCommand n => Notify(n),
+                    JoinWaitlistCommand j => JoinWaitlist(j),
+                    LeaveWaitlistCommand l => LeaveWaitlist(l),
+                    PromoteWaitlistCommand w => PromoteWaitlist(w),
                     _ => throw new InvalidOperationException($"Unknown command {command.GetType().Name}."),
                 };
                 if (added && !_answered.Contains(command))
@@ -164,8 +167,8 @@ public sealed partial class CampaignDesk
                 return true;
             }
 
-            return !fresh && command is PlaceOrderCommand or ReserveCommand or CancelOrderCommand
-                   && problem.Code is ProblemCodes.NotLive or ProblemCodes.InvalidTransition;
+            return !fresh && ((command is PlaceOrderCommand or ReserveCommand or CancelOrderCommand or JoinWaitlistCommand
+                   && problem.Code is ProblemCodes.NotLive or ProblemCodes.InvalidTransition) || (command is JoinWaitlistCommand && problem.Code == "not-sold-out"));
         }
 
         private bool AnswerNow<TResult>(DeskCommand<TResult> command, TResult result)
@@ -214,10 +217,13 @@ public sealed partial class CampaignDesk
             // The tally (the per-member limit's ledger) is read and written only for limited items: an order without
             // them writes one row, and members ordering through several instances do not contend.
             var tally = limited ? Tally(p.MemberId) : new MemberTally { MemberId = p.MemberId };
+            ExpireClaims(p.Lines.Select(l => l.ItemId));
+            var waitlistEdits = Campaign.WaitlistEdits;
             var order = Campaign.PlaceOrder(new OrderPlacement(p.OrderId, p.MemberId, p.MemberName, p.MaskedPhone, p.Lines, p.Fulfilment, p.Address, p.RequestHash, p.MemberPrice, p.Points),
                 tally, Lane, _verified, Now);
             Placed.Add(order);
             LaneChanged = true;
+            CampaignChanged |= Campaign.WaitlistEdits != waitlistEdits; // her claim's units were sold from the hold
             Operations.Add(new RoundOperation(OperationKind.OrderInsert, order.OrderId, TableOperation.Insert(CampaignTables.ToEntity(order)), p, etag => order.ETag = etag));
             if (limited)
             {
@@ -239,7 +245,8 @@ public sealed partial class CampaignDesk
 
             var order = desk.RecentOrder(c.OrderId) ?? throw AppProblem.NotFound("order", c.OrderId);
             var limited = Campaign.HasLimited(order.Lines.Select(l => l.ItemId));
-            if (Room < 1 + (!limited || HasTallyWrite(order.MemberId) ? 0 : 1) || Lane is null)
+            var waitlisted = order.Lines.Any(l => Campaign.HasWaiting(l.ItemId)) ? 3 : 0; // room for the claims its units give
+            if (Room < 1 + waitlisted + (!limited || HasTallyWrite(order.MemberId) ? 0 : 1) || Lane is null)
             {
                 return false;
             }
@@ -253,6 +260,7 @@ public sealed partial class CampaignDesk
 
             Cancelled.Add(cancelled);
             LaneChanged = true;
+            PromoteAtHand(cancelled.Lines.Select(l => l.ItemId)); // returned units go to the waitlist first, before anyone else can take them
             Operations.Add(new RoundOperation(OperationKind.OrderReplace, cancelled.OrderId,
                 TableOperation.Replace(CampaignTables.ToEntity(cancelled), order.ETag ?? "*"), c, etag => cancelled.ETag = etag));
             if (limited)
@@ -289,7 +297,7 @@ public sealed partial class CampaignDesk
                 return false;
             }
 
-            if (t.OnlyIfSoldOut && Campaign.Items.Any(i => Campaign.RemainingOf(Buckets.Item(i.ItemId)) > 0))
+            if (t.OnlyIfSoldOut && Campaign.Items.Any(i => !Campaign.IsSoldOutForAll(i.ItemId)))
             {
                 return AnswerNow(t, (Campaign.Clone(), new Transition(Campaign.Phase, Campaign.Phase, Changed: false)));
             }
@@ -471,6 +479,101 @@ public sealed partial class CampaignDesk
             var count = n.Recipients.Count;
             _answers.Add(() => n.Complete(count));
             return true;
+        }
+
+        // ----- 候补 (waitlist): it lives on the campaign row; a claim's units move from general stock into the pool's hold -----
+
+        private bool JoinWaitlist(JoinWaitlistCommand j)
+        {
+            if (Room < 1)
+            {
+                return false;
+            }
+
+            var edits = Campaign.WaitlistEdits;
+            var joined = Campaign.JoinWaitlist(j.ItemId, j.MemberId, j.MemberName, j.Quantity, Now);
+            if (Campaign.WaitlistEdits == edits)
+            {
+                return AnswerNow(j, joined with { Entry = joined.Entry.Clone() });
+            }
+
+            CampaignChanged = true;
+            var answer = joined with { Entry = joined.Entry.Clone() };
+            _answers.Add(() => j.Complete(answer));
+            return true;
+        }
+
+        private bool LeaveWaitlist(LeaveWaitlistCommand l)
+        {
+            if (Room < 2)
+            {
+                return false;
+            }
+
+            if (!Campaign.LeaveWaitlist(l.ItemId, l.MemberId))
+            {
+                return AnswerNow(l, false);
+            }
+
+            CampaignChanged = true;
+            Campaign.PromoteWaitlist(l.ItemId, null, null, desk._claimFor, Now); // a claim she gave up passes to the next in line
+            StockChanged.Add(l.ItemId);
+            _answers.Add(() => l.Complete(true));
+            return true;
+        }
+
+        private bool PromoteWaitlist(PromoteWaitlistCommand w)
+        {
+            if (Room < 3 || Lane is null)
+            {
+                return false;
+            }
+
+            var edits = Campaign.WaitlistEdits;
+            var units = Lane.UnitsOf(Buckets.Item(w.ItemId));
+            var given = Campaign.PromoteWaitlist(w.ItemId, Lane, _verified, desk._claimFor, Now); // a lane short of units throws StockShortage, changing nothing
+            if (Campaign.WaitlistEdits == edits)
+            {
+                return AnswerNow(w, 0);
+            }
+
+            CampaignChanged = true;
+            LaneChanged |= Lane.UnitsOf(Buckets.Item(w.ItemId)) != units;
+            StockChanged.Add(w.ItemId);
+            _answers.Add(() => w.Complete(given));
+            return true;
+        }
+
+        /// <summary>Lazily ends the claims past their time on these items (their units pass on), before an order on them.</summary>
+        private void ExpireClaims(IEnumerable<string> itemIds)
+        {
+            var overdue = Campaign.ItemsWithOverdueClaims(Now);
+            if (overdue.Count > 0)
+            {
+                PromoteAtHand(itemIds.Where(overdue.Contains));
+            }
+        }
+
+        /// <summary>Promotes the waitlists of these items with the units at hand (the pool, this lane): nothing is fetched, nothing is thrown.</summary>
+        private void PromoteAtHand(IEnumerable<string> itemIds)
+        {
+            if (Room < 3)
+            {
+                return; // no room for the claims' rows: the promotion after the commit (or a claim's timer) does it
+            }
+
+            foreach (var itemId in itemIds.Distinct(StringComparer.Ordinal).Where(i => Campaign.HasWaiting(i) || Campaign.ItemsWithOverdueClaims(Now).Contains(i)).ToList())
+            {
+                var edits = Campaign.WaitlistEdits;
+                var units = Lane?.UnitsOf(Buckets.Item(itemId)) ?? 0;
+                Campaign.PromoteWaitlist(itemId, Lane, null, desk._claimFor, Now);
+                if (Campaign.WaitlistEdits != edits)
+                {
+                    CampaignChanged = true;
+                    LaneChanged |= Lane is not null && Lane.UnitsOf(Buckets.Item(itemId)) != units;
+                    StockChanged.Add(itemId);
+                }
+            }
         }
 
         private bool HasTallyWrite(string memberId) =>

@@ -312,7 +312,7 @@ public sealed partial class CampaignDesk
                 var snapshot = await SnapshotAsync();
                 if (snapshot is { IsOrderable: true })
                 {
-                    var soldOut = items && snapshot.Items.All(i => snapshot.RemainingOf(Buckets.Item(i.ItemId)) == 0);
+                    var soldOut = items && snapshot.Items.All(i => snapshot.IsSoldOutForAll(i.ItemId));
                     var usedUp = flashes.Where(f => snapshot.RemainingOf(Buckets.Flash(f)) == 0).ToList();
                     var unended = await EndUsedUpFlashSalesAsync(usedUp);
                     if (soldOut || unended.Count > 0)

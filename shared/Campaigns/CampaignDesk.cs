@@ -112,8 +112,12 @@ public sealed partial class CampaignDesk : IAsyncDisposable
     /// <summary>The campaign and lanes were read from storage since the last round: refusals may rest on them.</summary>
     private bool _justRead;
 
-    public CampaignDesk(string campaignId, string instanceId, ITableStore tables, TimeProvider clock, ICampaignCommitObserver observer, ILogger logger)
+    /// <summary>How long a waitlist claim holds its units.</summary>
+    private readonly TimeSpan _claimFor;
+
+    public CampaignDesk(string campaignId, string instanceId, ITableStore tables, TimeProvider clock, ICampaignCommitObserver observer, ILogger logger, WaitlistSettings? waitlist = null)
     {
+        _claimFor = (waitlist ?? WaitlistSettings.Default).ClaimFor;
         _campaignId = campaignId;
         _instanceId = instanceId;
         _tables = tables;
@@ -303,10 +307,10 @@ public sealed partial class CampaignDesk : IAsyncDisposable
         }
     }
 
-    private static bool IsLaneCommand(DeskCommand command) => command is PlaceOrderCommand or CancelOrderCommand or ReserveCommand;
+    private static bool IsLaneCommand(DeskCommand command) => command is PlaceOrderCommand or CancelOrderCommand or ReserveCommand or PromoteWaitlistCommand;
 
     private static bool NeedsFreshLanes(DeskCommand command) =>
-        command is TransitionCommand or StartFlashSaleCommand or EndFlashSaleCommand or EvaluateOrdersCommand or FinishEvaluationCommand;
+        command is TransitionCommand or StartFlashSaleCommand or EndFlashSaleCommand or EvaluateOrdersCommand or FinishEvaluationCommand or JoinWaitlistCommand;
 
     private async Task<bool> CommitAsync(Round round, List<DeskCommand> pending)
     {

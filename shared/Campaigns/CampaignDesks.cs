@@ -9,7 +9,7 @@ namespace ServerlessCommerce.Campaigns;
 /// The desks of this process, one per campaign with recent activity. A desk idle for a while is closed; its state is
 /// only a cache of storage, so closing or losing one loses nothing.
 /// </summary>
-public sealed class CampaignDesks(ITableStore tables, TimeProvider clock, ICampaignCommitObserver observer, ILoggerFactory logs) : IAsyncDisposable
+public sealed class CampaignDesks(ITableStore tables, TimeProvider clock, ICampaignCommitObserver observer, ILoggerFactory logs, WaitlistSettings? waitlist = null) : IAsyncDisposable
 {
     private static readonly TimeSpan IdleLimit = TimeSpan.FromMinutes(10);
     private readonly ConcurrentDictionary<string, Lazy<CampaignDesk>> _desks = new(StringComparer.Ordinal);
@@ -26,7 +26,7 @@ public sealed class CampaignDesks(ITableStore tables, TimeProvider clock, ICampa
             _ = CloseIdleAsync();
         }
 
-        var entry = _desks.GetOrAdd(campaignId, id => new Lazy<CampaignDesk>(() => new CampaignDesk(id, InstanceId, tables, clock, observer, _logger)));
+        var entry = _desks.GetOrAdd(campaignId, id => new Lazy<CampaignDesk>(() => new CampaignDesk(id, InstanceId, tables, clock, observer, _logger, waitlist)));
         var answer = entry.Value.SubmitAsync(command);
         return answer.IsCompletedSuccessfully ? answer : LetGoIfNoCampaignAsync(campaignId, entry, answer);
     }

@@ -336,6 +336,15 @@ public sealed class CampaignCommitEffects(IQueueStore queues, ITableStore tables
                 delay > TimeSpan.Zero ? delay : TimeSpan.Zero, cancellationToken: cancellationToken));
         }
 
+        foreach (var claim in round.Events.Where(e => e.Type == "notification.waitlist"))
+        {
+            // A waitlist claim's own timer: when it runs out the item's waitlist is promoted (every waitlist operation
+            // and every order on the item also ends overdue claims, so a lost message only delays the hand-on).
+            var delay = claim.Data.GetProperty("claimUntil").GetDateTimeOffset() - clock.GetUtcNow() + TimeSpan.FromSeconds(1);
+            tasks.Add(queues.SendAsync(WorkQueueName, JsonSerializer.Serialize(new CampaignWork(campaign.CampaignId, CampaignWork.Waitlist) { ItemId = claim.Data.GetProperty("itemId").GetString() }, JsonSerializerOptions.Web),
+                delay > TimeSpan.Zero ? delay : TimeSpan.Zero, cancellationToken: cancellationToken));
+        }
+
         if (round.HasEvents)
         {
             tasks.Add(WakeOutboxAsync(campaign, cancellationToken));
@@ -488,6 +497,12 @@ public sealed record CampaignWork(string CampaignId, string Work, string? FlashS
     public const string CancelOrders = "cancel-orders";
     public const string EndFlashSale = "end-flash-sale";
     public const string CloseSoldOut = "close-sold-out";
+
+    /// <summary>An item's waitlist (候补) claim reached its time: promote the item's waitlist (<see cref="ItemId"/>).</summary>
+    public const string Waitlist = "waitlist";
+
+    /// <summary>For <see cref="Waitlist"/>: the item.</summary>
+    public string? ItemId { get; init; }
 
     /// <summary>The campaign's phase or schedule changed: its lifecycle orchestration re-plans (or starts).</summary>
     public const string Replan = "replan";

@@ -175,8 +175,47 @@ public static class CampaignTables
             ["EventSeq"] = c.EventSeq,
             ["CreatedAt"] = c.CreatedAt,
         };
+        WriteWaitlist(e, c.Waitlist);
         e.ETag = c.ETag;
         return e;
+    }
+
+    /// <summary>A string property holds at most 32K characters: the waitlist (候补) is written in chunks of whole entries.</summary>
+    private const int WaitlistChunkChars = 30_000;
+
+    private static void WriteWaitlist(TableEntity e, IReadOnlyList<WaitlistEntry> waitlist)
+    {
+        var chunk = new List<string>();
+        var chars = 0;
+        var n = 0;
+        foreach (var json in waitlist.Select(w => JsonSerializer.Serialize(w, Json)))
+        {
+            if (chunk.Count > 0 && chars + json.Length + 2 > WaitlistChunkChars)
+            {
+                e[$"Waitlist{n++}"] = "[" + string.Join(",", chunk) + "]";
+                chunk.Clear();
+                chars = 0;
+            }
+
+            chunk.Add(json);
+            chars += json.Length + 1;
+        }
+
+        if (chunk.Count > 0)
+        {
+            e[$"Waitlist{n}"] = "[" + string.Join(",", chunk) + "]";
+        }
+    }
+
+    private static List<WaitlistEntry> ReadWaitlist(TableEntity e)
+    {
+        var list = new List<WaitlistEntry>();
+        for (var n = 0; e.GetString($"Waitlist{n}") is { } json; n++)
+        {
+            list.AddRange(JsonSerializer.Deserialize<List<WaitlistEntry>>(json, Json) ?? []);
+        }
+
+        return list;
     }
 
     public static Campaign ToCampaign(TableEntity e)
@@ -208,6 +247,7 @@ public static class CampaignTables
             Pool = JsonSerializer.Deserialize<Dictionary<string, int>>(e.GetString("Pool") ?? "{}", Json) ?? new(StringComparer.Ordinal),
             Version = e.GetInt64("Version") ?? 0,
             LaneIds = [.. (e.GetString("LaneIds") ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries)],
+            Waitlist = ReadWaitlist(e),
         };
         var reached = (e.GetString("PhasesReached") ?? "draft").Split(',', StringSplitOptions.RemoveEmptyEntries).Select(Campaign.ParsePhase);
         var campaign = Campaign.Restore(shape, Campaign.ParsePhase(e.RequireString("Phase")), reached, e.GetInt32("HistoryCount") ?? 0, e.GetInt64("EventSeq") ?? 0);

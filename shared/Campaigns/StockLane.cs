@@ -12,6 +12,9 @@ public static class Buckets
 
     public static string Gift(string flashSaleId) => "g:" + flashSaleId;
 
+    /// <summary>An item's units held for open waitlist claims (候补); only ever in the pool, never in a lane.</summary>
+    public static string Hold(string itemId) => "h:" + itemId;
+
     /// <summary>Not a bucket of units: the count of orders that got a flash sale's price (kept in <see cref="StockLane.Sold"/>).</summary>
     public static string FlashOrders(string flashSaleId) => "fo:" + flashSaleId;
 }

@@ -48,6 +48,9 @@ public sealed class AppSettings
 
     public int QueueVisibilityTimeoutSeconds { get; init; } = 60;
 
+    /// <summary>How long a waitlist (候补) claim holds its units for the member (5..3600 s, default 600). Optional, so not in <see cref="Names"/>.</summary>
+    public int WaitlistClaimSeconds { get; init; } = 600;
+
     public int QueueMaxPollingIntervalMilliseconds { get; init; } = 2000;
 
     /// <summary>The public URL people reach the app at (printed links, SAS-upload CORS origin). Optional.</summary>
@@ -225,6 +228,7 @@ public sealed class AppSettings
             RateLimitVerificationsPerMinute = Int("RateLimitVerificationsPerMinute", 10, 1, 1_000_000),
             RateLimitNegotiationsPerMinute = Int("RateLimitNegotiationsPerMinute", 60, 1, 1_000_000),
             VerificationCodesPerPhonePerHour = Int("VerificationCodesPerPhonePerHour", 5, 1, 1000),
+            WaitlistClaimSeconds = Int("WaitlistClaimSeconds", 600, 5, 3600),
         };
     }
 

@@ -331,6 +331,7 @@
     notification(e) {
       if (e && e.text) SC.toast(e.text);
       soon("orders", loadOrders, 100);
+      document.dispatchEvent(new CustomEvent("sc:event", { detail: { target: "notification", payload: e } })); // add-ons (live-waitlist.js)
     },
     // Rendered by an add-on (live-growth.js), handed over as a DOM event: sc:event {target, payload}.
     shoutOut(e) { document.dispatchEvent(new CustomEvent("sc:event", { detail: { target: "shoutOut", payload: e } })); },
@@ -1218,6 +1219,7 @@
     $("join-has-token").addEventListener("click", () => { S.showToken = true; renderMember(); $("join-token").focus(); });
     $("me-leave").addEventListener("click", leave);
     $("reserve").addEventListener("click", reserve);
+    document.addEventListener("sc:order", (ev) => placeOrder(ev.detail.itemId)); // an add-on's order button (live-waitlist.js: a waitlist claim)
     $("comment-form").addEventListener("submit", sendComment);
     document.addEventListener("visibilitychange", () => { if (!document.hidden && S.token) soon("orders", loadOrders, 100); });
     $("order-result-close").addEventListener("click", () => { $("order-result-bar").hidden = true; });
