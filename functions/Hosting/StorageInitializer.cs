@@ -18,13 +18,17 @@ namespace ServerlessCommerce.Functions.Hosting;
 /// </summary>
 public sealed class StorageInitializer(ITableStore tables, IBlobStore blobs, IQueueStore queues,  AppSettings settings, ILogger<StorageInitializer> logger) : IHostedService
 {
-    public static readonly IReadOnlyList<string> Tables = [.. ChainTables.All, .. CatalogueTables.All, .. CampaignTables.All, LiveRoomService.Table, LiveRoomService.ViewersTable, EventLog.Table, SystemStatus.Table, .. FollowUpTables.All, .. ServerlessCommerce.Growth.GrowthTables.All, .. ServerlessCommerce.Crm.CrmTables.All,
-        .. ServerlessCommerce.FollowUp.ReviewWallTables.All];
-    public static readonly IReadOnlyList<string> Tables = [.. ChainTables.All, .. CatalogueTables.All, .. CampaignTables.All, LiveRoomService.Table, LiveRoomService.ViewersTable, EventLog.Table, SystemStatus.Table, .. FollowUpTables.All, .. ServerlessCommerce.Growth.GrowthTables.All, .. ServerlessCommerce.Crm.CrmTables.All, .. ServerlessCommerce.Gatherings.GatheringTables.All];
-    public static readonly IReadOnlyList<string> Tables = [.. ChainTables.All, .. CatalogueTables.All, .. CampaignTables.All, LiveRoomService.Table, LiveRoomService.ViewersTable, EventLog.Table, SystemStatus.Table, .. FollowUpTables.All, .. ServerlessCommerce.Growth.GrowthTables.All, .. ServerlessCommerce.Crm.CrmTables.All, ServerlessCommerce.Clearance.ClearanceService.Table];
-    public static readonly IReadOnlyList<string> Tables = [.. ChainTables.All, .. CatalogueTables.All, .. CampaignTables.All, LiveRoomService.Table, LiveRoomService.ViewersTable, EventLog.Table, SystemStatus.Table, .. FollowUpTables.All, .. ServerlessCommerce.Growth.GrowthTables.All, .. ServerlessCommerce.Crm.CrmTables.All, ServerlessCommerce.Functions.Series.SeriesService.Table];
-    public static readonly IReadOnlyList<string> Tables = [.. ChainTables.All, .. CatalogueTables.All, .. CampaignTables.All, LiveRoomService.Table, LiveRoomService.ViewersTable, EventLog.Table, SystemStatus.Table, .. FollowUpTables.All, .. ServerlessCommerce.Growth.GrowthTables.All, .. ServerlessCommerce.Crm.CrmTables.All, .. ServerlessCommerce.Outreach.OutreachTables.All];
-    public static readonly IReadOnlyList<string> Tables = [.. ChainTables.All, .. CatalogueTables.All, .. CampaignTables.All, LiveRoomService.Table, LiveRoomService.ViewersTable, EventLog.Table, SystemStatus.Table, .. FollowUpTables.All, .. ServerlessCommerce.Growth.GrowthTables.All, .. ServerlessCommerce.Crm.CrmTables.All, .. ServerlessCommerce.AfterSales.AfterSaleTables.All];
+    public static readonly IReadOnlyList<string> Tables =
+    [
+        .. ChainTables.All, .. CatalogueTables.All, .. CampaignTables.All, LiveRoomService.Table, LiveRoomService.ViewersTable, EventLog.Table, SystemStatus.Table,
+        .. FollowUpTables.All, .. ServerlessCommerce.Growth.GrowthTables.All, .. ServerlessCommerce.Crm.CrmTables.All,
+        .. ServerlessCommerce.FollowUp.ReviewWallTables.All,
+        .. ServerlessCommerce.Gatherings.GatheringTables.All,
+        ServerlessCommerce.Clearance.ClearanceService.Table,
+        ServerlessCommerce.Functions.Series.SeriesService.Table,
+        .. ServerlessCommerce.Outreach.OutreachTables.All,
+        .. ServerlessCommerce.AfterSales.AfterSaleTables.All,
+    ];
 
     public static readonly IReadOnlyList<string> Containers = [.. CatalogueTables.Containers];
 
