@@ -32,7 +32,7 @@ public sealed class ReviewWallPageTests : ChainTest
             var card = page.Locator("#reviews");
             await Expect(card.GetByRole(AriaRole.Heading, new() { Name = "晒单审核" })).ToBeVisibleAsync();
             await Expect(page.Locator("#reviews-hint")).ToContainTextAsync("50 积分");
-            Locator Row(int i) => page.Locator($"#review-list li.review[data-review-id='{reviews[i].ReviewId}']");
+            ILocator Row(int i) => page.Locator($"#review-list li.review[data-review-id='{reviews[i].ReviewId}']");
             await Expect(page.Locator("#review-list li.review")).ToHaveCountAsync(3);
             await Expect(Row(0)).ToContainTextAsync("待审核");
             await Expect(Row(0)).ToContainTextAsync("李**");
