@@ -24,6 +24,7 @@ public sealed class SeriesPageTests : ChainTest
         await page.Locator("#series-from").SelectOptionAsync(templateId);
         await page.Locator("input.series-day[value='3']").CheckAsync();
         await page.GetByLabel("开播时间").FillAsync("19:30");
+        await page.GetByLabel("提前预热（小时）").FillAsync("2");
         await page.GetByRole(AriaRole.Button, new() { Name = "创建系列" }).ClickAsync();
 
         // A weekly live is always within a week: its proposal is there at once, waiting for the leader.
@@ -43,7 +44,8 @@ public sealed class SeriesPageTests : ChainTest
 
         // The draft: the template's title and stock, live on a Wednesday 19:30 in Shanghai.
         var draft = await TestApp.OkJsonAsync(await App.GetAsync($"/api/campaigns/{campaignId}"));
-        Assert.Equal("draft", draft.GetProperty("phase").GetString());
+        Assert.Contains(draft.GetProperty("phase").GetString(), new[] { "draft", "preheat" }); // preheat by its own timer when the live is within 2 h
+        Assert.Equal(draft.GetProperty("liveStartAt").GetDateTimeOffset().AddHours(-2), draft.GetProperty("preheatAt").GetDateTimeOffset());
         Assert.Equal("周三厨房 · 水蜜桃专场", draft.GetProperty("title").GetString());
         Assert.Equal(40, draft.GetProperty("items")[0].GetProperty("stock").GetInt32());
         var local = TimeZoneInfo.ConvertTime(draft.GetProperty("liveStartAt").GetDateTimeOffset(), TimeZoneInfo.FindSystemTimeZoneById("Asia/Shanghai"));
