@@ -39,6 +39,10 @@ public sealed class AuthorizationMatrixTests : IAsyncLifetime
         new("POST", f => $"/api/members/{f.MemberId}/token", [Who.Admin, Who.Leader]),
         new("POST", _ => "/api/members/me/token", [Who.Member]),
         new("GET", _ => "/api/me", [Who.Platform, Who.Admin, Who.Leader, Who.Member]),
+        new("GET", f => $"/api/chains/{f.ChainId}/outreach-settings", [Who.Admin, Who.Leader]),
+        new("PUT", f => $"/api/chains/{f.ChainId}/outreach-settings", [Who.Admin], _ => new { quietHoursStart = "21:30", quietHoursEnd = "08:00" }),
+        new("GET", _ => "/api/members/me/preferences", [Who.Member]),
+        new("PUT", _ => "/api/members/me/preferences", [Who.Member], _ => new { outreach = true }),
     ];
 
     private static string Secret(TestApp.ChainFixture f, Who who) => who switch

@@ -36,6 +36,8 @@ public sealed class OpenApiDocumentTests
         Assert.Contains("phone", Required(verification));
         Assert.NotNull(Doc["paths"]!["/api/chains/{chainId}/members/verification"]!["post"]!["responses"]!["202"]);
         Assert.Null(Doc["paths"]!["/api/dev/messages"]); // local development only, no part of the API
+        Assert.Null(Doc["paths"]!["/api/dev/outreach"]);
+        Assert.NotNull(Doc["paths"]!["/api/campaigns/{campaignId}/follow-up-tasks/{memberId}/done"]!["post"]);
 
         var order = RequestSchema("/api/campaigns/{campaignId}/orders");
         Assert.DoesNotContain("address", Required(order));
