@@ -124,13 +124,13 @@ public sealed class PointsSpending(ITableStore tables, GrowthLedger ledger, Memb
                 }
 
                 spent = order.PointsUsed;
-                inserts.Add(Row(memberId, GrowthTables.SpendRow(orderId), GrowthTables.SpendReason, order, -spent, now, "积分抵扣"));
+                inserts.Add(Row(memberId, GrowthTables.SpendRow(orderId), GrowthTables.SpendReason, order, -spent, now, null));
             }
 
             var target = Math.Min(spent, OrderPointsMath.ReturnedPoints(order, refundedFen));
             if (target > returned)
             {
-                inserts.Add(Row(memberId, GrowthTables.ReturnRow(orderId, target), GrowthTables.ReturnReason, order, target - returned, now, refundedFen > 0 ? "退款退回积分" : "取消退回积分"));
+                inserts.Add(Row(memberId, GrowthTables.ReturnRow(orderId, target), GrowthTables.ReturnReason, order, target - returned, now, refundedFen > 0 ? "售后退款" : "订单取消"));
             }
 
             return (inserts, PointsSettlement.Settled);
@@ -139,7 +139,7 @@ public sealed class PointsSpending(ITableStore tables, GrowthLedger ledger, Memb
         return outcome;
     }
 
-    private static TableEntity Row(string memberId, string rowKey, string reason, Order order, int amount, DateTimeOffset at, string note)
+    private static TableEntity Row(string memberId, string rowKey, string reason, Order order, int amount, DateTimeOffset at, string? note)
     {
         var row = new TableEntity(memberId, rowKey);
         foreach (var (name, value) in FollowUpTables.ToEntity(memberId, new PointsEntry(reason, order.OrderId, order.CampaignId, amount, at, note)).Properties)

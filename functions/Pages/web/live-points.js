@@ -15,6 +15,7 @@
       "error.insufficient-points": "积分不足：可用积分已变化（可能被另一笔订单用掉），本单未下。请刷新后重试。",
       "error.points-over-cap": "积分超过本单可抵扣上限，本单未下。请重新选择后下单。",
       "error.points-spending-off": "本店暂未开启积分抵扣，本单未下。",
+      "growth.reason.spend": "积分抵扣", "growth.reason.return": "退回积分",
     },
     en: {
       "points.use": "Pay {amount} with points ({balance} available)", "points.useNone": "Points ({balance} available; not for this order)",
@@ -24,6 +25,7 @@
       "error.insufficient-points": "Not enough points: your balance changed (another order may have used them). Nothing was ordered.",
       "error.points-over-cap": "That is more points than this order may use. Nothing was ordered.",
       "error.points-spending-off": "This store does not take points yet. Nothing was ordered.",
+      "growth.reason.spend": "Paid with points", "growth.reason.return": "Points returned",
     },
   });
 
@@ -119,5 +121,6 @@
 
   document.addEventListener("sc:member", (event) => { token = event.detail.token; load(); });
   document.addEventListener("sc:items", renderAll);
-  document.addEventListener("input", (e) => { if (e.target.closest && e.target.closest("#items article.item")) renderAll(); });
+  // The quantity typed changes the amount (the toggle's own "input" event must not redraw it before its "change").
+  document.addEventListener("input", (e) => { if (e.target.name === "quantity" && e.target.closest("#items article.item")) renderAll(); });
 })();
