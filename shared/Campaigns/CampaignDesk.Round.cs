@@ -223,7 +223,11 @@ public sealed partial class CampaignDesk
                 tally, Lane, _verified, Now);
             Placed.Add(order);
             LaneChanged = true;
-            CampaignChanged |= Campaign.WaitlistEdits != waitlistEdits; // her claim's units were sold from the hold
+            if (Campaign.WaitlistEdits != waitlistEdits)
+            {
+                CampaignChanged = true; // her claim's units were sold from the hold
+                PromoteAtHand(order.Lines.Select(l => l.ItemId)); // what her order left of her claim goes to the next in line
+            }
             Operations.Add(new RoundOperation(OperationKind.OrderInsert, order.OrderId, TableOperation.Insert(CampaignTables.ToEntity(order)), p, etag => order.ETag = etag));
             if (limited)
             {

@@ -123,6 +123,29 @@ public sealed class WaitlistTests : ChainTest
     }
 
     [Fact]
+    public async Task WhatAnOrderLeavesOfHerClaimGoesToTheNextInLineAtOnce()
+    {
+        var (id, scarce, _) = await NewTwoItemCampaignAsync(App, Chain, scarce: 2);
+        var (_, second) = await App.NewMemberAsync(Chain, "张小红");
+        var (_, third) = await App.NewMemberAsync(Chain, "王大伟");
+        var first = await OrderIdAsync(id, Chain.MemberToken, scarce, 2);
+        Assert.Equal(2, (await TestApp.OkJsonAsync(await JoinAsync(App, id, scarce, second, quantity: 2), 201)).GetProperty("quantity").GetInt32());
+        await TestApp.OkJsonAsync(await JoinAsync(App, id, scarce, third), 201);
+        await TestApp.OkJsonAsync(await App.PostAsync($"/api/orders/{first}/cancel", null, Chain.MemberToken));
+
+        // Both units are held for the first in line (she asked for two); the next waits.
+        Assert.Equal(2, Assert.Single(await MineAsync(App, id, second)).GetProperty("quantity").GetInt32());
+        Assert.Equal("waiting", Assert.Single(await MineAsync(App, id, third)).GetProperty("status").GetString());
+
+        // She orders one: the other unit of her claim is held for the next in line in the same step.
+        await OrderIdAsync(id, second, scarce, 1);
+        Assert.Empty(await MineAsync(App, id, second));
+        Assert.Equal("claimed", Assert.Single(await MineAsync(App, id, third)).GetProperty("status").GetString());
+        await OrderIdAsync(id, third, scarce, 1);
+        Assert.Equal(2, (await ItemAsync(App, id, scarce)).GetProperty("sold").GetInt32());
+    }
+
+    [Fact]
     public async Task AClaimThatRunsOutPassesToTheNextInLine()
     {
         await using var app = await TestApp.StartAsync(new Dictionary<string, string?> { ["WaitlistClaimSeconds"] = "5" });
