@@ -58,7 +58,7 @@ public sealed class PointsSpending(ITableStore tables, GrowthLedger ledger, Memb
         var rows = await tables.QueryAsync(FollowUpTables.Points, TableQuery.Partition(memberId), ct).ToListAsync(ct);
         if (rows.All(r => r.RowKey != GrowthTables.SpendRow(orderId)))
         {
-            var balance = rows.Where(r => r.RowKey != GrowthTables.GuardRow).Sum(r => (long)(r.GetInt32("Amount") ?? 0));
+            var balance = rows.Where(r => !GrowthTables.IsGuard(r.RowKey)).Sum(r => (long)(r.GetInt32("Amount") ?? 0));
             if (balance < points.Value)
             {
                 throw NotEnough(balance, points.Value);
