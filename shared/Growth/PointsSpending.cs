@@ -114,7 +114,9 @@ public sealed class PointsSpending(ITableStore tables, GrowthLedger ledger, Memb
             {
                 if (order.Status == OrderStatus.Cancelled)
                 {
-                    return (inserts, PointsSettlement.Settled); // cancelled before its points were spent: nothing owed either way
+                    // Cancelled before its points were spent: nothing owed either way. Cancelled because they could not be
+                    // spent (the outbox got there before the request): the request must hear it too, not answer 201.
+                    return (inserts, order.Lines.All(l => l.CancelReason == CancelReason) ? PointsSettlement.Insufficient : PointsSettlement.Settled);
                 }
 
                 var balance = rows.Sum(r => (long)(r.GetInt32("Amount") ?? 0));
