@@ -9,7 +9,7 @@ public enum PointsSettlement
     /// <summary>The order uses no points, or its points are spent (and what its cancelled lines owe is returned).</summary>
     Settled,
 
-    /// <summary>The member's balance cannot pay the order's points: the order must be cancelled (nothing was spent).</summary>
+    /// <summary>The member's balance cannot pay the order's points (or the order was already cancelled for that): it must be cancelled; nothing was spent.</summary>
     Insufficient,
 }
 

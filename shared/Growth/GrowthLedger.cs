@@ -54,14 +54,14 @@ public sealed class GrowthLedger(ITableStore tables, ILogger<GrowthLedger> logge
     public async Task<PointsAccount> AccountAsync(string memberId, CancellationToken ct)
     {
         var rows = await tables.QueryAsync(FollowUpTables.Points, TableQuery.Partition(memberId), ct).ToListAsync(ct);
-        var entries = rows.Where(r => r.RowKey != GrowthTables.GuardRow).Select(FollowUpTables.ToPointsEntry).OrderByDescending(e => e.At).ToList();
+        var entries = rows.Where(r => !GrowthTables.IsGuard(r.RowKey)).Select(FollowUpTables.ToPointsEntry).OrderByDescending(e => e.At).ToList();
         return new PointsAccount(entries.Sum(e => e.Amount), entries.Take(MaxHistory).ToList());
     }
 
     /// <summary>
     /// A write that may lower the member's balance, serialised with every other such write: reads the member's whole
     /// ledger (with the guard row), lets <paramref name="decide"/> say which rows to insert (it may throw to refuse),
-    /// and inserts them together with the guard row replaced under its ETag, in one transaction of the member's
+    /// and inserts them together with the guard's next version (and the old one deleted), in one transaction of the member's
     /// partition. Another guarded write in between refuses the transaction and this reads and decides again. Credits
     /// (inserts that only add) need no guard. Returns what <paramref name="decide"/> returned last.
     /// </summary>
@@ -70,11 +70,18 @@ public sealed class GrowthLedger(ITableStore tables, ILogger<GrowthLedger> logge
         for (var attempt = 0; ; attempt++)
         {
             var rows = await tables.QueryAsync(FollowUpTables.Points, TableQuery.Partition(memberId), ct).ToListAsync(ct);
-            var guard = rows.FirstOrDefault(r => r.RowKey == GrowthTables.GuardRow);
-            var (inserts, result) = await decide(rows.Where(r => r.RowKey != GrowthTables.GuardRow).ToList());
-            var next = new TableEntity(memberId, GrowthTables.GuardRow) { ["Version"] = (guard?.GetInt64("Version") ?? 0) + 1 };
+            var guard = rows.Where(r => GrowthTables.IsGuard(r.RowKey)).MaxBy(r => r.GetInt64("Version") ?? 0);
+            var (inserts, result) = await decide(rows.Where(r => !GrowthTables.IsGuard(r.RowKey)).ToList());
+
+            // The guard is a row per version: two writers that read one version both insert the next, and one is refused.
+            // (An insert conflict does not rest on ETag precision, which an emulator may round to the millisecond.)
+            var version = (guard?.GetInt64("Version") ?? 0) + 1;
             var ops = inserts.Select(TableOperation.Insert).ToList();
-            ops.Add(guard?.ETag is { } etag ? TableOperation.Replace(next, etag) : TableOperation.Insert(next));
+            ops.Add(TableOperation.Insert(new TableEntity(memberId, GrowthTables.GuardRow(version)) { ["Version"] = version }));
+            if (guard is not null)
+            {
+                ops.Add(TableOperation.Delete(memberId, guard.RowKey));
+            }
             try
             {
                 await tables.SubmitTransactionAsync(FollowUpTables.Points, ops, ct);

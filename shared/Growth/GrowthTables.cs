@@ -33,11 +33,15 @@ public static class GrowthTables
     public const string ReturnReason = "return";
 
     /// <summary>
-    /// The member's guard row in the ledger partition (no amount, never an entry): every write that lowers a balance
-    /// (spending on an order, a deduction) replaces it with its ETag in the same transaction, so two of them never both
-    /// pass on one balance.
+    /// The member's guard row in the ledger partition (<c>~guard:{version}</c>, no amount, never an entry): every write
+    /// that lowers a balance (spending on an order, a deduction) inserts the next version in the same transaction, so two
+    /// of them never both pass on one balance.
     /// </summary>
-    public const string GuardRow = "~guard";
+    public static string GuardRow(long version) => $"{GuardPrefix}{version:D12}";
+
+    public const string GuardPrefix = "~guard:";
+
+    public static bool IsGuard(string rowKey) => rowKey.StartsWith(GuardPrefix, StringComparison.Ordinal);
 
     /// <summary><c>spend:{orderId}</c>: the points an order used (negative), once.</summary>
     public static string SpendRow(string orderId) => FollowUpTables.PointsRow(SpendReason, orderId);

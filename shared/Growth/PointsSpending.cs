@@ -58,7 +58,7 @@ public sealed class PointsSpending(ITableStore tables, GrowthLedger ledger, Memb
         var rows = await tables.QueryAsync(FollowUpTables.Points, TableQuery.Partition(memberId), ct).ToListAsync(ct);
         if (rows.All(r => r.RowKey != GrowthTables.SpendRow(orderId)))
         {
-            var balance = rows.Where(r => r.RowKey != GrowthTables.GuardRow).Sum(r => (long)(r.GetInt32("Amount") ?? 0));
+            var balance = rows.Where(r => !GrowthTables.IsGuard(r.RowKey)).Sum(r => (long)(r.GetInt32("Amount") ?? 0));
             if (balance < points.Value)
             {
                 throw NotEnough(balance, points.Value);
@@ -114,7 +114,9 @@ public sealed class PointsSpending(ITableStore tables, GrowthLedger ledger, Memb
             {
                 if (order.Status == OrderStatus.Cancelled)
                 {
-                    return (inserts, PointsSettlement.Settled); // cancelled before its points were spent: nothing owed either way
+                    // Cancelled before its points were spent: nothing owed either way. Cancelled because they could not be
+                    // spent (the outbox got there before the request): the request must hear it too, not answer 201.
+                    return (inserts, order.Lines.All(l => l.CancelReason == CancelReason) ? PointsSettlement.Insufficient : PointsSettlement.Settled);
                 }
 
                 var balance = rows.Sum(r => (long)(r.GetInt32("Amount") ?? 0));
