@@ -32,7 +32,7 @@ public sealed record OrderAfterSales(AfterSalePolicy Policy, DateTimeOffset? Dea
 /// is marked done. An approval again, or a staff listing, completes effects a crash left undone.
 /// </para>
 /// </summary>
-public sealed class AfterSaleService(ITableStore tables, IBlobStore blobs, CampaignService campaigns, GrowthLedger ledger, MemberPricing pricing, TimeProvider clock, ILogger<AfterSaleService> logger)
+public sealed class AfterSaleService(ITableStore tables, IBlobStore blobs, CampaignService campaigns, GrowthLedger ledger, PointsSpending spending, MemberPricing pricing, TimeProvider clock, ILogger<AfterSaleService> logger)
 {
     public const int MaxReasonLength = 200;
     public const int MaxPerCampaignList = 2000;
@@ -411,12 +411,17 @@ public sealed class AfterSaleService(ITableStore tables, IBlobStore blobs, Campa
 
     /// <summary>
     /// The one place an approved refund settles the member's points; runs once per approval or again after a crash,
-    /// so everything here is idempotent by the request id. Reverses the purchase points that the refunded amount
-    /// earned: the order's purchase points P (the ledger row, or what the chain's rate gives when it is not written
-    /// yet) over its total T, reversed as floor(P·after/T) − floor(P·before/T) of the order's refunded amount, so
-    /// partial refunds together never reverse more than P and each reverses the same on every retry. The ledger row
-    /// <c>refund:{requestId}</c> is inserted once.
-    /// <para>Points spent on the order (when spending arrives) are to be returned here too, keyed the same way.</para>
+    /// so everything here is idempotent by the request id.
+    /// <list type="bullet">
+    /// <item>Reverses the purchase points that the refunded amount earned: the order's purchase points P (the ledger
+    /// row, or what the chain's rate gives when it is not written yet) over its total T, reversed as
+    /// floor(P·after/T) − floor(P·before/T) of the order's refunded amount, so partial refunds together never reverse
+    /// more than P. The row <c>refund:{requestId}</c> is inserted once, under the ledger's guard, and never takes the
+    /// balance below zero: points she has spent since are not clawed back (the row records what was taken).</item>
+    /// <item>Returns the points spent on the order (积分抵扣) for the refunded share of its goods, exactly once
+    /// (<see cref="PointsSpending.ReturnForRefundAsync"/>, keyed by the running total returned).</item>
+    /// </list>
+    /// Returns the purchase points reversed.
     /// </summary>
     public async Task<int> OnRefundApprovedAsync(AfterSale request, Order order, LineRefund refund, CancellationToken ct)
     {
@@ -426,18 +431,31 @@ public sealed class AfterSaleService(ITableStore tables, IBlobStore blobs, Campa
             return 0;
         }
 
+        var after = Math.Min(total, refund.OrderRefundedBeforeFen + refund.AmountFen);
+        await spending.ReturnForRefundAsync(order.OrderId, after, ct);
+
         var purchase = await ledger.GetRowAsync(order.MemberId, GrowthTables.PurchaseRow(order.OrderId), ct);
         var earned = purchase?.GetInt32("Amount") ?? (await ledger.SettingsAsync(order.ChainId, ct)).PurchasePoints(total);
-        var after = Math.Min(total, refund.OrderRefundedBeforeFen + refund.AmountFen);
         var reversal = (int)(earned * after / total - earned * Math.Min(total, refund.OrderRefundedBeforeFen) / total);
-        if (reversal > 0)
+        if (reversal <= 0)
         {
-            await ledger.CreditOnceAsync(order.MemberId, FollowUpTables.PointsRow(RefundPointsReason, request.RequestId),
-                new PointsEntry(RefundPointsReason, order.OrderId, order.CampaignId, -reversal, refund.At, request.ItemName), ct);
-            pricing.ForgetMember(order.MemberId);
+            return 0;
         }
 
-        return reversal;
+        var rowKey = FollowUpTables.PointsRow(RefundPointsReason, request.RequestId);
+        var taken = await ledger.GuardedAsync(order.MemberId, rows =>
+        {
+            if (rows.FirstOrDefault(r => r.RowKey == rowKey) is { } decided)
+            {
+                return Task.FromResult(((IReadOnlyList<TableEntity>)[], -(decided.GetInt32("Amount") ?? 0)));
+            }
+
+            var take = Math.Min(reversal, Math.Max(0, rows.Sum(r => r.GetInt32("Amount") ?? 0)));
+            var row = GrowthLedger.Row(order.MemberId, rowKey, new PointsEntry(RefundPointsReason, order.OrderId, order.CampaignId, -take, refund.At, request.ItemName));
+            return Task.FromResult(((IReadOnlyList<TableEntity>)[row], take));
+        }, ct);
+        pricing.ForgetMember(order.MemberId);
+        return taken;
     }
 
     // ----- helpers -----

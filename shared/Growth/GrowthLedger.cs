@@ -24,12 +24,7 @@ public sealed class GrowthLedger(ITableStore tables, ILogger<GrowthLedger> logge
             return false;
         }
 
-        var row = new TableEntity(memberId, rowKey);
-        foreach (var (name, value) in FollowUpTables.ToEntity(memberId, entry).Properties)
-        {
-            row[name] = value;
-        }
-
+        var row = Row(memberId, rowKey, entry);
         foreach (var (name, value) in extra ?? new Dictionary<string, object?>())
         {
             row[name] = value;
@@ -45,6 +40,18 @@ public sealed class GrowthLedger(ITableStore tables, ILogger<GrowthLedger> logge
         {
             return false; // credited before: a redelivery or a retry
         }
+    }
+
+    /// <summary>The ledger row of <paramref name="entry"/> under <paramref name="rowKey"/> (to insert, guarded or not).</summary>
+    public static TableEntity Row(string memberId, string rowKey, PointsEntry entry)
+    {
+        var row = new TableEntity(memberId, rowKey);
+        foreach (var (name, value) in FollowUpTables.ToEntity(memberId, entry).Properties)
+        {
+            row[name] = value;
+        }
+
+        return row;
     }
 
     public Task<TableEntity?> GetRowAsync(string memberId, string rowKey, CancellationToken ct) =>
