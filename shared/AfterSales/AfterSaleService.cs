@@ -542,41 +542,7 @@ public sealed class AfterSaleService(ITableStore tables, IBlobStore blobs, Campa
     }
 
     /// <summary>Photos 1..n by number: a refused one is deleted; only a contiguous run of good photos from 1 counts (as trials do).</summary>
-    private async Task<int> KeepValidPhotosAsync(AfterSale request, ISet<int> refused, CancellationToken ct)
-    {
-        var good = new SortedSet<int>();
-        var expected = Enumerable.Range(1, request.PhotoCount).ToDictionary(n => AfterSaleTables.PhotoBlob(request.CampaignId, request.RequestId, n), n => n, StringComparer.Ordinal);
-        await foreach (var blob in blobs.ListAsync(CatalogueTables.Media, AfterSaleTables.PhotoPrefix(request.CampaignId, request.RequestId), ct))
-        {
-            if (!expected.TryGetValue(blob.Name, out var number))
-            {
-                continue;
-            }
-
-            if (blob.Length is > 0 and <= FollowUpRules.MaxPhotoBytes
-                && await blobs.DownloadAsync(CatalogueTables.Media, blob.Name, ct) is { } content
-                && FollowUpRules.PhotoType(content.Data.ToMemory().Span) is { } type)
-            {
-                if (!string.Equals(content.ContentType, type, StringComparison.Ordinal))
-                {
-                    await blobs.UploadAsync(CatalogueTables.Media, blob.Name, content.Data, type, ct);
-                }
-
-                good.Add(number);
-                continue;
-            }
-
-            await blobs.DeleteAsync(CatalogueTables.Media, blob.Name, ct);
-            refused.Add(number);
-            logger.LogWarning("After-sale photo {Blob} ({Size} bytes) is not an image within limits and was deleted", blob.Name, blob.Length);
-        }
-
-        var kept = 0;
-        while (good.Contains(kept + 1))
-        {
-            kept++;
-        }
-
-        return kept;
-    }
+    private async Task<int> KeepValidPhotosAsync(AfterSale request, ISet<int> refused, CancellationToken ct) =>
+        UploadedPhotos.ContiguousFromOne(await UploadedPhotos.CheckAsync(blobs, AfterSaleTables.PhotoPrefix(request.CampaignId, request.RequestId),
+            n => AfterSaleTables.PhotoBlob(request.CampaignId, request.RequestId, n), request.PhotoCount, refused, logger, "After-sale", ct));
 }

@@ -300,43 +300,9 @@ public sealed class TrialService(ITableStore tables, IBlobStore blobs, CampaignS
     /// Counts photos 1..n in order of number so the read links 1..PhotosUploaded exist: a refused photo is deleted, and
     /// only a contiguous run of good photos from 1 is counted.
     /// </summary>
-    private async Task<int> KeepValidPhotosAsync(string campaignId, string trialId, int photoCount, ISet<int> refused, CancellationToken ct)
-    {
-        var good = new SortedSet<int>();
-        var expected = Enumerable.Range(1, photoCount).ToDictionary(n => CrmTables.TrialPhotoBlob(campaignId, trialId, n), n => n, StringComparer.Ordinal);
-        await foreach (var blob in blobs.ListAsync(CatalogueTables.Media, CrmTables.TrialPhotoPrefix(campaignId, trialId), ct))
-        {
-            if (!expected.TryGetValue(blob.Name, out var number))
-            {
-                continue;
-            }
-
-            if (blob.Length is > 0 and <= FollowUpRules.MaxPhotoBytes
-                && await blobs.DownloadAsync(CatalogueTables.Media, blob.Name, ct) is { } content
-                && FollowUpRules.PhotoType(content.Data.ToMemory().Span) is { } type)
-            {
-                if (!string.Equals(content.ContentType, type, StringComparison.Ordinal))
-                {
-                    await blobs.UploadAsync(CatalogueTables.Media, blob.Name, content.Data, type, ct);
-                }
-
-                good.Add(number);
-                continue;
-            }
-
-            await blobs.DeleteAsync(CatalogueTables.Media, blob.Name, ct);
-            refused.Add(number);
-            logger.LogWarning("Trial photo {Blob} ({Size} bytes) is not an image within limits and was deleted", blob.Name, blob.Length);
-        }
-
-        var kept = 0;
-        while (good.Contains(kept + 1))
-        {
-            kept++;
-        }
-
-        return kept;
-    }
+    private async Task<int> KeepValidPhotosAsync(string campaignId, string trialId, int photoCount, ISet<int> refused, CancellationToken ct) =>
+        UploadedPhotos.ContiguousFromOne(await UploadedPhotos.CheckAsync(blobs, CrmTables.TrialPhotoPrefix(campaignId, trialId),
+            n => CrmTables.TrialPhotoBlob(campaignId, trialId, n), photoCount, refused, logger, "Trial", ct));
 
     private static AppProblem AlreadySubmitted() =>
         AppProblem.Conflict(ProblemCodes.AlreadySubmitted, "Already submitted", "This trial's feedback was already submitted; each invitation gets one feedback.");

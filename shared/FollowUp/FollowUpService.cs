@@ -166,37 +166,9 @@ public sealed class FollowUpService(ITableStore tables, IBlobStore blobs, OrderS
     /// Keeps the uploads that are images, stored with the type their bytes show (never the uploader's); deletes the
     /// rest and names them in <paramref name="refused"/> (1-based).
     /// </summary>
-    private async Task<int> KeepValidPhotosAsync(Order order, int photoCount, ISet<int> refused, CancellationToken ct)
-    {
-        var expected = Enumerable.Range(1, photoCount).ToDictionary(n => FollowUpTables.PhotoBlob(order.CampaignId, order.OrderId, n), n => n, StringComparer.Ordinal);
-        var kept = 0;
-        await foreach (var blob in blobs.ListAsync(CatalogueTables.Media, FollowUpTables.PhotoPrefix(order.CampaignId, order.OrderId), ct))
-        {
-            if (!expected.TryGetValue(blob.Name, out var number))
-            {
-                continue;
-            }
-
-            if (blob.Length is > 0 and <= FollowUpRules.MaxPhotoBytes
-                && await blobs.DownloadAsync(CatalogueTables.Media, blob.Name, ct) is { } content
-                && FollowUpRules.PhotoType(content.Data.ToMemory().Span) is { } type)
-            {
-                if (!string.Equals(content.ContentType, type, StringComparison.Ordinal))
-                {
-                    await blobs.UploadAsync(CatalogueTables.Media, blob.Name, content.Data, type, ct);
-                }
-
-                kept++;
-                continue;
-            }
-
-            await blobs.DeleteAsync(CatalogueTables.Media, blob.Name, ct);
-            refused.Add(number);
-            logger.LogWarning("Review photo {Blob} ({Size} bytes) is not a JPEG, PNG, GIF or WebP within limits and was deleted", blob.Name, blob.Length);
-        }
-
-        return kept;
-    }
+    private async Task<int> KeepValidPhotosAsync(Order order, int photoCount, ISet<int> refused, CancellationToken ct) =>
+        (await UploadedPhotos.CheckAsync(blobs, FollowUpTables.PhotoPrefix(order.CampaignId, order.OrderId),
+            n => FollowUpTables.PhotoBlob(order.CampaignId, order.OrderId, n), photoCount, refused, logger, "Review", ct)).Count;
 
     /// <summary>Credits <paramref name="amount"/> once: the ledger row can be inserted once, a conflict means credited.</summary>
     private async Task CreditOnceAsync(Order order, string reason, int amount, CancellationToken ct)

@@ -37,24 +37,6 @@
   const day = (d) => `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
   const addDays = (d, n) => { const c = new Date(d); c.setDate(c.getDate() + n); return c; };
 
-  /** Fetches a file with the console's key and hands it to the browser as a download. */
-  async function download(api, path, fileName, button) {
-    button.disabled = true;
-    try {
-      const blob = await api("GET", path, { blob: true });
-      const url = URL.createObjectURL(blob);
-      const link = h("a", { href: url, download: fileName, hidden: true });
-      document.body.append(link);
-      link.click();
-      link.remove();
-      setTimeout(() => URL.revokeObjectURL(url), 30000);
-    } catch (e) {
-      SC.toast(e.message);
-    } finally {
-      button.disabled = false;
-    }
-  }
-
   function table(id, headKeys, rows) {
     return h("table", { id, class: "data" },
       h("thead", {}, h("tr", {}, ...headKeys.map((k) => tx("th", k, { scope: "col" })))),
@@ -94,8 +76,8 @@
       const q = query();
       return `${o.file}-${q.params.get("from")}-${q.params.get("to")}.${ext}`;
     };
-    xlsx.addEventListener("click", () => { const q = query(); q.params.set("format", "xlsx"); download(api, `${q.path}?${q.params}`, fileName("xlsx"), xlsx); });
-    csv.addEventListener("click", () => { const q = query(); q.params.set("format", "csv"); download(api, `${q.path}?${q.params}`, fileName("csv"), csv); });
+    xlsx.addEventListener("click", () => { const q = query(); q.params.set("format", "xlsx"); k.download(`${q.path}?${q.params}`, fileName("xlsx"), xlsx); });
+    csv.addEventListener("click", () => { const q = query(); q.params.set("format", "csv"); k.download(`${q.path}?${q.params}`, fileName("csv"), csv); });
     onSubmit(form, form.querySelector("#" + o.id + "-error"), async () => {
       const q = query();
       SC.fill(result, o.draw(await api("GET", `${q.path}?${q.params}`)));

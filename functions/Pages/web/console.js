@@ -314,10 +314,11 @@
     return box;
   }
 
-  async function downloadCsv(path, fileName, button) {
+  /** Fetches a file with the console's key and hands it to the browser as a download (add-ons get it in their kit). */
+  async function download(path, fileName, button, accept) {
     button.disabled = true;
     try {
-      const blob = await api("GET", path, { blob: true, accept: "text/csv" });
+      const blob = await api("GET", path, { blob: true, accept });
       const url = URL.createObjectURL(blob);
       const link = h("a", { href: url, download: fileName, hidden: true });
       document.body.append(link);
@@ -553,7 +554,7 @@
     if (first === "products") return renderProducts(app);
     if (first === "settings" && state.me.role === "admin") return renderSettings(app);
     const extra = extraViews(state.me.role).find((v) => v.name === first);
-    if (extra) return extra.render(app, { state, view, api, h, tx, field, errorBox, onSubmit, intentKey, copyText, viewTitle, fillSelect });
+    if (extra) return extra.render(app, { state, view, api, h, tx, field, errorBox, onSubmit, intentKey, copyText, viewTitle, fillSelect, download });
     return renderHome(app);
   }
 
@@ -1626,8 +1627,8 @@
     });
 
     const csvName = (key) => `${safeFileName(s.campaign ? s.campaign.title : campaignId)}-${SC.t(key)}.csv`;
-    ordersCsv.addEventListener("click", () => downloadCsv(path + "/orders?format=csv", csvName("csv.orders"), ordersCsv));
-    pickupCsv.addEventListener("click", () => downloadCsv(path + "/pickup-list?format=csv", csvName("csv.pickups"), pickupCsv));
+    ordersCsv.addEventListener("click", () => download(path + "/orders?format=csv", csvName("csv.orders"), ordersCsv, "text/csv"));
+    pickupCsv.addEventListener("click", () => download(path + "/pickup-list?format=csv", csvName("csv.pickups"), pickupCsv, "text/csv"));
 
     // -- real time --
 
