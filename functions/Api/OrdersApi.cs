@@ -26,7 +26,7 @@ public sealed class OrdersApi(OrderService orderService, CampaignService campaig
             o.OrderId, o.CampaignId, o.MemberId, o.MemberName, o.MaskedPhone,
             o.Lines.Select(l => new OrderLineView(l.ItemId, l.ProductId, l.Name, l.Quantity, l.UnitPriceFen, l.TotalFen, Order.Wire(l.Status), l.CancelReason, l.FlashSaleId, l.Gift, l.GiftName, l.MemberPrice, l.RefundedQuantity, l.RefundedFen)).ToList(),
             Order.Wire(o.Status), o.TotalFen, o.Fulfilment == Campaigns.Fulfilment.Delivery ? "delivery" : "pickup", o.Address, o.CreatedAt, o.CancelledAt,
-            withPickupCode ? o.PickupCode : null, o.FulfilledAt, o.RefundedFen, o.PointsUsed, OrderPointsMath.KeptDiscountFen(o), OrderPointsMath.PayableFen(o), OrderPointsMath.ReturnedPoints(o));
+            withPickupCode ? o.PickupCode : null, o.FulfilledAt, o.RefundedFen, o.PointsUsed, OrderPointsMath.KeptDiscountFen(o), OrderPointsMath.PayableFen(o), OrderPointsMath.ReturnedPoints(o, o.RefundedFen));
     }
 
     [Function("PlaceOrder")]

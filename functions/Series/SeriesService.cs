@@ -467,22 +467,8 @@ public sealed class SeriesService(ITableStore tables, ChainService chains, Campa
         c.Items.Select(i => new CampaignItemDraft(i.ProductId, i.PriceFen, i.LivePriceFen, i.Stock, i.MinGroupSize, i.PerMemberLimit, i.MemberPriceFen)).ToList(),
         c.Schedule.FollowUpAfterHours, c.Schedule.FollowUpWindowHours, c.Stream is null ? null : new StreamDraft(c.Stream.PlaybackUrl, c.Stream.ChannelsUrl), c.Intro);
 
-    private async Task<string> RequireStoreStaffAsync(Caller caller, string storeId, CancellationToken ct)
-    {
-        caller.Require(Role.Admin, Role.Leader).RequireChainOf(storeId, "store");
-        var chainId = Ids.ChainOf(storeId)!;
-        if (!Ids.IsKind(storeId, 's') || await chains.FindStoreAsync(chainId, storeId, ct) is null)
-        {
-            throw AppProblem.NotFound("store", storeId);
-        }
-
-        if (caller.Role == Role.Leader && caller.StoreId != storeId)
-        {
-            throw AppProblem.Forbidden("A leader runs the series of their own store only.");
-        }
-
-        return chainId;
-    }
+    private Task<string> RequireStoreStaffAsync(Caller caller, string storeId, CancellationToken ct) =>
+        chains.RequireStoreStaffAsync(caller, storeId, "series", ct);
 
     public async Task<TimeZoneInfo> ZoneAsync(string chainId, CancellationToken ct) =>
         TimeZones.TryFind((await chains.GetChainAsync(chainId, ct)).TimeZone, out var zone) ? zone

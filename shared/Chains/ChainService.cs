@@ -135,6 +135,24 @@ public sealed class ChainService(ITableStore tables, IDomainEvents events, TimeP
         return stores;
     }
 
+    /// <summary>
+    /// The store's chain, when the caller is its leader or the chain's admin: 404 for no such store, 403 for another
+    /// store's leader (<paramref name="what"/> names the feature in the message, e.g. "evening clearance").
+    /// </summary>
+    public async Task<string> RequireStoreStaffAsync(Caller caller, string storeId, string what, CancellationToken ct)
+    {
+        caller.Require(Role.Admin, Role.Leader).RequireChainOf(storeId, "store");
+        var chainId = Ids.ChainOf(storeId)!;
+        if (!Ids.IsKind(storeId, 's') || await FindStoreAsync(chainId, storeId, ct) is null)
+        {
+            throw AppProblem.NotFound("store", storeId);
+        }
+
+        return caller.Role == Role.Leader && caller.StoreId != storeId
+            ? throw AppProblem.Forbidden($"A leader runs the {what} of their own store only.")
+            : chainId;
+    }
+
     public async Task<Store?> FindStoreAsync(string chainId, string? storeId, CancellationToken ct)
     {
         if (storeId is null || Ids.ChainOf(storeId) != chainId)

@@ -363,22 +363,8 @@ public sealed class ClearanceService(ITableStore tables, ChainService chains, Pr
 
     // ----- helpers -----
 
-    private async Task<string> RequireStoreStaffAsync(Caller caller, string storeId, CancellationToken ct)
-    {
-        caller.Require(Role.Admin, Role.Leader).RequireChainOf(storeId, "store");
-        var chainId = Ids.ChainOf(storeId)!;
-        if (!Ids.IsKind(storeId, 's') || await chains.FindStoreAsync(chainId, storeId, ct) is null)
-        {
-            throw AppProblem.NotFound("store", storeId);
-        }
-
-        if (caller.Role == Role.Leader && caller.StoreId != storeId)
-        {
-            throw AppProblem.Forbidden("A leader runs the evening clearance of their own store only.");
-        }
-
-        return chainId;
-    }
+    private Task<string> RequireStoreStaffAsync(Caller caller, string storeId, CancellationToken ct) =>
+        chains.RequireStoreStaffAsync(caller, storeId, "evening clearance", ct);
 
     private async Task<string?> LeaderAsync(string chainId, string storeId, string? preferred, CancellationToken ct)
     {
