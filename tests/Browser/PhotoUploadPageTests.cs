@@ -88,6 +88,8 @@ public sealed class PhotoUploadPageTests : ChainTest
         var card = page.Locator($"article.order[data-order-id='{orderId}']");
         var form = card.Locator("form.review-form");
         await Expect(form).ToBeVisibleAsync(new() { Timeout = 15_000 });
+        var before = (await TestApp.OkJsonAsync(await App.GetAsync("/api/members/me/points", Chain.MemberToken))).GetProperty("balance").GetInt32();
+        await Expect(page.Locator("#growth-level")).ToContainTextAsync($" · {before} 积分", Soon);
         await form.GetByLabel("评分（1–5 星）").SelectOptionAsync("5");
         await form.GetByLabel("评价内容").FillAsync("水蜜桃很甜，汁水多");
         await form.GetByLabel("照片（最多 9 张）").SetInputFilesAsync(Photo("peach.jpg"));
@@ -100,6 +102,9 @@ public sealed class PhotoUploadPageTests : ChainTest
         var entries = points.GetProperty("entries").EnumerateArray().ToList();
         Assert.Contains(entries, e => e.GetProperty("reason").GetString() == "review" && e.GetProperty("amount").GetInt32() == 10);
         Assert.Contains(entries, e => e.GetProperty("reason").GetString() == "photos" && e.GetProperty("amount").GetInt32() == 5);
+        // The 我的 panel shows the new balance at once, without a reload of the page.
+        Assert.Equal(before + 15, points.GetProperty("balance").GetInt32());
+        await Expect(page.Locator("#growth-level")).ToContainTextAsync($" · {before + 15} 积分", Soon);
 
         // Reviews have no read route: the stored blob is checked in storage, with the type its bytes show.
         var stored = await App.Services.GetRequiredService<IBlobStore>().ListAsync("media", $"reviews/{campaignId}/{orderId}/").ToListAsync();

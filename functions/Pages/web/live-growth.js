@@ -106,6 +106,7 @@
   document.addEventListener("visibilitychange", () => { if (!document.hidden) load(); });
   SC.onLanguageChange(draw);
   document.addEventListener("sc:member", (event) => { token = event.detail.token; data = null; load(); });
+  document.addEventListener("sc:points", load); // the balance moved (a review, a survey, an order with points): no reload needed
 
   // The leader's shout-out (event shoutOut, kind "referrers"): a card in the page flow above the sale, so it never
   // covers the order buttons, shown for SHOUT_MS and announced politely to screen readers.

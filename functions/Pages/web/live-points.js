@@ -115,11 +115,10 @@
         ? SC.t("points.confirm", { discount: SC.money(order.pointsDiscountFen), points: order.pointsUsed, payable: SC.money(order.payableFen) })
         : "";
     },
-    /** After an order (placed or refused): the balance moved. */
-    refresh: load,
   };
 
   document.addEventListener("sc:member", (event) => { token = event.detail.token; load(); });
+  document.addEventListener("sc:points", load); // the balance moved (live.js: an order with points, a review, a survey)
   document.addEventListener("sc:items", renderAll);
   // The quantity typed changes the amount (the toggle's own "input" event must not redraw it before its "change").
   document.addEventListener("input", (e) => { if (e.target.name === "quantity" && e.target.closest("#items article.item")) renderAll(); });

@@ -807,7 +807,7 @@
       showOrderResult(false, SC.t("live.orderFailed", { message: friendly(e, item).message }));
       if (e.code === "sold-out" || e.code === "not-live" || e.code === "price-changed") soon("campaign", () => loadCampaign().catch(() => {}), 50);
     } finally {
-      if (pointsToUse > 0) SCPoints.refresh();
+      if (pointsToUse > 0) pointsMoved();
       S.ordering.delete(itemId);
       invalidate("items");
     }
@@ -1204,7 +1204,12 @@
     el.dataset.earned = "1";
     el.textContent = before !== null && balance > before
       ? SC.t("live.pointsEarned", { earned: balance - before, balance }) : SC.t("live.points", { balance });
+    pointsMoved();
   }
+
+  /** The balance may have moved (a review, a survey, an order paid partly with points): the 我的 panel (live-growth.js)
+   * and the points toggle (live-points.js) load it again, without a reload. */
+  function pointsMoved() { document.dispatchEvent(new CustomEvent("sc:points")); }
 
   // ---- start ------------------------------------------------------------------------------------------------------
 
