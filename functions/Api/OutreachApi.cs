@@ -13,16 +13,20 @@ public sealed class OutreachApi(OutreachService outreach, FollowUpTasks followUp
 {
     public sealed record PreferencesBody(bool? Outreach, IReadOnlyList<string?>? Channels, string? WechatOpenId);
 
-    public sealed record PreferencesResponse(bool Outreach, IReadOnlyList<string> Channels, bool WechatLinked, DateTimeOffset? UpdatedAt);
+    /// <summary>The member's choice, and the chain's quiet hours (HH:mm, its time zone) the room tells her about.</summary>
+    public sealed record PreferencesResponse(bool Outreach, IReadOnlyList<string> Channels, bool WechatLinked, DateTimeOffset? UpdatedAt, string QuietHoursStart, string QuietHoursEnd);
 
     public sealed record OutreachSettingsBody(string? QuietHoursStart, string? QuietHoursEnd);
 
     public sealed record DoneBody(string? Note);
 
     [Function("GetOutreachPreferences")]
-    [OpenApiOperation("Outreach", "The member's outreach choice: {outreach, channels, wechatLinked}. Default: outreach on, channels wechat and sms. Members only.")]
-    public async Task<Ok<PreferencesResponse>> GetPreferences([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/members/me/preferences")] HttpRequest req) =>
-        TypedResults.Ok(ToResponse(await outreach.GetPreferencesAsync(await callerContext.GetAsync(req), req.HttpContext.RequestAborted)));
+    [OpenApiOperation("Outreach", "The member's outreach choice: {outreach, channels, wechatLinked}, with the chain's quiet hours {quietHoursStart, quietHoursEnd} (HH:mm). Default: outreach on, channels wechat and sms. Members only.")]
+    public async Task<Ok<PreferencesResponse>> GetPreferences([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/members/me/preferences")] HttpRequest req)
+    {
+        var caller = await callerContext.GetAsync(req);
+        return TypedResults.Ok(await ToResponseAsync(caller, await outreach.GetPreferencesAsync(caller, req.HttpContext.RequestAborted), req.HttpContext.RequestAborted));
+    }
 
     [Function("PutOutreachPreferences")]
     [OpenApiOperation("Outreach", "Replace the member's outreach choice: {outreach: true/false, channels?: [\"wechat\", \"sms\"], wechatOpenId?}. outreach false: no previews, reminders, results or survey invitations reach her phone or WeChat (one-time sign-in codes still do). wechatOpenId (1–64 letters, digits, - or _; \"\" unlinks) comes from the chain's mini program. Members only.")]
@@ -32,7 +36,7 @@ public sealed class OutreachApi(OutreachService outreach, FollowUpTasks followUp
         var caller = await callerContext.GetAsync(req);
         caller.Require(ServerlessCommerce.Identity.Role.Member);
         var body = await req.ReadJsonAsync<PreferencesBody>();
-        return TypedResults.Ok(ToResponse(await outreach.PutPreferencesAsync(caller, body.Outreach, body.Channels, body.WechatOpenId, req.HttpContext.RequestAborted)));
+        return TypedResults.Ok(await ToResponseAsync(caller, await outreach.PutPreferencesAsync(caller, body.Outreach, body.Channels, body.WechatOpenId, req.HttpContext.RequestAborted), req.HttpContext.RequestAborted));
     }
 
     [Function("GetOutreachSettings")]
@@ -87,5 +91,9 @@ public sealed class OutreachApi(OutreachService outreach, FollowUpTasks followUp
         return TypedResults.Ok(await sender.ListAsync(chainId, req.HttpContext.RequestAborted));
     }
 
-    private static PreferencesResponse ToResponse(OutreachPreferences p) => new(p.Outreach, p.Channels, p.WeChatLinked, p.UpdatedAt);
+    private async Task<PreferencesResponse> ToResponseAsync(ServerlessCommerce.Identity.Caller caller, OutreachPreferences p, CancellationToken ct)
+    {
+        var quiet = await outreach.QuietHoursOfAsync(caller.ChainId!, ct);
+        return new(p.Outreach, p.Channels, p.WeChatLinked, p.UpdatedAt, quiet.StartText, quiet.EndText);
+    }
 }

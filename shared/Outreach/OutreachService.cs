@@ -387,6 +387,9 @@ public sealed partial class OutreachService(ITableStore tables, IQueueStore queu
         return await GetSettingsAsync(caller, chainId, ct);
     }
 
+    /// <summary>The chain's quiet hours as set (or the default), in its time zone.</summary>
+    public async Task<QuietHours> QuietHoursOfAsync(string chainId, CancellationToken ct) => (await QuietHoursAsync(chainId, ct)).Hours;
+
     private async Task<(QuietHours Hours, TimeZoneInfo Zone)> QuietHoursAsync(string chainId, CancellationToken ct)
     {
         var settings = await tables.GetAsync(OutreachTables.Outreach, chainId, OutreachTables.SettingsRow, cancellationToken: ct);

@@ -137,6 +137,9 @@ public sealed class OutreachTests : ChainTest
         var settings = await TestApp.OkJsonAsync(await App.SendAsync(HttpMethod.Put, $"/api/chains/{Chain.ChainId}/outreach-settings",
             new { quietHoursStart = start, quietHoursEnd = end }, Chain.AdminKey));
         Assert.Equal(end, settings.GetProperty("quietHoursEnd").GetString());
+        // The member's own preferences carry the chain's window, which the live room's 我的 panel tells her.
+        var prefs = await TestApp.OkJsonAsync(await App.GetAsync("/api/members/me/preferences", Chain.MemberToken));
+        Assert.Equal((start, end), (prefs.GetProperty("quietHoursStart").GetString(), prefs.GetProperty("quietHoursEnd").GetString()));
         await TestApp.ProblemAsync(await App.SendAsync(HttpMethod.Put, $"/api/chains/{Chain.ChainId}/outreach-settings",
             new { quietHoursStart = "25:00", quietHoursEnd = end }, Chain.AdminKey), 400, "validation");
 

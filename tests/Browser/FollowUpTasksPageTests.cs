@@ -46,9 +46,10 @@ public sealed class FollowUpTasksPageTests : ChainTest
     }
 
     [Fact]
-    public async Task TheMemberTurnsHerMessagesOffInTheLiveRoomsMinePanel()
+    public async Task TheMemberTurnsHerMessagesOffInTheLiveRoomsMinePanelWhichShowsTheChainsQuietHours()
     {
         var (campaignId, _) = await App.NewLiveCampaignAsync(Chain);
+        await TestApp.OkJsonAsync(await App.SendAsync(HttpMethod.Put, $"/api/chains/{Chain.ChainId}/outreach-settings", new { quietHoursStart = "22:00", quietHoursEnd = "07:30" }, Chain.AdminKey));
         var browser = await Browser.SharedAsync();
         await using var context = await browser.NewContextAsync(App.BaseAddress, phone: true);
         var key = JsonSerializer.Serialize("sc.member." + Chain.ChainId);
@@ -62,6 +63,7 @@ public sealed class FollowUpTasksPageTests : ChainTest
         var toggle = prefs.GetByLabel("接收开团预告、直播提醒、成团结果和提货提醒（短信或微信）");
         await Expect(toggle).ToBeCheckedAsync();
         await Expect(prefs.Locator("#outreach-status")).ToHaveTextAsync("已开启消息通知");
+        await Expect(prefs.Locator("#outreach-hint")).ToHaveTextAsync("22:00 到 07:30 不打扰，期间的消息会在 07:30 之后发出。登录验证码不受影响。");
 
         await toggle.UncheckAsync();
         await Expect(prefs.Locator("#outreach-status")).ToHaveTextAsync("已关闭消息通知，不会再收到团购消息");

@@ -7,12 +7,14 @@
   SC.addStrings({
     zh: {
       "outreach.title": "消息通知", "outreach.toggle": "接收开团预告、直播提醒、成团结果和提货提醒（短信或微信）",
-      "outreach.hint": "晚上 21:30 到早上 8:00 不打扰，期间的消息会在早上发出。登录验证码不受影响。",
+      "outreach.hint": "{start} 到 {end} 不打扰，期间的消息会在 {end} 之后发出。登录验证码不受影响。",
+      "outreach.hintNone": "本店未设免打扰时段。登录验证码总会发送。",
       "outreach.on": "已开启消息通知", "outreach.off": "已关闭消息通知，不会再收到团购消息",
     },
     en: {
       "outreach.title": "Messages", "outreach.toggle": "Get previews, live reminders, group results and pickup reminders (text or WeChat)",
-      "outreach.hint": "Nothing between 21:30 and 08:00; messages due then come in the morning. Sign-in codes always come.",
+      "outreach.hint": "Nothing between {start} and {end}; messages due then come after {end}. Sign-in codes always come.",
+      "outreach.hintNone": "This store has no quiet hours. Sign-in codes always come.",
       "outreach.on": "Messages are on", "outreach.off": "Messages are off: no more group-buy messages",
     },
   });
@@ -24,15 +26,25 @@
   const toggle = h("input", { type: "checkbox", id: "outreach-toggle" });
   const status = h("p", { id: "outreach-status", class: "muted", role: "status" });
   const error = h("p", { id: "outreach-error", class: "error", role: "alert", hidden: true });
+  const hint = h("p", { id: "outreach-hint", class: "hint muted" }); // the chain's own quiet hours (show)
   const box = h("div", { id: "outreach-prefs", class: "outreach-prefs", hidden: true },
     h("h3", { "data-i18n": "outreach.title" }, SC.t("outreach.title")),
     h("label", { for: "outreach-toggle", class: "check" }, toggle, " ", h("span", { "data-i18n": "outreach.toggle" }, SC.t("outreach.toggle"))),
-    h("p", { class: "hint muted", "data-i18n": "outreach.hint" }, SC.t("outreach.hint")), status, error);
+    hint, status, error);
+  let shown = null; // the preferences last loaded or saved, with the chain's quiet hours (HH:mm)
+
+  function draw() {
+    if (!shown) return;
+    const { outreach, quietHoursStart: start, quietHoursEnd: end } = shown;
+    status.textContent = SC.t(outreach ? "outreach.on" : "outreach.off");
+    hint.textContent = !start || !end ? "" : start === end ? SC.t("outreach.hintNone") : SC.t("outreach.hint", { start, end });
+  }
 
   function show(prefs) {
+    shown = prefs;
     channels = prefs.channels;
     toggle.checked = !!prefs.outreach;
-    status.textContent = SC.t(prefs.outreach ? "outreach.on" : "outreach.off");
+    draw();
     box.hidden = false;
   }
 
@@ -69,6 +81,7 @@
   }
 
   document.addEventListener("sc:member", (event) => { token = event.detail.token; place(); load(); });
+  SC.onLanguageChange(draw);
   document.addEventListener("DOMContentLoaded", place);
   if (document.readyState !== "loading") place();
 })();
