@@ -2,7 +2,7 @@ using ServerlessCommerce.Tests.Infrastructure;
 
 namespace ServerlessCommerce.Tests.Api;
 
-/// <summary>Every protected route of chains and people: no secret → 401, another chain's secret → 403, wrong role → 403.</summary>
+/// <summary>Every protected route of chains and people, and the chain- and store-scoped routes of the weekly operations: no secret → 401, another chain's secret → 403, wrong role → 403.</summary>
 public sealed class AuthorizationMatrixTests : IAsyncLifetime
 {
     private TestApp _app = null!;
@@ -43,6 +43,13 @@ public sealed class AuthorizationMatrixTests : IAsyncLifetime
         new("PUT", f => $"/api/chains/{f.ChainId}/outreach-settings", [Who.Admin], _ => new { quietHoursStart = "21:30", quietHoursEnd = "08:00" }),
         new("GET", _ => "/api/members/me/preferences", [Who.Member]),
         new("PUT", _ => "/api/members/me/preferences", [Who.Member], _ => new { outreach = true }),
+        new("GET", f => $"/api/chains/{f.ChainId}/after-sale-policy", [Who.Admin, Who.Leader, Who.Member]),
+        new("PUT", f => $"/api/chains/{f.ChainId}/after-sale-policy", [Who.Admin], _ => new { windowDays = 7, text = "7天无理由，未拆封" }),
+        new("GET", f => $"/api/chains/{f.ChainId}/sheets/purchase", [Who.Admin, Who.Leader]),
+        new("GET", f => $"/api/stores/{f.StoreId}/sheets/pickup", [Who.Admin, Who.Leader]),
+        new("GET", f => $"/api/stores/{f.StoreId}/clearance", [Who.Admin, Who.Leader]),
+        new("GET", f => $"/api/stores/{f.StoreId}/series", [Who.Admin, Who.Leader]),
+        new("GET", f => $"/api/stores/{f.StoreId}/gatherings", [Who.Admin, Who.Leader, Who.Member]),
     ];
 
     private static string Secret(TestApp.ChainFixture f, Who who) => who switch
