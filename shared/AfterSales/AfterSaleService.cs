@@ -68,7 +68,7 @@ public sealed class AfterSaleService(ITableStore tables, IBlobStore blobs, Campa
     public async Task<AfterSaleCreated> CreateAsync(Caller caller, string orderId, AfterSaleRequest body, string? idempotencyKey, CancellationToken ct)
     {
         caller.Require(Role.Member);
-        var campaignId = CampaignOfOrder(caller, orderId);
+        var campaignId = CampaignTables.CampaignOfOrder(caller, orderId);
         var v = new Validator();
         if (string.IsNullOrWhiteSpace(body.ItemId) || body.ItemId.Length > 40)
         {
@@ -105,7 +105,7 @@ public sealed class AfterSaleService(ITableStore tables, IBlobStore blobs, Campa
         }
 
         v.ThrowIfInvalid();
-        var order = await LoadOrderAsync(campaignId, orderId, ct);
+        var order = await CampaignTables.FindOrderAsync(tables, campaignId, orderId, ct);
         if (order is null || order.MemberId != caller.MemberId)
         {
             throw AppProblem.NotFound("order", orderId); // another member's order is not to be probed
@@ -265,13 +265,13 @@ public sealed class AfterSaleService(ITableStore tables, IBlobStore blobs, Campa
     public async Task<OrderAfterSales> ForOrderAsync(Caller caller, string orderId, CancellationToken ct)
     {
         caller.Require(Role.Member, Role.Leader, Role.Admin);
-        var campaignId = CampaignOfOrder(caller, orderId);
+        var campaignId = CampaignTables.CampaignOfOrder(caller, orderId);
         if (caller.Role != Role.Member)
         {
             await campaigns.GetForStaffAsync(caller, campaignId, ct);
         }
 
-        var order = await LoadOrderAsync(campaignId, orderId, ct);
+        var order = await CampaignTables.FindOrderAsync(tables, campaignId, orderId, ct);
         if (order is null || (caller.Role == Role.Member && order.MemberId != caller.MemberId))
         {
             throw AppProblem.NotFound("order", orderId);
@@ -378,7 +378,7 @@ public sealed class AfterSaleService(ITableStore tables, IBlobStore blobs, Campa
     {
         for (var attempt = 1; ; attempt++)
         {
-            var order = await LoadOrderAsync(request.CampaignId, request.OrderId, ct)
+            var order = await CampaignTables.FindOrderAsync(tables, request.CampaignId, request.OrderId, ct)
                         ?? throw new InvalidOperationException($"Order {request.OrderId} of after-sale {request.RequestId} is gone.");
             var line = order.Lines.First(l => l.ItemId == request.ItemId);
             if (line.Refunds?.FirstOrDefault(r => r.RequestId == request.RequestId) is { } recorded)
@@ -497,24 +497,6 @@ public sealed class AfterSaleService(ITableStore tables, IBlobStore blobs, Campa
         (await tables.QueryAsync(AfterSaleTables.AfterSales, TableQuery.Partition(campaignId, TableFilter.And(
                 TableFilter.Compare("RowKey", "lt", AfterSaleTables.OpenPrefix), TableFilter.Equal("OrderId", orderId))), ct)
             .Select(AfterSaleTables.ToAfterSale).ToListAsync(ct)).OrderByDescending(a => a.RequestedAt).ToList();
-
-    private async Task<Order?> LoadOrderAsync(string campaignId, string orderId, CancellationToken ct)
-    {
-        var row = await tables.GetAsync(CampaignTables.Campaigns, campaignId, CampaignTables.OrderRow(orderId), cancellationToken: ct);
-        return row is null || row.GetString("OrderId") != orderId ? null : CampaignTables.ToOrder(row);
-    }
-
-    private static string CampaignOfOrder(Caller caller, string orderId)
-    {
-        var campaignId = CampaignTables.CampaignOf(orderId);
-        if (campaignId is null || Ids.ChainOf(campaignId) is null)
-        {
-            throw AppProblem.NotFound("order", orderId);
-        }
-
-        caller.RequireChainOf(campaignId, "order");
-        return campaignId;
-    }
 
     private static string CampaignOfRequest(Caller caller, string requestId)
     {

@@ -133,6 +133,26 @@ public static class CampaignTables
         return dash > 0 && orderId.Length - dash > 2 && orderId[dash + 1] == 'o' ? orderId[..dash] : null;
     }
 
+    /// <summary>The campaign of an order the caller may reach (its chain): 404 for an id that names none, 403 for another chain's.</summary>
+    public static string CampaignOfOrder(Identity.Caller caller, string orderId)
+    {
+        var campaignId = CampaignOf(orderId);
+        if (campaignId is null || Ids.ChainOf(campaignId) is null)
+        {
+            throw AppProblem.NotFound("order", orderId);
+        }
+
+        caller.RequireChainOf(campaignId, "order");
+        return campaignId;
+    }
+
+    /// <summary>The order as stored in its campaign's partition, or null.</summary>
+    public static async Task<Order?> FindOrderAsync(ITableStore tables, string campaignId, string orderId, CancellationToken ct)
+    {
+        var row = await tables.GetAsync(Campaigns, campaignId, OrderRow(orderId), cancellationToken: ct);
+        return row is null || row.GetString("OrderId") != orderId ? null : ToOrder(row);
+    }
+
     internal static readonly JsonSerializerOptions Json = new(JsonSerializerOptions.Web)
     {
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },

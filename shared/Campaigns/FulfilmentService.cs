@@ -150,8 +150,6 @@ public sealed class FulfilmentService(ITableStore tables, CampaignDesks desks, C
     private static string CampaignOf(Caller caller, string orderId)
     {
         caller.Require(Role.Leader, Role.Admin);
-        var campaignId = CampaignTables.CampaignOf(orderId) ?? throw AppProblem.NotFound("order", orderId);
-        caller.RequireChainOf(campaignId, "order");
-        return campaignId;
+        return CampaignTables.CampaignOfOrder(caller, orderId);
     }
 }

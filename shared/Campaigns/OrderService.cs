@@ -175,7 +175,7 @@ public sealed class OrderService(ITableStore tables, CampaignDesks desks, Campai
     public async Task<Order> CancelAsync(Caller caller, string orderId, CancellationToken ct)
     {
         caller.Require(Role.Member);
-        var campaignId = CampaignOfOrder(caller, orderId);
+        var campaignId = CampaignTables.CampaignOfOrder(caller, orderId);
         await GetOwnOrderAsync(caller, campaignId, orderId, ct);
         var cancelled = await desks.SubmitAsync(campaignId, new CancelOrderCommand { OrderId = orderId, MemberId = caller.MemberId, Reason = "member-cancelled" });
         await points.SettleAsync(cancelled, ct); // its points come back now (the outbox settles again, at least once)
@@ -186,14 +186,14 @@ public sealed class OrderService(ITableStore tables, CampaignDesks desks, Campai
     public async Task<(Order Order, bool IsOwner)> GetAsync(Caller caller, string orderId, CancellationToken ct)
     {
         caller.Require(Role.Member, Role.Leader, Role.Admin);
-        var campaignId = CampaignOfOrder(caller, orderId);
+        var campaignId = CampaignTables.CampaignOfOrder(caller, orderId);
         if (caller.Role == Role.Member)
         {
             return (await GetOwnOrderAsync(caller, campaignId, orderId, ct), true);
         }
 
         await campaigns.GetForStaffAsync(caller, campaignId, ct);
-        return (await LoadAsync(campaignId, orderId, ct) ?? throw AppProblem.NotFound("order", orderId), false);
+        return (await CampaignTables.FindOrderAsync(tables, campaignId, orderId, ct) ?? throw AppProblem.NotFound("order", orderId), false);
     }
 
     public async Task<IReadOnlyList<Order>> ListForCampaignAsync(Caller caller, string campaignId, CancellationToken ct)
@@ -222,29 +222,11 @@ public sealed class OrderService(ITableStore tables, CampaignDesks desks, Campai
         return rows.Select(CampaignTables.ToOrder).OrderBy(o => o.CreatedAt).ToList();
     }
 
-    private static string CampaignOfOrder(Caller caller, string orderId)
-    {
-        var campaignId = CampaignTables.CampaignOf(orderId);
-        if (campaignId is null || Ids.ChainOf(campaignId) is null)
-        {
-            throw AppProblem.NotFound("order", orderId);
-        }
-
-        caller.RequireChainOf(campaignId, "order");
-        return campaignId;
-    }
-
     private async Task<Order> GetOwnOrderAsync(Caller caller, string campaignId, string orderId, CancellationToken ct)
     {
-        var order = await LoadAsync(campaignId, orderId, ct);
+        var order = await CampaignTables.FindOrderAsync(tables, campaignId, orderId, ct);
         // Another member's order is "not found" to a member: order ids are not to be probed.
         return order is null || order.MemberId != caller.MemberId ? throw AppProblem.NotFound("order", orderId) : order;
-    }
-
-    private async Task<Order?> LoadAsync(string campaignId, string orderId, CancellationToken ct)
-    {
-        var row = await tables.GetAsync(CampaignTables.Campaigns, campaignId, CampaignTables.OrderRow(orderId), cancellationToken: ct);
-        return row is null || row.GetString("OrderId") != orderId ? null : CampaignTables.ToOrder(row);
     }
 
     /// <summary>

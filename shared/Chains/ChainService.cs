@@ -136,22 +136,27 @@ public sealed class ChainService(ITableStore tables, IDomainEvents events, TimeP
     }
 
     /// <summary>
-    /// The store's chain, when the caller is its leader or the chain's admin: 404 for no such store, 403 for another
-    /// store's leader (<paramref name="what"/> names the feature in the message, e.g. "evening clearance").
+    /// The store, when the caller is its leader or the chain's admin: 404 for no such store, 403 for another store's
+    /// leader (<paramref name="what"/> names the feature in the message, e.g. "evening clearance"). Every store-scoped
+    /// route of the staff goes through it.
     /// </summary>
-    public async Task<string> RequireStoreStaffAsync(Caller caller, string storeId, string what, CancellationToken ct)
+    public async Task<Store> RequireStoreOfStaffAsync(Caller caller, string storeId, string what, CancellationToken ct)
     {
         caller.Require(Role.Admin, Role.Leader).RequireChainOf(storeId, "store");
-        var chainId = Ids.ChainOf(storeId)!;
-        if (!Ids.IsKind(storeId, 's') || await FindStoreAsync(chainId, storeId, ct) is null)
+        var store = Ids.IsKind(storeId, 's') ? await FindStoreAsync(Ids.ChainOf(storeId)!, storeId, ct) : null;
+        if (store is null)
         {
             throw AppProblem.NotFound("store", storeId);
         }
 
         return caller.Role == Role.Leader && caller.StoreId != storeId
-            ? throw AppProblem.Forbidden($"A leader runs the {what} of their own store only.")
-            : chainId;
+            ? throw AppProblem.Forbidden($"A leader reaches the {what} of their own store only.")
+            : store;
     }
+
+    /// <summary>The store's chain id, after <see cref="RequireStoreOfStaffAsync"/>.</summary>
+    public async Task<string> RequireStoreStaffAsync(Caller caller, string storeId, string what, CancellationToken ct) =>
+        (await RequireStoreOfStaffAsync(caller, storeId, what, ct)).ChainId;
 
     public async Task<Store?> FindStoreAsync(string chainId, string? storeId, CancellationToken ct)
     {

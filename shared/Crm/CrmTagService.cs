@@ -253,22 +253,8 @@ public sealed class CrmTagService(ITableStore tables, ChainService chains, TimeP
         await tables.QueryAsync(CrmTables.MemberTags, TableQuery.Partition(storeId), ct).ToDictionaryAsync(r => r.RowKey, CrmTables.ReadTags, StringComparer.Ordinal, ct);
 
     /// <summary>Leader of that store or admin of its chain; returns the chain id. 404 for a store that does not exist.</summary>
-    public async Task<string> RequireStoreStaffAsync(Caller caller, string storeId, CancellationToken ct)
-    {
-        caller.Require(Role.Admin, Role.Leader).RequireChainOf(storeId, "store");
-        var chainId = Ids.ChainOf(storeId)!;
-        if (await chains.FindStoreAsync(chainId, storeId, ct) is null)
-        {
-            throw AppProblem.NotFound("store", storeId);
-        }
-
-        if (caller.Role == Role.Leader && caller.StoreId != storeId)
-        {
-            throw AppProblem.Forbidden("A leader sees the members of their own store only.");
-        }
-
-        return chainId;
-    }
+    public Task<string> RequireStoreStaffAsync(Caller caller, string storeId, CancellationToken ct) =>
+        chains.RequireStoreStaffAsync(caller, storeId, "members", ct);
 
     private sealed class Facts
     {

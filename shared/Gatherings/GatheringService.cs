@@ -476,22 +476,8 @@ public sealed class GatheringService(
         return (g, row);
     }
 
-    private async Task<string> RequireStoreStaffAsync(Caller caller, string storeId, CancellationToken ct)
-    {
-        caller.Require(Role.Admin, Role.Leader).RequireChainOf(storeId, "store");
-        var chainId = Ids.ChainOf(storeId)!;
-        if (await chains.FindStoreAsync(chainId, storeId, ct) is null)
-        {
-            throw AppProblem.NotFound("store", storeId);
-        }
-
-        if (caller.Role == Role.Leader && caller.StoreId != storeId)
-        {
-            throw AppProblem.Forbidden("A leader holds gatherings for their own store only.");
-        }
-
-        return chainId;
-    }
+    private Task<string> RequireStoreStaffAsync(Caller caller, string storeId, CancellationToken ct) =>
+        chains.RequireStoreStaffAsync(caller, storeId, "gatherings", ct);
 
     private async Task<MySignup> MineAsync(GatheringSignup s, CancellationToken ct)
     {

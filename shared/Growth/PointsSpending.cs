@@ -152,11 +152,8 @@ public sealed class PointsSpending(ITableStore tables, GrowthLedger ledger, Memb
         return row;
     }
 
-    private async Task<Order?> LoadAsync(string campaignId, string orderId, CancellationToken ct)
-    {
-        var row = await tables.GetAsync(CampaignTables.Campaigns, campaignId, CampaignTables.OrderRow(orderId), cancellationToken: ct);
-        return row is null || row.GetString("OrderId") != orderId ? null : CampaignTables.ToOrder(row);
-    }
+    private Task<Order?> LoadAsync(string campaignId, string orderId, CancellationToken ct) =>
+        CampaignTables.FindOrderAsync(tables, campaignId, orderId, ct);
 
     /// <summary>The outbox's second pass: every event of an order that used points settles it again (at least once).</summary>
     public async Task HandleAsync(IReadOnlyList<DomainEvent> events, CancellationToken cancellationToken)

@@ -46,6 +46,23 @@ public sealed record Caller(Role Role, string? ChainId = null, string? LeaderId 
         return this;
     }
 
+    /// <summary>
+    /// The store a chain-wide view narrows to: the admin's choice (null: the whole chain); a leader's own store always,
+    /// 403 when she asks for another (<paramref name="what"/> names the view, e.g. "dashboard").
+    /// </summary>
+    public string? NarrowToStore(string? storeId, string what)
+    {
+        storeId = string.IsNullOrWhiteSpace(storeId) ? null : storeId.Trim();
+        if (Role != Role.Leader)
+        {
+            return storeId;
+        }
+
+        return storeId is not null && storeId != StoreId
+            ? throw AppProblem.Forbidden($"A leader sees the {what} of their own store only.")
+            : StoreId;
+    }
+
     /// <summary>403 unless the id belongs to the caller's chain.</summary>
     public Caller RequireChainOf(string id, string what) =>
         RequireChain(Ids.ChainOf(id) ?? throw AppProblem.NotFound(what, id));

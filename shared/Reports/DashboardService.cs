@@ -81,17 +81,8 @@ public sealed class DashboardService(ITableStore tables, ChainService chains, Ca
     public async Task<Dashboard> GetAsync(Caller caller, string chainId, string? from, string? to, string? storeId, string? leaderId, CancellationToken ct)
     {
         caller.Require(Role.Admin, Role.Leader).RequireChain(chainId);
-        storeId = string.IsNullOrWhiteSpace(storeId) ? null : storeId.Trim();
+        storeId = caller.NarrowToStore(storeId, "dashboard");
         leaderId = string.IsNullOrWhiteSpace(leaderId) ? null : leaderId.Trim();
-        if (caller.Role == Role.Leader)
-        {
-            if (storeId is not null && storeId != caller.StoreId)
-            {
-                throw AppProblem.Forbidden("A leader sees the dashboard of their own store only.");
-            }
-
-            storeId = caller.StoreId;
-        }
 
         var chain = await chains.GetChainAsync(chainId, ct);
         TimeZones.TryFind(chain.TimeZone, out var zone);

@@ -95,16 +95,7 @@ public sealed class SheetService(ITableStore tables, ChainService chains, Campai
     public async Task<PurchaseSheet> PurchaseAsync(Caller caller, string chainId, string? from, string? to, string? storeId, CancellationToken ct)
     {
         caller.Require(Role.Admin, Role.Leader).RequireChain(chainId);
-        storeId = string.IsNullOrWhiteSpace(storeId) ? null : storeId.Trim();
-        if (caller.Role == Role.Leader)
-        {
-            if (storeId is not null && storeId != caller.StoreId)
-            {
-                throw AppProblem.Forbidden("A leader sees the purchase sheet of their own store only.");
-            }
-
-            storeId = caller.StoreId;
-        }
+        storeId = caller.NarrowToStore(storeId, "purchase sheet");
 
         var chain = await chains.GetChainAsync(chainId, ct);
         var zone = Zone(chain.TimeZone);
@@ -149,14 +140,8 @@ public sealed class SheetService(ITableStore tables, ChainService chains, Campai
 
     public async Task<PickupSheet> PickupAsync(Caller caller, string storeId, string? from, string? to, CancellationToken ct)
     {
-        caller.Require(Role.Admin, Role.Leader).RequireChainOf(storeId, "store");
-        if (caller.Role == Role.Leader && caller.StoreId != storeId)
-        {
-            throw AppProblem.Forbidden("A leader sees the pickup sheet of their own store only.");
-        }
-
-        var chainId = caller.ChainId!;
-        var store = await chains.FindStoreAsync(chainId, storeId, ct) ?? throw AppProblem.NotFound("store", storeId);
+        var store = await chains.RequireStoreOfStaffAsync(caller, storeId, "pickup sheet", ct);
+        var chainId = store.ChainId;
         var chain = await chains.GetChainAsync(chainId, ct);
         var zone = Zone(chain.TimeZone);
         // By default the last two weeks' campaigns up to tomorrow's: everything a neighbour may still come for.
