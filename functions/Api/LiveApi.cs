@@ -26,6 +26,11 @@ public sealed class LiveApi(LiveRoomService liveRoomService, CallerContext calle
         public static FlashSaleView From(ServerlessCommerce.Campaigns.FlashSale f) => new(f.FlashSaleId, f.ItemId, f.Quantity, f.PriceFen, f.EndsAt, f.FirstNGift, f.GiftName, f.Sold, f.EndedAt);
     }
 
+    public sealed record RestockRequest(int? Quantity);
+
+    /// <summary>The 补货 done and the item after it (its waitlist served first: <c>remaining</c> counts what is left for anyone).</summary>
+    public sealed record RestockView(string RestockId, string ItemId, int Quantity, DateTimeOffset At, int Stock, int Remaining, int Held);
+
     public sealed record CountView(int Count);
 
     public sealed record CommentCreated(string CommentId, string MaskedName, string Text, DateTimeOffset At);
@@ -116,6 +121,17 @@ public sealed class LiveApi(LiveRoomService liveRoomService, CallerContext calle
         var body = await req.ReadJsonAsync<FlashSaleRequest>();
         var f = await liveRoomService.StartFlashSaleAsync(await callerContext.GetAsync(req), campaignId, body.ItemId, body.Quantity, body.PriceFen, body.DurationSeconds, body.FirstNGift, body.GiftName, req.IdempotencyKey(), req.HttpContext.RequestAborted);
         return TypedResults.Created($"/api/campaigns/{campaignId}", FlashSaleView.From(f));
+    }
+
+    [Function("RestockItem")]
+    [OpenApiOperation("Live room", "补货 (leader of the store, admin): {quantity} 1–10000 more units of an item while live (stock stays ≤ 100000; at most 50 per campaign). The item's waitlist (候补) gets claims on them first. Send an Idempotency-Key: a retry adds nothing more and answers the first. Before go-live edit the campaign instead; after close 409 invalid-transition.")]
+    [OpenApiRequest(typeof(RestockRequest))]
+    public async Task<Ok<RestockView>> Restock([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/campaigns/{campaignId}/items/{itemId}/restock")] HttpRequest req, string campaignId, string itemId)
+    {
+        var body = await req.ReadJsonAsync<RestockRequest>();
+        var (restock, campaign) = await liveRoomService.RestockAsync(await callerContext.GetAsync(req), campaignId, itemId, body.Quantity, req.IdempotencyKey(), req.HttpContext.RequestAborted);
+        var item = campaign.FindItem(itemId)!;
+        return TypedResults.Ok(new RestockView(restock.RestockId, restock.ItemId, restock.Quantity, restock.At, item.Stock, item.Remaining, item.Held));
     }
 
     [Function("EndFlashSale")]

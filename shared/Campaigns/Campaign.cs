@@ -30,7 +30,8 @@ public sealed class CampaignItem
 
     public long? LivePriceFen { get; init; }
 
-    public required int Stock { get; init; }
+    /// <summary>Units for sale: set at create or edit, raised only by a 补货 during the live (<see cref="Campaign.AddStock"/>).</summary>
+    public required int Stock { get; set; }
 
     /// <summary>Counted from the lanes (<see cref="Campaign.Recount"/>), never stored with the item.</summary>
     [System.Text.Json.Serialization.JsonIgnore]
@@ -1013,6 +1014,7 @@ public sealed partial class Campaign
             PickupReminderSent = PickupReminderSent,
             Done = new HashSet<string>(Done, StringComparer.Ordinal),
             FlashSales = FlashSales.Select(f => f.Clone()).ToList(),
+            Restocks = [.. Restocks],
             Pool = new Dictionary<string, int>(Pool, StringComparer.Ordinal),
             LaneIds = [.. LaneIds],
             OrderCount = OrderCount,

@@ -101,6 +101,7 @@ public sealed partial class CampaignDesk
                     PinItemCommand pin => Pin(pin),
                     StartFlashSaleCommand start => StartFlash(start),
                     EndFlashSaleCommand end => EndFlash(end),
+                    RestockItemCommand r => RestockItem(r),
                     EvaluateOrdersCommand e => Evaluate(e),
                     FinishEvaluationCommand f => FinishEvaluation(f),
                     FulfilOrderCommand f => Fulfil(f),
@@ -352,6 +353,26 @@ public sealed partial class CampaignDesk
             FlashStarted.Add(flash);
             CampaignChanged = Fence = _solo = true;
             _answers.Add(() => start.Complete(flash.Clone()));
+            return true;
+        }
+
+        private bool RestockItem(RestockItemCommand r)
+        {
+            if (!Alone())
+            {
+                return false;
+            }
+
+            var (restock, added) = Campaign.AddStock(r.RestockId, r.ItemId, r.Quantity, Now);
+            if (!added)
+            {
+                return AnswerNow(r, restock);
+            }
+
+            CampaignChanged = Fence = _solo = true;
+            StockChanged.Add(r.ItemId);
+            PromoteAtHand([r.ItemId]); // the new units go to the waitlist first, before anyone else can take them
+            _answers.Add(() => r.Complete(restock));
             return true;
         }
 

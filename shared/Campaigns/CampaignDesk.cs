@@ -310,7 +310,7 @@ public sealed partial class CampaignDesk : IAsyncDisposable
     private static bool IsLaneCommand(DeskCommand command) => command is PlaceOrderCommand or CancelOrderCommand or ReserveCommand or PromoteWaitlistCommand;
 
     private static bool NeedsFreshLanes(DeskCommand command) =>
-        command is TransitionCommand or StartFlashSaleCommand or EndFlashSaleCommand or EvaluateOrdersCommand or FinishEvaluationCommand or JoinWaitlistCommand;
+        command is TransitionCommand or StartFlashSaleCommand or EndFlashSaleCommand or RestockItemCommand or EvaluateOrdersCommand or FinishEvaluationCommand or JoinWaitlistCommand;
 
     private async Task<bool> CommitAsync(Round round, List<DeskCommand> pending)
     {
@@ -415,6 +415,11 @@ public sealed partial class CampaignDesk : IAsyncDisposable
         foreach (var (memberId, code) in round.MemberCodes)
         {
             _memberCodes[memberId] = code;
+        }
+
+        if (round.Fence)
+        {
+            _verified.Clear(); // units may have come (a 补货): a "none left" found before it no longer stands here; other instances' expire within VerifiedFor
         }
 
         round.Answer();

@@ -102,6 +102,16 @@ public sealed class StartFlashSaleCommand : DeskCommand<FlashSale>
     public string? GiftName { get; init; }
 }
 
+/// <summary>补货: more units of an item of a live campaign; the same <see cref="RestockId"/> again changes nothing.</summary>
+public sealed class RestockItemCommand : DeskCommand<Restock>
+{
+    public required string RestockId { get; init; }
+
+    public required string ItemId { get; init; }
+
+    public required int Quantity { get; init; }
+}
+
 /// <summary>End a flash sale (its timer, its quota sold out, or the leader). Ending an ended one changes nothing.</summary>
 public sealed class EndFlashSaleCommand : DeskCommand<FlashSale?>
 {

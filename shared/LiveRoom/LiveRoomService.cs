@@ -393,6 +393,25 @@ public sealed class LiveRoomService(
         });
     }
 
+    /// <summary>
+    /// 补货 (leader of the store, admin): <paramref name="quantity"/> more units of an item while live; its waitlist is
+    /// served first. With an Idempotency-Key a retry adds nothing more and answers the first; without one every call adds.
+    /// Answers the restock and the campaign after it.
+    /// </summary>
+    public async Task<(Restock Restock, Campaign Campaign)> RestockAsync(Caller caller, string campaignId, string itemId, int? quantity, string? idempotencyKey, CancellationToken ct)
+    {
+        await campaigns.GetForStaffAsync(caller, campaignId, ct);
+        if (quantity is null)
+        {
+            throw AppProblem.Validation("quantity", $"quantity is required: 1 to {Campaign.MaxRestockQuantity} more units.");
+        }
+
+        var key = Idempotency.Normalize(idempotencyKey);
+        var restockId = key is null ? $"r{Ids.Random(10)}" : $"r{Idempotency.Derive(campaignId, "restock:" + key, 10)}";
+        var restock = await desks.SubmitAsync(campaignId, new RestockItemCommand { RestockId = restockId, ItemId = itemId, Quantity = quantity.Value });
+        return (restock, await campaigns.GetAsync(campaignId, ct));
+    }
+
     /// <summary>The leader ends a flash sale early; ending an ended one answers it as it is. 404 when there is no such sale.</summary>
     public async Task<FlashSale> EndFlashSaleAsync(Caller caller, string campaignId, string flashSaleId, CancellationToken ct)
     {

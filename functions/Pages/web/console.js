@@ -96,6 +96,8 @@
       "flash.heading": "限时秒杀", "flash.item": "秒杀商品", "flash.quantity": "秒杀数量", "flash.price": "秒杀价（元）",
       "flash.duration": "持续时间（秒）", "flash.gift": "前 N 单赠品（选填）", "flash.start": "开始秒杀", "flash.active": "{name} · {price} · 已抢 {sold}/{quantity}",
       "flash.left": "剩余", "flash.none": "当前没有进行中的秒杀。", "flash.started": "秒杀已开始",
+      "restock.item": "补货商品", "restock.quantity": "补货数量（件）", "restock.submit": "补货",
+      "restock.hint": "直播中追加库存：候补的邻居先得，其余的人随后可以下单。", "restock.done": "「{name}」已补货 {quantity} 件，现在剩余 {remaining} 件（候补预留 {held} 件）",
       "flash.giftName": "赠品名称（选填，默认“赠品”）", "flash.giftOf": "前 {n} 单送{gift}", "flash.end": "提前结束", "flash.ended": "秒杀已结束，之后按原价下单",
       "comments.heading": "评论与提问", "comments.empty": "还没有评论。", "comments.answerLabel": "回复 {name}", "comments.answer": "回复",
       "comments.answered": "团长回复：", "comments.sent": "已回复",
@@ -185,6 +187,8 @@
       "flash.heading": "Flash sale", "flash.item": "Item", "flash.quantity": "Quantity", "flash.price": "Flash price (yuan)",
       "flash.duration": "Duration (seconds)", "flash.gift": "Gift for the first N orders (optional)", "flash.start": "Start flash sale", "flash.active": "{name} · {price} · {sold}/{quantity} sold",
       "flash.left": "Left", "flash.none": "No flash sale running.", "flash.started": "Flash sale started",
+      "restock.item": "Item to restock", "restock.quantity": "Units to add", "restock.submit": "Restock",
+      "restock.hint": "Add stock during the live: neighbours on the waitlist get it first, then anyone can order.", "restock.done": "{name}: {quantity} units added; {remaining} left now ({held} held for the waitlist)",
       "flash.giftName": "Gift name (optional, default “gift”)", "flash.giftOf": "first {n} orders get {gift}", "flash.end": "End now", "flash.ended": "Flash sale ended; later orders pay the usual price",
       "comments.heading": "Comments and questions", "comments.empty": "No comments yet.", "comments.answerLabel": "Answer {name}", "comments.answer": "Answer",
       "comments.answered": "Leader: ", "comments.sent": "Answered",
@@ -1092,9 +1096,17 @@
       tx("h4", "c.history"), h("ol", { id: "history", class: "history" }));
 
     const itemsBody = h("tbody");
+    // 补货 while live: more units of an item (its waitlist served first).
+    const restockForm = h("form", { id: "restock-form", hidden: true },
+      h("div", { class: "row" },
+        field("restock-item", "restock.item", { name: "itemId" }, "select"),
+        field("restock-quantity", "restock.quantity", { name: "quantity", type: "number", min: 1, max: 10000, step: 1, inputmode: "numeric", value: 10 }),
+        h("div", { class: "actions" }, tx("button", "restock.submit", { type: "submit", id: "restock-submit" }))),
+      tx("p", "restock.hint", { class: "hint muted" }),
+      errorBox("restock-error"));
     const itemsCard = h("section", { class: "card", id: "items-card" }, tx("h3", "c.items"), h("div", { class: "table-wrap" }, h("table", { id: "items" },
       h("thead", {}, h("tr", {}, tx("th", "th.item"), tx("th", "th.price", { class: "num" }), tx("th", "th.remaining", { class: "num" }), tx("th", "th.sold", { class: "num" }),
-        tx("th", "th.group"), tx("th", "th.pin"))), itemsBody)), errorBox("pin-error"));
+        tx("th", "th.group"), tx("th", "th.pin"))), itemsBody)), errorBox("pin-error"), restockForm);
 
     const flashForm = h("form", { id: "flash-form" },
       h("div", { class: "row" },
@@ -1242,6 +1254,7 @@
       if (confirm.open && !actions.includes(confirm.dataset.action)) confirm.close();
       const after = AFTER_CLOSE.includes(c.phase);
       flashCard.hidden = c.phase !== "live";
+      restockForm.hidden = c.phase !== "live";
       pollForm.hidden = !["draft", "preheat", "live"].includes(c.phase);
       fulfilCard.hidden = !after;
     }
@@ -1275,6 +1288,7 @@
           h("td", {}, canPin ? h("button", { type: "button", "data-pin-item": i.itemId, "aria-pressed": pinned ? "true" : "false" }, pinned ? SC.t("c.pinned") : SC.t("c.pin")) : null));
       }));
       fillSelect(flashForm.itemId, c.items.map((i) => ({ value: i.itemId, label: i.name })));
+      fillSelect(restockForm.itemId, c.items.map((i) => ({ value: i.itemId, label: i.name })));
       drawFlash();
     }
 
@@ -1535,6 +1549,19 @@
       flashForm.intent = null;
       addFlash(Object.assign({ sold: 0 }, f, { active: true }));
       SC.toast(SC.t("flash.started"));
+    });
+
+    onSubmit(restockForm, $("#restock-error", restockForm), async () => {
+      const quantity = Number(restockForm.quantity.value);
+      if (!Number.isInteger(quantity) || quantity < 1 || quantity > 10000) throw localError({ quantity: [SC.t("restock.quantity") + ": 1–10000"] });
+      const itemId = restockForm.itemId.value;
+      const body = { quantity };
+      const r = await api("POST", `${path}/items/${encodeURIComponent(itemId)}/restock`, { body, idempotencyKey: intentKey(restockForm, { itemId, quantity }) });
+      restockForm.intent = null; // the next 补货 of the same size is a new one
+      const item = s.campaign.items.find((i) => i.itemId === itemId);
+      if (item) { item.stock = r.stock; item.remaining = r.remaining; }
+      drawItems();
+      SC.toast(SC.t("restock.done", { name: itemName(itemId), quantity: r.quantity, remaining: r.remaining, held: r.held }));
     });
 
     $("#flash-active").addEventListener("click", async (event) => {
