@@ -23,7 +23,7 @@ public sealed class LeaveWaitlistCommand : DeskCommand<bool>
 /// <summary>
 /// Promote an item's waitlist: end claims past their time, then give claims to the first in line while units exist
 /// anywhere in the campaign (fetched into this instance's lane like an order's). Answers how many claims it gave.
-/// Sent after a join, by a claim's timer message, and by any path that returns stock (restock, after-sale refunds).
+/// Sent after a join and by a claim's timer message (a cancellation and a 补货 promote inside their own round).
 /// </summary>
 public sealed class PromoteWaitlistCommand : DeskCommand<int>
 {

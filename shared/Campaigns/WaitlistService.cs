@@ -16,7 +16,7 @@ public sealed record WaitlistItemQueue(string ItemId, string Name, int Remaining
 /// <summary>
 /// The waitlist (候补) of sold-out items: members join and leave through the campaign's desk (the waitlist lives on the
 /// campaign row, its claims' units in the pool's hold), and the desk promotes the first in line whenever units come
-/// back — in the same round as a cancellation, on a claim's timer, and on <see cref="StockReturnedAsync"/>.
+/// back — in the same round as a cancellation or a 补货, and on a claim's timer.
 /// </summary>
 public sealed class WaitlistService(CampaignDesks desks, CampaignService campaigns, TimeProvider clock, ILogger<WaitlistService> logger)
 {
@@ -64,13 +64,6 @@ public sealed class WaitlistService(CampaignDesks desks, CampaignService campaig
                 line.Select(w => new WaitlistQueueEntry(campaign.PositionOf(w), w.MaskedName, w.Quantity, w.ClaimUntil is null ? "waiting" : "claimed", w.JoinedAt, w.ClaimUntil)).ToList());
         }).ToList();
     }
-
-    /// <summary>
-    /// Units of an item came back by a path other than a cancellation (a refund, a restock): the first in line get
-    /// claims on them. Idempotent; any code that returns stock calls it after its change committed.
-    /// </summary>
-    public Task<int> StockReturnedAsync(string campaignId, string itemId) =>
-        desks.SubmitAsync(campaignId, new PromoteWaitlistCommand { ItemId = itemId });
 
     /// <summary>The campaign with claims past their time ended (lazily: a lost timer message only delays the hand-on).</summary>
     private async Task<Campaign> CurrentAsync(Campaign campaign, CancellationToken ct)
