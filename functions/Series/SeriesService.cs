@@ -332,7 +332,10 @@ public sealed class SeriesService(ITableStore tables, ChainService chains, Campa
         if (campaign is null)
         {
             var t = series.Template;
-            var draft = new CampaignDraft(t.Title, series.StoreId, series.LeaderId, t.Items, proposal.PreheatAt, proposal.LiveStartAt, proposal.LiveEndAt, proposal.PickupUntil,
+            // Confirmed after the proposed preheat: the preheat opens now (a past one would be refused, and means nothing).
+            var now = clock.GetUtcNow();
+            var preheatAt = proposal.PreheatAt < now ? now : proposal.PreheatAt;
+            var draft = new CampaignDraft(t.Title, series.StoreId, series.LeaderId, t.Items, preheatAt, proposal.LiveStartAt, proposal.LiveEndAt, proposal.PickupUntil,
                 t.FollowUpAfterHours, t.FollowUpWindowHours, t.Stream, t.Intro);
             try
             {

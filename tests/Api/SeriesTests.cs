@@ -224,6 +224,24 @@ public sealed class SeriesTests : ChainTest
     }
 
     [Fact]
+    public async Task AnOccurrenceWhosePreheatLeadHasPassedPreheatsFromNowInsteadOfBeingRefused()
+    {
+        // Live in two hours (local time, whole minutes), with a 72-hour preheat lead: that preheat would lie in the past.
+        var start = DateTimeOffset.UtcNow.AddHours(2);
+        var (weekday, time) = Local(start);
+        var before = DateTimeOffset.UtcNow;
+        var series = await NewSeriesAsync(new { weekdays = new[] { weekday }, liveStartTime = time[..5], liveDurationMinutes = 60, preheatLeadHours = 72 });
+        var seriesId = series.GetProperty("seriesId").GetString()!;
+        var proposal = Assert.Single(await ProposalsAsync(seriesId));
+        Assert.InRange(proposal.GetProperty("preheatAt").GetDateTimeOffset(), before.AddSeconds(-1), DateTimeOffset.UtcNow.AddSeconds(1));
+
+        var confirmed = await TestApp.OkJsonAsync(await App.PostAsync($"/api/series/{seriesId}/proposals/{proposal.GetProperty("proposalId").GetString()}/confirm", secret: Chain.LeaderKey), 201);
+        var campaign = confirmed.GetProperty("campaign");
+        Assert.InRange(campaign.GetProperty("preheatAt").GetDateTimeOffset(), before.AddSeconds(-1), DateTimeOffset.UtcNow.AddSeconds(1));
+        Assert.Equal(proposal.GetProperty("liveStartAt").GetDateTimeOffset(), campaign.GetProperty("liveStartAt").GetDateTimeOffset());
+    }
+
+    [Fact]
     public async Task ASkippedProposalMakesNoCampaignAndAStaleOneCannotBeConfirmed()
     {
         // Every day at the local time of an hour ago: created now, it proposes tomorrow's.
