@@ -36,8 +36,7 @@ public sealed class AfterSalePageTests : ChainTest
     {
         var browser = await Browser.SharedAsync();
         var context = await browser.NewContextAsync(App.BaseAddress, phone: true);
-        var key = JsonSerializer.Serialize("sc.member." + Chain.ChainId);
-        await context.AddInitScriptAsync($"if (!sessionStorage.getItem('t')) {{ localStorage.setItem({key}, {JsonSerializer.Serialize(Chain.MemberToken)}); localStorage.setItem({key} + '.issuedAt', new Date().toISOString()); sessionStorage.setItem('t', '1'); }}");
+        await Browser.SignInMemberAsync(context, Chain.ChainId, Chain.MemberToken, onlyOnce: true);
         var page = await context.NewPageAsync();
         var errors = Browser.CaptureErrors(page);
         await page.GotoAsync($"/live/{campaignId}");

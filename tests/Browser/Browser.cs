@@ -62,6 +62,18 @@ public sealed class Browser : IAsyncDisposable
         return context;
     }
 
+    /// <summary>
+    /// Signs a member in the way the live room's join form leaves her: her token (freshly issued, so the page does not
+    /// refresh it) in the chain's localStorage key, before any page script runs. <paramref name="onlyOnce"/>: only on the
+    /// tab's first page, so a test can sign her out and reload.
+    /// </summary>
+    public static Task SignInMemberAsync(IBrowserContext context, string chainId, string token, bool onlyOnce = false)
+    {
+        var key = System.Text.Json.JsonSerializer.Serialize("sc.member." + chainId);
+        var set = $"localStorage.setItem({key}, {System.Text.Json.JsonSerializer.Serialize(token)}); localStorage.setItem({key} + '.issuedAt', new Date().toISOString());";
+        return context.AddInitScriptAsync(onlyOnce ? $"if (!sessionStorage.getItem('t')) {{ {set} sessionStorage.setItem('t', '1'); }}" : set);
+    }
+
     /// <summary>Saves a full-page screenshot as a test artefact: artifacts/screenshots/{name}.png.</summary>
     public static async Task ScreenshotAsync(IPage page, string name)
     {

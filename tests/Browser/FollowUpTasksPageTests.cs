@@ -52,8 +52,7 @@ public sealed class FollowUpTasksPageTests : ChainTest
         await TestApp.OkJsonAsync(await App.SendAsync(HttpMethod.Put, $"/api/chains/{Chain.ChainId}/outreach-settings", new { quietHoursStart = "22:00", quietHoursEnd = "07:30" }, Chain.AdminKey));
         var browser = await Browser.SharedAsync();
         await using var context = await browser.NewContextAsync(App.BaseAddress, phone: true);
-        var key = JsonSerializer.Serialize("sc.member." + Chain.ChainId);
-        await context.AddInitScriptAsync($"localStorage.setItem({key}, {JsonSerializer.Serialize(Chain.MemberToken)}); localStorage.setItem({key} + '.issuedAt', new Date().toISOString());");
+        await Browser.SignInMemberAsync(context, Chain.ChainId, Chain.MemberToken);
         var page = await context.NewPageAsync();
         var errors = Browser.CaptureErrors(page);
         await page.GotoAsync($"/live/{campaignId}");

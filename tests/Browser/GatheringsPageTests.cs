@@ -24,8 +24,7 @@ public sealed class GatheringsPageTests : ChainTest
 
     private static async Task<IPage> LiveRoomAsync(IBrowserContext context, string chainId, string token, string campaignId)
     {
-        var key = JsonSerializer.Serialize("sc.member." + chainId);
-        await context.AddInitScriptAsync($"localStorage.setItem({key}, {JsonSerializer.Serialize(token)}); localStorage.setItem({key} + '.issuedAt', new Date().toISOString());");
+        await Browser.SignInMemberAsync(context, chainId, token);
         var page = await context.NewPageAsync();
         await page.GotoAsync($"/live/{campaignId}");
         await Expect(page.Locator("#conn-status")).ToHaveAttributeAsync("data-state", "connected", new() { Timeout = 20_000 });

@@ -31,8 +31,7 @@ public sealed class GrowthPageTests : ChainTest
         await AdjustAsync(Chain.MemberId, 600, "线下活动奖励");
         var browser = await Browser.SharedAsync();
         await using var context = await browser.NewContextAsync(App.BaseAddress, phone: true);
-        var key = JsonSerializer.Serialize("sc.member." + Chain.ChainId);
-        await context.AddInitScriptAsync($"localStorage.setItem({key}, {JsonSerializer.Serialize(Chain.MemberToken)}); localStorage.setItem({key} + '.issuedAt', new Date().toISOString());");
+        await Browser.SignInMemberAsync(context, Chain.ChainId, Chain.MemberToken);
         var page = await context.NewPageAsync();
         var errors = Browser.CaptureErrors(page);
         await page.GotoAsync($"/live/{campaignId}");

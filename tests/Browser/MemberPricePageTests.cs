@@ -15,8 +15,7 @@ public sealed class MemberPricePageTests : ChainTest
 
     private async Task<IPage> SignedInPageAsync(IBrowserContext context, string token)
     {
-        var key = JsonSerializer.Serialize("sc.member." + Chain.ChainId);
-        await context.AddInitScriptAsync($"localStorage.setItem({key}, {JsonSerializer.Serialize(token)}); localStorage.setItem({key} + '.issuedAt', new Date().toISOString());");
+        await Browser.SignInMemberAsync(context, Chain.ChainId, token);
         return await context.NewPageAsync();
     }
 

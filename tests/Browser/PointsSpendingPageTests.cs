@@ -44,8 +44,7 @@ public sealed class PointsSpendingPageTests : ChainTest
         Assert.Equal((100, 20), (settings.GetProperty("spendPointsPerYuan").GetInt32(), settings.GetProperty("maxPointsSharePercent").GetInt32()));
 
         await using var context = await browser.NewContextAsync(App.BaseAddress, phone: true);
-        var key = JsonSerializer.Serialize("sc.member." + Chain.ChainId);
-        await context.AddInitScriptAsync($"localStorage.setItem({key}, {JsonSerializer.Serialize(Chain.MemberToken)}); localStorage.setItem({key} + '.issuedAt', new Date().toISOString());");
+        await Browser.SignInMemberAsync(context, Chain.ChainId, Chain.MemberToken);
         var page = await context.NewPageAsync();
         var errors = Browser.CaptureErrors(page);
         await page.GotoAsync($"/live/{campaignId}");

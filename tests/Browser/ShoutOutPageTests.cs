@@ -24,8 +24,7 @@ public sealed class ShoutOutPageTests : ChainTest
 
         // The member watches the live room.
         await using var memberContext = await browser.NewContextAsync(App.BaseAddress, phone: true);
-        var key = JsonSerializer.Serialize("sc.member." + Chain.ChainId);
-        await memberContext.AddInitScriptAsync($"localStorage.setItem({key}, {JsonSerializer.Serialize(Chain.MemberToken)}); localStorage.setItem({key} + '.issuedAt', new Date().toISOString());");
+        await Browser.SignInMemberAsync(memberContext, Chain.ChainId, Chain.MemberToken);
         var live = await memberContext.NewPageAsync();
         var liveErrors = Browser.CaptureErrors(live);
         await live.GotoAsync($"/live/{campaignId}");
