@@ -123,10 +123,8 @@ public sealed record SeriesSchedule(
             return null;
         }
 
-        // The preheat opens its lead before the live, or at once when that moment has passed (as a campaign's default).
         var end = s.AddMinutes(LiveDurationMinutes);
-        var preheat = s.AddHours(-PreheatLeadHours);
-        return new SeriesOccurrence(preheat < after ? after : preheat, s, end, end.AddHours(PickupHoursAfterLive));
+        return new SeriesOccurrence(s.AddHours(-PreheatLeadHours), s, end, end.AddHours(PickupHoursAfterLive));
     }
 
     private DateTimeOffset? NextStart(DateTimeOffset after, TimeZoneInfo zone)

@@ -436,7 +436,9 @@ public sealed class SeriesService(ITableStore tables, ChainService chains, Campa
         }
 
         // The times the first campaign would get (a placeholder a day ahead when the schedule itself is wrong).
+        // A preheat lead that reaches into the past preheats from now, as confirming such an occurrence does.
         var at = schedule?.Next(now, zone) ?? new SeriesOccurrence(now.AddHours(20), now.AddDays(1), now.AddDays(1).AddHours(2), now.AddDays(3));
+        at = at.PreheatAt < now ? at with { PreheatAt = now } : at;
         var draft = new CampaignDraft(template.Title, storeId, leaderId, template.Items, at.PreheatAt, at.LiveStartAt, at.LiveEndAt, at.PickupUntil,
             template.FollowUpAfterHours, template.FollowUpWindowHours, template.Stream, template.Intro);
         try
