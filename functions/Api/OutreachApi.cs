@@ -9,7 +9,7 @@ using ServerlessCommerce.Outreach;
 namespace ServerlessCommerce.Functions.Api;
 
 /// <summary>Outreach (README "Outreach: messages to members and the 回访 call list").</summary>
-public sealed class OutreachApi(OutreachService outreach, FollowUpTasks followUps, AppSettings settings, IServiceProvider services, CallerContext callerContext)
+public sealed class OutreachApi(OutreachService outreach, FollowUpTasks followUps, ServerlessCommerce.Campaigns.CampaignService campaigns, AppSettings settings, IServiceProvider services, CallerContext callerContext)
 {
     public sealed record PreferencesBody(bool? Outreach, IReadOnlyList<string?>? Channels, string? WechatOpenId);
 
@@ -53,6 +53,14 @@ public sealed class OutreachApi(OutreachService outreach, FollowUpTasks followUp
         caller.Require(ServerlessCommerce.Identity.Role.Admin).RequireChain(chainId);
         var body = await req.ReadJsonAsync<OutreachSettingsBody>();
         return TypedResults.Ok(await outreach.PutSettingsAsync(caller, chainId, body.QuietHoursStart, body.QuietHoursEnd, req.HttpContext.RequestAborted));
+    }
+
+    [Function("CampaignOutreach")]
+    [OpenApiOperation("Outreach", "What the campaign's messages to members did, by kind (preview, live-reminder, result, waitlist, pickup-reminder, survey): {enabled, deliveries, kinds: [{kind, sent, waiting, quietHours, optedOut, unreachable, failed}]} (one delivery per member and message; at most 2000 read). enabled false: no sender is configured. Leader of the store, admin.")]
+    public async Task<Ok<OutreachService.CampaignOutreach>> CampaignSummary([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/campaigns/{campaignId}/outreach")] HttpRequest req, string campaignId)
+    {
+        await campaigns.GetForStaffAsync(await callerContext.GetAsync(req), campaignId, req.HttpContext.RequestAborted);
+        return TypedResults.Ok(await outreach.SummaryAsync(campaignId, req.HttpContext.RequestAborted));
     }
 
     [Function("FollowUpTasks")]

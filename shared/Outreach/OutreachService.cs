@@ -173,7 +173,7 @@ public sealed partial class OutreachService(ITableStore tables, IQueueStore queu
         var preferences = await PreferencesAsync(delivery.ChainId, delivery.MemberId, ct);
         if (!preferences.Prefs.Outreach)
         {
-            await SettleAsync(row, DeliveryStates.Skipped, "opted-out", null, null, ct);
+            await SettleAsync(row, DeliveryStates.Skipped, OptedOutReason, null, null, ct);
             return;
         }
 
@@ -184,7 +184,7 @@ public sealed partial class OutreachService(ITableStore tables, IQueueStore queu
             // Quiet hours: deferred to the window's end, never dropped. The writer that moves DueAt queues the message.
             row["DueAt"] = release;
             row["State"] = DeliveryStates.Pending;
-            row["Reason"] = "quiet-hours";
+            row["Reason"] = QuietHoursReason;
             if (await TryUpdateAsync(row, ct))
             {
                 await EnqueueAsync(campaignId, deliveryId, release - now, ct);
@@ -280,9 +280,39 @@ public sealed partial class OutreachService(ITableStore tables, IQueueStore queu
     private static string Shorten(string text) => text.Length > 200 ? text[..200] : text;
 
     /// <summary>A campaign's deliveries (staff, tests), at most 2000.</summary>
+    /// <summary>How one kind of a campaign's notifications fared (counts of deliveries, one per member).</summary>
+    public sealed record KindOutreach(string Kind, int Sent, int Waiting, int QuietHours, int OptedOut, int Unreachable, int Failed);
+
+    /// <summary>What a campaign's notifications did: <see cref="Enabled"/> false when no sender is configured.</summary>
+    public sealed record CampaignOutreach(bool Enabled, int Deliveries, IReadOnlyList<KindOutreach> Kinds);
+
+    /// <summary>
+    /// The campaign's deliveries by kind (oldest kind first): sent, waiting (due, sending or retrying), held by quiet
+    /// hours, skipped because the member turned messages off, unreachable (no channel, no member), failed for good.
+    /// At most <see cref="MaxDeliveriesRead"/> read.
+    /// </summary>
+    public async Task<CampaignOutreach> SummaryAsync(string campaignId, CancellationToken ct)
+    {
+        var deliveries = await DeliveriesAsync(campaignId, ct);
+        var kinds = deliveries.GroupBy(d => d.Kind, StringComparer.Ordinal).OrderBy(g => g.Min(d => d.DueAt)).Select(g => new KindOutreach(g.Key,
+            g.Count(d => d.State == DeliveryStates.Sent),
+            g.Count(d => d.State is DeliveryStates.Pending or DeliveryStates.Sending && d.Reason != QuietHoursReason),
+            g.Count(d => d.State is DeliveryStates.Pending && d.Reason == QuietHoursReason),
+            g.Count(d => d.State == DeliveryStates.Skipped && d.Reason == OptedOutReason),
+            g.Count(d => d.State == DeliveryStates.Skipped && d.Reason != OptedOutReason),
+            g.Count(d => d.State == DeliveryStates.Failed))).ToList();
+        return new CampaignOutreach(Enabled, deliveries.Count, kinds);
+    }
+
+    public const int MaxDeliveriesRead = 2000;
+
+    private const string QuietHoursReason = "quiet-hours";
+
+    private const string OptedOutReason = "opted-out";
+
     public async Task<IReadOnlyList<Delivery>> DeliveriesAsync(string campaignId, CancellationToken ct) =>
         await tables.QueryAsync(OutreachTables.Outreach, TableQuery.Partition(campaignId, TableFilter.RowKeyStartsWith(OutreachTables.DeliveryPrefix)), ct)
-            .Take(2000).Select(Delivery.From).ToListAsync(ct);
+            .Take(MaxDeliveriesRead).Select(Delivery.From).ToListAsync(ct);
 
     // ----- preferences -----
 

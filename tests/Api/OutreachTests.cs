@@ -124,6 +124,16 @@ public sealed class OutreachTests : ChainTest
         var sent = await DevSentAsync(App, Chain.ChainId);
         Assert.DoesNotContain(sent, m => m.GetProperty("memberId").GetString() == Chain.MemberId);
         Assert.Contains(sent, m => m.GetProperty("memberId").GetString() == otherId);
+
+        // The leader sees what the messages did, by kind; members and other chains may not.
+        var summary = await TestApp.OkJsonAsync(await App.GetAsync($"/api/campaigns/{campaignId}/outreach", Chain.LeaderKey));
+        Assert.True(summary.GetProperty("enabled").GetBoolean());
+        var result = summary.GetProperty("kinds").EnumerateArray().Single(k => k.GetProperty("kind").GetString() == "result");
+        Assert.Equal((1, 1, 0, 0, 0, 0), (result.GetProperty("sent").GetInt32(), result.GetProperty("optedOut").GetInt32(), result.GetProperty("waiting").GetInt32(),
+            result.GetProperty("quietHours").GetInt32(), result.GetProperty("unreachable").GetInt32(), result.GetProperty("failed").GetInt32()));
+        await TestApp.ProblemAsync(await App.GetAsync($"/api/campaigns/{campaignId}/outreach", otherToken), 403, "forbidden");
+        await TestApp.ProblemAsync(await App.GetAsync($"/api/campaigns/{campaignId}/outreach", (await App.NewChainWithPeopleAsync()).AdminKey), 403, "forbidden");
+        await TestApp.ProblemAsync(await App.GetAsync($"/api/campaigns/{campaignId}/outreach"), 401, "unauthorized");
     }
 
     [Fact]

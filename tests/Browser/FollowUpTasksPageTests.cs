@@ -46,6 +46,43 @@ public sealed class FollowUpTasksPageTests : ChainTest
     }
 
     [Fact]
+    public async Task TheCampaignPageShowsWhatItsMessagesDidByKindInTheLeadersWords()
+    {
+        await TestApp.OkJsonAsync(await App.SendAsync(HttpMethod.Put, $"/api/chains/{Chain.ChainId}/outreach-settings", new { quietHoursStart = "00:00", quietHoursEnd = "00:00" }, Chain.AdminKey));
+        var (_, neighbour) = await App.NewMemberAsync(Chain, "张阿姨");
+        await TestApp.OkJsonAsync(await App.SendAsync(HttpMethod.Put, "/api/members/me/preferences", new { outreach = false }, neighbour));
+        var (campaignId, _) = await App.ConfirmedOrdersAsync(Chain, (Chain.MemberToken, "pickup"), (neighbour, "pickup"));
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        JsonElement result;
+        do
+        {
+            var summary = await TestApp.OkJsonAsync(await App.GetAsync($"/api/campaigns/{campaignId}/outreach", Chain.LeaderKey));
+            result = summary.GetProperty("kinds").EnumerateArray().FirstOrDefault(k => k.GetProperty("kind").GetString() == "result");
+            if (result.ValueKind == JsonValueKind.Object && result.GetProperty("sent").GetInt32() + result.GetProperty("optedOut").GetInt32() == 2)
+            {
+                break;
+            }
+
+            await Task.Delay(250);
+        }
+        while (DateTime.UtcNow < deadline);
+
+        var browser = await Browser.SharedAsync();
+        await using var context = await browser.NewContextAsync(App.BaseAddress);
+        var (page, errors) = await ConsolePageTests.SignedInAsync(context, Chain.LeaderKey, $"#/campaigns/{campaignId}");
+        var details = page.Locator("details#notifications");
+        await details.Locator("summary").ClickAsync();
+        var line = details.Locator("#campaign-outreach [data-outreach-kind='result']");
+        await Expect(line).ToContainTextAsync("成团结果");
+        await Expect(line.Locator("[data-count='sent']")).ToHaveTextAsync("已发送 1");
+        await Expect(line.Locator("[data-count='optedOut']")).ToHaveTextAsync("会员已关闭通知 1");
+        await Expect(details.Locator("li[data-kind='result'] .badge").First).ToHaveTextAsync("成团结果");
+        await details.ScrollIntoViewIfNeededAsync();
+        await Browser.ScreenshotAsync(page, "console-outreach-summary");
+        Assert.Empty(errors);
+    }
+
+    [Fact]
     public async Task TheMemberTurnsHerMessagesOffInTheLiveRoomsMinePanelWhichShowsTheChainsQuietHours()
     {
         var (campaignId, _) = await App.NewLiveCampaignAsync(Chain);

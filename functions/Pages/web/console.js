@@ -112,6 +112,10 @@
       "report.heading": "复盘报告", "report.pending": "复盘报告会在活动完成后自动生成；也可以现在生成一份。", "report.generate": "立即生成",
       "report.regenerate": "重新生成", "report.open": "打开复盘报告", "report.csv": "CSV", "report.json": "JSON", "report.generatedAt": "生成于 {time}",
       "notifications.heading": "通知记录（{n}）", "notifications.empty": "还没有通知。",
+      "kind.preview": "开团预告", "kind.live-reminder": "开播提醒", "kind.result": "成团结果", "kind.waitlist": "候补到货", "kind.pickup-reminder": "提货提醒", "kind.survey": "回访邀请",
+      "outreach.heading": "消息发送", "outreach.off": "未配置短信或微信发送，通知只记录在此。", "outreach.none": "还没有发给会员的消息。",
+      "outreach.sent": "已发送 {n}", "outreach.waiting": "等待发送 {n}", "outreach.quietHours": "免打扰时段后发送 {n}", "outreach.optedOut": "会员已关闭通知 {n}",
+      "outreach.unreachable": "无法送达 {n}", "outreach.failed": "发送失败 {n}",
       "csv.orders": "订单", "csv.pickups": "自提名单",
       "problem.wrong-pickup-code": "提货码不正确：请核对会员出示的 8 位数字。", "problem.already-picked-up": "这个提货码的订单都已经核销过了，请勿重复发货。",
       "problem.forbidden": "当前密钥没有这项操作的权限。", "problem.too-large": "文件太大：检测报告最大 10 MB。",
@@ -203,6 +207,10 @@
       "report.heading": "Campaign report", "report.pending": "The report appears when the campaign completes; you can also generate one now.", "report.generate": "Generate now",
       "report.regenerate": "Regenerate", "report.open": "Open the report", "report.csv": "CSV", "report.json": "JSON", "report.generatedAt": "Generated {time}",
       "notifications.heading": "Notifications ({n})", "notifications.empty": "No notifications yet.",
+      "kind.preview": "Preview", "kind.live-reminder": "Live reminder", "kind.result": "Group result", "kind.waitlist": "Waitlist claim", "kind.pickup-reminder": "Pickup reminder", "kind.survey": "Survey invitation",
+      "outreach.heading": "Messages sent", "outreach.off": "No SMS or WeChat sender is configured: notifications are only recorded here.", "outreach.none": "No messages to members yet.",
+      "outreach.sent": "{n} sent", "outreach.waiting": "{n} waiting", "outreach.quietHours": "{n} after quiet hours", "outreach.optedOut": "{n} turned messages off",
+      "outreach.unreachable": "{n} unreachable", "outreach.failed": "{n} failed",
       "csv.orders": "orders", "csv.pickups": "pickup-list",
       "problem.wrong-pickup-code": "Wrong pickup code: check the 8 digits the member shows.", "problem.already-picked-up": "This order was already picked up; do not hand it over twice.",
       "problem.forbidden": "This key may not do that.", "problem.too-large": "The file is too large: reports are at most 10 MB.",
@@ -1062,7 +1070,7 @@
 
   function renderCampaign(app, campaignId) {
     const path = "/api/campaigns/" + encodeURIComponent(campaignId);
-    const s = { campaign: null, history: [], orders: [], pickups: [], polls: new Map(), report: null, reportState: "loading", notifications: [] };
+    const s = { campaign: null, history: [], orders: [], pickups: [], polls: new Map(), report: null, reportState: "loading", notifications: [], outreach: null };
     let alive = true;
     view.cleanup.push(() => { alive = false; });
 
@@ -1154,7 +1162,9 @@
     const reportCard = h("section", { class: "card", id: "report-card" }, tx("h3", "report.heading"), h("div", { id: "report" }), errorBox("report-error"));
     const notifSummary = h("summary");
     const notifList = h("ul", { class: "list-plain notif-list" });
-    const notifCard = h("section", { class: "card" }, h("details", { id: "notifications" }, notifSummary, notifList));
+    // What the messages did (sent, held by quiet hours, turned off…) per kind: GET …/outreach.
+    const outreachBox = h("div", { id: "campaign-outreach", class: "campaign-outreach", "aria-live": "polite" });
+    const notifCard = h("section", { class: "card" }, h("details", { id: "notifications" }, notifSummary, outreachBox, notifList));
 
     // The live screen: on a laptop, stock, orders and flash sales in one column beside questions and polls in the other
     // (console.css); on a phone one column. Add-ons' cards go after the lifecycle card or at the end, outside the grid.
@@ -1412,10 +1422,25 @@
       }
     }
 
+    const kindLabel = (kind) => (SC.t("kind." + kind) === "kind." + kind ? kind : SC.t("kind." + kind));
+
+    function drawOutreach() {
+      const o = s.outreach;
+      if (!o) { SC.fill(outreachBox); return; }
+      const counts = ["sent", "waiting", "quietHours", "optedOut", "unreachable", "failed"];
+      SC.fill(outreachBox, tx("h4", "outreach.heading"),
+        !o.enabled ? tx("p", "outreach.off", { class: "muted" })
+          : !o.kinds.length ? tx("p", "outreach.none", { class: "muted" })
+            : h("ul", { class: "list-plain" }, o.kinds.map((k) => h("li", { "data-outreach-kind": k.kind },
+              h("span", { class: "badge" }, kindLabel(k.kind)), " ",
+              counts.filter((c) => k[c] > 0).map((c) => h("span", { class: c === "failed" ? "outreach-count danger" : "outreach-count", "data-count": c }, SC.t("outreach." + c, { n: k[c] }))).reduce((all, el, i) => (i ? all.concat(" · ", el) : [el]), [])))));
+    }
+
     function drawNotifications() {
+      drawOutreach();
       notifSummary.textContent = SC.t("notifications.heading", { n: s.notifications.length });
       SC.fill(notifList, s.notifications.length
-        ? s.notifications.slice().reverse().map((n) => h("li", { "data-kind": n.kind }, h("span", { class: "badge" }, n.kind), " ", n.text, " ",
+        ? s.notifications.slice().reverse().map((n) => h("li", { "data-kind": n.kind }, h("span", { class: "badge" }, kindLabel(n.kind)), " ", n.text, " ",
           h("span", { class: "muted" }, SC.formatTime(n.at))))
         : tx("li", "notifications.empty", { class: "muted" }));
     }
@@ -1474,7 +1499,10 @@
       s.reportState = e.code === "report-not-ready" ? "pending" : "error";
       if (s.reportState === "error") SC.showError($("#report-error"), e);
     }).then(() => { if (alive) drawReport(); });
-    const loadNotifications = () => api("GET", path + "/notifications").then((r) => { if (alive) { s.notifications = r; drawNotifications(); } }).catch(() => {});
+    const loadNotifications = () => Promise.all([
+      api("GET", path + "/notifications").then((r) => { if (alive) s.notifications = r; }).catch(() => {}),
+      api("GET", path + "/outreach").then((r) => { if (alive) s.outreach = r; }).catch(() => {}),
+    ]).then(() => { if (alive) drawNotifications(); });
 
     async function reloadAll() {
       await loadCampaign();
