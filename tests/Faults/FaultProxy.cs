@@ -133,8 +133,10 @@ public sealed class FaultProxy : IAsyncDisposable
             await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * rates.SlowBy.TotalMilliseconds));
         }
 
-        using var request = new HttpRequestMessage(new HttpMethod(context.Request.Method),
-            $"http://127.0.0.1:{target}{context.Request.Path.ToUriComponent()}{context.Request.QueryString.ToUriComponent()}");
+        // The request target exactly as sent (Path is decoded; re-encoding it can change an escape the signature covers).
+        var raw = context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpRequestFeature>()?.RawTarget
+                  ?? context.Request.Path.ToUriComponent() + context.Request.QueryString.ToUriComponent();
+        using var request = new HttpRequestMessage(new HttpMethod(context.Request.Method), new Uri($"http://127.0.0.1:{target}{raw}", UriKind.Absolute));
         using var body = new MemoryStream();
         await context.Request.Body.CopyToAsync(body, context.RequestAborted);
         if (body.Length > 0 || context.Request.ContentLength is not null)
